@@ -1,0 +1,79 @@
+# soundroom — plain GNU make with pkg-config. `make` builds, `make run` serves, `make test` tests.
+CC      ?= cc
+PKGS    := libwebsockets jansson libsodium sqlite3 libavformat libavcodec libavutil
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -pthread \
+           -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+B       ?= build
+
+SRCS      := $(shell find src -name '*.c' | sort)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS      := $(patsubst src/%.c,$(B)/obj/%.o,$(SRCS))
+LIB_OBJS  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+PORT    ?= 8080
+DATA    ?= data
+
+.PHONY: all deps run test unit api e2e asan asan-test bench format clean web
+all: $(B)/soundroom web
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/soundroom: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
+
+-include $(OBJS:.o=.d)
+
+web: node_modules/.package-lock.json
+	node web/build.mjs
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps:
+	bash scripts/deps.sh
+
+run: deps all
+	bash scripts/demo-library.sh $(DATA)/library
+	./$(B)/soundroom serve --port $(PORT) --data $(DATA) --library $(DATA)/library --web web/dist
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+api: $(B)/soundroom web
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/api/
+
+e2e: $(B)/soundroom web
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/e2e/
+
+# The unit and API suites again, against an ASan+UBSan build in build-asan/.
+asan:
+	$(MAKE) B=build-asan CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" unit api
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) api
+	$(MAKE) e2e
+	$(MAKE) asan
+
+bench: deps all
+	bash bench/run.sh
+
+format:
+	clang-format -i $(SRCS) $(shell find src -name '*.h') $(UNIT_SRCS)
+
+clean:
+	rm -rf build build-asan web/dist
