@@ -54,4 +54,9 @@ const sr_source_ops *sr_source_find(const char *name);
  * "application/octet-stream" when unknown. Never NULL; static storage. */
 const char *sr_source_mime(const char *path);
 
+/* Errors of the local source are negative errno values: -ENOENT, -EACCES, ... from the file
+ * system, -ENOTDIR for a scan root that is not a directory, -ENOMEM, -ENODATA for an empty
+ * file or (cover) no embedded picture, -EBADMSG for a file libavformat cannot read as audio.
+ * strerror(-err) describes them. */
+
 #endif
