@@ -1,0 +1,327 @@
+// harness.js - starts, stops and restarts the real soundroom server for the API tests.
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Not a test file (node --test only runs *.test.js here); the tests import it.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { connect } from '../../sdk/soundroom.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.SOUNDROOM_BIN ?? path.join(ROOT, 'build/soundroom');
+export const LIBRARY = path.join(ROOT, 'tests/out/library');
+
+const AUDIO = /\.(ogg|opus|oga|mp3|flac|wav|m4a)$/i;
+
+/** Makes the demo library once (tests/out/library) and returns its path. */
+export function library() {
+  if (fs.existsSync(path.join(LIBRARY, '.complete'))) return LIBRARY;
+  const tmp = `${LIBRARY}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(LIBRARY), { recursive: true });
+  execFileSync('bash', [path.join(ROOT, 'scripts/demo-library.sh'), tmp], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const files = fs.readdirSync(tmp, { recursive: true }).filter((f) => AUDIO.test(String(f)));
+  if (files.length === 0) throw new Error(`demo-library.sh made no audio files in ${tmp}`);
+  fs.writeFileSync(path.join(tmp, '.complete'), `${files.length}\n`);
+  fs.rmSync(LIBRARY, { recursive: true, force: true });
+  fs.renameSync(tmp, LIBRARY);
+  return LIBRARY;
+}
+
+/** A TCP port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A running server process. `start()` makes one on a fresh data dir. */
+export class Server {
+  proc = null;
+  log = [];
+  exit = null;
+
+  constructor({ port, dataDir, args = [] }) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.args = args;
+    this.base = `http://127.0.0.1:${port}`;
+    this.url = `ws://127.0.0.1:${port}/ws`;
+  }
+
+  /** Starts a server on a free port and a fresh temp data dir; waits until it is healthy. */
+  static async start({ args = [], dataDir } = {}) {
+    const lib = library();
+    let lastErr;
+    for (let i = 0; i < 3; i++) {
+      const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'soundroom-api-'));
+      const srv = new Server({ port: await freePort(), dataDir: dir, args });
+      srv.library = lib;
+      try {
+        await srv.#spawn();
+        return srv;
+      } catch (err) {
+        lastErr = err; // most likely the port was taken in between; try another
+        srv.kill();
+      }
+    }
+    throw lastErr;
+  }
+
+  async #spawn() {
+    if (!fs.existsSync(BIN)) throw new Error(`no server binary at ${BIN} (make build/soundroom)`);
+    const args = [
+      'serve', '--port', String(this.port), '--host', '127.0.0.1', '--data', this.dataDir,
+      '--library', this.library, '--web', path.join(ROOT, 'web/dist'), '--log-level', 'debug',
+      ...this.args,
+    ];
+    this.exit = null;
+    const proc = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => {
+      proc.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+    let buf = '';
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => {
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop();
+      for (const l of lines) {
+        this.log.push(l);
+        if (process.env.SOUNDROOM_LOG) process.stderr.write(`[server] ${l}\n`);
+      }
+      if (this.log.length > 5000) this.log.splice(0, this.log.length - 5000);
+    });
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+      if (this.exit) throw new Error(`server exited early ${JSON.stringify(this.exit)}\n${this.tail()}`);
+      try {
+        const res = await fetch(`${this.base}/api/health`);
+        const body = await res.json();
+        if (res.ok && body.ok === true) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(50);
+    }
+    throw new Error(`server not healthy after 15 s\n${this.tail()}`);
+  }
+
+  /** The last lines the server logged, for failure messages. */
+  tail(n = 40) {
+    return this.log.slice(-n).join('\n');
+  }
+
+  /** SIGTERM; resolves with {code, signal}; throws unless the server exits 0 within 10 s. */
+  async stop() {
+    if (!this.proc) return this.exit;
+    const proc = this.proc;
+    this.proc = null;
+    if (!this.exit) proc.kill('SIGTERM');
+    const exit = await Promise.race([this.exited, sleep(10000).then(() => null)]);
+    if (!exit) {
+      proc.kill('SIGKILL');
+      throw new Error(`server did not exit within 10 s of SIGTERM\n${this.tail()}`);
+    }
+    if (exit.code !== 0) {
+      throw new Error(`server exited with ${JSON.stringify(exit)} after SIGTERM\n${this.tail()}`);
+    }
+    return exit;
+  }
+
+  /** Stops (asserting exit 0) and starts again on the same port and data dir. */
+  async restart() {
+    await this.stop();
+    this.log.push('---- restart ----');
+    let lastErr;
+    for (let i = 0; i < 20; i++) {
+      try {
+        await this.#spawn();
+        return this;
+      } catch (err) {
+        lastErr = err; // the port may linger briefly
+        this.kill();
+        await sleep(250);
+      }
+    }
+    throw lastErr;
+  }
+
+  kill() {
+    if (this.proc && !this.exit) this.proc.kill('SIGKILL');
+    this.proc = null;
+  }
+
+  /** Stops the server and removes its data dir. */
+  async dispose() {
+    try {
+      await this.stop();
+    } finally {
+      this.kill();
+      fs.rmSync(this.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /** fetch() against the server; returns {status, headers, body (parsed JSON or text)}. */
+  async http(method, p, { body, headers = {} } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      init.headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.base + p, init);
+    const text = await res.text();
+    let parsed = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep text */
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+}
+
+const clients = new Set();
+
+/** An SDK client on `srv`, tracked so closeAll() can end it. */
+export async function client(srv, name = 'Tester', opts = {}) {
+  const c = await connect(opts.url ?? srv.url, { name, WebSocket, ...opts });
+  clients.add(c);
+  return c;
+}
+
+/** Closes every client opened through client()/raw(). */
+export async function closeAll() {
+  await Promise.all([...clients].map((c) => c.close().catch(() => {})));
+  clients.clear();
+}
+
+/**
+ * A raw `ws` socket to the server with a message inbox: `next(pred, ms)` resolves with the
+ * first not yet taken message (array frames are flattened) that matches pred.
+ */
+export async function raw(srv, { headers, wsOptions = {} } = {}) {
+  const ws = new WebSocket(srv.url, { headers, ...wsOptions });
+  const inbox = [];
+  const waiters = [];
+  ws.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    let parsed;
+    try {
+      parsed = JSON.parse(String(data));
+    } catch {
+      parsed = { type: '__unparsable__', text: String(data) };
+    }
+    for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+      inbox.push(m);
+      for (const w of [...waiters]) w();
+    }
+  });
+  ws.on('error', () => {});
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('error', reject);
+  });
+  ws.inbox = inbox;
+  ws.json = (obj) => ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+  ws.next = (pred = () => true, ms = 5000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const i = inbox.findIndex(pred);
+        if (i < 0) return false;
+        const [m] = inbox.splice(i, 1);
+        waiters.splice(waiters.indexOf(check), 1);
+        clearTimeout(timer);
+        resolve(m);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(check), 1);
+        reject(new Error(`raw: no matching message in ${ms} ms; inbox: ${JSON.stringify(inbox).slice(0, 500)}`));
+      }, ms);
+      waiters.push(check);
+      check();
+    });
+  /** Sends msg (with ref) and resolves with the reply carrying the ref. */
+  let ref = 1000;
+  ws.call = (msg, ms) => {
+    const r = ref++;
+    ws.json({ ...msg, ref: r });
+    return ws.next((m) => m.ref === r, ms);
+  };
+  return ws;
+}
+
+/** Resolves with the payload of the next `event` on an SDK client for which pred is true. */
+export function waitFor(c, event, pred = () => true, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no '${event}' event matching ${pred} within ${ms} ms`));
+    }, ms);
+    const off = c.on(event, (p) => {
+      let ok = false;
+      try {
+        ok = pred(p);
+      } catch {
+        /* not it */
+      }
+      if (!ok) return;
+      clearTimeout(timer);
+      off();
+      resolve(p);
+    });
+  });
+}
+
+/** Collects payloads of `event` on c until stop() is called; returns {list, stop}. */
+export function collect(c, event) {
+  const list = [];
+  const stop = c.on(event, (p) => list.push(p));
+  return { list, stop };
+}
+
+/** Resolves once cond() is truthy (polled), or rejects after ms. */
+export async function until(cond, ms = 5000, what = String(cond)) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Makes a fresh room over REST and returns it. */
+export async function makeRoom(srv, name = `room ${Math.random().toString(36).slice(2, 8)}`) {
+  const res = await srv.http('POST', '/api/rooms', { body: { name, description: 'test', tags: ['t'] } });
+  if (res.status !== 201) throw new Error(`POST /api/rooms: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.room;
+}
+
+/** Every track in the library, via REST. */
+export async function allTracks(srv) {
+  const res = await srv.http('GET', '/api/tracks?q=&limit=100');
+  if (res.status !== 200) throw new Error(`GET /api/tracks: ${res.status}`);
+  return res.body.tracks;
+}

@@ -1,0 +1,274 @@
+// sdk.test.js - the SDK's own logic (frames, deltas, gaps, reconnect, clock) against a fake server.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from 'node:assert/strict';
+import { after, afterEach, test } from 'node:test';
+import WebSocket from 'ws';
+import { compareEntries, connect, restBase, SoundroomError } from '../../sdk/soundroom.js';
+import { startFake } from './fake.js';
+import { sleep, until, waitFor } from './harness.js';
+
+const fakes = [];
+const clients = [];
+async function setup(opts) {
+  const fake = await startFake(opts);
+  fakes.push(fake);
+  return fake;
+}
+async function open(fake, name = 'Ada', opts = {}) {
+  const c = await connect(fake.url, { name, WebSocket, ...opts });
+  clients.push(c);
+  return c;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+after(() => {});
+
+const track = (id) => ({ id, title: `T${id}`, artist: 'A', album: 'B', duration_ms: 1000, url: `/media/${id}`, cover: null, source: 'local' });
+const entry = (id, score, addedAt) => ({ id, track: track(id), added_by: { id: 9, name: 'Z' }, added_at: addedAt, score, up: Math.max(score, 0), down: Math.max(-score, 0) });
+function snapshot(ref, seq = 10, epoch = 'e1') {
+  return {
+    type: 'snapshot', ref, room: 1, epoch, seq, server_time: Date.now(),
+    info: { id: 1, name: 'R', description: '', tags: [] },
+    now_playing: { track: track(1), started_at: Date.now() - 1000, entry: null, added_by: null },
+    queue: [entry(5, 0, 100), entry(6, 2, 200), entry(7, 0, 50)],
+    listeners: [{ id: 1, name: 'Ada' }],
+    chat: [{ id: 1, user: { id: 1, name: 'Ada' }, text: 'hi', ts: 1 }],
+    skip: { votes: 0, needed: 1 },
+  };
+}
+// A fake that answers join with a snapshot (or resumed when asked to resume with epoch e1).
+function roomFake(fake, { resume } = {}) {
+  fake.joins = [];
+  fake.onMessage = (conn, m) => {
+    if (m.type !== 'join') return;
+    fake.joins.push(m);
+    if (m.epoch && resume) resume(conn, m);
+    else fake.send(conn, snapshot(m.ref));
+  };
+}
+
+test('restBase derives the REST base from the ws URL', () => {
+  assert.equal(restBase('ws://127.0.0.1:8080/ws'), 'http://127.0.0.1:8080');
+  assert.equal(restBase('wss://example.org/sr/ws'), 'https://example.org/sr');
+});
+
+test('compareEntries orders by score, then added_at, then id', () => {
+  const q = [entry(3, 0, 5), entry(2, 0, 5), entry(1, 1, 9), entry(4, -1, 1)].sort(compareEntries);
+  assert.deepEqual(q.map((e) => e.id), [1, 2, 3, 4]);
+});
+
+test('connect sends hello with v, name and the token, and keeps identity', async () => {
+  const fake = await setup();
+  const a = await open(fake, 'Ada');
+  assert.deepEqual(a.user, { id: 1, name: 'Ada' });
+  assert.equal(a.token, 'tok1');
+  assert.equal(a.status, 'open');
+  assert.equal(fake.hellos[0].v, 1);
+  assert.equal(fake.hellos[0].token, undefined);
+  const b = await open(fake, 'Ada again', { token: a.token });
+  assert.equal(b.user.id, 1);
+  assert.equal(fake.hellos[1].token, 'tok1');
+});
+
+test('connect rejects when nothing listens', async () => {
+  await assert.rejects(connect('ws://127.0.0.1:1/ws', { name: 'x', WebSocket }), (e) => e.code === 'connect_failed');
+});
+
+test('request resolves with the reply by ref, rejects with .code on error', async () => {
+  const fake = await setup();
+  fake.onMessage = (conn, m) => {
+    if (m.type === 'chat') fake.send(conn, [{ type: 'noise' }, { type: 'ack', ref: m.ref, id: 77 }]);
+    if (m.type === 'vote') fake.send(conn, { type: 'error', code: 'no_such_entry', message: 'nope', ref: m.ref });
+  };
+  const a = await open(fake);
+  const ack = await a.request({ type: 'chat', room: 1, text: 'x' });
+  assert.equal(ack.id, 77);
+  const err = await a.request({ type: 'vote', room: 1, entry: 1, value: 1 }).catch((e) => e);
+  assert.ok(err instanceof SoundroomError);
+  assert.equal(err.code, 'no_such_entry');
+  // an error without a matching ref is an 'error' event
+  const got = waitFor(a, 'error');
+  fake.send(fake.conns[0], { type: 'error', code: 'rate_limited', message: 'slow down' });
+  assert.equal((await got).code, 'rate_limited');
+});
+
+test('join applies the snapshot with the queue sorted', async () => {
+  const fake = await setup();
+  roomFake(fake);
+  const a = await open(fake);
+  const room = await a.join(1);
+  assert.equal(room, a.room);
+  assert.equal(room.id, 1);
+  assert.equal(room.seq, 10);
+  assert.equal(room.epoch, 'e1');
+  assert.deepEqual(room.queue.map((e) => e.id), [6, 7, 5]);
+  assert.equal(room.nowPlaying.track.id, 1);
+  assert.equal(room.chat.length, 1);
+});
+
+test('deltas apply in order from array frames; stale seqs are ignored', async () => {
+  const fake = await setup();
+  roomFake(fake);
+  const a = await open(fake);
+  await a.join(1);
+  const deltas = [];
+  a.on('delta', (d) => deltas.push(d.seq));
+  const chats = [];
+  a.on('chat', (d) => chats.push(d.msg.text));
+  const conn = fake.conns[0];
+  const d = (seq, rest) => ({ room: 1, epoch: 'e1', seq, ...rest });
+  fake.send(conn, [
+    d(9, { type: 'chat', msg: { id: 0, text: 'old' } }),
+    d(11, { type: 'entry_added', entry: entry(8, 0, 300) }),
+    d(12, { type: 'entry_voted', entry: { id: 8, score: 5, up: 5, down: 0 } }),
+    d(13, { type: 'presence', op: 'join', user: { id: 2, name: 'Bo' }, count: 2 }),
+    d(14, { type: 'chat', msg: { id: 2, user: { id: 2, name: 'Bo' }, text: 'yo', ts: 2 } }),
+    d(14, { type: 'chat', msg: { id: 3, text: 'dup' } }),
+    d(15, { type: 'skip', votes: 1, needed: 2 }),
+    d(16, { type: 'entry_removed', id: 7, reason: 'removed' }),
+    d(17, { type: 'now_playing', track: track(8), started_at: 5, entry: 8, added_by: { id: 9, name: 'Z' }, from: 'queue', skipped: true }),
+    d(18, { type: 'presence', op: 'leave', user: { id: 2, name: 'Bo' }, count: 1 }),
+  ]);
+  await until(() => a.room.seq === 18);
+  assert.deepEqual(deltas, [11, 12, 13, 14, 15, 16, 17, 18]);
+  assert.deepEqual(chats, ['yo']);
+  assert.deepEqual(a.room.queue.map((e) => e.id), [6, 5]);
+  assert.equal(a.room.nowPlaying.entry, 8);
+  assert.equal(a.room.nowPlaying.skipped, true);
+  assert.deepEqual(a.room.listeners.map((u) => u.id), [1]);
+  assert.deepEqual(a.room.chat.map((m) => m.text), ['hi', 'yo']);
+});
+
+test('a gap makes the client re-join with (epoch, seq) and apply the replay', async () => {
+  const fake = await setup();
+  roomFake(fake, {
+    resume(conn, m) {
+      fake.send(conn, [
+        { type: 'resumed', ref: m.ref, room: 1, epoch: 'e1', seq: m.seq, recovered: true },
+        { type: 'chat', room: 1, epoch: 'e1', seq: 11, msg: { id: 11, text: 'a' } },
+        { type: 'chat', room: 1, epoch: 'e1', seq: 12, msg: { id: 12, text: 'b' } },
+      ]);
+    },
+  });
+  const a = await open(fake);
+  await a.join(1);
+  const resumed = waitFor(a, 'resumed');
+  fake.send(fake.conns[0], { type: 'chat', room: 1, epoch: 'e1', seq: 12, msg: { id: 12, text: 'b' } });
+  await resumed;
+  await until(() => a.room.seq === 12);
+  assert.deepEqual(fake.joins[1], { type: 'join', room: 1, epoch: 'e1', seq: 10, ref: fake.joins[1].ref });
+  assert.deepEqual(a.room.chat.map((m) => m.text), ['hi', 'a', 'b']);
+});
+
+test('reconnects after a server close (4001), re-hellos with the token and resumes', async () => {
+  const fake = await setup();
+  roomFake(fake, {
+    resume(conn, m) {
+      fake.send(conn, { type: 'resumed', ref: m.ref, room: 1, epoch: 'e1', seq: m.seq, recovered: true });
+    },
+  });
+  const a = await open(fake);
+  await a.join(1);
+  const states = [];
+  a.on('connection', (e) => states.push(e));
+  const resumed = waitFor(a, 'resumed', () => true, 8000);
+  fake.conns[0].close(4001, 'too slow: outbound queue overflow');
+  await resumed;
+  assert.equal(states[0].status, 'reconnecting');
+  assert.equal(states[0].code, 4001);
+  assert.ok(states[0].delay >= 500 && states[0].delay <= 1000, `backoff after 4001: ${states[0].delay}`);
+  assert.equal(states[1].status, 'open');
+  assert.equal(fake.hellos[1].token, a.token);
+  assert.deepEqual(fake.joins[1], { type: 'join', room: 1, epoch: 'e1', seq: 10, ref: fake.joins[1].ref });
+  assert.equal(a.status, 'open');
+});
+
+test('pending requests reject with disconnected when the socket drops', async () => {
+  const fake = await setup();
+  const a = await open(fake);
+  const p = a.request({ type: 'search', q: 'x' });
+  await until(() => fake.received.some((m) => m.type === 'search'));
+  fake.conns[0].terminate();
+  await assert.rejects(p, (e) => e.code === 'disconnected');
+  await assert.rejects(a.request({ type: 'search', q: 'y' }), (e) => e.code === 'disconnected');
+});
+
+test('backoff grows from 250 ms with jitter and close() stops reconnecting', async () => {
+  const fake = await setup();
+  const a = await open(fake, 'Ada', {});
+  const delays = [];
+  a.on('connection', (e) => e.status === 'reconnecting' && delays.push(e.delay));
+  await fake.close(); // nothing listens any more
+  await until(() => delays.length >= 4, 8000);
+  const caps = [250, 500, 1000, 2000];
+  delays.slice(0, 4).forEach((d, i) => assert.ok(d >= caps[i] / 2 && d <= caps[i], `attempt ${i}: ${d}`));
+  const closed = waitFor(a, 'connection', (e) => e.status === 'closed');
+  await a.close();
+  await closed;
+  const n = delays.length;
+  await sleep(600);
+  assert.equal(delays.length, n);
+  assert.equal(a.status, 'closed');
+});
+
+test('user close() does not reconnect', async () => {
+  const fake = await setup();
+  const a = await open(fake);
+  const events = [];
+  a.on('connection', (e) => events.push(e.status));
+  await a.close();
+  await sleep(400);
+  assert.deepEqual(events, ['closed']);
+  assert.equal(fake.hellos.length, 1);
+});
+
+test('clock sync: burst of pings, offset from the min-RTT sample', async () => {
+  const fake = await setup({ clockSkewMs: 5000 });
+  const a = await open(fake);
+  await until(() => fake.received.filter((m) => m.type === 'ping').length >= 5, 3000);
+  await sleep(100);
+  assert.ok(Math.abs(a.offset - 5000) < 50, `offset ${a.offset}`);
+  assert.ok(a.rtt >= 0 && a.rtt < 100, `rtt ${a.rtt}`);
+  assert.ok(Math.abs(a.now() - (Date.now() + 5000)) < 50);
+  const pings = fake.received.filter((m) => m.type === 'ping');
+  assert.ok(pings.every((p) => typeof p.t0 === 'number'));
+  await sleep(400);
+  assert.equal(fake.received.filter((m) => m.type === 'ping').length, 5, 'then one every ~10 s');
+});
+
+test('room actions send the protocol messages', async () => {
+  const fake = await setup();
+  roomFake(fake);
+  const base = fake.onMessage;
+  fake.onMessage = (conn, m) => {
+    if (m.type === 'join') return base(conn, m);
+    if (m.type === 'search') return fake.send(conn, { type: 'results', ref: m.ref, tracks: [track(3)] });
+    if (m.type === 'leave') return fake.send(conn, { type: 'left', ref: m.ref, room: 1 });
+    fake.send(conn, { type: 'ack', ref: m.ref, entry: 40, id: 41 });
+  };
+  const a = await open(fake);
+  await assert.rejects(a.addTrack(1), (e) => e.code === 'not_in_room');
+  await a.join(1);
+  assert.equal(await a.addTrack(3), 40);
+  await a.vote(6, -1);
+  assert.equal(a.room.queue.find((e) => e.id === 6).my_vote, -1);
+  await a.removeEntry(6);
+  await a.voteSkip(true);
+  assert.equal(a.room.mySkip, true);
+  assert.equal(await a.chat('hey'), 41);
+  assert.deepEqual(await a.search('t', 5), [track(3)]);
+  await a.leave();
+  assert.equal(a.room, null);
+  const sent = fake.received.filter((m) => !['ping', 'join', 'hello'].includes(m.type)).map(({ ref, ...m }) => m);
+  assert.deepEqual(sent, [
+    { type: 'queue_add', room: 1, track: 3 },
+    { type: 'vote', room: 1, entry: 6, value: -1 },
+    { type: 'queue_remove', room: 1, entry: 6 },
+    { type: 'skip', room: 1, value: true },
+    { type: 'chat', room: 1, text: 'hey' },
+    { type: 'search', q: 't', limit: 5 },
+    { type: 'leave', room: 1 },
+  ]);
+});
