@@ -325,3 +325,149 @@ export async function allTracks(srv) {
   if (res.status !== 200) throw new Error(`GET /api/tracks: ${res.status}`);
   return res.body.tracks;
 }
+
+/**
+ * A WebSocket made by hand on a TCP socket, for frames `ws` will not send (unmasked, reserved
+ * opcodes, oversized control frames). `frame(opcode, payload, {mask, fin})` sends one;
+ * `nextFrame(ms)` resolves with the next server frame {opcode, payload}; `closeCode(ms)`
+ * resolves with the code of the server's close frame (or null if the socket just ended).
+ */
+export async function tcpWs(srv, { path: p = '/ws', headers = {} } = {}) {
+  const crypto = await import('node:crypto');
+  const sock = net.connect(srv.port, '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  sock.on('error', () => {});
+  const key = crypto.randomBytes(16).toString('base64');
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  sock.write(
+    `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+  );
+  let buf = Buffer.alloc(0);
+  const frames = [];
+  const waiters = [];
+  let ended = false;
+  const wake = () => waiters.splice(0).forEach((w) => w());
+  let status = null;
+  const handshake = new Promise((resolve, reject) => {
+    const onData = (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (status === null) {
+        const i = buf.indexOf('\r\n\r\n');
+        if (i < 0) return;
+        const head = buf.subarray(0, i).toString('latin1');
+        status = Number(head.split(' ')[1]);
+        buf = buf.subarray(i + 4);
+        if (status !== 101) return reject(Object.assign(new Error(`HTTP ${status}`), { status }));
+        resolve();
+      }
+      for (;;) {
+        if (buf.length < 2) break;
+        const opcode = buf[0] & 0x0f;
+        let len = buf[1] & 0x7f;
+        let off = 2;
+        if (len === 126) {
+          if (buf.length < 4) break;
+          len = buf.readUInt16BE(2);
+          off = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) break;
+          len = Number(buf.readBigUInt64BE(2));
+          off = 10;
+        }
+        if (buf.length < off + len) break;
+        frames.push({ opcode, payload: buf.subarray(off, off + len) });
+        buf = buf.subarray(off + len);
+      }
+      wake();
+    };
+    sock.on('data', onData);
+    sock.on('close', () => {
+      ended = true;
+      if (status === null) reject(new Error('socket closed during handshake'));
+      wake();
+    });
+  });
+  await handshake;
+  const ws = {
+    sock,
+    frame(opcode, payload = Buffer.alloc(0), { mask = true, fin = true } = {}) {
+      payload = Buffer.from(payload);
+      const len = payload.length;
+      const head = [(fin ? 0x80 : 0) | opcode];
+      const m = mask ? 0x80 : 0;
+      if (len < 126) head.push(m | len);
+      else if (len < 65536) head.push(m | 126, len >> 8, len & 0xff);
+      else {
+        head.push(m | 127);
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64BE(BigInt(len));
+        head.push(...b);
+      }
+      let body = payload;
+      const parts = [Buffer.from(head)];
+      if (mask) {
+        const k = crypto.randomBytes(4);
+        body = Buffer.from(payload.map((x, i) => x ^ k[i % 4]));
+        parts.push(k);
+      }
+      parts.push(body);
+      sock.write(Buffer.concat(parts));
+    },
+    text(s, opts) {
+      ws.frame(0x1, Buffer.from(s), opts);
+    },
+    nextFrame(ms = 5000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no frame within ${ms} ms`)), ms);
+        const check = () => {
+          if (frames.length) {
+            clearTimeout(timer);
+            resolve(frames.shift());
+          } else if (ended) {
+            clearTimeout(timer);
+            resolve(null);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    /** Skips data frames; resolves with the close frame's code, or null when the socket ends. */
+    async closeCode(ms = 5000) {
+      for (;;) {
+        const f = await ws.nextFrame(ms);
+        if (!f) return null;
+        if (f.opcode === 0x8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+      }
+    },
+    end() {
+      sock.destroy();
+    },
+  };
+  return ws;
+}
+
+/**
+ * Records every raw delta an SDK client receives (from 'message'); `find(pred, ms)` waits for
+ * one; `gaps()` lists seq problems per room (a gap or a repeat) seen on the wire.
+ */
+export function deltaLog(c) {
+  const list = [];
+  const DELTAS = new Set(['presence', 'entry_added', 'entry_voted', 'entry_removed', 'now_playing', 'skip', 'chat', 'notice']);
+  const stop = c.on('message', (m) => {
+    if (DELTAS.has(m.type)) list.push(m);
+  });
+  return {
+    list,
+    stop,
+    find: (pred, ms = 5000) => until(() => list.find(pred), ms, `a delta matching ${pred}`),
+    /** Waits ms and asserts no delta matches pred. */
+    async none(pred, ms = 400) {
+      await sleep(ms);
+      return list.find(pred);
+    },
+  };
+}

@@ -1,0 +1,201 @@
+// rest.test.js - the REST API: health, time, rooms, tracks, covers and /media with ranges.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { allTracks, client, closeAll, Server } from './harness.js';
+
+let srv;
+let tracks;
+before(async () => {
+  srv = await Server.start();
+  tracks = await allTracks(srv);
+});
+afterEach(closeAll);
+after(async () => {
+  await closeAll();
+  await srv?.dispose();
+});
+
+function isError(res, status, code) {
+  assert.equal(res.status, status, `${status} expected: ${res.status} ${JSON.stringify(res.body)}`);
+  assert.equal(typeof res.body, 'object', `JSON error body: ${res.body}`);
+  assert.equal(res.body.error?.code, code, JSON.stringify(res.body));
+  assert.equal(typeof res.body.error.message, 'string');
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+}
+
+test('GET /api/health and /api/time', async () => {
+  const h = await srv.http('GET', '/api/health');
+  assert.equal(h.status, 200);
+  assert.equal(h.body.ok, true);
+  assert.equal(typeof h.body.version, 'string');
+  const t = await srv.http('GET', '/api/time');
+  assert.equal(t.status, 200);
+  assert.ok(Math.abs(t.body.server_time - Date.now()) < 1000, `server_time ${t.body.server_time}`);
+});
+
+test('POST /api/rooms creates a room that GET /api/rooms and /api/rooms/:id show', async () => {
+  const res = await srv.http('POST', '/api/rooms', { body: { name: 'Jazz 🎷', description: 'late night', tags: ['jazz', 'chill'] } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const room = res.body.room;
+  assert.ok(Number.isInteger(room.id));
+  assert.equal(room.name, 'Jazz 🎷');
+  assert.equal(room.description, 'late night');
+  assert.deepEqual(room.tags, ['jazz', 'chill']);
+
+  const one = await srv.http('GET', `/api/rooms/${room.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.room.id, room.id);
+  assert.equal(one.body.room.name, 'Jazz 🎷');
+  assert.deepEqual(one.body.room.tags, ['jazz', 'chill']);
+
+  const a = await client(srv, 'Ada');
+  await a.join(room.id);
+  const list = await srv.http('GET', '/api/rooms');
+  assert.equal(list.status, 200);
+  const r = list.body.rooms.find((x) => x.id === room.id);
+  assert.ok(r, 'the new room is listed');
+  assert.equal(r.name, 'Jazz 🎷');
+  assert.equal(r.description, 'late night');
+  assert.deepEqual(r.tags, ['jazz', 'chill']);
+  assert.equal(r.listeners, 1);
+  assert.equal(r.now_playing?.id, a.room.nowPlaying.track.id);
+
+  const minimal = await srv.http('POST', '/api/rooms', { body: { name: 'Bare' } });
+  assert.equal(minimal.status, 201);
+  assert.equal(minimal.body.room.name, 'Bare');
+  assert.deepEqual(minimal.body.room.tags ?? [], []);
+
+  // the SDK's REST helpers see the same
+  assert.ok((await a.listRooms()).some((x) => x.id === room.id));
+  assert.equal((await a.getRoom(room.id)).name, 'Jazz 🎷');
+  const made = await a.createRoom({ name: 'Via SDK', tags: ['x'] });
+  assert.equal(made.name, 'Via SDK');
+});
+
+test('POST /api/rooms errors: bad_json, missing_field, bad_field, too_long, too_large', async () => {
+  isError(await srv.http('POST', '/api/rooms', { body: '{"name": ' }), 400, 'bad_json');
+  isError(await srv.http('POST', '/api/rooms', { body: {} }), 400, 'missing_field');
+  isError(await srv.http('POST', '/api/rooms', { body: { description: 'no name' } }), 400, 'missing_field');
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 5 } }), 400, 'bad_field');
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 'ok', tags: 'jazz' } }), 400, 'bad_field');
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 'ok', tags: [1] } }), 400, 'bad_field');
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 'ok', description: 3 } }), 400, 'bad_field');
+  isError(await srv.http('POST', '/api/rooms', { body: '[1]' }), 400, 'bad_field');
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 'n'.repeat(41) } }), 400, 'too_long');
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 'x', description: 'd'.repeat(70 * 1024) } }), 413, 'too_large');
+  const a = await client(srv, 'Ada');
+  await assert.rejects(a.createRoom({ name: '' }), (x) => x.status === 400 && ['bad_field', 'missing_field'].includes(x.code));
+});
+
+test('GET /api/rooms/:id of an unknown room is 404 no_such_room; other errors', async () => {
+  isError(await srv.http('GET', '/api/rooms/987654'), 404, 'no_such_room');
+  isError(await srv.http('GET', '/api/no/such/thing'), 404, 'not_found');
+  isError(await srv.http('DELETE', '/api/rooms'), 405, 'method_not_allowed');
+  isError(await srv.http('PUT', '/api/tracks/1'), 405, 'method_not_allowed');
+});
+
+test('GET /api/tracks lists, searches and limits; /api/tracks/:id; 404 no_such_track', async () => {
+  assert.ok(tracks.length >= 4);
+  for (const t of tracks) {
+    assert.ok(Number.isInteger(t.id));
+    assert.equal(t.url, `/media/${t.id}`);
+    assert.equal(t.source, 'local');
+    assert.ok(t.duration_ms > 0);
+  }
+  const all = await srv.http('GET', '/api/tracks');
+  assert.equal(all.status, 200);
+  assert.deepEqual(all.body.tracks.map((t) => t.id).sort(), tracks.map((t) => t.id).sort());
+  const two = await srv.http('GET', '/api/tracks?q=&limit=2');
+  assert.equal(two.body.tracks.length, 2);
+  const t = tracks[tracks.length - 1];
+  const found = await srv.http('GET', `/api/tracks?q=${encodeURIComponent(t.artist.toUpperCase())}`);
+  assert.ok(found.body.tracks.some((x) => x.id === t.id), 'search ignores case');
+  const none = await srv.http('GET', '/api/tracks?q=zzqqxx-no-such-thing');
+  assert.deepEqual(none.body.tracks, []);
+
+  const one = await srv.http('GET', `/api/tracks/${t.id}`);
+  assert.equal(one.status, 200);
+  assert.deepEqual(one.body.track, t);
+  const a = await client(srv, 'Ada');
+  assert.deepEqual(await a.getTrack(t.id), t);
+  isError(await srv.http('GET', '/api/tracks/987654'), 404, 'no_such_track');
+  await assert.rejects(a.getTrack(987654), (e) => e.code === 'no_such_track' && e.status === 404);
+});
+
+test('covers: a track with cover serves an image, one without is 404 no_cover', async () => {
+  for (const t of tracks) {
+    const res = await fetch(`${srv.base}/api/tracks/${t.id}/cover`);
+    if (t.cover === null) {
+      assert.equal(res.status, 404, `track ${t.id} has no cover`);
+      assert.equal((await res.json()).error.code, 'no_cover');
+    } else {
+      assert.equal(t.cover, `/api/tracks/${t.id}/cover`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /^image\//);
+      assert.ok((await res.arrayBuffer()).byteLength > 0);
+    }
+  }
+  const res = await fetch(`${srv.base}/api/tracks/987654/cover`);
+  assert.equal(res.status, 404);
+});
+
+function libraryFiles() {
+  return fs
+    .readdirSync(srv.library, { recursive: true })
+    .map((f) => path.join(srv.library, String(f)))
+    .filter((f) => fs.statSync(f).isFile() && !path.basename(f).startsWith('.'));
+}
+
+test('/media/:id serves the file; HEAD; Accept-Ranges', async () => {
+  const files = libraryFiles().map((f) => fs.readFileSync(f));
+  for (const t of tracks) {
+    const res = await fetch(srv.base + t.url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('accept-ranges'), 'bytes');
+    assert.match(res.headers.get('content-type') ?? '', /^audio\//);
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.equal(Number(res.headers.get('content-length')), body.length);
+    assert.ok(files.some((f) => f.equals(body)), `track ${t.id}: the bytes of a library file`);
+    const head = await fetch(srv.base + t.url, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(body.length));
+    assert.equal(head.headers.get('accept-ranges'), 'bytes');
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+  }
+  const missing = await fetch(`${srv.base}/media/987654`);
+  assert.equal(missing.status, 404);
+});
+
+test('/media/:id ranges: 206 with Content-Range; 416 when unsatisfiable', async () => {
+  const t = tracks[0];
+  const full = Buffer.from(await (await fetch(srv.base + t.url)).arrayBuffer());
+  const size = full.length;
+  assert.ok(size > 300);
+  const get = async (range, method = 'GET') => {
+    const res = await fetch(srv.base + t.url, { method, headers: { Range: range } });
+    return { res, body: Buffer.from(await res.arrayBuffer()) };
+  };
+  const cases = [
+    ['bytes=0-99', 0, 99],
+    ['bytes=100-', 100, size - 1],
+    ['bytes=-50', size - 50, size - 1],
+    [`bytes=${size - 1}-${size - 1}`, size - 1, size - 1],
+    [`bytes=10-${size + 1000}`, 10, size - 1],
+  ];
+  for (const [range, a, b] of cases) {
+    const { res, body } = await get(range);
+    assert.equal(res.status, 206, range);
+    assert.equal(res.headers.get('content-range'), `bytes ${a}-${b}/${size}`, range);
+    assert.equal(res.headers.get('content-length'), String(b - a + 1), range);
+    assert.equal(res.headers.get('accept-ranges'), 'bytes');
+    assert.ok(body.equals(full.subarray(a, b + 1)), `${range}: the right bytes`);
+  }
+  for (const range of [`bytes=${size}-`, `bytes=${size + 10}-${size + 20}`]) {
+    const { res } = await get(range);
+    assert.equal(res.status, 416, range);
+    assert.equal(res.headers.get('content-range'), `bytes */${size}`, range);
+  }
+});
