@@ -1,0 +1,1237 @@
+/* hub.c - rooms, people and sessions on the service thread.
+ *
+ * The life of a change: a request is validated and applied to memory at once (so the next
+ * request sees it), given the room's next seq, and submitted to the write worker with its
+ * encoded delta and its ack. When the worker reports the write durable, the delta is recorded in
+ * the room's history and fanned out, and then the ack goes to the requester. The worker finishes
+ * jobs in order, so deltas are published in seq order. A snapshot is built from memory and may
+ * be a few ms ahead of what was published; clients skip deltas at or below the snapshot's seq. */
+#include "app/hub.h"
+#include "core/history.h"
+#include "core/playback.h"
+#include "core/queue.h"
+#include "proto/proto.h"
+#include "source/source.h"
+#include "store/worker.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CHAT_KEEP 50
+#define HISTORY 1024
+#define RECENT 10
+#define RANKED 50
+
+typedef struct track {
+    int64_t id;
+    char *path;
+    char *title, *artist, *album; /* lower-cased copies for search live in `hay` */
+    char *hay;
+    int64_t duration_ms;
+    int has_cover, available;
+    json_t *json; /* encoded once, shared by every message that names the track */
+} track;
+
+typedef struct user {
+    char *name;
+    char token_hash[65];
+    double chat_tokens;
+    int64_t chat_at;
+} user;
+
+typedef struct listener {
+    int64_t user;
+    int conns;
+} listener;
+
+typedef struct ranked {
+    int64_t track, plays;
+} ranked;
+
+struct sr_room {
+    int64_t id;
+    char *name, *description;
+    json_t *tags;
+    double created;
+    sr_queue queue;
+    int64_t np_track, np_entry, np_user, np_play;
+    double np_started_at;
+    int np_from;
+    int64_t *skips;
+    int nskips, capskips;
+    listener *listeners;
+    int nlisteners, caplisteners;
+    sr_session **members;
+    int nmembers, capmembers;
+    json_t *chat[CHAT_KEEP];
+    int chat_head, chat_n;
+    sr_history history;
+    uint64_t seq, published;
+    char epoch[17];
+    ranked rank[RANKED];
+    int nrank;
+    int64_t recent[RECENT];
+    int nrecent;
+};
+
+/* A write job with what to do once it is durable. */
+typedef struct job {
+    sr_job base; /* first: the worker sees only this */
+    sr_room *room;
+    sr_msg *delta; /* published at completion, with seq */
+    uint64_t seq;
+    sr_session *s; /* reference held; may have closed meanwhile */
+    json_t *ack;   /* sent to s after the delta */
+    void (*done)(void *ctx, json_t *room);
+    void *ctx;
+} job;
+
+struct sr_hub {
+    sr_hub_config cfg;
+    sr_store *st;
+    sr_worker *wk;
+    sr_hub_net net;
+    track **tracks; /* by id */
+    int64_t ntracks;
+    int64_t *library; /* available track ids */
+    int nlibrary;
+    user **users; /* by id */
+    int64_t nusers, capusers;
+    /* token hash -> user id, open addressing */
+    int64_t *tokmap;
+    size_t tokcap, tokn;
+    sr_room **rooms;
+    int nrooms, caprooms;
+    int64_t max_room, max_entry, max_chat, max_play;
+    uint64_t rng;
+};
+
+/* ---------- small helpers ---------- */
+
+static uint64_t rnd(sr_hub *h)
+{
+    /* xorshift64*: fallback choice needs spread, not secrecy */
+    h->rng ^= h->rng >> 12;
+    h->rng ^= h->rng << 25;
+    h->rng ^= h->rng >> 27;
+    return h->rng * 2685821657736338717ULL;
+}
+
+static void send_json(sr_hub *h, sr_session *s, json_t *o)
+{
+    if (!s->wsi) {
+        json_decref(o);
+        return;
+    }
+    sr_msg *m = sr_msg_take(sr_proto_dump(o));
+    h->net.send(s, m);
+    sr_msg_unref(m);
+}
+
+static void send_error(sr_hub *h, sr_session *s, const char *code, const char *message, json_t *ref)
+{
+    send_json(h, s, sr_proto_error(code, message, ref));
+}
+
+static user *user_get(sr_hub *h, int64_t id)
+{
+    return id > 0 && id < h->nusers ? h->users[id] : NULL;
+}
+
+static json_t *user_json(sr_hub *h, int64_t id)
+{
+    user *u = user_get(h, id);
+    if (!u) return json_null();
+    return json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
+}
+
+static track *track_get(sr_hub *h, int64_t id)
+{
+    return id > 0 && id < h->ntracks ? h->tracks[id] : NULL;
+}
+
+static json_t *track_ref(sr_hub *h, int64_t id)
+{
+    track *t = track_get(h, id);
+    return t ? json_incref(t->json) : json_null();
+}
+
+static sr_room *room_get(sr_hub *h, int64_t id)
+{
+    for (int i = 0; i < h->nrooms; i++)
+        if (h->rooms[i]->id == id) return h->rooms[i];
+    return NULL;
+}
+
+static size_t tok_slot(sr_hub *h, const char *hash)
+{
+    uint64_t x;
+    memcpy(&x, hash, sizeof x); /* the hash is uniform: any 8 of its hex digits will do */
+    size_t i = (size_t)x & (h->tokcap - 1);
+    for (;;) {
+        int64_t id = h->tokmap[i];
+        if (!id || !strcmp(h->users[id]->token_hash, hash)) return i;
+        i = (i + 1) & (h->tokcap - 1);
+    }
+}
+
+static void tok_put(sr_hub *h, int64_t id)
+{
+    if ((h->tokn + 1) * 2 > h->tokcap) {
+        int64_t *old = h->tokmap;
+        size_t oldcap = h->tokcap;
+        h->tokcap = oldcap ? oldcap * 2 : 1024;
+        h->tokmap = sr_xcalloc(h->tokcap, sizeof *h->tokmap);
+        h->tokn = 0;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i]) h->tokmap[tok_slot(h, h->users[old[i]]->token_hash)] = old[i], h->tokn++;
+        free(old);
+    }
+    h->tokmap[tok_slot(h, h->users[id]->token_hash)] = id;
+    h->tokn++;
+}
+
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char d[32];
+    crypto_generichash(d, sizeof d, (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+static user *user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
+{
+    if (id >= h->capusers) {
+        int64_t cap = h->capusers ? h->capusers : 256;
+        while (cap <= id) cap *= 2;
+        h->users = sr_xrealloc(h->users, (size_t)cap * sizeof *h->users);
+        memset(h->users + h->capusers, 0, (size_t)(cap - h->capusers) * sizeof *h->users);
+        h->capusers = cap;
+    }
+    if (id >= h->nusers) h->nusers = id + 1;
+    user *u = h->users[id];
+    if (!u) {
+        u = h->users[id] = sr_xcalloc(1, sizeof *u);
+        u->chat_tokens = h->cfg.chat_rate;
+        u->chat_at = sr_mono_us();
+    }
+    free(u->name);
+    u->name = sr_xstrdup(name);
+    if (hash && !u->token_hash[0]) {
+        snprintf(u->token_hash, sizeof u->token_hash, "%s", hash);
+        tok_put(h, id);
+    }
+    return u;
+}
+
+static char *lower_dup(const char *s)
+{
+    char *d = sr_xstrdup(s ? s : "");
+    for (char *p = d; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+static void track_add(sr_hub *h, const sr_track_row *r)
+{
+    if (r->id >= h->ntracks) {
+        int64_t n = r->id + 1;
+        h->tracks = sr_xrealloc(h->tracks, (size_t)n * sizeof *h->tracks);
+        memset(h->tracks + h->ntracks, 0, (size_t)(n - h->ntracks) * sizeof *h->tracks);
+        h->ntracks = n;
+    }
+    track *t = sr_xcalloc(1, sizeof *t);
+    t->id = r->id;
+    t->path = sr_xstrdup(r->ref);
+    t->title = sr_xstrdup(r->title ? r->title : "");
+    t->artist = sr_xstrdup(r->artist ? r->artist : "");
+    t->album = sr_xstrdup(r->album ? r->album : "");
+    size_t n = strlen(t->title) + strlen(t->artist) + strlen(t->album) + 3;
+    char *hay = sr_xmalloc(n);
+    snprintf(hay, n, "%s\n%s\n%s", t->title, t->artist, t->album);
+    t->hay = lower_dup(hay);
+    free(hay);
+    t->duration_ms = r->duration_ms;
+    t->has_cover = r->has_cover;
+    t->available = r->available;
+    char url[64], cover[64];
+    snprintf(url, sizeof url, "/media/%lld", (long long)r->id);
+    snprintf(cover, sizeof cover, "/api/tracks/%lld/cover", (long long)r->id);
+    t->json = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o,s:s}", "id", (json_int_t)r->id, "title",
+                        t->title, "artist", t->artist, "album", t->album, "duration_ms",
+                        (json_int_t)t->duration_ms, "url", url, "cover",
+                        t->has_cover ? json_string(cover) : json_null(), "source", r->source);
+    h->tracks[r->id] = t;
+    if (t->available && t->duration_ms > 0) {
+        h->library = sr_xrealloc(h->library, (size_t)(h->nlibrary + 1) * sizeof *h->library);
+        h->library[h->nlibrary++] = t->id;
+    }
+}
+
+static sr_room *room_new(sr_hub *h, int64_t id, const char *name, const char *desc, json_t *tags,
+                         double created)
+{
+    sr_room *r = sr_xcalloc(1, sizeof *r);
+    r->id = id;
+    r->name = sr_xstrdup(name);
+    r->description = sr_xstrdup(desc ? desc : "");
+    r->tags = tags ? tags : json_array();
+    r->created = created;
+    sr_history_init(&r->history, HISTORY);
+    /* A fresh epoch each time the room is loaded: history before it is gone, and clients that
+     * resume across it must get a snapshot. */
+    unsigned char b[8];
+    randombytes_buf(b, sizeof b);
+    sodium_bin2hex(r->epoch, sizeof r->epoch, b, sizeof b);
+    if (h->nrooms == h->caprooms) {
+        h->caprooms = h->caprooms ? h->caprooms * 2 : 16;
+        h->rooms = sr_xrealloc(h->rooms, (size_t)h->caprooms * sizeof *h->rooms);
+    }
+    h->rooms[h->nrooms++] = r;
+    if (id > h->max_room) h->max_room = id;
+    return r;
+}
+
+static json_t *entry_json(sr_hub *h, const sr_entry *e)
+{
+    return json_pack("{s:I,s:o,s:o,s:f,s:i,s:i,s:i}", "id", (json_int_t)e->id, "track",
+                     track_ref(h, e->track), "added_by", user_json(h, e->user), "added_at",
+                     e->added_at, "score", sr_entry_score(e), "up", e->up, "down", e->down);
+}
+
+static json_t *np_json(sr_hub *h, sr_room *r)
+{
+    if (!r->np_track) return json_null();
+    return json_pack("{s:o,s:f,s:o,s:o,s:s}", "track", track_ref(h, r->np_track), "started_at",
+                     r->np_started_at, "entry",
+                     r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
+                     r->np_user ? user_json(h, r->np_user) : json_null(), "from",
+                     r->np_from ? "fallback" : "queue");
+}
+
+static json_t *skip_json(sr_room *r, double ratio)
+{
+    return json_pack("{s:i,s:i}", "votes", r->nskips, "needed",
+                     sr_skip_needed(r->nlisteners, ratio));
+}
+
+static json_t *room_info_json(sr_room *r)
+{
+    return json_pack("{s:I,s:s,s:s,s:O}", "id", (json_int_t)r->id, "name", r->name,
+                     "description", r->description, "tags", r->tags);
+}
+
+/* ---------- the write pipeline ---------- */
+
+static job *job_new(sr_room *r)
+{
+    job *j = sr_xcalloc(1, sizeof *j);
+    j->room = r;
+    return j;
+}
+
+static sr_write *job_write(job *j, sr_write_kind kind)
+{
+    sr_write *w = &j->base.w[j->base.nw++];
+    w->kind = kind;
+    return w;
+}
+
+/* Gives the delta o (taking the reference) the room's next seq and submits the job. o may be
+ * NULL for a write without a delta. */
+static void submit(sr_hub *h, job *j, json_t *o)
+{
+    if (o && j->room) {
+        sr_room *r = j->room;
+        j->seq = ++r->seq;
+        json_object_set_new(o, "room", json_integer(r->id));
+        json_object_set_new(o, "epoch", json_string(r->epoch));
+        json_object_set_new(o, "seq", json_integer((json_int_t)j->seq));
+        j->delta = sr_msg_take(sr_proto_dump(o));
+    } else if (o) {
+        json_decref(o);
+    }
+    if (!j->base.nw) job_write(j, SR_W_NONE);
+    sr_worker_submit(h->wk, &j->base);
+}
+
+static json_t *delta(const char *type)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(type));
+    return o;
+}
+
+static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m)
+{
+    sr_history_push(&r->history, seq, m);
+    r->published = seq;
+    for (int i = 0; i < r->nmembers; i++)
+        h->net.send(r->members[i], m);
+}
+
+static void finish(sr_hub *h, job *j)
+{
+    if (j->delta) publish(h, j->room, j->seq, j->delta);
+    if (j->s) {
+        if (j->base.status)
+            send_error(h, j->s, "internal", "the store could not record this", json_object_get(j->ack, "ref"));
+        else if (j->ack)
+            send_json(h, j->s, json_incref(j->ack));
+    }
+    if (j->done) j->done(j->ctx, j->base.status ? NULL : room_info_json(j->room));
+    json_decref(j->ack);
+    sr_msg_unref(j->delta);
+    if (j->s) sr_session_unref(j->s);
+    for (int i = 0; i < j->base.nw; i++)
+        sr_write_clear(&j->base.w[i]);
+    free(j);
+}
+
+void sr_hub_poll(sr_hub *h)
+{
+    if (!h->wk) return;
+    sr_job *list = sr_worker_take_done(h->wk);
+    while (list) {
+        sr_job *next = list->next;
+        finish(h, (job *)list);
+        list = next;
+    }
+}
+
+int sr_hub_pending(sr_hub *h)
+{
+    return h->wk ? sr_worker_pending(h->wk) : 0;
+}
+
+/* Ack for s once durable: {"type":"ack","ref":…} plus extra fields (may be NULL). */
+static void job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
+{
+    s->refs++;
+    j->s = s;
+    j->ack = sr_proto_reply("ack", ref);
+    if (extra) {
+        json_object_update(j->ack, extra);
+        json_decref(extra);
+    }
+}
+
+/* ---------- playback ---------- */
+
+static void rank_played(sr_room *r, int64_t tid)
+{
+    int i;
+    for (i = 0; i < r->nrank && r->rank[i].track != tid; i++) {
+    }
+    if (i == r->nrank) {
+        if (r->nrank == RANKED) return;
+        r->rank[r->nrank++] = (ranked){tid, 0};
+    }
+    r->rank[i].plays++;
+    while (i > 0 && r->rank[i].plays > r->rank[i - 1].plays) {
+        ranked t = r->rank[i];
+        r->rank[i] = r->rank[i - 1];
+        r->rank[--i] = t;
+    }
+}
+
+static void recent_push(sr_room *r, int64_t tid)
+{
+    memmove(r->recent + 1, r->recent, (RECENT - 1) * sizeof *r->recent);
+    r->recent[0] = tid;
+    if (r->nrecent < RECENT) r->nrecent++;
+}
+
+static int64_t fallback(sr_hub *h, sr_room *r)
+{
+    int64_t ids[RANKED];
+    int n = 0;
+    for (int i = 0; i < r->nrank; i++) {
+        track *t = track_get(h, r->rank[i].track);
+        if (t && t->available) ids[n++] = t->id;
+    }
+    return sr_fallback_pick(ids, n, h->library, h->nlibrary, r->recent, r->nrecent, rnd(h));
+}
+
+/* Starts the next track: the queue's top entry, else a fallback. */
+static void advance(sr_hub *h, sr_room *r, double now, int skipped)
+{
+    track *cur = track_get(h, r->np_track);
+    double start = now;
+    if (!skipped && cur) {
+        double end = r->np_started_at + (double)cur->duration_ms;
+        /* Continue seamlessly from the scheduled end unless we are far past it (a restart). */
+        if (now >= end && now - end < 2000) start = end;
+    }
+    job *j = job_new(r);
+    if (skipped && r->np_play) job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
+    sr_entry *e = sr_queue_pop(&r->queue);
+    int64_t tid = e ? e->track : fallback(h, r);
+    if (!tid) {
+        r->np_track = r->np_entry = r->np_user = r->np_play = 0;
+        free(j);
+        return;
+    }
+    r->np_track = tid;
+    r->np_entry = e ? e->id : 0;
+    r->np_user = e ? e->user : 0;
+    r->np_play = ++h->max_play;
+    r->np_started_at = start;
+    r->np_from = e ? 0 : 1;
+    r->nskips = 0;
+    sr_write *w = job_write(j, SR_W_PLAY);
+    w->a = r->np_play;
+    w->b = r->id;
+    w->c = tid;
+    w->d = r->np_entry;
+    w->e = r->np_user;
+    w->t = start;
+    w->v = r->np_from;
+    if (e) {
+        w = job_write(j, SR_W_ENTRY_STATE);
+        w->a = e->id;
+        w->s1 = sr_xstrdup("played");
+    }
+    sr_entry_free(e);
+    rank_played(r, tid);
+    recent_push(r, tid);
+    json_t *o = np_json(h, r);
+    json_object_set_new(o, "type", json_string("now_playing"));
+    json_object_set_new(o, "skipped", json_boolean(skipped));
+    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    submit(h, j, o);
+}
+
+void sr_hub_tick(sr_hub *h, double now)
+{
+    for (int i = 0; i < h->nrooms; i++) {
+        sr_room *r = h->rooms[i];
+        track *t = track_get(h, r->np_track);
+        if (t ? sr_play_ended(now, r->np_started_at, t->duration_ms)
+              : (r->queue.n || h->nlibrary))
+            advance(h, r, now, 0);
+    }
+}
+
+/* Skip passes once enough present listeners voted. */
+static void check_skip(sr_hub *h, sr_room *r)
+{
+    if (r->np_track && r->nskips >= sr_skip_needed(r->nlisteners, h->cfg.skip_ratio) &&
+        r->nlisteners > 0)
+        advance(h, r, sr_now_ms(), 1);
+}
+
+static int skip_index(sr_room *r, int64_t uid)
+{
+    for (int i = 0; i < r->nskips; i++)
+        if (r->skips[i] == uid) return i;
+    return -1;
+}
+
+/* ---------- presence ---------- */
+
+static void member_add(sr_hub *h, sr_room *r, sr_session *s)
+{
+    if (r->nmembers == r->capmembers) {
+        r->capmembers = r->capmembers ? r->capmembers * 2 : 8;
+        r->members = sr_xrealloc(r->members, (size_t)r->capmembers * sizeof *r->members);
+    }
+    s->member_idx = r->nmembers;
+    r->members[r->nmembers++] = s;
+    s->room = r;
+    for (int i = 0; i < r->nlisteners; i++)
+        if (r->listeners[i].user == s->user) {
+            r->listeners[i].conns++;
+            return;
+        }
+    if (r->nlisteners == r->caplisteners) {
+        r->caplisteners = r->caplisteners ? r->caplisteners * 2 : 8;
+        r->listeners = sr_xrealloc(r->listeners, (size_t)r->caplisteners * sizeof *r->listeners);
+    }
+    r->listeners[r->nlisteners++] = (listener){s->user, 1};
+    json_t *o = delta("presence");
+    json_object_set_new(o, "op", json_string("join"));
+    json_object_set_new(o, "user", user_json(h, s->user));
+    json_object_set_new(o, "count", json_integer(r->nlisteners));
+    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    submit(h, job_new(r), o);
+}
+
+static void member_remove(sr_hub *h, sr_session *s)
+{
+    sr_room *r = s->room;
+    if (!r) return;
+    int i = s->member_idx;
+    r->members[i] = r->members[--r->nmembers];
+    r->members[i]->member_idx = i;
+    s->room = NULL;
+    for (int k = 0; k < r->nlisteners; k++) {
+        if (r->listeners[k].user != s->user) continue;
+        if (--r->listeners[k].conns) return;
+        r->listeners[k] = r->listeners[--r->nlisteners];
+        int sk = skip_index(r, s->user);
+        if (sk >= 0) r->skips[sk] = r->skips[--r->nskips];
+        json_t *o = delta("presence");
+        json_object_set_new(o, "op", json_string("leave"));
+        json_object_set_new(o, "user", user_json(h, s->user));
+        json_object_set_new(o, "count", json_integer(r->nlisteners));
+        json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+        submit(h, job_new(r), o);
+        check_skip(h, r);
+        return;
+    }
+}
+
+/* ---------- sessions ---------- */
+
+sr_session *sr_hub_session_open(sr_hub *h, void *wsi)
+{
+    sr_session *s = sr_xcalloc(1, sizeof *s);
+    s->refs = 1;
+    s->wsi = wsi;
+    s->hub = h;
+    s->tokens = h->cfg.msg_rate * 2;
+    s->tokens_at = sr_mono_us();
+    return s;
+}
+
+void sr_session_unref(sr_session *s)
+{
+    if (!s || --s->refs) return;
+    for (int i = 0; i < s->out_n; i++)
+        sr_msg_unref(s->out[(s->out_head + i) % s->out_cap]);
+    free(s->out);
+    free(s->rx);
+    free(s);
+}
+
+void sr_hub_session_closed(sr_hub *h, sr_session *s)
+{
+    member_remove(h, s);
+    s->wsi = NULL;
+    sr_session_unref(s);
+}
+
+static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
+{
+    json_t *o = sr_proto_reply("snapshot", ref);
+    json_object_set_new(o, "room", json_integer(r->id));
+    json_object_set_new(o, "epoch", json_string(r->epoch));
+    json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
+    if (resume) json_object_set_new(o, "recovered", json_false());
+    json_object_set_new(o, "server_time", json_real(sr_now_ms()));
+    json_object_set_new(o, "info", room_info_json(r));
+    json_object_set_new(o, "now_playing", np_json(h, r));
+    json_t *q = json_array();
+    for (int i = 0; i < r->queue.n; i++)
+        json_array_append_new(q, entry_json(h, r->queue.items[i]));
+    json_object_set_new(o, "queue", q);
+    json_t *ls = json_array();
+    for (int i = 0; i < r->nlisteners; i++)
+        json_array_append_new(ls, user_json(h, r->listeners[i].user));
+    json_object_set_new(o, "listeners", ls);
+    json_t *c = json_array();
+    for (int i = 0; i < r->chat_n; i++)
+        json_array_append(c, r->chat[(r->chat_head + i) % CHAT_KEEP]);
+    json_object_set_new(o, "chat", c);
+    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    return o;
+}
+
+static void chat_keep(sr_room *r, json_t *msg)
+{
+    if (r->chat_n == CHAT_KEEP) {
+        json_decref(r->chat[r->chat_head]);
+        r->chat[r->chat_head] = msg;
+        r->chat_head = (r->chat_head + 1) % CHAT_KEEP;
+    } else {
+        r->chat[(r->chat_head + r->chat_n++) % CHAT_KEEP] = msg;
+    }
+}
+
+/* Token bucket refill; returns 1 when a token was taken. */
+static int bucket_take(double *tokens, int64_t *at, double rate_per_s, double burst)
+{
+    int64_t now = sr_mono_us();
+    *tokens += (double)(now - *at) / 1e6 * rate_per_s;
+    if (*tokens > burst) *tokens = burst;
+    *at = now;
+    if (*tokens < 1.0) return 0;
+    *tokens -= 1.0;
+    return 1;
+}
+
+static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
+{
+    char name[4 * SR_MAX_NAME + 1];
+    snprintf(name, sizeof name, "%.*s", (int)m->name_len, m->name);
+    int64_t uid = 0;
+    char token[33] = "";
+    if (s->user) {
+        uid = s->user; /* a second hello renames */
+    } else if (m->token) {
+        char hash[65];
+        token_hash(m->token, hash);
+        if (h->tokcap) uid = h->tokmap[tok_slot(h, hash)];
+        if (uid) snprintf(token, sizeof token, "%s", m->token);
+    }
+    job *j = job_new(NULL);
+    sr_write *w = job_write(j, SR_W_USER);
+    if (!uid) {
+        unsigned char b[16];
+        char hash[65];
+        randombytes_buf(b, sizeof b);
+        sodium_bin2hex(token, sizeof token, b, sizeof b);
+        token_hash(token, hash);
+        uid = h->nusers ? h->nusers : 1;
+        user_set(h, uid, name, hash);
+        w->s2 = sr_xstrdup(hash);
+    } else {
+        user_set(h, uid, name, NULL);
+    }
+    w->a = uid;
+    w->s1 = sr_xstrdup(name);
+    w->t = sr_now_ms();
+    s->user = uid;
+    json_t *extra = json_pack("{s:i,s:o,s:f}", "v", SR_PROTO_VERSION, "user", user_json(h, uid),
+                              "server_time", sr_now_ms());
+    if (token[0]) json_object_set_new(extra, "token", json_string(token));
+    job_ack(j, s, m->ref, extra);
+    json_object_set_new(j->ack, "type", json_string("welcome"));
+    submit(h, j, NULL);
+}
+
+static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
+{
+    sr_room *r = room_get(h, m->room);
+    if (!r) return send_error(h, s, "no_such_room", "no room with that id", m->ref);
+    if (s->room != r) {
+        member_remove(h, s);
+        member_add(h, r, s);
+    }
+    if (m->resume && !strcmp(m->epoch, r->epoch) && m->seq <= r->seq) {
+        int first = 0, n = 0;
+        if (m->seq < r->published) n = sr_history_since(&r->history, m->seq, &first);
+        if (n >= 0) {
+            json_t *o = sr_proto_reply("resumed", m->ref);
+            json_object_set_new(o, "room", json_integer(r->id));
+            json_object_set_new(o, "epoch", json_string(r->epoch));
+            json_object_set_new(o, "seq", json_integer((json_int_t)m->seq));
+            json_object_set_new(o, "recovered", json_true());
+            send_json(h, s, o);
+            for (int i = 0; i < n; i++)
+                h->net.send(s, sr_history_at(&r->history, first + i));
+            return;
+        }
+    }
+    send_json(h, s, snapshot(h, r, m->ref, m->resume));
+}
+
+/* The room a room action names, which must be the one this session is in. */
+static sr_room *acting_room(sr_hub *h, sr_session *s, sr_cmsg *m)
+{
+    if (s->room && s->room->id == m->room) return s->room;
+    if (!room_get(h, m->room))
+        send_error(h, s, "no_such_room", "no room with that id", m->ref);
+    else
+        send_error(h, s, "not_in_room", "join the room first", m->ref);
+    return NULL;
+}
+
+static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    track *t = track_get(h, m->track);
+    if (!t || !t->available) return send_error(h, s, "no_such_track", "no playable track with that id", m->ref);
+    if (r->queue.n >= h->cfg.max_queue) return send_error(h, s, "queue_full", "the queue is full", m->ref);
+    sr_entry *e = sr_entry_new(++h->max_entry, t->id, s->user, sr_now_ms());
+    sr_queue_insert(&r->queue, e);
+    job *j = job_new(r);
+    sr_write *w = job_write(j, SR_W_ENTRY_ADD);
+    w->a = e->id;
+    w->b = r->id;
+    w->c = t->id;
+    w->d = s->user;
+    w->t = e->added_at;
+    job_ack(j, s, m->ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
+    json_t *o = delta("entry_added");
+    json_object_set_new(o, "entry", entry_json(h, e));
+    submit(h, j, o);
+}
+
+static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    int rc = sr_queue_vote(&r->queue, m->entry, s->user, m->value);
+    if (rc == SR_ENOENT) return send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
+    job *j = job_new(r);
+    job_ack(j, s, m->ref, json_pack("{s:i}", "my_vote", m->value));
+    json_t *o = NULL;
+    if (rc == 1) {
+        sr_entry *e = sr_queue_find(&r->queue, m->entry);
+        sr_write *w = job_write(j, SR_W_VOTE);
+        w->a = m->entry;
+        w->b = s->user;
+        w->v = m->value;
+        o = delta("entry_voted");
+        json_object_set_new(o, "entry", json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id,
+                                                  "score", sr_entry_score(e), "up", e->up, "down",
+                                                  e->down));
+    }
+    submit(h, j, o);
+}
+
+static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    sr_entry *e = sr_queue_find(&r->queue, m->entry);
+    if (!e) return send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
+    if (e->user != s->user) return send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
+    sr_entry_free(sr_queue_remove(&r->queue, m->entry));
+    job *j = job_new(r);
+    sr_write *w = job_write(j, SR_W_ENTRY_STATE);
+    w->a = m->entry;
+    w->s1 = sr_xstrdup("removed");
+    job_ack(j, s, m->ref, NULL);
+    json_t *o = delta("entry_removed");
+    json_object_set_new(o, "id", json_integer(m->entry));
+    json_object_set_new(o, "reason", json_string("removed"));
+    submit(h, j, o);
+}
+
+static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    int i = skip_index(r, s->user);
+    int changed = 0;
+    if (m->value && i < 0 && r->np_track) {
+        if (r->nskips == r->capskips) {
+            r->capskips = r->capskips ? r->capskips * 2 : 8;
+            r->skips = sr_xrealloc(r->skips, (size_t)r->capskips * sizeof *r->skips);
+        }
+        r->skips[r->nskips++] = s->user;
+        changed = 1;
+    } else if (!m->value && i >= 0) {
+        r->skips[i] = r->skips[--r->nskips];
+        changed = 1;
+    }
+    job *j = job_new(r);
+    job_ack(j, s, m->ref, NULL);
+    json_t *o = NULL;
+    if (changed) {
+        o = skip_json(r, h->cfg.skip_ratio);
+        json_object_set_new(o, "type", json_string("skip"));
+    }
+    submit(h, j, o);
+    check_skip(h, r);
+}
+
+static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    user *u = user_get(h, s->user);
+    if (!bucket_take(&u->chat_tokens, &u->chat_at, h->cfg.chat_rate / h->cfg.chat_window_s,
+                     h->cfg.chat_rate))
+        return send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment", m->ref);
+    int64_t id = ++h->max_chat;
+    double ts = sr_now_ms();
+    json_t *msg = json_pack("{s:I,s:o,s:s%,s:f}", "id", (json_int_t)id, "user",
+                            user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);
+    chat_keep(r, json_incref(msg));
+    job *j = job_new(r);
+    sr_write *w = job_write(j, SR_W_CHAT);
+    w->a = id;
+    w->b = r->id;
+    w->c = s->user;
+    w->s1 = sr_xstrndup(m->text, m->text_len);
+    w->t = ts;
+    job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
+    json_t *o = delta("chat");
+    json_object_set_new(o, "msg", msg);
+    submit(h, j, o);
+}
+
+void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
+{
+    double t1 = sr_now_ms();
+    if (!bucket_take(&s->tokens, &s->tokens_at, h->cfg.msg_rate, h->cfg.msg_rate * 2)) {
+        if (++s->dropped > 200) {
+            h->net.close(s, 1008, "rate limit");
+            return;
+        }
+        send_error(h, s, "rate_limited", "too many messages; slow down", NULL);
+        return;
+    }
+    s->dropped = 0;
+    sr_cmsg m;
+    sr_perr err;
+    if (sr_proto_decode(data, len, &m, &err)) {
+        send_error(h, s, err.code, err.message, m.ref);
+        sr_cmsg_free(&m);
+        return;
+    }
+    if (!s->user && m.type != SR_C_HELLO && m.type != SR_C_PING) {
+        send_error(h, s, "hello_required", "send hello first", m.ref);
+        sr_cmsg_free(&m);
+        return;
+    }
+    sr_room *r;
+    switch (m.type) {
+    case SR_C_HELLO:
+        on_hello(h, s, &m);
+        break;
+    case SR_C_PING: {
+        json_t *o = sr_proto_reply("pong", m.ref);
+        json_object_set_new(o, "t0", json_real(m.t0));
+        json_object_set_new(o, "t1", json_real(t1));
+        json_object_set_new(o, "t2", json_real(sr_now_ms()));
+        send_json(h, s, o);
+        break;
+    }
+    case SR_C_JOIN:
+        on_join(h, s, &m);
+        break;
+    case SR_C_LEAVE:
+        if ((r = acting_room(h, s, &m))) {
+            member_remove(h, s);
+            json_t *o = sr_proto_reply("left", m.ref);
+            json_object_set_new(o, "room", json_integer(m.room));
+            send_json(h, s, o);
+        }
+        break;
+    case SR_C_SEARCH: {
+        json_t *o = sr_proto_reply("results", m.ref);
+        json_t *res = sr_hub_tracks_json(h, m.q, (int)m.limit);
+        json_object_set(o, "tracks", json_object_get(res, "tracks"));
+        json_decref(res);
+        send_json(h, s, o);
+        break;
+    }
+    case SR_C_QUEUE_ADD:
+        if ((r = acting_room(h, s, &m))) on_queue_add(h, s, &m, r);
+        break;
+    case SR_C_VOTE:
+        if ((r = acting_room(h, s, &m))) on_vote(h, s, &m, r);
+        break;
+    case SR_C_QUEUE_REMOVE:
+        if ((r = acting_room(h, s, &m))) on_queue_remove(h, s, &m, r);
+        break;
+    case SR_C_SKIP:
+        if ((r = acting_room(h, s, &m))) on_skip(h, s, &m, r);
+        break;
+    case SR_C_CHAT:
+        if ((r = acting_room(h, s, &m))) on_chat(h, s, &m, r);
+        break;
+    }
+    sr_cmsg_free(&m);
+}
+
+/* ---------- REST views ---------- */
+
+json_t *sr_hub_rooms_json(sr_hub *h)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < h->nrooms; i++) {
+        sr_room *r = h->rooms[i];
+        json_t *o = room_info_json(r);
+        json_object_set_new(o, "listeners", json_integer(r->nlisteners));
+        json_object_set_new(o, "now_playing", track_ref(h, r->np_track));
+        json_array_append_new(a, o);
+    }
+    return json_pack("{s:o}", "rooms", a);
+}
+
+json_t *sr_hub_room_json(sr_hub *h, int64_t id)
+{
+    sr_room *r = room_get(h, id);
+    if (!r) return NULL;
+    json_t *o = room_info_json(r);
+    json_object_set_new(o, "listeners", json_integer(r->nlisteners));
+    json_object_set_new(o, "now_playing", np_json(h, r));
+    json_object_set_new(o, "queue_length", json_integer(r->queue.n));
+    return json_pack("{s:o}", "room", o);
+}
+
+json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit)
+{
+    /* Every word of the query must appear in the title, artist or album (case-insensitive). */
+    char *lq = lower_dup(q ? q : "");
+    char *words[16];
+    int nw = 0;
+    for (char *p = strtok(lq, " \t"); p && nw < 16; p = strtok(NULL, " \t"))
+        words[nw++] = p;
+    json_t *a = json_array();
+    for (int64_t id = 1; id < h->ntracks && (int)json_array_size(a) < limit; id++) {
+        track *t = h->tracks[id];
+        if (!t || !t->available) continue;
+        int ok = 1;
+        for (int k = 0; k < nw && ok; k++)
+            ok = strstr(t->hay, words[k]) != NULL;
+        if (ok) json_array_append(a, t->json);
+    }
+    free(lq);
+    return json_pack("{s:o}", "tracks", a);
+}
+
+json_t *sr_hub_track_json(sr_hub *h, int64_t id)
+{
+    track *t = track_get(h, id);
+    return t ? json_pack("{s:O}", "track", t->json) : NULL;
+}
+
+const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover)
+{
+    track *t = track_get(h, id);
+    if (!t || !t->available) return NULL;
+    if (has_cover) *has_cover = t->has_cover;
+    return t->path;
+}
+
+int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *room), void *ctx,
+                       const char **code, char *message, size_t msgsize)
+{
+#define FAIL(c, ...) return (*code = (c), snprintf(message, msgsize, __VA_ARGS__), -1)
+    if (!json_is_object(body)) FAIL("bad_message", "the body must be a JSON object");
+    json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description"),
+           *tags = json_object_get(body, "tags");
+    if (!name) FAIL("missing_field", "field 'name' is required");
+    if (!json_is_string(name) || !json_string_length(name)) FAIL("bad_field", "field 'name' must be a non-empty string");
+    if (sr_utf8_len(json_string_value(name), json_string_length(name)) > 80) FAIL("too_long", "field 'name' is over 80 characters");
+    if (desc && !json_is_string(desc)) FAIL("bad_field", "field 'description' must be a string");
+    if (desc && sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500)
+        FAIL("too_long", "field 'description' is over 500 characters");
+    if (tags && !json_is_array(tags)) FAIL("bad_field", "field 'tags' must be an array of strings");
+    if (tags && json_array_size(tags) > 10) FAIL("too_long", "at most 10 tags");
+    size_t i;
+    json_t *tg;
+    json_array_foreach(tags, i, tg)
+    {
+        if (!json_is_string(tg) || !json_string_length(tg)) FAIL("bad_field", "each tag must be a non-empty string");
+        if (sr_utf8_len(json_string_value(tg), json_string_length(tg)) > 30) FAIL("too_long", "a tag is over 30 characters");
+    }
+#undef FAIL
+    for (i = 0; i < json_string_length(name); i++)
+        if ((unsigned char)json_string_value(name)[i] < 0x20) {
+            *code = "bad_field";
+            snprintf(message, msgsize, "field 'name' must not contain control characters");
+            return -1;
+        }
+    sr_room *r = room_new(h, h->max_room + 1, json_string_value(name),
+                          desc ? json_string_value(desc) : "", tags ? json_deep_copy(tags) : NULL,
+                          sr_now_ms());
+    job *j = job_new(r);
+    sr_write *w = job_write(j, SR_W_ROOM);
+    w->a = r->id;
+    w->s1 = sr_xstrdup(r->name);
+    w->s2 = sr_xstrdup(r->description);
+    w->s3 = sr_proto_dump(json_incref(r->tags));
+    w->t = r->created;
+    j->done = done;
+    j->ctx = ctx;
+    submit(h, j, NULL);
+    return 0;
+}
+
+/* ---------- start-up ---------- */
+
+typedef struct scan_ctx {
+    sr_hub *h;
+    int64_t *seen;
+    int n, cap;
+} scan_ctx;
+
+static void on_scanned(const sr_track_meta *m, void *ud)
+{
+    scan_ctx *c = ud;
+    sr_track_row r = {
+        .source = "local",
+        .ref = m->path,
+        .title = m->title,
+        .artist = m->artist,
+        .album = m->album,
+        .duration_ms = m->duration_ms,
+        .has_cover = m->has_cover,
+        .mtime = m->mtime,
+        .size = m->size,
+    };
+    int64_t id;
+    if (c->h->st->ops->upsert_track(c->h->st, &r, &id)) return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->seen = sr_xrealloc(c->seen, (size_t)c->cap * sizeof *c->seen);
+    }
+    c->seen[c->n++] = id;
+}
+
+int sr_hub_scan_library(sr_hub *h, const char *dir)
+{
+    scan_ctx c = {.h = h};
+    if (h->st->ops->begin(h->st)) return SR_EIO;
+    int n = sr_source_local.scan(dir, on_scanned, &c);
+    if (n >= 0) h->st->ops->mark_unavailable(h->st, "local", c.seen, c.n);
+    int rc = h->st->ops->commit(h->st);
+    free(c.seen);
+    if (rc) return rc;
+    sr_log(SR_LOG_INFO, "library scanned", "dir=\"%s\" tracks=%d", dir, n);
+    return n;
+}
+
+static void ld_user(void *ud, int64_t id, const char *name, const char *hash)
+{
+    user_set(ud, id, name, hash);
+}
+
+static void ld_track(void *ud, const sr_track_row *t)
+{
+    track_add(ud, t);
+}
+
+static void ld_room(void *ud, const sr_room_row *rr)
+{
+    sr_hub *h = ud;
+    json_t *tags = json_loads(rr->tags ? rr->tags : "[]", 0, NULL);
+    if (!json_is_array(tags)) json_decref(tags), tags = NULL;
+    sr_room *r = room_new(h, rr->id, rr->name, rr->description, tags, rr->created);
+    r->np_track = rr->np_track;
+    r->np_entry = rr->np_entry;
+    r->np_user = rr->np_user;
+    r->np_play = rr->np_play;
+    r->np_started_at = rr->np_started_at;
+    r->np_from = rr->np_from;
+}
+
+static void ld_entry(void *ud, int64_t id, int64_t room, int64_t tr, int64_t usr, double at)
+{
+    sr_room *r = room_get(ud, room);
+    if (r) sr_queue_insert(&r->queue, sr_entry_new(id, tr, usr, at));
+}
+
+static void ld_vote(void *ud, int64_t entry, int64_t usr, int value)
+{
+    sr_hub *h = ud;
+    for (int i = 0; i < h->nrooms; i++)
+        if (sr_queue_vote(&h->rooms[i]->queue, entry, usr, value) != SR_ENOENT) return;
+}
+
+static void ld_chat(void *ud, int64_t id, int64_t room, int64_t usr, const char *text, double ts)
+{
+    sr_hub *h = ud;
+    sr_room *r = room_get(h, room);
+    if (r)
+        chat_keep(r, json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
+                               user_json(h, usr), "text", text, "ts", ts));
+}
+
+static void ld_ranked(void *ud, int64_t room, int64_t tr, int64_t plays)
+{
+    sr_room *r = room_get(ud, room);
+    if (r && r->nrank < RANKED) r->rank[r->nrank++] = (ranked){tr, plays};
+}
+
+static void ld_recent(void *ud, int64_t room, int64_t tr)
+{
+    sr_room *r = room_get(ud, room);
+    if (r && r->nrecent < RECENT) r->recent[r->nrecent++] = tr;
+}
+
+static void ld_max(void *ud, int64_t u, int64_t room, int64_t entry, int64_t chat, int64_t play)
+{
+    sr_hub *h = ud;
+    (void)u;
+    if (room > h->max_room) h->max_room = room;
+    h->max_entry = entry;
+    h->max_chat = chat;
+    h->max_play = play;
+}
+
+int sr_hub_start(sr_hub *h)
+{
+    sr_load_sink sink = {
+        .ud = h,
+        .user = ld_user,
+        .room = ld_room,
+        .track = ld_track,
+        .entry = ld_entry,
+        .vote = ld_vote,
+        .chat = ld_chat,
+        .ranked = ld_ranked,
+        .recent = ld_recent,
+        .max_ids = ld_max,
+        .chat_limit = CHAT_KEEP,
+    };
+    if (h->st->ops->load(h->st, &sink)) return SR_EIO;
+    if (!h->nrooms) {
+        sr_room *r = room_new(h, 1, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
+                              json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
+        sr_write w = {.kind = SR_W_ROOM, .a = r->id, .t = r->created};
+        w.s1 = sr_xstrdup(r->name);
+        w.s2 = sr_xstrdup(r->description);
+        w.s3 = sr_proto_dump(json_incref(r->tags));
+        int rc = h->st->ops->begin(h->st) || h->st->ops->write(h->st, &w) || h->st->ops->commit(h->st);
+        sr_write_clear(&w);
+        if (rc) return SR_EIO;
+        sr_log(SR_LOG_INFO, "created the demo room", "room=1");
+    }
+    h->wk = sr_worker_start(h->st, h->net.wake, h->net.ud);
+    if (!h->wk) return SR_ENOMEM;
+    sr_log(SR_LOG_INFO, "state loaded", "rooms=%d tracks=%d users=%lld", h->nrooms, h->nlibrary,
+           (long long)(h->nusers ? h->nusers - 1 : 0));
+    return 0;
+}
+
+sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net)
+{
+    sr_hub *h = sr_xcalloc(1, sizeof *h);
+    h->cfg = *cfg;
+    h->st = st;
+    h->net = *net;
+    randombytes_buf(&h->rng, sizeof h->rng);
+    h->rng |= 1;
+    return h;
+}
+
+void sr_hub_free(sr_hub *h)
+{
+    if (!h) return;
+    if (h->wk) {
+        while (sr_worker_pending(h->wk)) {
+            sr_hub_poll(h);
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        sr_worker_stop(h->wk);
+    }
+    h->wk = NULL;
+    for (int i = 0; i < h->nrooms; i++) {
+        sr_room *r = h->rooms[i];
+        sr_queue_clear(&r->queue);
+        sr_history_free(&r->history);
+        for (int k = 0; k < r->chat_n; k++)
+            json_decref(r->chat[(r->chat_head + k) % CHAT_KEEP]);
+        json_decref(r->tags);
+        free(r->name);
+        free(r->description);
+        free(r->skips);
+        free(r->listeners);
+        free(r->members);
+        free(r);
+    }
+    free(h->rooms);
+    for (int64_t i = 0; i < h->ntracks; i++) {
+        track *t = h->tracks[i];
+        if (!t) continue;
+        json_decref(t->json);
+        free(t->path);
+        free(t->title);
+        free(t->artist);
+        free(t->album);
+        free(t->hay);
+        free(t);
+    }
+    free(h->tracks);
+    free(h->library);
+    for (int64_t i = 0; i < h->nusers; i++)
+        if (h->users[i]) free(h->users[i]->name), free(h->users[i]);
+    free(h->users);
+    free(h->tokmap);
+    free(h);
+}

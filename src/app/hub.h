@@ -1,0 +1,103 @@
+/* hub.h - the live application: rooms, people, sessions and what they do, on the service
+ * thread. Decoded requests come in from net/, changes go out to store/ (through the write
+ * worker) and back to sessions as encoded deltas once durable. */
+#ifndef SR_HUB_H
+#define SR_HUB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/msg.h"
+
+typedef struct sr_hub sr_hub;
+typedef struct sr_room sr_room;
+
+/* One WebSocket connection's state. Shared by reference: the connection holds one reference
+ * and each write job in flight for it holds another, so a job completing after the connection
+ * has gone finds wsi == NULL instead of a freed struct. */
+typedef struct sr_session {
+    int refs;
+    void *wsi; /* the lws connection; NULL once it has closed */
+    sr_hub *hub;
+    int64_t user; /* 0 until hello */
+    sr_room *room;
+    int member_idx;
+    int net_idx; /* position in the network layer's session list */
+    /* outbound queue: a ring of shared message references */
+    sr_msg **out;
+    int out_head, out_n, out_cap;
+    size_t out_bytes;
+    int close_code; /* non-zero: close with this code at the next writable */
+    const char *close_reason;
+    /* inbound assembly of fragmented messages */
+    char *rx;
+    size_t rx_len;
+    /* per-connection rate limit (token bucket) */
+    double tokens;
+    int64_t tokens_at;
+    int dropped;
+} sr_session;
+
+typedef struct sr_hub_config {
+    double skip_ratio;     /* share of present listeners needed to skip (0.5) */
+    int chat_rate;         /* chat messages per person per chat_window_s */
+    double chat_window_s;
+    double msg_rate;       /* messages per second per connection; burst is twice that */
+    size_t out_max_bytes;  /* outbound bound before a slow client is dropped */
+    int out_max_msgs;
+    int max_queue;         /* entries per room */
+} sr_hub_config;
+
+/* Hooks into the network layer, implemented by net/. */
+typedef struct sr_hub_net {
+    /* Queues m (takes a new reference) for s and asks for a writable callback. */
+    void (*send)(sr_session *s, sr_msg *m);
+    /* Closes s with code and a static reason at the next chance. */
+    void (*close)(sr_session *s, int code, const char *reason);
+    /* Called from the worker thread when completions are waiting. */
+    void (*wake)(void *ud);
+    void *ud;
+} sr_hub_net;
+
+/* Creates the hub on an open store (borrowed; must outlive the hub). */
+sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net);
+/* Scans dir with the local source and records its tracks in the store (blocking: call before
+ * serving). Returns the number of tracks or a negative error. */
+int sr_hub_scan_library(sr_hub *h, const char *dir);
+/* Loads rooms, people, tracks, queues, votes and recent chat; creates the demo room when the
+ * store has no room. Then starts the write worker. Returns 0 or SR_E*. */
+int sr_hub_start(sr_hub *h);
+/* Advances rooms whose track ended. Call every few tens of ms with the server time. */
+void sr_hub_tick(sr_hub *h, double now);
+/* Takes the write worker's finished jobs: publishes their deltas, sends their acks. */
+void sr_hub_poll(sr_hub *h);
+/* Write jobs not yet completed. */
+int sr_hub_pending(sr_hub *h);
+/* Waits for every write to be durable, delivers what it can, stops the worker, frees all. */
+void sr_hub_free(sr_hub *h);
+
+/* Sessions. open returns a session with one reference (the connection's). */
+sr_session *sr_hub_session_open(sr_hub *h, void *wsi);
+/* The connection is gone: leaves its room and drops the connection's reference. */
+void sr_hub_session_closed(sr_hub *h, sr_session *s);
+/* One complete client message (valid UTF-8, at most 64 KiB). */
+void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len);
+void sr_session_unref(sr_session *s);
+
+/* REST views; return new references. */
+json_t *sr_hub_rooms_json(sr_hub *h);
+json_t *sr_hub_room_json(sr_hub *h, int64_t id); /* NULL when unknown */
+json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit);
+json_t *sr_hub_track_json(sr_hub *h, int64_t id); /* NULL when unknown */
+/* The file path of a playable track (borrowed), or NULL. */
+const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover);
+
+/* Creates a room from a JSON body. On a validation error returns -1 and fills code/message.
+ * Otherwise returns 0 and calls done(ctx, room_json or NULL on store failure) once durable;
+ * done receives a new reference. */
+int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *room), void *ctx,
+                       const char **code, char *message, size_t msgsize);
+
+#endif

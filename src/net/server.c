@@ -1,0 +1,840 @@
+/* server.c - libwebsockets glue. One service thread runs this loop and the hub; the store's
+ * write worker wakes it with lws_cancel_service(), the only lws call made off this thread. */
+#include "net/server.h"
+#include "net/range.h"
+#include "proto/proto.h"
+#include "source/source.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+_Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom");
+
+#define TICK_US 50000
+#define BATCH_MAX (256 * 1024)
+#define FILE_CHUNK (64 * 1024)
+#define MAX_BODY 65536
+
+/* The CSP allows only our own origin: no inline script or style anywhere. */
+static const char CSP[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'";
+
+typedef struct static_file {
+    char *path; /* URL path, e.g. "/app.js" */
+    char *data;
+    size_t len;
+    const char *ctype;
+} static_file;
+
+typedef struct cover {
+    int64_t id;
+    unsigned char *data;
+    size_t len;
+    char mime[32];
+} cover;
+
+/* One HTTP transaction's response, written from HTTP_WRITEABLE. Reference-counted because an
+ * asynchronous reply (a room being created) may complete after the client went away. */
+typedef struct http_req {
+    int refs;
+    struct lws *wsi;
+    int method; /* 'G', 'H', 'P', other */
+    char uri[512];
+    char *post;
+    size_t post_len;
+    int too_large;
+    int ready, headers_sent;
+    int status;
+    const char *ctype;
+    char *body; /* owned */
+    const char *static_body; /* borrowed */
+    size_t body_len, sent;
+    int fd;
+    int64_t file_pos, file_end; /* inclusive end */
+    char content_range[96];
+    const char *cache;
+    int csp;
+} http_req;
+
+/* Per-connection data lws allocates: which kind of connection this is. Kept tiny because
+ * every idle listener pays for it. */
+typedef struct pss {
+    sr_session *s;
+    http_req *req;
+} pss;
+
+struct sr_server {
+    sr_server_config cfg;
+    struct lws_context *ctx;
+    sr_hub *hub;
+    lws_sorted_usec_list_t tick;
+    static_file *files;
+    int nfiles;
+    cover *covers;
+    int ncovers;
+    sr_session **sessions;
+    int nsessions, capsessions;
+    int shutting;
+    int64_t deadline;
+    char *scratch;
+    size_t scratch_cap;
+    size_t out_max_bytes;
+    int out_max_msgs;
+};
+
+static sr_server *g_srv;
+static volatile sig_atomic_t g_stop;
+
+/* ---------- static files ---------- */
+
+static const char *ctype_of(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+        {".png", "image/png"},                 {".jpg", "image/jpeg"},
+        {".ico", "image/x-icon"},              {".json", "application/json"},
+        {".map", "application/json"},          {".webmanifest", "application/manifest+json"},
+        {".woff2", "font/woff2"},              {".txt", "text/plain; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    if (dot)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (!strcasecmp(dot, types[i].ext)) return types[i].type;
+    return "application/octet-stream";
+}
+
+/* The client is a few small files: read them once at start so serving never touches disk. */
+static void load_static(sr_server *srv, const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char path[1024], url[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        snprintf(url, sizeof url, "%s/%s", prefix, de->d_name);
+        struct stat st;
+        if (stat(path, &st)) continue;
+        if (S_ISDIR(st.st_mode)) {
+            load_static(srv, path, url);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode) || st.st_size > 32 * 1024 * 1024) continue;
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        char *data = sr_xmalloc((size_t)st.st_size + 1);
+        size_t n = fread(data, 1, (size_t)st.st_size, f);
+        fclose(f);
+        srv->files = sr_xrealloc(srv->files, (size_t)(srv->nfiles + 1) * sizeof *srv->files);
+        srv->files[srv->nfiles++] = (static_file){sr_xstrdup(url), data, n, ctype_of(url)};
+    }
+    closedir(d);
+}
+
+static static_file *find_static(sr_server *srv, const char *url)
+{
+    for (int i = 0; i < srv->nfiles; i++)
+        if (!strcmp(srv->files[i].path, url)) return &srv->files[i];
+    return NULL;
+}
+
+/* ---------- sessions (WebSocket) ---------- */
+
+static void net_close(sr_session *s, int code, const char *reason)
+{
+    if (!s->wsi || s->close_code) return;
+    s->close_code = code;
+    s->close_reason = reason;
+    lws_callback_on_writable(s->wsi);
+}
+
+static void out_drop_all(sr_session *s)
+{
+    for (int i = 0; i < s->out_n; i++)
+        sr_msg_unref(s->out[(s->out_head + i) % s->out_cap]);
+    s->out_n = s->out_head = 0;
+    s->out_bytes = 0;
+}
+
+static void net_send(sr_session *s, sr_msg *m)
+{
+    sr_server *srv = g_srv;
+    if (!s->wsi || s->close_code) return;
+    if (s->out_n + 1 > srv->out_max_msgs || s->out_bytes + m->len > srv->out_max_bytes) {
+        /* A client that cannot keep up is dropped rather than allowed to grow without bound
+         * or slow the room; it can reconnect and resume. */
+        out_drop_all(s);
+        net_close(s, 4001, "too slow: outbound queue overflow");
+        return;
+    }
+    if (s->out_n == s->out_cap) {
+        int cap = s->out_cap ? s->out_cap * 2 : 4;
+        sr_msg **o = sr_xmalloc((size_t)cap * sizeof *o);
+        for (int i = 0; i < s->out_n; i++)
+            o[i] = s->out[(s->out_head + i) % s->out_cap];
+        free(s->out);
+        s->out = o;
+        s->out_cap = cap;
+        s->out_head = 0;
+    }
+    s->out[(s->out_head + s->out_n++) % s->out_cap] = sr_msg_ref(m);
+    s->out_bytes += m->len;
+    if (s->out_n == 1) lws_callback_on_writable(s->wsi);
+}
+
+static sr_msg *out_pop(sr_session *s)
+{
+    sr_msg *m = s->out[s->out_head];
+    s->out_head = (s->out_head + 1) % s->out_cap;
+    s->out_n--;
+    s->out_bytes -= m->len;
+    if (!s->out_n) {
+        /* An idle listener keeps no queue memory. */
+        free(s->out);
+        s->out = NULL;
+        s->out_cap = s->out_head = 0;
+    }
+    return m;
+}
+
+/* Writes what is queued: one message as it is, several as one JSON array in one frame, so a
+ * burst costs one write and one syscall per client. Returns -1 to close. */
+static int ws_writable(sr_server *srv, struct lws *wsi, sr_session *s)
+{
+    if (s->close_code) {
+        lws_close_reason(wsi, (enum lws_close_status)s->close_code,
+                         (unsigned char *)s->close_reason, strlen(s->close_reason));
+        return -1;
+    }
+    if (!s->out_n) return 0;
+    if (s->out_n == 1) {
+        sr_msg *m = out_pop(s);
+        int n = lws_write(wsi, (unsigned char *)sr_msg_bytes(m), m->len, LWS_WRITE_TEXT);
+        size_t len = m->len;
+        sr_msg_unref(m);
+        return n < (int)len ? -1 : 0;
+    }
+    size_t need = LWS_PRE + 2;
+    int take = 0;
+    for (; take < s->out_n; take++) {
+        size_t l = s->out[(s->out_head + take) % s->out_cap]->len + 1;
+        if (take && need + l > BATCH_MAX) break;
+        need += l;
+    }
+    if (need > srv->scratch_cap) {
+        srv->scratch_cap = need;
+        srv->scratch = sr_xrealloc(srv->scratch, need);
+    }
+    char *p = srv->scratch + LWS_PRE;
+    *p++ = '[';
+    for (int i = 0; i < take; i++) {
+        sr_msg *m = out_pop(s);
+        if (i) *p++ = ',';
+        memcpy(p, sr_msg_bytes(m), m->len);
+        p += m->len;
+        sr_msg_unref(m);
+    }
+    *p++ = ']';
+    size_t len = (size_t)(p - (srv->scratch + LWS_PRE));
+    int n = lws_write(wsi, (unsigned char *)srv->scratch + LWS_PRE, len, LWS_WRITE_TEXT);
+    if (n < (int)len) return -1;
+    if (s->out_n) lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static void session_track(sr_server *srv, sr_session *s)
+{
+    if (srv->nsessions == srv->capsessions) {
+        srv->capsessions = srv->capsessions ? srv->capsessions * 2 : 64;
+        srv->sessions = sr_xrealloc(srv->sessions, (size_t)srv->capsessions * sizeof *srv->sessions);
+    }
+    s->net_idx = srv->nsessions;
+    srv->sessions[srv->nsessions++] = s;
+}
+
+static void session_untrack(sr_server *srv, sr_session *s)
+{
+    int i = s->net_idx;
+    srv->sessions[i] = srv->sessions[--srv->nsessions];
+    srv->sessions[i]->net_idx = i;
+}
+
+static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char *in, size_t len)
+{
+    if (lws_frame_is_binary(wsi)) {
+        const char *r = "binary frames are not accepted";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)r, strlen(r));
+        return -1;
+    }
+    size_t remaining = lws_remaining_packet_payload(wsi);
+    int complete = lws_is_final_fragment(wsi) && !remaining;
+    if (s->rx_len + len + remaining > SR_MAX_MESSAGE) {
+        const char *r = "message over 65536 bytes";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)r, strlen(r));
+        return -1;
+    }
+    if (complete && !s->rx_len) {
+        sr_hub_message(srv->hub, s, in, len);
+        return 0;
+    }
+    /* Fragmented (or larger than the receive buffer): assemble, within the 64 KiB bound. */
+    s->rx = sr_xrealloc(s->rx, s->rx_len + len + 1);
+    memcpy(s->rx + s->rx_len, in, len);
+    s->rx_len += len;
+    if (complete) {
+        sr_hub_message(srv->hub, s, s->rx, s->rx_len);
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_len = 0;
+    }
+    return 0;
+}
+
+/* Accepts a handshake with no Origin (non-browser clients), an Origin naming our own Host, or
+ * one of --allow-origin. Anything else is cross-site WebSocket hijacking. */
+static int origin_ok(sr_server *srv, struct lws *wsi)
+{
+    char origin[256], host[256];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0) return 1;
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0) return 0;
+    for (const char **a = srv->cfg.allow_origins; a && *a; a++)
+        if (!strcmp(*a, origin)) return 1;
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) return 0;
+    const char *o = strstr(origin, "://");
+    return o && !strcasecmp(o + 3, host);
+}
+
+/* ---------- HTTP ---------- */
+
+static void req_unref(http_req *r)
+{
+    if (!r || --r->refs) return;
+    free(r->post);
+    free(r->body);
+    if (r->fd >= 0) close(r->fd);
+    free(r);
+}
+
+static void req_reset(http_req *r)
+{
+    free(r->post);
+    free(r->body);
+    if (r->fd >= 0) close(r->fd);
+    struct lws *wsi = r->wsi;
+    int refs = r->refs;
+    memset(r, 0, sizeof *r);
+    r->wsi = wsi;
+    r->refs = refs;
+    r->fd = -1;
+}
+
+static void respond(http_req *r, int status, const char *ctype, char *body, size_t len)
+{
+    r->status = status;
+    r->ctype = ctype;
+    r->body = body;
+    r->body_len = len;
+    r->ready = 1;
+    if (r->wsi) lws_callback_on_writable(r->wsi);
+}
+
+static void respond_json(http_req *r, int status, json_t *o)
+{
+    char *s = sr_proto_dump(o);
+    respond(r, status, "application/json", s, strlen(s));
+}
+
+static void respond_error(http_req *r, int status, const char *code, const char *message)
+{
+    respond_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+}
+
+static void room_created(void *ctx, json_t *room)
+{
+    http_req *r = ctx;
+    if (room)
+        respond_json(r, 201, json_pack("{s:o}", "room", room));
+    else
+        respond_error(r, 500, "internal", "the store could not record the room");
+    req_unref(r);
+}
+
+static int64_t parse_id(const char *s, const char **end)
+{
+    int64_t v = 0;
+    const char *p = s;
+    while (*p >= '0' && *p <= '9' && v < (INT64_MAX - 9) / 10)
+        v = v * 10 + (*p++ - '0');
+    if (p == s || (*p >= '0' && *p <= '9')) return 0;
+    *end = p;
+    return v;
+}
+
+static void serve_media(sr_server *srv, struct lws *wsi, http_req *r, int64_t id)
+{
+    const char *path = sr_hub_track_path(srv->hub, id, NULL);
+    if (!path) return respond_error(r, 404, "no_such_track", "no playable track with that id");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        if (fd >= 0) close(fd);
+        return respond_error(r, 404, "no_such_track", "the track's file is gone");
+    }
+    char range[128] = "", ifrange[128] = "";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_RANGE) > 0)
+        lws_hdr_copy(wsi, range, sizeof range, WSI_TOKEN_HTTP_RANGE);
+    char etag[64];
+    snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
+             (unsigned long long)st.st_mtime);
+    /* If-Range with a stale validator: send the whole (new) file. */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_RANGE) > 0 &&
+        lws_hdr_copy(wsi, ifrange, sizeof ifrange, WSI_TOKEN_HTTP_IF_RANGE) > 0 &&
+        strcmp(ifrange, etag))
+        range[0] = 0;
+    int64_t start = 0, end = st.st_size - 1;
+    int kind = sr_range_parse(range[0] ? range : NULL, st.st_size, &start, &end);
+    if (kind == SR_RANGE_UNSATISFIABLE) {
+        close(fd);
+        snprintf(r->content_range, sizeof r->content_range, "bytes */%lld", (long long)st.st_size);
+        return respond_error(r, 416, "bad_range", "the requested range is not satisfiable");
+    }
+    if (kind == SR_RANGE_NONE) start = 0, end = st.st_size - 1;
+    r->fd = fd;
+    r->file_pos = start;
+    r->file_end = end;
+    r->status = kind == SR_RANGE_PARTIAL ? 206 : 200;
+    if (kind == SR_RANGE_PARTIAL)
+        snprintf(r->content_range, sizeof r->content_range, "bytes %lld-%lld/%lld",
+                 (long long)start, (long long)end, (long long)st.st_size);
+    r->ctype = sr_source_mime(path);
+    r->body_len = (size_t)(end - start + 1);
+    r->cache = "public, max-age=86400";
+    r->ready = 1;
+    lws_callback_on_writable(wsi);
+}
+
+static void serve_cover(sr_server *srv, http_req *r, int64_t id)
+{
+    for (int i = 0; i < srv->ncovers; i++)
+        if (srv->covers[i].id == id) {
+            r->static_body = (const char *)srv->covers[i].data;
+            r->cache = "public, max-age=86400";
+            return respond(r, 200, "image/jpeg", NULL, srv->covers[i].len);
+        }
+    int has_cover = 0;
+    const char *path = sr_hub_track_path(srv->hub, id, &has_cover);
+    if (!path) return respond_error(r, 404, "no_such_track", "no track with that id");
+    cover c = {.id = id};
+    if (!has_cover || sr_source_local.cover(path, &c.data, &c.len, c.mime))
+        return respond_error(r, 404, "no_cover", "this track has no cover art");
+    /* Covers are small and asked for by every listener: keep them after the first read. */
+    srv->covers = sr_xrealloc(srv->covers, (size_t)(srv->ncovers + 1) * sizeof *srv->covers);
+    srv->covers[srv->ncovers++] = c;
+    cover *k = &srv->covers[srv->ncovers - 1];
+    r->static_body = (const char *)k->data;
+    r->cache = "public, max-age=86400";
+    respond(r, 200, strcmp(k->mime, "image/png") ? "image/jpeg" : "image/png", NULL, k->len);
+}
+
+static void route(sr_server *srv, struct lws *wsi, http_req *r)
+{
+    const char *u = r->uri, *end;
+    int get = r->method == 'G' || r->method == 'H';
+    if (!strncmp(u, "/api/", 5)) {
+        const char *p = u + 5;
+        if (!strcmp(p, "health")) {
+            if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+            return respond_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "version", SR_VERSION));
+        }
+        if (!strcmp(p, "time")) {
+            if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+            return respond_json(r, 200, json_pack("{s:f}", "server_time", sr_now_ms()));
+        }
+        if (!strcmp(p, "rooms")) {
+            if (get) return respond_json(r, 200, sr_hub_rooms_json(srv->hub));
+            if (r->method != 'P') return respond_error(r, 405, "method_not_allowed", "use GET or POST");
+            if (r->too_large) return respond_error(r, 413, "too_large", "the body is over 64 KiB");
+            json_error_t je;
+            json_t *body = json_loadb(r->post ? r->post : "", r->post_len, 0, &je);
+            if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
+            const char *code = NULL;
+            char msg[160];
+            r->refs++;
+            if (sr_hub_create_room(srv->hub, body, room_created, r, &code, msg, sizeof msg)) {
+                r->refs--;
+                respond_error(r, 400, code, msg);
+            }
+            json_decref(body);
+            return;
+        }
+        if (!strncmp(p, "rooms/", 6)) {
+            int64_t id = parse_id(p + 6, &end);
+            if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+            json_t *o = id && !*end ? sr_hub_room_json(srv->hub, id) : NULL;
+            if (!o) return respond_error(r, 404, "no_such_room", "no room with that id");
+            return respond_json(r, 200, o);
+        }
+        if (!strcmp(p, "tracks")) {
+            if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+            char qb[256], lb[32];
+            /* lws copies "name=value" into the buffer and returns where the value starts */
+            const char *q = lws_get_urlarg_by_name(wsi, "q=", qb, sizeof qb);
+            const char *lim = lws_get_urlarg_by_name(wsi, "limit=", lb, sizeof lb);
+            int limit = lim && *lim ? atoi(lim) : 50;
+            if (limit < 1 || limit > 500) return respond_error(r, 400, "bad_field", "limit must be 1 to 500");
+            return respond_json(r, 200, sr_hub_tracks_json(srv->hub, q ? q : "", limit));
+        }
+        if (!strncmp(p, "tracks/", 7)) {
+            if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+            int64_t id = parse_id(p + 7, &end);
+            if (id && !strcmp(end, "/cover")) return serve_cover(srv, r, id);
+            json_t *o = id && !*end ? sr_hub_track_json(srv->hub, id) : NULL;
+            if (!o) return respond_error(r, 404, "no_such_track", "no track with that id");
+            return respond_json(r, 200, o);
+        }
+        return respond_error(r, 404, "not_found", "no such endpoint");
+    }
+    if (!strncmp(u, "/media/", 7)) {
+        if (!get) return respond_error(r, 405, "method_not_allowed", "use GET or HEAD");
+        int64_t id = parse_id(u + 7, &end);
+        if (!id || *end) return respond_error(r, 404, "no_such_track", "no track with that id");
+        return serve_media(srv, wsi, r, id);
+    }
+    if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+    static_file *f = find_static(srv, strcmp(u, "/") ? u : "/index.html");
+    if (!f) return respond_error(r, 404, "not_found", "no such file");
+    r->static_body = f->data;
+    r->csp = 1;
+    r->cache = strcmp(u, "/") && strcmp(u, "/index.html") ? "public, max-age=300" : "no-cache";
+    respond(r, 200, f->ctype, NULL, f->len);
+}
+
+static int http_writable(struct lws *wsi, http_req *r)
+{
+    unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+    if (!r || !r->ready) return 0;
+    if (!r->headers_sent) {
+        if (lws_add_http_header_status(wsi, (unsigned)r->status, &p, end) ||
+            lws_add_http_header_by_name(wsi, (unsigned char *)"content-type:",
+                                        (unsigned char *)r->ctype, (int)strlen(r->ctype), &p, end) ||
+            lws_add_http_header_content_length(wsi, r->body_len, &p, end) ||
+            lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:",
+                                        (unsigned char *)"nosniff", 7, &p, end) ||
+            lws_add_http_header_by_name(wsi, (unsigned char *)"referrer-policy:",
+                                        (unsigned char *)"no-referrer", 11, &p, end))
+            return -1;
+        if (r->csp &&
+            (lws_add_http_header_by_name(wsi, (unsigned char *)"content-security-policy:",
+                                         (unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
+             lws_add_http_header_by_name(wsi, (unsigned char *)"x-frame-options:",
+                                         (unsigned char *)"DENY", 4, &p, end)))
+            return -1;
+        const char *cache = r->cache ? r->cache : "no-store";
+        if (lws_add_http_header_by_name(wsi, (unsigned char *)"cache-control:",
+                                        (unsigned char *)cache, (int)strlen(cache), &p, end))
+            return -1;
+        if (r->fd >= 0 || !strncmp(r->uri, "/media/", 7)) {
+            if (lws_add_http_header_by_name(wsi, (unsigned char *)"accept-ranges:",
+                                            (unsigned char *)"bytes", 5, &p, end))
+                return -1;
+        }
+        if (r->content_range[0] &&
+            lws_add_http_header_by_name(wsi, (unsigned char *)"content-range:",
+                                        (unsigned char *)r->content_range,
+                                        (int)strlen(r->content_range), &p, end))
+            return -1;
+        if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+        r->headers_sent = 1;
+        if (r->method == 'H' || !r->body_len) goto done;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (r->fd >= 0) {
+        unsigned char fbuf[LWS_PRE + FILE_CHUNK];
+        int64_t left = r->file_end - r->file_pos + 1;
+        size_t want = left < FILE_CHUNK ? (size_t)left : FILE_CHUNK;
+        ssize_t n = pread(r->fd, fbuf + LWS_PRE, want, r->file_pos);
+        if (n <= 0) return -1;
+        r->file_pos += n;
+        int last = r->file_pos > r->file_end;
+        if (lws_write(wsi, fbuf + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
+            return -1;
+        if (!last) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+        goto done;
+    }
+    {
+        const char *body = r->body ? r->body : r->static_body;
+        size_t left = r->body_len - r->sent, want = left < FILE_CHUNK ? left : FILE_CHUNK;
+        unsigned char *out = sr_xmalloc(LWS_PRE + want);
+        memcpy(out + LWS_PRE, body + r->sent, want);
+        int last = r->sent + want == r->body_len;
+        int n = lws_write(wsi, out + LWS_PRE, want, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+        free(out);
+        if (n != (int)want) return -1;
+        r->sent += want;
+        if (!last) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    }
+done:
+    req_reset(r);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int http_begin(sr_server *srv, struct lws *wsi, pss *ps, const char *uri)
+{
+    if (!ps->req) {
+        ps->req = sr_xcalloc(1, sizeof *ps->req);
+        ps->req->refs = 1;
+        ps->req->fd = -1;
+        ps->req->wsi = wsi;
+    } else {
+        req_reset(ps->req);
+    }
+    http_req *r = ps->req;
+    snprintf(r->uri, sizeof r->uri, "%s", uri);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+        r->method = 'G';
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0)
+        r->method = 'H';
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
+        r->method = 'P';
+    else
+        r->method = '?';
+    if (r->method == 'P') return 0; /* answered at HTTP_BODY_COMPLETION */
+    route(srv, wsi, r);
+    return 0;
+}
+
+/* ---------- the lws callback ---------- */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    sr_server *srv = g_srv;
+    pss *ps = user;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return srv && srv->shutting ? -1 : 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (srv->shutting) return -1;
+        if (!origin_ok(srv, wsi)) {
+            char o[128] = "";
+            lws_hdr_copy(wsi, o, sizeof o, WSI_TOKEN_ORIGIN);
+            sr_log(SR_LOG_WARN, "refused foreign origin", "origin=\"%s\"", o);
+            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "foreign origin");
+            return -1;
+        }
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        ps->s = sr_hub_session_open(srv->hub, wsi);
+        session_track(srv, ps->s);
+        if (srv->shutting) net_close(ps->s, 1001, "server shutting down");
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return ps->s ? ws_receive(srv, wsi, ps->s, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return ps->s ? ws_writable(srv, wsi, ps->s) : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (ps->s) {
+            session_untrack(srv, ps->s);
+            sr_hub_session_closed(srv->hub, ps->s);
+            ps->s = NULL;
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        return http_begin(srv, wsi, ps, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (ps->req && !ps->req->too_large) {
+            http_req *r = ps->req;
+            if (r->post_len + len > MAX_BODY) {
+                r->too_large = 1;
+            } else {
+                r->post = sr_xrealloc(r->post, r->post_len + len + 1);
+                memcpy(r->post + r->post_len, in, len);
+                r->post_len += len;
+            }
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (ps->req) route(srv, wsi, ps->req);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_writable(wsi, ps->req);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (ps && ps->req) {
+            ps->req->wsi = NULL;
+            req_unref(ps->req);
+            ps->req = NULL;
+        }
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if (srv && srv->hub) sr_hub_poll(srv->hub);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static struct lws_protocols protocols[] = {
+    {"soundroom", callback, sizeof(pss), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* ---------- lifecycle ---------- */
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+    sr_server *srv = lws_container_of(sul, sr_server, tick);
+    sr_hub_poll(srv->hub);
+    if (!srv->shutting) sr_hub_tick(srv->hub, sr_now_ms());
+    lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
+}
+
+static void wake(void *ud)
+{
+    lws_cancel_service(ud);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    sr_server_stop();
+}
+
+void sr_server_stop(void)
+{
+    g_stop = 1;
+    if (g_srv && g_srv->ctx) lws_cancel_service(g_srv->ctx);
+}
+
+static void lws_logger(int level, const char *line)
+{
+    size_t n = strlen(line);
+    char buf[512];
+    snprintf(buf, sizeof buf, "%.*s", (int)(n && line[n - 1] == '\n' ? n - 1 : n), line);
+    sr_log(level == LLL_ERR ? SR_LOG_ERROR : SR_LOG_WARN, "lws", "detail=\"%s\"", buf);
+}
+
+sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg,
+                         sr_store *store, const char *library)
+{
+    sr_server *srv = sr_xcalloc(1, sizeof *srv);
+    srv->cfg = *cfg;
+    srv->out_max_bytes = hub_cfg->out_max_bytes;
+    srv->out_max_msgs = hub_cfg->out_max_msgs;
+    g_srv = srv;
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);
+    if (cfg->rx_buffer > 0) protocols[0].rx_buffer_size = (size_t)cfg->rx_buffer;
+    protocols[0].tx_packet_size = 0;
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = cfg->port;
+    info.iface = cfg->host && *cfg->host ? cfg->host : NULL;
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.pt_serv_buf_size = 64 * 1024;
+    info.ka_time = 0;
+    info.timeout_secs = 30;
+    /* Keep lws' own per-connection allocations small; idle listeners are the common case. */
+    info.max_http_header_data = 4096;
+    info.max_http_header_pool = 256;
+    srv->ctx = lws_create_context(&info);
+    if (!srv->ctx) {
+        sr_log(SR_LOG_ERROR, "cannot listen", "host=\"%s\" port=%d", cfg->host ? cfg->host : "*",
+               cfg->port);
+        sr_server_free(srv);
+        return NULL;
+    }
+    sr_hub_net net = {.send = net_send, .close = net_close, .wake = wake, .ud = srv->ctx};
+    srv->hub = sr_hub_new(hub_cfg, store, &net);
+    if (library && sr_hub_scan_library(srv->hub, library) < 0)
+        sr_log(SR_LOG_WARN, "library scan failed", "dir=\"%s\"", library);
+    if (sr_hub_start(srv->hub)) {
+        sr_server_free(srv);
+        return NULL;
+    }
+    if (cfg->web_dir) load_static(srv, cfg->web_dir, "");
+    if (cfg->web_dir && !find_static(srv, "/index.html"))
+        sr_log(SR_LOG_WARN, "no web client found", "dir=\"%s\" hint=\"run make web\"", cfg->web_dir);
+    return srv;
+}
+
+int sr_server_run(sr_server *srv)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sr_hub_tick(srv->hub, sr_now_ms());
+    lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
+    sr_log(SR_LOG_INFO, "listening", "host=\"%s\" port=%d", srv->cfg.host ? srv->cfg.host : "*",
+           srv->cfg.port);
+    for (;;) {
+        if (lws_service(srv->ctx, 0) < 0) break;
+        if (g_stop && !srv->shutting) {
+            srv->shutting = 1;
+            srv->deadline = sr_mono_us() + 3000000;
+            sr_log(SR_LOG_INFO, "shutting down", "sessions=%d", srv->nsessions);
+            for (int i = 0; i < srv->nsessions; i++) {
+                sr_session *s = srv->sessions[i];
+                s->close_code = 0;
+                net_close(s, 1001, "server shutting down");
+            }
+        }
+        if (srv->shutting) {
+            sr_hub_poll(srv->hub);
+            if ((!srv->nsessions && !sr_hub_pending(srv->hub)) || sr_mono_us() > srv->deadline) break;
+        }
+    }
+    lws_sul_cancel(&srv->tick);
+    return 0;
+}
+
+void sr_server_free(sr_server *srv)
+{
+    if (!srv) return;
+    if (srv->hub) {
+        while (sr_hub_pending(srv->hub)) {
+            sr_hub_poll(srv->hub);
+            usleep(1000);
+        }
+        sr_hub_poll(srv->hub);
+    }
+    if (srv->ctx) lws_context_destroy(srv->ctx);
+    srv->ctx = NULL;
+    sr_hub_free(srv->hub);
+    for (int i = 0; i < srv->nfiles; i++)
+        free(srv->files[i].path), free(srv->files[i].data);
+    free(srv->files);
+    for (int i = 0; i < srv->ncovers; i++)
+        free(srv->covers[i].data);
+    free(srv->covers);
+    free(srv->sessions);
+    free(srv->scratch);
+    free(srv);
+    g_srv = NULL;
+}

@@ -1,0 +1,30 @@
+/* server.h - the libwebsockets front: WebSocket sessions, REST routes, media and static files. */
+#ifndef SR_SERVER_H
+#define SR_SERVER_H
+
+#include <stddef.h>
+
+#include "app/hub.h"
+
+typedef struct sr_server_config {
+    const char *host; /* interface to bind, NULL for all */
+    int port;
+    const char *web_dir;        /* static client files, may be NULL */
+    const char **allow_origins; /* extra allowed Origins, NULL-terminated, may be NULL */
+    int rx_buffer;              /* lws receive buffer per connection (bytes) */
+} sr_server_config;
+
+typedef struct sr_server sr_server;
+
+/* Creates the listening server. hub_cfg and store are handed to the hub it creates; store is
+ * borrowed. library may be NULL. Returns NULL on failure (logged). */
+sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg,
+                         sr_store *store, const char *library);
+/* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it), then closes every socket
+ * with 1001, waits for pending writes to be durable, and returns 0. */
+int sr_server_run(sr_server *srv);
+/* Async-signal-safe: asks the running server to shut down. */
+void sr_server_stop(void);
+void sr_server_free(sr_server *srv);
+
+#endif

@@ -1,0 +1,196 @@
+/* proto.c - client message decoding. Every field is checked for presence, type and range here,
+ * so the rest of the server only sees well-formed requests. */
+#include "proto/proto.h"
+#include "util/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    sr_ctype type;
+} types[] = {
+    {"hello", SR_C_HELLO},   {"ping", SR_C_PING},         {"join", SR_C_JOIN},
+    {"leave", SR_C_LEAVE},   {"queue_add", SR_C_QUEUE_ADD}, {"vote", SR_C_VOTE},
+    {"queue_remove", SR_C_QUEUE_REMOVE}, {"skip", SR_C_SKIP}, {"chat", SR_C_CHAT},
+    {"search", SR_C_SEARCH},
+};
+
+static int bad(sr_perr *err, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(sr_perr *err, const char *code, const char *fmt, ...)
+{
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Reads a required (or optional, when *present is non-NULL) positive integer id. */
+static int get_id(json_t *root, const char *key, int64_t *out, sr_perr *err)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v) return bad(err, "missing_field", "field '%s' is required", key);
+    if (!json_is_integer(v) || json_integer_value(v) <= 0)
+        return bad(err, "bad_field", "field '%s' must be a positive integer", key);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static int get_str(json_t *root, const char *key, int required, const char **out, size_t *len,
+                   sr_perr *err)
+{
+    json_t *v = json_object_get(root, key);
+    if (!v) {
+        *out = NULL;
+        if (len) *len = 0;
+        return required ? bad(err, "missing_field", "field '%s' is required", key) : 0;
+    }
+    if (!json_is_string(v)) return bad(err, "bad_field", "field '%s' must be a string", key);
+    *out = json_string_value(v);
+    if (len) *len = json_string_length(v);
+    return 0;
+}
+
+int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
+{
+    memset(m, 0, sizeof *m);
+    json_error_t je;
+    m->root = json_loadb(data, len, 0, &je);
+    if (!m->root) return bad(err, "bad_json", "invalid JSON at offset %d: %s", je.position, je.text);
+    if (!json_is_object(m->root)) return bad(err, "bad_message", "a message must be a JSON object");
+    json_t *ref = json_object_get(m->root, "ref");
+    if (ref) {
+        if (!(json_is_integer(ref) || (json_is_string(ref) && json_string_length(ref) <= 64)))
+            return bad(err, "bad_message", "'ref' must be an integer or a string of at most 64 bytes");
+        m->ref = ref;
+    }
+    json_t *type = json_object_get(m->root, "type");
+    if (!type || !json_is_string(type))
+        return bad(err, "bad_message", "'type' is required and must be a string");
+    const char *t = json_string_value(type);
+    size_t i;
+    for (i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(t, types[i].name)) break;
+    if (i == sizeof types / sizeof types[0])
+        return bad(err, "unknown_type", "unknown message type '%.40s'", t);
+    m->type = types[i].type;
+    json_t *root = m->root, *v;
+
+    switch (m->type) {
+    case SR_C_HELLO: {
+        if ((v = json_object_get(root, "v")) && (!json_is_integer(v) || json_integer_value(v) != 1))
+            return bad(err, "bad_field", "field 'v' must be 1 (this server speaks protocol 1)");
+        if (get_str(root, "name", 1, &m->name, &m->name_len, err)) return -1;
+        /* Trim the name's surrounding blanks; the rest is kept as sent. */
+        while (m->name_len && (*m->name == ' ' || *m->name == '\t')) m->name++, m->name_len--;
+        while (m->name_len && (m->name[m->name_len - 1] == ' ' || m->name[m->name_len - 1] == '\t'))
+            m->name_len--;
+        if (!m->name_len) return bad(err, "bad_field", "field 'name' must not be empty");
+        if (sr_utf8_len(m->name, m->name_len) > SR_MAX_NAME)
+            return bad(err, "too_long", "field 'name' is over %d characters", SR_MAX_NAME);
+        for (size_t k = 0; k < m->name_len; k++)
+            if ((unsigned char)m->name[k] < 0x20)
+                return bad(err, "bad_field", "field 'name' must not contain control characters");
+        size_t tl;
+        if (get_str(root, "token", 0, &m->token, &tl, err)) return -1;
+        if (m->token && tl > 128) return bad(err, "too_long", "field 'token' is over 128 bytes");
+        return 0;
+    }
+    case SR_C_PING:
+        v = json_object_get(root, "t0");
+        if (!v) return bad(err, "missing_field", "field 't0' is required");
+        if (!json_is_number(v)) return bad(err, "bad_field", "field 't0' must be a number");
+        m->t0 = json_number_value(v);
+        return 0;
+    case SR_C_JOIN: {
+        if (get_id(root, "room", &m->room, err)) return -1;
+        json_t *ep = json_object_get(root, "epoch"), *sq = json_object_get(root, "seq");
+        if (!ep && !sq) return 0;
+        if (!ep) return bad(err, "missing_field", "field 'epoch' is required with 'seq'");
+        if (!sq) return bad(err, "missing_field", "field 'seq' is required with 'epoch'");
+        if (!json_is_string(ep) || json_string_length(ep) > 64)
+            return bad(err, "bad_field", "field 'epoch' must be a string");
+        if (!json_is_integer(sq) || json_integer_value(sq) < 0)
+            return bad(err, "bad_field", "field 'seq' must be a non-negative integer");
+        m->epoch = json_string_value(ep);
+        m->seq = (uint64_t)json_integer_value(sq);
+        m->resume = 1;
+        return 0;
+    }
+    case SR_C_LEAVE:
+        return get_id(root, "room", &m->room, err);
+    case SR_C_QUEUE_ADD:
+        return get_id(root, "room", &m->room, err) || get_id(root, "track", &m->track, err) ? -1 : 0;
+    case SR_C_QUEUE_REMOVE:
+        return get_id(root, "room", &m->room, err) || get_id(root, "entry", &m->entry, err) ? -1 : 0;
+    case SR_C_VOTE:
+        if (get_id(root, "room", &m->room, err) || get_id(root, "entry", &m->entry, err)) return -1;
+        v = json_object_get(root, "value");
+        if (!v) return bad(err, "missing_field", "field 'value' is required");
+        if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > 1)
+            return bad(err, "bad_field", "field 'value' must be 1, -1 or 0");
+        m->value = (int)json_integer_value(v);
+        return 0;
+    case SR_C_SKIP:
+        if (get_id(root, "room", &m->room, err)) return -1;
+        v = json_object_get(root, "value");
+        if (!v) return bad(err, "missing_field", "field 'value' is required");
+        if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'value' must be true or false");
+        m->value = json_is_true(v);
+        return 0;
+    case SR_C_CHAT:
+        if (get_id(root, "room", &m->room, err)) return -1;
+        if (get_str(root, "text", 1, &m->text, &m->text_len, err)) return -1;
+        if (!m->text_len) return bad(err, "bad_field", "field 'text' must not be empty");
+        if (sr_utf8_len(m->text, m->text_len) > SR_MAX_CHAT)
+            return bad(err, "too_long", "chat text is over %d characters", SR_MAX_CHAT);
+        return 0;
+    case SR_C_SEARCH: {
+        size_t ql;
+        if (get_str(root, "q", 1, &m->q, &ql, err)) return -1;
+        if (ql > SR_MAX_QUERY) return bad(err, "too_long", "field 'q' is over %d bytes", SR_MAX_QUERY);
+        m->limit = 50;
+        if ((v = json_object_get(root, "limit"))) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100)
+                return bad(err, "bad_field", "field 'limit' must be an integer from 1 to 100");
+            m->limit = json_integer_value(v);
+        }
+        return 0;
+    }
+    }
+    return bad(err, "unknown_type", "unknown message type");
+}
+
+void sr_cmsg_free(sr_cmsg *m)
+{
+    json_decref(m->root);
+    m->root = NULL;
+}
+
+json_t *sr_proto_reply(const char *type, json_t *ref)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(type));
+    if (ref) json_object_set(o, "ref", ref);
+    return o;
+}
+
+json_t *sr_proto_error(const char *code, const char *message, json_t *ref)
+{
+    json_t *o = sr_proto_reply("error", ref);
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "message", json_string(message));
+    return o;
+}
+
+char *sr_proto_dump(json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(o);
+    if (!s) s = sr_xstrdup("{}");
+    return s;
+}

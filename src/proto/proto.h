@@ -1,0 +1,62 @@
+/* proto.h - decode and validate client messages; small encoders for server messages. */
+#ifndef SR_PROTO_H
+#define SR_PROTO_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SR_PROTO_VERSION 1
+#define SR_MAX_MESSAGE 65536
+#define SR_MAX_CHAT 500
+#define SR_MAX_NAME 40
+#define SR_MAX_QUERY 200
+
+typedef enum sr_ctype {
+    SR_C_HELLO,
+    SR_C_PING,
+    SR_C_JOIN,
+    SR_C_LEAVE,
+    SR_C_QUEUE_ADD,
+    SR_C_VOTE,
+    SR_C_QUEUE_REMOVE,
+    SR_C_SKIP,
+    SR_C_CHAT,
+    SR_C_SEARCH,
+} sr_ctype;
+
+/* A decoded client message. Strings and ref borrow from root, which the caller releases with
+ * sr_cmsg_free() whether decoding succeeded or not. */
+typedef struct sr_cmsg {
+    json_t *root;
+    json_t *ref; /* NULL when absent */
+    sr_ctype type;
+    const char *name, *token, *text, *q, *epoch;
+    size_t name_len, text_len;
+    int64_t room, track, entry, limit;
+    int value;
+    int resume; /* join carried epoch and seq */
+    uint64_t seq;
+    double t0;
+} sr_cmsg;
+
+/* A decoding error: code is one of the protocol's error codes (static string). */
+typedef struct sr_perr {
+    const char *code;
+    char message[160];
+} sr_perr;
+
+/* Decodes the len bytes at data into *m. Returns 0, or -1 with *err filled (m->ref is still set
+ * when the message had a valid one, so the error can echo it). */
+int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err);
+void sr_cmsg_free(sr_cmsg *m);
+
+/* Encoders return new references. ref may be NULL. */
+json_t *sr_proto_error(const char *code, const char *message, json_t *ref);
+/* {"type":type} with ref set when given. */
+json_t *sr_proto_reply(const char *type, json_t *ref);
+
+/* Serialises o compactly and drops the reference to it. Returns a malloc'd string. */
+char *sr_proto_dump(json_t *o);
+
+#endif

@@ -1,0 +1,108 @@
+/* store.h - the system of record: an ops table with one backend per database (sqlite now). */
+#ifndef SR_STORE_H
+#define SR_STORE_H
+
+#include <stdint.h>
+
+/* An open store. Backends embed this first in their own struct (like sqlite3_file). */
+typedef struct sr_store {
+    const struct sr_store_ops *ops;
+} sr_store;
+
+/* The kinds of write. Fields of sr_write used by each are listed beside it. */
+typedef enum sr_write_kind {
+    SR_W_NONE = 0,    /* nothing to write: the job only keeps its place in the delta order */
+    SR_W_USER,        /* a=id s1=name s2=token hash t=created */
+    SR_W_ROOM,        /* a=id s1=name s2=description s3=tags (JSON array) t=created */
+    SR_W_ENTRY_ADD,   /* a=id b=room c=track d=user t=added_at */
+    SR_W_ENTRY_STATE, /* a=id s1="played"|"removed" */
+    SR_W_VOTE,        /* a=entry b=user v=value (0 deletes the vote) */
+    SR_W_CHAT,        /* a=id b=room c=user s1=text t=ts */
+    SR_W_PLAY,        /* a=play id b=room c=track d=entry (0: none) e=added by (0: none) t=started
+                         v=0 from queue / 1 fallback; also sets the room's now playing */
+    SR_W_PLAY_SKIPPED /* a=play id */
+} sr_write_kind;
+
+/* One write. Strings are owned by the write and freed by sr_write_clear(). */
+typedef struct sr_write {
+    sr_write_kind kind;
+    int64_t a, b, c, d, e;
+    double t;
+    int v;
+    char *s1, *s2, *s3;
+} sr_write;
+
+void sr_write_clear(sr_write *w);
+
+/* A track row, as scanned and as loaded. Strings borrowed for the duration of a call. */
+typedef struct sr_track_row {
+    int64_t id;
+    const char *source, *ref; /* ref: path for "local" */
+    const char *title, *artist, *album;
+    int64_t duration_ms;
+    int has_cover;
+    int64_t mtime, size;
+    int available;
+} sr_track_row;
+
+typedef struct sr_room_row {
+    int64_t id;
+    const char *name, *description, *tags;
+    double created;
+    int64_t np_track, np_entry, np_user, np_play; /* now playing, 0 when none */
+    double np_started_at;
+    int np_from; /* 0 queue, 1 fallback */
+} sr_room_row;
+
+/* Callbacks that receive the state at start-up. Strings are only valid during the call. */
+typedef struct sr_load_sink {
+    void *ud;
+    void (*user)(void *ud, int64_t id, const char *name, const char *token_hash);
+    void (*room)(void *ud, const sr_room_row *r);
+    void (*track)(void *ud, const sr_track_row *t);
+    /* queued entries only, in id order */
+    void (*entry)(void *ud, int64_t id, int64_t room, int64_t track, int64_t user, double added_at);
+    void (*vote)(void *ud, int64_t entry, int64_t user, int value);
+    /* the last `chat_limit` messages of each room, oldest first */
+    void (*chat)(void *ud, int64_t id, int64_t room, int64_t user, const char *text, double ts);
+    /* each room's most played tracks, best first (at most 50 per room) */
+    void (*ranked)(void *ud, int64_t room, int64_t track, int64_t plays);
+    /* each room's last 10 plays, newest first */
+    void (*recent)(void *ud, int64_t room, int64_t track);
+    /* the highest id in use per table, so new ids continue from there */
+    void (*max_ids)(void *ud, int64_t user, int64_t room, int64_t entry, int64_t chat,
+                    int64_t play);
+    int chat_limit;
+} sr_load_sink;
+
+typedef struct sr_store_ops {
+    int version;      /* 1 */
+    const char *name; /* "sqlite" */
+    /* Opens (creating if needed) and migrates the store at dsn (for sqlite: a file path).
+     * On success *out is the store (close it with close). Returns 0 or SR_E*. */
+    int (*open)(const char *dsn, sr_store **out);
+    void (*close)(sr_store *st);
+    int (*begin)(sr_store *st);
+    int (*commit)(sr_store *st);
+    int (*rollback)(sr_store *st);
+    /* Applies one write inside the current transaction. */
+    int (*write)(sr_store *st, const sr_write *w);
+    /* Inserts or updates a track by (source, ref), keeping its id when it exists; sets
+     * *id to the track's id. Marks it available. */
+    int (*upsert_track)(sr_store *st, const sr_track_row *t, int64_t *id);
+    /* Marks every track of source not seen since scan_started (mtime of the scan pass) as
+     * unavailable: tracks with an id not in seen[] (n ids). */
+    int (*mark_unavailable)(sr_store *st, const char *source, const int64_t *seen, int n);
+    /* Streams the whole state into sink. */
+    int (*load)(sr_store *st, const sr_load_sink *sink);
+    /* The schema version after migration. */
+    int (*schema_version)(sr_store *st);
+} sr_store_ops;
+
+/* Opens a store from a DSN such as "sqlite:data/soundroom.db" (a bare path means sqlite).
+ * Returns 0 or SR_E*; on failure *out is NULL. */
+int sr_store_open(const char *dsn, sr_store **out);
+
+extern const sr_store_ops sr_store_sqlite;
+
+#endif

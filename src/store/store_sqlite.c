@@ -1,0 +1,518 @@
+/* store_sqlite.c - the embedded store: SQLite in WAL mode with numbered migrations. The SQL is
+ * kept portable (ON CONFLICT upserts, no SQLite-only types) so the PostgreSQL backend can share
+ * the schema. */
+#include "store/store.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Numbered migrations: index i brings the schema from version i to i+1. Append only. */
+static const char *const migrations[] = {
+    "CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT UNIQUE,"
+    " created_at DOUBLE PRECISION NOT NULL);"
+    "CREATE TABLE rooms (id BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+    " description TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '[]',"
+    " created_at DOUBLE PRECISION NOT NULL, np_track BIGINT, np_entry BIGINT, np_user BIGINT,"
+    " np_play BIGINT, np_started_at DOUBLE PRECISION, np_from INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE tracks (id BIGINT PRIMARY KEY, source TEXT NOT NULL, ref TEXT NOT NULL,"
+    " title TEXT, artist TEXT, album TEXT, duration_ms BIGINT NOT NULL, has_cover INTEGER NOT NULL,"
+    " mtime BIGINT NOT NULL, size BIGINT NOT NULL, available INTEGER NOT NULL DEFAULT 1,"
+    " UNIQUE (source, ref));"
+    "CREATE TABLE queue_entries (id BIGINT PRIMARY KEY, room_id BIGINT NOT NULL,"
+    " track_id BIGINT NOT NULL, user_id BIGINT NOT NULL, added_at DOUBLE PRECISION NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'queued');"
+    "CREATE INDEX queue_entries_room ON queue_entries (room_id, state);"
+    "CREATE TABLE votes (entry_id BIGINT NOT NULL, user_id BIGINT NOT NULL,"
+    " value INTEGER NOT NULL, PRIMARY KEY (entry_id, user_id));"
+    "CREATE TABLE chat_messages (id BIGINT PRIMARY KEY, room_id BIGINT NOT NULL,"
+    " user_id BIGINT NOT NULL, text TEXT NOT NULL, ts DOUBLE PRECISION NOT NULL);"
+    "CREATE INDEX chat_messages_room ON chat_messages (room_id, id);"
+    "CREATE TABLE plays (id BIGINT PRIMARY KEY, room_id BIGINT NOT NULL, track_id BIGINT NOT NULL,"
+    " entry_id BIGINT, user_id BIGINT, started_at DOUBLE PRECISION NOT NULL,"
+    " from_queue INTEGER NOT NULL, skipped INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX plays_room_track ON plays (room_id, track_id);",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum {
+    Q_USER, Q_ROOM, Q_ENTRY_ADD, Q_ENTRY_STATE, Q_VOTE_SET, Q_VOTE_DEL, Q_CHAT, Q_PLAY,
+    Q_ROOM_NP, Q_PLAY_SKIPPED, Q_TRACK_FIND, Q_TRACK_INS, Q_TRACK_UPD, Q_COUNT
+};
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_USER] = "INSERT INTO users (id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)"
+               " ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+    [Q_ROOM] = "INSERT INTO rooms (id, name, description, tags, created_at) VALUES (?1,?2,?3,?4,?5)"
+               " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+               " description = excluded.description, tags = excluded.tags",
+    [Q_ENTRY_ADD] = "INSERT INTO queue_entries (id, room_id, track_id, user_id, added_at)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_ENTRY_STATE] = "UPDATE queue_entries SET state = ?2 WHERE id = ?1",
+    [Q_VOTE_SET] = "INSERT INTO votes (entry_id, user_id, value) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT (entry_id, user_id) DO UPDATE SET value = excluded.value",
+    [Q_VOTE_DEL] = "DELETE FROM votes WHERE entry_id = ?1 AND user_id = ?2",
+    [Q_CHAT] = "INSERT INTO chat_messages (id, room_id, user_id, text, ts) VALUES (?1,?2,?3,?4,?5)",
+    [Q_PLAY] = "INSERT INTO plays (id, room_id, track_id, entry_id, user_id, started_at,"
+               " from_queue) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_ROOM_NP] = "UPDATE rooms SET np_track = ?2, np_entry = ?3, np_user = ?4, np_play = ?5,"
+                  " np_started_at = ?6, np_from = ?7 WHERE id = ?1",
+    [Q_PLAY_SKIPPED] = "UPDATE plays SET skipped = 1 WHERE id = ?1",
+    [Q_TRACK_FIND] = "SELECT id FROM tracks WHERE source = ?1 AND ref = ?2",
+    [Q_TRACK_INS] = "INSERT INTO tracks (id, source, ref, title, artist, album, duration_ms,"
+                    " has_cover, mtime, size, available) VALUES"
+                    " ((SELECT COALESCE(MAX(id), 0) + 1 FROM tracks),?1,?2,?3,?4,?5,?6,?7,?8,?9,1)",
+    [Q_TRACK_UPD] = "UPDATE tracks SET title = ?2, artist = ?3, album = ?4, duration_ms = ?5,"
+                    " has_cover = ?6, mtime = ?7, size = ?8, available = 1 WHERE id = ?1",
+};
+
+typedef struct sqlite_store {
+    sr_store base;
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    int version;
+} sqlite_store;
+
+static int fail(sqlite_store *s, const char *what)
+{
+    sr_log(SR_LOG_ERROR, "sqlite error", "op=\"%s\" err=\"%s\"", what, sqlite3_errmsg(s->db));
+    return SR_EIO;
+}
+
+static int exec(sqlite_store *s, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        sr_log(SR_LOG_ERROR, "sqlite exec failed", "err=\"%s\"", err ? err : "?");
+        sqlite3_free(err);
+        return SR_EIO;
+    }
+    return 0;
+}
+
+static int migrate(sqlite_store *s)
+{
+    if (exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) return SR_EIO;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT MAX(version) FROM schema_version", -1, &st, NULL))
+        return fail(s, "schema version");
+    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (v > NMIGRATIONS) {
+        sr_log(SR_LOG_ERROR, "store schema is newer than this binary", "have=%d know=%d", v,
+               NMIGRATIONS);
+        return SR_EINVAL;
+    }
+    for (; v < NMIGRATIONS; v++) {
+        char bump[96];
+        snprintf(bump, sizeof bump, "INSERT INTO schema_version (version) VALUES (%d)", v + 1);
+        if (exec(s, "BEGIN") || exec(s, migrations[v]) || exec(s, bump) || exec(s, "COMMIT")) {
+            exec(s, "ROLLBACK");
+            return SR_EIO;
+        }
+        sr_log(SR_LOG_INFO, "store migrated", "version=%d", v + 1);
+    }
+    s->version = v;
+    return 0;
+}
+
+static void sq_close(sr_store *st)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    if (!s) return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static int sq_open(const char *path, sr_store **out)
+{
+    *out = NULL;
+    sqlite_store *s = sr_xcalloc(1, sizeof *s);
+    s->base.ops = &sr_store_sqlite;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+        sr_log(SR_LOG_ERROR, "cannot open store", "path=\"%s\" err=\"%s\"", path,
+               s->db ? sqlite3_errmsg(s->db) : "?");
+        sq_close(&s->base);
+        return SR_EIO;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    /* WAL with synchronous=FULL: a COMMIT is on disk when it returns, so an ack sent after it
+     * is a promise we can keep across a power cut. Group commit pays the fsync once per batch. */
+    if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=FULL") ||
+        exec(s, "PRAGMA foreign_keys=OFF") || migrate(s)) {
+        sq_close(&s->base);
+        return SR_EIO;
+    }
+    for (int i = 0; i < Q_COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL)) {
+            fail(s, sql_text[i]);
+            sq_close(&s->base);
+            return SR_EIO;
+        }
+    *out = &s->base;
+    return 0;
+}
+
+static int sq_begin(sr_store *st)
+{
+    return exec((sqlite_store *)st, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(sr_store *st)
+{
+    return exec((sqlite_store *)st, "COMMIT");
+}
+
+static int sq_rollback(sr_store *st)
+{
+    return exec((sqlite_store *)st, "ROLLBACK");
+}
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static void bind_id_or_null(sqlite3_stmt *q, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(q, i, v);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static int run(sqlite_store *s, sqlite3_stmt *q, const char *what)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, what);
+}
+
+static int sq_write(sr_store *st, const sr_write *w)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    sqlite3_stmt *q;
+    switch (w->kind) {
+    case SR_W_NONE:
+        return 0;
+    case SR_W_USER:
+        q = s->q[Q_USER];
+        sqlite3_bind_int64(q, 1, w->a);
+        bind_text_or_null(q, 2, w->s1);
+        bind_text_or_null(q, 3, w->s2);
+        sqlite3_bind_double(q, 4, w->t);
+        return run(s, q, "user");
+    case SR_W_ROOM:
+        q = s->q[Q_ROOM];
+        sqlite3_bind_int64(q, 1, w->a);
+        bind_text_or_null(q, 2, w->s1);
+        sqlite3_bind_text(q, 3, w->s2 ? w->s2 : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 4, w->s3 ? w->s3 : "[]", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(q, 5, w->t);
+        return run(s, q, "room");
+    case SR_W_ENTRY_ADD:
+        q = s->q[Q_ENTRY_ADD];
+        sqlite3_bind_int64(q, 1, w->a);
+        sqlite3_bind_int64(q, 2, w->b);
+        sqlite3_bind_int64(q, 3, w->c);
+        sqlite3_bind_int64(q, 4, w->d);
+        sqlite3_bind_double(q, 5, w->t);
+        return run(s, q, "entry add");
+    case SR_W_ENTRY_STATE:
+        q = s->q[Q_ENTRY_STATE];
+        sqlite3_bind_int64(q, 1, w->a);
+        bind_text_or_null(q, 2, w->s1);
+        return run(s, q, "entry state");
+    case SR_W_VOTE:
+        q = s->q[w->v ? Q_VOTE_SET : Q_VOTE_DEL];
+        sqlite3_bind_int64(q, 1, w->a);
+        sqlite3_bind_int64(q, 2, w->b);
+        if (w->v) sqlite3_bind_int(q, 3, w->v);
+        return run(s, q, "vote");
+    case SR_W_CHAT:
+        q = s->q[Q_CHAT];
+        sqlite3_bind_int64(q, 1, w->a);
+        sqlite3_bind_int64(q, 2, w->b);
+        sqlite3_bind_int64(q, 3, w->c);
+        bind_text_or_null(q, 4, w->s1);
+        sqlite3_bind_double(q, 5, w->t);
+        return run(s, q, "chat");
+    case SR_W_PLAY:
+        q = s->q[Q_PLAY];
+        sqlite3_bind_int64(q, 1, w->a);
+        sqlite3_bind_int64(q, 2, w->b);
+        sqlite3_bind_int64(q, 3, w->c);
+        bind_id_or_null(q, 4, w->d);
+        bind_id_or_null(q, 5, w->e);
+        sqlite3_bind_double(q, 6, w->t);
+        sqlite3_bind_int(q, 7, w->v == 0);
+        if (run(s, q, "play")) return SR_EIO;
+        q = s->q[Q_ROOM_NP];
+        sqlite3_bind_int64(q, 1, w->b);
+        sqlite3_bind_int64(q, 2, w->c);
+        bind_id_or_null(q, 3, w->d);
+        bind_id_or_null(q, 4, w->e);
+        sqlite3_bind_int64(q, 5, w->a);
+        sqlite3_bind_double(q, 6, w->t);
+        sqlite3_bind_int(q, 7, w->v);
+        return run(s, q, "now playing");
+    case SR_W_PLAY_SKIPPED:
+        q = s->q[Q_PLAY_SKIPPED];
+        sqlite3_bind_int64(q, 1, w->a);
+        return run(s, q, "play skipped");
+    }
+    return SR_EINVAL;
+}
+
+static int sq_upsert_track(sr_store *st, const sr_track_row *t, int64_t *id)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    sqlite3_stmt *q = s->q[Q_TRACK_FIND];
+    sqlite3_bind_text(q, 1, t->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, t->ref, -1, SQLITE_TRANSIENT);
+    int64_t found = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (found) {
+        q = s->q[Q_TRACK_UPD];
+        sqlite3_bind_int64(q, 1, found);
+        bind_text_or_null(q, 2, t->title);
+        bind_text_or_null(q, 3, t->artist);
+        bind_text_or_null(q, 4, t->album);
+        sqlite3_bind_int64(q, 5, t->duration_ms);
+        sqlite3_bind_int(q, 6, t->has_cover);
+        sqlite3_bind_int64(q, 7, t->mtime);
+        sqlite3_bind_int64(q, 8, t->size);
+        *id = found;
+        return run(s, q, "track update");
+    }
+    q = s->q[Q_TRACK_INS];
+    sqlite3_bind_text(q, 1, t->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, t->ref, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(q, 3, t->title);
+    bind_text_or_null(q, 4, t->artist);
+    bind_text_or_null(q, 5, t->album);
+    sqlite3_bind_int64(q, 6, t->duration_ms);
+    sqlite3_bind_int(q, 7, t->has_cover);
+    sqlite3_bind_int64(q, 8, t->mtime);
+    sqlite3_bind_int64(q, 9, t->size);
+    if (run(s, q, "track insert")) return SR_EIO;
+    return sq_upsert_track(st, t, id);
+}
+
+static int sq_mark_unavailable(sr_store *st, const char *source, const int64_t *seen, int n)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    if (exec(s, "CREATE TEMP TABLE IF NOT EXISTS seen_tracks (id BIGINT PRIMARY KEY)") ||
+        exec(s, "DELETE FROM seen_tracks"))
+        return SR_EIO;
+    sqlite3_stmt *ins, *upd;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO seen_tracks (id) VALUES (?1)", -1, &ins,
+                           NULL))
+        return fail(s, "seen");
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_int64(ins, 1, seen[i]);
+        sqlite3_step(ins);
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE tracks SET available = 0 WHERE source = ?1 AND id NOT IN"
+                           " (SELECT id FROM seen_tracks)",
+                           -1, &upd, NULL))
+        return fail(s, "unavailable");
+    sqlite3_bind_text(upd, 1, source, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(upd);
+    sqlite3_finalize(upd);
+    return rc == SQLITE_DONE ? 0 : fail(s, "unavailable");
+}
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    return (const char *)sqlite3_column_text(q, i);
+}
+
+/* Runs sql and calls row(q, ud) for each row. */
+static int each_row(sqlite_store *s, const char *sql, void (*row)(sqlite3_stmt *, const sr_load_sink *),
+                    const sr_load_sink *sink, int bind_limit)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) return fail(s, sql);
+    if (bind_limit) sqlite3_bind_int(q, 1, bind_limit);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        row(q, sink);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, sql);
+}
+
+static void row_user(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->user(k->ud, sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2));
+}
+
+static void row_room(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    sr_room_row r = {
+        .id = sqlite3_column_int64(q, 0),
+        .name = col_text(q, 1),
+        .description = col_text(q, 2),
+        .tags = col_text(q, 3),
+        .created = sqlite3_column_double(q, 4),
+        .np_track = sqlite3_column_int64(q, 5),
+        .np_entry = sqlite3_column_int64(q, 6),
+        .np_user = sqlite3_column_int64(q, 7),
+        .np_play = sqlite3_column_int64(q, 8),
+        .np_started_at = sqlite3_column_double(q, 9),
+        .np_from = sqlite3_column_int(q, 10),
+    };
+    k->room(k->ud, &r);
+}
+
+static void row_track(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    sr_track_row t = {
+        .id = sqlite3_column_int64(q, 0),
+        .source = col_text(q, 1),
+        .ref = col_text(q, 2),
+        .title = col_text(q, 3),
+        .artist = col_text(q, 4),
+        .album = col_text(q, 5),
+        .duration_ms = sqlite3_column_int64(q, 6),
+        .has_cover = sqlite3_column_int(q, 7),
+        .mtime = sqlite3_column_int64(q, 8),
+        .size = sqlite3_column_int64(q, 9),
+        .available = sqlite3_column_int(q, 10),
+    };
+    k->track(k->ud, &t);
+}
+
+static void row_entry(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->entry(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+             sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), sqlite3_column_double(q, 4));
+}
+
+static void row_vote(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->vote(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int(q, 2));
+}
+
+static void row_chat(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->chat(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+            sqlite3_column_int64(q, 2), col_text(q, 3), sqlite3_column_double(q, 4));
+}
+
+static void row_ranked(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->ranked(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+              sqlite3_column_int64(q, 2));
+}
+
+static void row_recent(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->recent(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+}
+
+static void row_max(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->max_ids(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+               sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4));
+}
+
+static int sq_load(sr_store *st, const sr_load_sink *k)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    int rc = 0;
+    rc |= each_row(s, "SELECT id, name, token_hash FROM users ORDER BY id", row_user, k, 0);
+    rc |= each_row(s,
+                   "SELECT id, source, ref, title, artist, album, duration_ms, has_cover, mtime,"
+                   " size, available FROM tracks ORDER BY id",
+                   row_track, k, 0);
+    rc |= each_row(s,
+                   "SELECT id, name, description, tags, created_at, COALESCE(np_track, 0),"
+                   " COALESCE(np_entry, 0), COALESCE(np_user, 0), COALESCE(np_play, 0),"
+                   " COALESCE(np_started_at, 0), np_from FROM rooms ORDER BY id",
+                   row_room, k, 0);
+    rc |= each_row(s,
+                   "SELECT id, room_id, track_id, user_id, added_at FROM queue_entries"
+                   " WHERE state = 'queued' ORDER BY id",
+                   row_entry, k, 0);
+    rc |= each_row(s,
+                   "SELECT v.entry_id, v.user_id, v.value FROM votes v JOIN queue_entries e"
+                   " ON e.id = v.entry_id WHERE e.state = 'queued'",
+                   row_vote, k, 0);
+    rc |= each_row(s,
+                   "SELECT id, room_id, user_id, text, ts FROM (SELECT c.*, ROW_NUMBER() OVER"
+                   " (PARTITION BY room_id ORDER BY id DESC) AS rn FROM chat_messages c) x"
+                   " WHERE rn <= ?1 ORDER BY room_id, id",
+                   row_chat, k, k->chat_limit > 0 ? k->chat_limit : 50);
+    rc |= each_row(s,
+                   "SELECT room_id, track_id, n FROM (SELECT room_id, track_id, COUNT(*) AS n,"
+                   " ROW_NUMBER() OVER (PARTITION BY room_id ORDER BY COUNT(*) DESC,"
+                   " MAX(id) DESC) AS rn FROM plays WHERE skipped = 0 GROUP BY room_id, track_id) x"
+                   " WHERE rn <= 50 ORDER BY room_id, n DESC",
+                   row_ranked, k, 0);
+    rc |= each_row(s,
+                   "SELECT room_id, track_id FROM (SELECT room_id, track_id, id, ROW_NUMBER() OVER"
+                   " (PARTITION BY room_id ORDER BY id DESC) AS rn FROM plays) x WHERE rn <= 10"
+                   " ORDER BY room_id, id DESC",
+                   row_recent, k, 0);
+    rc |= each_row(s,
+                   "SELECT (SELECT COALESCE(MAX(id),0) FROM users),"
+                   " (SELECT COALESCE(MAX(id),0) FROM rooms),"
+                   " (SELECT COALESCE(MAX(id),0) FROM queue_entries),"
+                   " (SELECT COALESCE(MAX(id),0) FROM chat_messages),"
+                   " (SELECT COALESCE(MAX(id),0) FROM plays)",
+                   row_max, k, 0);
+    return rc ? SR_EIO : 0;
+}
+
+static int sq_schema_version(sr_store *st)
+{
+    return ((sqlite_store *)st)->version;
+}
+
+const sr_store_ops sr_store_sqlite = {
+    .version = 1,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .write = sq_write,
+    .upsert_track = sq_upsert_track,
+    .mark_unavailable = sq_mark_unavailable,
+    .load = sq_load,
+    .schema_version = sq_schema_version,
+};
+
+void sr_write_clear(sr_write *w)
+{
+    free(w->s1);
+    free(w->s2);
+    free(w->s3);
+    memset(w, 0, sizeof *w);
+}
+
+int sr_store_open(const char *dsn, sr_store **out)
+{
+    *out = NULL;
+    if (!strncmp(dsn, "sqlite:", 7)) return sr_store_sqlite.open(dsn + 7, out);
+    if (strstr(dsn, "://")) {
+        sr_log(SR_LOG_ERROR, "unknown store backend", "dsn=\"%s\"", dsn);
+        return SR_EINVAL;
+    }
+    return sr_store_sqlite.open(dsn, out);
+}

@@ -1,0 +1,35 @@
+/* worker.h - the store's write worker: one thread, group commit, completions in order. */
+#ifndef SR_WORKER_H
+#define SR_WORKER_H
+
+#include "store/store.h"
+
+#define SR_JOB_MAX_WRITES 4
+
+/* A unit of work: up to SR_JOB_MAX_WRITES writes committed together, then handed back to the
+ * service thread in submission order. The caller embeds it first in its own struct. */
+typedef struct sr_job {
+    struct sr_job *next;
+    sr_write w[SR_JOB_MAX_WRITES];
+    int nw;
+    int status; /* set by the worker: 0 when durable, SR_E* when a write failed */
+} sr_job;
+
+typedef struct sr_worker sr_worker;
+
+/* Starts the worker on st (borrowed; must outlive the worker). wake(ud) is called from the
+ * worker thread whenever completed jobs are waiting (it must only do thread-safe things, such
+ * as lws_cancel_service). Returns NULL on failure. */
+sr_worker *sr_worker_start(sr_store *st, void (*wake)(void *ud), void *ud);
+/* Queues a job (service thread). The worker owns it until it comes back from take_done. */
+void sr_worker_submit(sr_worker *wk, sr_job *job);
+/* Returns the completed jobs in submission order as a list linked by next (caller owns them),
+ * or NULL. Service thread. */
+sr_job *sr_worker_take_done(sr_worker *wk);
+/* Jobs submitted and not yet taken back. */
+int sr_worker_pending(sr_worker *wk);
+/* Commits everything queued, stops the thread and frees the worker. Completed jobs not yet
+ * taken are returned through take_done before this call or leaked; call take_done first. */
+void sr_worker_stop(sr_worker *wk);
+
+#endif

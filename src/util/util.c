@@ -1,0 +1,84 @@
+/* util.c - allocation policy, clocks and UTF-8 counting. */
+#include "util/util.h"
+#include "util/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void oom(size_t n)
+{
+    sr_log(SR_LOG_ERROR, "out of memory", "bytes=%zu", n);
+    abort();
+}
+
+void *sr_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) oom(n);
+    return p;
+}
+
+void *sr_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) oom(n * size);
+    return p;
+}
+
+void *sr_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) oom(n);
+    return q;
+}
+
+char *sr_xstrdup(const char *s)
+{
+    return s ? sr_xstrndup(s, strlen(s)) : NULL;
+}
+
+char *sr_xstrndup(const char *s, size_t n)
+{
+    char *d = sr_xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+double sr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int64_t sr_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+size_t sr_utf8_len(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) n++;
+    return n;
+}
+
+const char *sr_strerror(int code)
+{
+    switch (code) {
+    case SR_OK: return "ok";
+    case SR_ENOMEM: return "out of memory";
+    case SR_EIO: return "i/o error";
+    case SR_EINVAL: return "invalid argument";
+    case SR_ENOENT: return "not found";
+    case SR_EEXIST: return "already exists";
+    case SR_EPERM: return "not permitted";
+    case SR_EFULL: return "full";
+    }
+    return "unknown error";
+}

@@ -1,0 +1,44 @@
+/* util.h - allocation policy, time, small string helpers shared by every module. */
+#ifndef SR_UTIL_H
+#define SR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef SR_VERSION
+#define SR_VERSION "0.1.0"
+#endif
+
+/* Out-of-memory policy, decided once: the x-allocators log and abort. A server that cannot
+ * allocate a few bytes cannot keep any promise it made, so it stops loudly instead of limping. */
+void *sr_xmalloc(size_t n);
+void *sr_xcalloc(size_t n, size_t size);
+void *sr_xrealloc(void *p, size_t n);
+/* Returns a malloc'd copy of s (NULL when s is NULL). */
+char *sr_xstrdup(const char *s);
+/* Returns a malloc'd NUL-terminated copy of the first n bytes of s. */
+char *sr_xstrndup(const char *s, size_t n);
+
+/* Wall-clock time in milliseconds since the Unix epoch, with sub-millisecond fraction. */
+double sr_now_ms(void);
+/* Monotonic time in microseconds, for intervals. */
+int64_t sr_mono_us(void);
+
+/* Number of Unicode code points in the valid UTF-8 string s of len bytes. */
+size_t sr_utf8_len(const char *s, size_t len);
+
+/* Error codes: 0 is success, negatives are these. */
+enum {
+    SR_OK = 0,
+    SR_ENOMEM = -1,
+    SR_EIO = -2,
+    SR_EINVAL = -3,
+    SR_ENOENT = -4,
+    SR_EEXIST = -5,
+    SR_EPERM = -6,
+    SR_EFULL = -7,
+};
+/* A static description of an SR_E* code. */
+const char *sr_strerror(int code);
+
+#endif
