@@ -34,6 +34,7 @@ typedef struct sr_session {
     /* inbound assembly of fragmented messages */
     char *rx;
     size_t rx_len;
+    int rx_discard; /* an oversize message is being read to its end, then we close 1009 */
     /* per-connection rate limit (token bucket) */
     double tokens;
     int64_t tokens_at;

@@ -283,7 +283,14 @@ static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char
     }
     size_t remaining = lws_remaining_packet_payload(wsi);
     int complete = lws_is_final_fragment(wsi) && !remaining;
-    if (s->rx_len + len + remaining > SR_MAX_MESSAGE) {
+    if (s->rx_discard || s->rx_len + len + remaining > SR_MAX_MESSAGE) {
+        /* Read the oversize message to its end before closing: closing with unread input
+         * makes the kernel answer with a reset, and the client would never see 1009. */
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_len = 0;
+        s->rx_discard = 1;
+        if (!complete) return 0;
         const char *r = "message over 65536 bytes";
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)r, strlen(r));
         return -1;
