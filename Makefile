@@ -1,8 +1,8 @@
 # soundroom — plain GNU make with pkg-config. `make` builds, `make run` serves, `make test` tests.
 CC      ?= cc
 PKGS    := libwebsockets jansson libsodium sqlite3 libavformat libavcodec libavutil
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -pthread \
+OPT     ?= -O2 -g
+CFLAGS  := $(OPT) -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 B       ?= build
@@ -22,14 +22,17 @@ all: $(B)/soundroom web
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/soundroom: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD    $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
 
 -include $(OBJS:.o=.d)
 
@@ -59,8 +62,8 @@ e2e: $(B)/soundroom web
 # The unit and API suites again, against an ASan+UBSan build in build-asan/.
 asan:
 	$(MAKE) B=build-asan CC=clang \
-	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" unit api
+	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  unit api
 
 test: deps
 	$(MAKE) all
