@@ -26,6 +26,10 @@
 #define HISTORY 1024
 #define RECENT 10
 #define RANKED 50
+/* Presence deltas name who came and went only in rooms up to this size; bigger rooms get the
+ * count alone, so a join storm costs O(listeners) bytes per tick, not O(listeners^2). */
+#define PRESENCE_DETAIL_MAX 100
+#define SNAPSHOT_LISTENERS 100
 
 typedef struct track {
     int64_t id;
@@ -68,6 +72,9 @@ struct sr_room {
     int nlisteners, caplisteners;
     sr_session **members;
     int nmembers, capmembers;
+    /* listeners who came or went since the last tick, flushed as one presence delta */
+    int64_t *pend_join, *pend_left;
+    int npend_join, npend_left, cappend_join, cappend_left;
     json_t *chat[CHAT_KEEP];
     int chat_head, chat_n;
     sr_history history;
@@ -110,6 +117,8 @@ struct sr_hub {
     int64_t max_room, max_entry, max_chat, max_play;
     uint64_t rng;
 };
+
+static void presence_flush(sr_hub *h, sr_room *r);
 
 /* ---------- small helpers ---------- */
 
@@ -510,6 +519,7 @@ void sr_hub_tick(sr_hub *h, double now)
 {
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
+        presence_flush(h, r);
         track *t = track_get(h, r->np_track);
         if (t ? sr_play_ended(now, r->np_started_at, t->duration_ms)
               : (r->queue.n || h->nlibrary))
@@ -534,6 +544,50 @@ static int skip_index(sr_room *r, int64_t uid)
 
 /* ---------- presence ---------- */
 
+static void pend_push(int64_t **a, int *n, int *cap, int64_t uid)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *a = sr_xrealloc(*a, (size_t)*cap * sizeof **a);
+    }
+    (*a)[(*n)++] = uid;
+}
+
+/* Removes uid from a pending list; returns 1 if it was there (a join and a leave within one
+ * tick cancel out). */
+static int pend_drop(int64_t *a, int *n, int64_t uid)
+{
+    for (int i = 0; i < *n; i++)
+        if (a[i] == uid) {
+            a[i] = a[--*n];
+            return 1;
+        }
+    return 0;
+}
+
+static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, user_json(h, ids[i]));
+    return a;
+}
+
+/* One presence delta per room per tick for everyone who came or went. */
+static void presence_flush(sr_hub *h, sr_room *r)
+{
+    if (!r->npend_join && !r->npend_left) return;
+    json_t *o = delta("presence");
+    if (r->nlisteners <= PRESENCE_DETAIL_MAX) {
+        json_object_set_new(o, "joined", users_json(h, r->pend_join, r->npend_join));
+        json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left));
+    }
+    json_object_set_new(o, "count", json_integer(r->nlisteners));
+    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    r->npend_join = r->npend_left = 0;
+    submit(h, job_new(r), o);
+}
+
 static void member_add(sr_hub *h, sr_room *r, sr_session *s)
 {
     if (r->nmembers == r->capmembers) {
@@ -553,12 +607,8 @@ static void member_add(sr_hub *h, sr_room *r, sr_session *s)
         r->listeners = sr_xrealloc(r->listeners, (size_t)r->caplisteners * sizeof *r->listeners);
     }
     r->listeners[r->nlisteners++] = (listener){s->user, 1};
-    json_t *o = delta("presence");
-    json_object_set_new(o, "op", json_string("join"));
-    json_object_set_new(o, "user", user_json(h, s->user));
-    json_object_set_new(o, "count", json_integer(r->nlisteners));
-    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
-    submit(h, job_new(r), o);
+    if (!pend_drop(r->pend_left, &r->npend_left, s->user))
+        pend_push(&r->pend_join, &r->npend_join, &r->cappend_join, s->user);
 }
 
 static void member_remove(sr_hub *h, sr_session *s)
@@ -575,12 +625,8 @@ static void member_remove(sr_hub *h, sr_session *s)
         r->listeners[k] = r->listeners[--r->nlisteners];
         int sk = skip_index(r, s->user);
         if (sk >= 0) r->skips[sk] = r->skips[--r->nskips];
-        json_t *o = delta("presence");
-        json_object_set_new(o, "op", json_string("leave"));
-        json_object_set_new(o, "user", user_json(h, s->user));
-        json_object_set_new(o, "count", json_integer(r->nlisteners));
-        json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
-        submit(h, job_new(r), o);
+        if (!pend_drop(r->pend_join, &r->npend_join, s->user))
+            pend_push(&r->pend_left, &r->npend_left, &r->cappend_left, s->user);
         check_skip(h, r);
         return;
     }
@@ -631,9 +677,10 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
         json_array_append_new(q, entry_json(h, r->queue.items[i]));
     json_object_set_new(o, "queue", q);
     json_t *ls = json_array();
-    for (int i = 0; i < r->nlisteners; i++)
+    for (int i = 0; i < r->nlisteners && i < SNAPSHOT_LISTENERS; i++)
         json_array_append_new(ls, user_json(h, r->listeners[i].user));
     json_object_set_new(o, "listeners", ls);
+    json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
     for (int i = 0; i < r->chat_n; i++)
         json_array_append(c, r->chat[(r->chat_head + i) % CHAT_KEEP]);
@@ -1213,6 +1260,8 @@ void sr_hub_free(sr_hub *h)
         free(r->skips);
         free(r->listeners);
         free(r->members);
+        free(r->pend_join);
+        free(r->pend_left);
         free(r);
     }
     free(h->rooms);
