@@ -1,0 +1,205 @@
+// harness.js - shared e2e plumbing: the demo library, a real server process, Debian's chromium,
+// and helpers that drive the web client the way a person would.
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = join(ROOT, 'tests', 'out');
+const BIN = process.env.SOUNDROOM_BIN || join(ROOT, 'build', 'soundroom');
+const WEB = join(ROOT, 'web', 'dist');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const DEMO_ROOM = { id: 1, name: 'Demo room' };
+
+/**
+ * The demo library in tests/out/library, made by scripts/demo-library.sh. It is made again
+ * when the script is newer than the last run (tests/out/library.stamp).
+ * SOUNDROOM_E2E_LIBRARY=DIR uses an existing library instead.
+ */
+export async function demoLibrary() {
+  if (process.env.SOUNDROOM_E2E_LIBRARY) return resolve(process.env.SOUNDROOM_E2E_LIBRARY);
+  const lib = join(OUT, 'library');
+  const stamp = join(OUT, 'library.stamp');
+  const script = join(ROOT, 'scripts', 'demo-library.sh');
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(script).mtimeMs) return lib;
+  mkdirSync(OUT, { recursive: true });
+  await promisify(execFile)('bash', [script, lib], { cwd: ROOT, maxBuffer: 16 << 20 });
+  writeFileSync(stamp, new Date().toISOString() + '\n');
+  return lib;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * Starts `soundroom serve` on a free port with a fresh data dir; resolves once /api/health
+ * answers. `stop()` sends SIGTERM and resolves with {code, signal}; it throws if the server
+ * needs SIGKILL or exits with an error.
+ */
+export async function startServer(name) {
+  assert.ok(existsSync(BIN), `no server binary at ${BIN} (make build/soundroom)`);
+  assert.ok(existsSync(join(WEB, 'app.js')), 'no web/dist/app.js (make web)');
+  const library = await demoLibrary();
+  const data = mkdtempSync(join(tmpdir(), 'soundroom-e2e-'));
+  const port = await freePort();
+  mkdirSync(OUT, { recursive: true });
+  const logPath = join(OUT, `e2e-${name}.log`);
+  const log = createWriteStream(logPath);
+  let tail = '';
+  const proc = spawn(BIN, ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', data,
+    '--library', library, '--web', WEB], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (chunk) => {
+    log.write(chunk);
+    tail = (tail + chunk).slice(-4000);
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((ok) => proc.on('exit', (code, signal) => ok({ code, signal })));
+  let gone = null;
+  exited.then((r) => { gone = r; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (gone) throw new Error(`server exited early (${JSON.stringify(gone)}); log ${logPath}:\n${tail}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`server did not answer /api/health within 20 s; log ${logPath}:\n${tail}`);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    port,
+    logs: () => tail,
+    async stop() {
+      if (!gone) proc.kill('SIGTERM');
+      let timer;
+      const timeout = new Promise((ok) => { timer = setTimeout(() => ok(null), 10000); });
+      const r = await Promise.race([exited, timeout]);
+      clearTimeout(timer);
+      log.end();
+      rmSync(data, { recursive: true, force: true });
+      if (!r) {
+        proc.kill('SIGKILL');
+        throw new Error(`server still running 10 s after SIGTERM; log ${logPath}`);
+      }
+      if (r.code !== 0) throw new Error(`server exited with ${JSON.stringify(r)} after SIGTERM; log ${logPath}:\n${tail}`);
+      return r;
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * A fresh browser context (its own localStorage, so its own guest) with one page that records
+ * uncaught errors, dialogs, console messages and CSP violations.
+ */
+export async function newPage(browser, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const seen = { pageErrors: [], dialogs: [], console: [] };
+  page.on('pageerror', (e) => seen.pageErrors.push(e.message));
+  page.on('console', (m) => seen.console.push(`${m.type()}: ${m.text()}`));
+  page.on('dialog', (d) => {
+    seen.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  return { context, page, seen };
+}
+
+/** Opens `hash` (default the demo room), answers the name prompt as `name`. */
+export async function enterAs(page, baseUrl, name, hash = `#/room/${DEMO_ROOM.id}`) {
+  const res = await page.goto(`${baseUrl}/${hash}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  return res;
+}
+
+/** Opens the demo room as `name` and waits until its heading shows. */
+export async function joinDemoRoom(page, baseUrl, name) {
+  const res = await enterAs(page, baseUrl, name);
+  await page.getByRole('heading', { level: 1, name: DEMO_ROOM.name }).waitFor({ timeout: 15000 });
+  return res;
+}
+
+/** Waits until the page's <audio> is really playing (not paused, data buffered, clock moving). */
+export async function waitForPlayback(page, timeout = 15000) {
+  await page.waitForFunction(() => {
+    const a = window.__soundroom && window.__soundroom.audio;
+    return a && a.src && !a.paused && a.readyState >= 3 && a.currentTime > 0;
+  }, null, { timeout });
+}
+
+/** What the page's room says is playing, from the SDK state: {trackId, title, startedAt, durationMs, remainingMs}. */
+export function nowPlaying(page) {
+  return page.evaluate(() => {
+    const c = window.__soundroom.client;
+    const np = c.room && c.room.nowPlaying;
+    if (!np || !np.track) return null;
+    return { trackId: np.track.id, title: np.track.title, url: np.track.url, startedAt: np.started_at,
+      durationMs: np.track.duration_ms, remainingMs: np.started_at + np.track.duration_ms - c.now() };
+  });
+}
+
+/**
+ * If the current track ends within `minMs`, waits for the next one, so a test that needs a few
+ * quiet seconds is not cut by a track change. Returns what is then playing.
+ */
+export async function waitForTrackWithTime(page, minMs) {
+  const deadline = Date.now() + 90000;
+  let np = await nowPlaying(page);
+  while (!np || np.remainingMs < minMs) {
+    assert.ok(Date.now() < deadline, `no track with ${minMs} ms left came up within 90 s`);
+    await sleep(np ? Math.max(200, np.remainingMs + 300) : 300);
+    np = await nowPlaying(page);
+  }
+  return np;
+}
+
+/** Counts elements matching `selector` anywhere in the page, inside shadow roots too. */
+export function countDeep(page, selector) {
+  return page.evaluate((sel) => {
+    let n = 0;
+    const walk = (root) => {
+      n += root.querySelectorAll(sel).length;
+      for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+    };
+    walk(document);
+    return n;
+  }, selector);
+}

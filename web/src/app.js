@@ -1,0 +1,299 @@
+// app.js - <sr-app>: the shell. Owns the SDK client, the player and hash routing.
+import { LitElement, html, css } from 'lit';
+import { connect } from '../../sdk/soundroom.js';
+import { base } from './shared-styles.js';
+import { prefs } from './prefs.js';
+import { parseRoute } from './route.js';
+import { errorText } from './format.js';
+import { Player } from './player.js';
+import './name-prompt.js';
+import './connection-status.js';
+import './lobby.js';
+import './room-view.js';
+import './toasts.js';
+
+// Every event the SDK emits; any of them may change what the room view shows.
+const EVENTS = ['snapshot', 'resumed', 'delta', 'now_playing', 'chat', 'presence', 'queue', 'skip'];
+
+function wsUrl() {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+}
+
+/** The SDK's 'connection' payload, reduced to 'open' | 'connecting' | 'reconnecting' | 'closed'. */
+export function connectionState(ev) {
+  const s = String((ev && typeof ev === 'object' ? ev.state ?? ev.status : ev) ?? '').toLowerCase();
+  if (['open', 'connected', 'online', 'ready', 'welcome'].includes(s)) return 'open';
+  if (['closed', 'offline', 'disconnected', 'failed', 'close'].includes(s)) return 'closed';
+  if (s === 'connecting') return 'connecting';
+  return 'reconnecting';
+}
+
+class SrApp extends LitElement {
+  static properties = {
+    _name: { state: true },
+    _client: { state: true },
+    _conn: { state: true },
+    _connectError: { state: true },
+    _route: { state: true },
+    _rev: { state: true },
+    _joinError: { state: true },
+    _playerState: { state: true },
+    _renaming: { state: true },
+    _toasts: { state: true },
+  };
+
+  static styles = [base, css`
+    :host { display: flex; flex-direction: column; min-height: 100vh; }
+    header {
+      display: flex; align-items: center; gap: 8px;
+      padding: 8px 12px; border-bottom: 1px solid var(--line); background: var(--panel);
+      position: sticky; top: 0; z-index: 5;
+    }
+    .brand {
+      font-weight: 700; font-size: 1.1rem; color: var(--text); text-decoration: none;
+      display: inline-flex; align-items: center; gap: 8px; min-height: 40px;
+    }
+    .brand .logo {
+      width: 26px; height: 26px; border-radius: 7px; background: var(--accent);
+      display: inline-grid; place-items: center; color: var(--accent-text); font-size: 0.9rem;
+    }
+    .spacer { flex: 1; }
+    .me { display: flex; align-items: center; gap: 6px; min-width: 0; }
+    .me .name { max-width: 30vw; }
+    .me button { min-height: 32px; padding: 4px 8px; font-size: 0.85rem; }
+    main { flex: 1; width: 100%; max-width: 1200px; margin: 0 auto; padding: 12px; min-width: 0; }
+    .center { max-width: 420px; margin: 10vh auto 0; text-align: center; }
+  `];
+
+  constructor() {
+    super();
+    this._name = prefs.name;
+    this._client = null;
+    this._conn = 'closed';
+    this._connectError = '';
+    this._route = parseRoute();
+    this._rev = 0;
+    this._joinError = '';
+    this._renaming = false;
+    this._toasts = [];
+    this._toastId = 0;
+    this._retryTimer = 0;
+    this._retryDelay = 1000;
+    this._joinSeq = 0;
+    this._joining = false;
+    this._player = new Player(() => (this._client ? this._client.now() : Date.now()));
+    this._playerState = this._player.state;
+    this._player.addEventListener('statechange', () => { this._playerState = this._player.state; });
+    this._onHash = () => {
+      this._route = parseRoute();
+      this._applyRoute();
+    };
+    this._onEvent = () => {
+      this._rev++;
+      this._syncPlayer();
+    };
+    this._onState = (room) => {
+      this._onEvent();
+      // The SDK dropped the room (a resume failed): join afresh, which reports any error.
+      if (room === null && this._route.view === 'room' && !this._joining) this._applyRoute();
+    };
+    this._onConnection = (ev) => {
+      this._conn = connectionState(ev);
+      if (this._client && this._client.token) prefs.token = this._client.token;
+      if (this._conn === 'open') this._applyRoute();
+      this._rev++;
+    };
+    this._onNotice = (ev) => this._toast(ev && (ev.text ?? ev.message ?? ev), 'notice');
+    this._onError = (ev) => this._toast(errorText(ev), 'error');
+    this.addEventListener('sr-toast', (e) => this._toast(e.detail.text, e.detail.kind));
+    this._installDebugHook();
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    window.addEventListener('hashchange', this._onHash);
+    if (this._name && !this._client) this._connect();
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    window.removeEventListener('hashchange', this._onHash);
+  }
+
+  /** window.__soundroom: a read-only view for tests and debugging. */
+  _installDebugHook() {
+    const app = this;
+    const hook = Object.freeze({
+      get client() { return app._client; },
+      get audio() { return app._player.audio; },
+      expectedPosition() { return app._player.expectedPosition(); },
+    });
+    try {
+      Object.defineProperty(window, '__soundroom', { value: hook, enumerable: false });
+    } catch {
+      /* already defined (a second <sr-app>): keep the first */
+    }
+  }
+
+  async _connect() {
+    clearTimeout(this._retryTimer);
+    this._conn = 'connecting';
+    this._connectError = '';
+    let client;
+    try {
+      client = await connect(wsUrl(), { name: this._name, token: prefs.token || undefined, reconnect: true });
+    } catch (err) {
+      this._conn = 'closed';
+      this._connectError = errorText(err);
+      this._retryTimer = setTimeout(() => this._connect(), this._retryDelay);
+      this._retryDelay = Math.min(this._retryDelay * 2, 15000);
+      return;
+    }
+    this._retryDelay = 1000;
+    for (const ev of EVENTS) client.on(ev, this._onEvent);
+    client.on('state', this._onState);
+    client.on('connection', this._onConnection);
+    client.on('notice', this._onNotice);
+    client.on('error', this._onError);
+    if (client.token) prefs.token = client.token;
+    this._client = client;
+    this._conn = 'open';
+    this._applyRoute();
+  }
+
+  _disconnect() {
+    const c = this._client;
+    if (!c) return;
+    for (const ev of EVENTS) c.off(ev, this._onEvent);
+    c.off('state', this._onState);
+    c.off('connection', this._onConnection);
+    c.off('notice', this._onNotice);
+    c.off('error', this._onError);
+    this._client = null;
+    this._player.stop();
+    c.close();
+  }
+
+  /** Join or leave rooms so the client matches the route. */
+  async _applyRoute() {
+    const c = this._client;
+    if (!c) return;
+    const r = this._route;
+    const current = c.room ? c.room.id : null;
+    if (r.view === 'room') {
+      if (current === r.roomId && !this._joinError) {
+        this._syncPlayer();
+        return;
+      }
+      const seq = ++this._joinSeq;
+      this._joinError = '';
+      this._joining = true;
+      this._player.stop();
+      try {
+        await c.join(r.roomId);
+      } catch (err) {
+        // 'disconnected': the join is retried when the connection is back.
+        if (seq === this._joinSeq && err.code !== 'disconnected') this._joinError = errorText(err);
+      }
+      if (seq === this._joinSeq) {
+        this._joining = false;
+        this._rev++;
+        this._syncPlayer();
+      }
+    } else {
+      this._joinSeq++;
+      this._joining = false;
+      this._joinError = '';
+      this._player.stop();
+      if (current != null) {
+        try {
+          await c.leave();
+        } catch {
+          /* leaving a room we are not in is harmless */
+        }
+      }
+      this._rev++;
+    }
+  }
+
+  /** Point the player at the room's current track (or stop it outside a room). */
+  _syncPlayer() {
+    const c = this._client;
+    const r = this._route;
+    const room = c && c.room;
+    const np = room && room.nowPlaying;
+    if (r.view === 'room' && room && room.id === r.roomId && np && np.track) {
+      this._player.setTrack(np.track, np.started_at);
+    } else {
+      this._player.stop();
+    }
+  }
+
+  _toast(text, kind = 'notice') {
+    if (!text) return;
+    const id = ++this._toastId;
+    this._toasts = [...this._toasts, { id, text: String(text), kind }].slice(-4);
+    setTimeout(() => { this._toasts = this._toasts.filter((t) => t.id !== id); }, 6000);
+  }
+
+  async _chooseName(e) {
+    const name = e.detail.name;
+    const c = this._client;
+    this._renaming = false;
+    if (c && c.status === 'open') {
+      try {
+        await c.setName(name);
+        prefs.name = name;
+        this._name = name;
+        this._rev++;
+      } catch (err) {
+        this._toast(`Could not change your name: ${errorText(err)}`, 'error');
+      }
+      return;
+    }
+    prefs.name = name;
+    this._name = name;
+    this._disconnect();
+    this._connect();
+  }
+
+  render() {
+    const needName = !this._name || this._renaming;
+    return html`
+      <header>
+        <a class="brand" href="#/"><span class="logo" aria-hidden="true">♪</span>soundroom</a>
+        <span class="spacer"></span>
+        ${this._name && !needName ? html`
+          <span class="me">
+            <span class="name ellipsis" title="Your name">${this._name}</span>
+            <button type="button" @click=${() => { this._renaming = true; }}>Rename</button>
+          </span>` : ''}
+      </header>
+      ${needName ? '' : html`<sr-connection-status .state=${this._conn}></sr-connection-status>`}
+      <main>${this._renderMain(needName)}</main>
+      <sr-toasts .items=${this._toasts}></sr-toasts>
+    `;
+  }
+
+  _renderMain(needName) {
+    if (needName) {
+      return html`<sr-name-prompt .name=${this._name} .cancellable=${this._renaming}
+        @name-chosen=${this._chooseName} @cancel=${() => { this._renaming = false; }}></sr-name-prompt>`;
+    }
+    if (!this._client) {
+      return html`<div class="center">
+        ${this._connectError
+          ? html`<p class="error">Cannot reach the server: ${this._connectError}</p>
+              <button class="primary" type="button" @click=${() => this._connect()}>Try again</button>`
+          : html`<p class="muted">Connecting…</p>`}
+      </div>`;
+    }
+    if (this._route.view === 'room') {
+      return html`<sr-room-view .client=${this._client} .rev=${this._rev} .roomId=${this._route.roomId}
+        .player=${this._player} .playerState=${this._playerState} .joinError=${this._joinError}></sr-room-view>`;
+    }
+    return html`<sr-lobby .client=${this._client} .connected=${this._conn === 'open'}></sr-lobby>`;
+  }
+}
+
+customElements.define('sr-app', SrApp);

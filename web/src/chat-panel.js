@@ -1,0 +1,102 @@
+// chat-panel.js - <sr-chat-panel>: the room's chat. Messages are rendered as text only, never as HTML.
+import { LitElement, html, css } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { base } from './shared-styles.js';
+import { errorText, timeOfDay } from './format.js';
+
+const MAX_CHAT = 500;
+
+class SrChatPanel extends LitElement {
+  static properties = {
+    client: { attribute: false },
+    messages: { attribute: false },
+    me: { attribute: false },
+    _sending: { state: true },
+    _error: { state: true },
+  };
+
+  static styles = [base, css`
+    ol {
+      list-style: none; margin: 0; padding: 0 4px 0 0; display: flex; flex-direction: column; gap: 6px;
+      height: 16rem; overflow-y: auto; overscroll-behavior: contain;
+    }
+    @media (min-width: 900px) { ol { height: 24rem; } }
+    li { min-width: 0; }
+    .line { display: flex; gap: 6px; align-items: baseline; font-size: 0.8rem; }
+    .who { font-weight: 600; color: var(--accent); }
+    li.me .who { color: var(--up); }
+    .text { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word; }
+    form { display: flex; gap: 8px; margin-top: 10px; }
+    form input { flex: 1; }
+    .empty { margin: 0; }
+  `];
+
+  constructor() {
+    super();
+    this.client = null;
+    this.messages = [];
+    this.me = {};
+    this._sending = false;
+    this._error = '';
+    this._stick = true;
+  }
+
+  willUpdate() {
+    const log = this.renderRoot && this.renderRoot.querySelector && this.renderRoot.querySelector('ol');
+    // Follow new messages only when the reader is already at the bottom.
+    this._stick = !log || log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  }
+
+  updated() {
+    const log = this.renderRoot.querySelector('ol');
+    if (log && this._stick) log.scrollTop = log.scrollHeight;
+  }
+
+  async _send(e) {
+    e.preventDefault();
+    const input = e.target.elements.text;
+    const text = input.value.trim();
+    if (!text) return;
+    if ([...text].length > MAX_CHAT) {
+      this._error = `At most ${MAX_CHAT} characters.`;
+      return;
+    }
+    this._sending = true;
+    this._error = '';
+    try {
+      await this.client.chat(text);
+      input.value = '';
+      this._stick = true;
+    } catch (err) {
+      this._error = errorText(err);
+    } finally {
+      this._sending = false;
+      input.focus();
+    }
+  }
+
+  render() {
+    const msgs = this.messages || [];
+    const myId = this.me && this.me.id;
+    return html`<section class="panel" aria-labelledby="chat-h">
+      <h2 id="chat-h">Chat</h2>
+      <ol aria-live="polite" aria-label="Chat messages" tabindex="0">
+        ${msgs.length === 0 ? html`<li class="empty muted">No messages yet. Say hello!</li>` : ''}
+        ${repeat(msgs, (m) => m.id, (m) => html`<li class=${m.user && m.user.id === myId ? 'msg me' : 'msg'} data-msg=${m.id}>
+          <div class="line"><span class="who">${(m.user && m.user.name) || 'someone'}</span>
+            <time class="muted">${timeOfDay(m.ts)}</time></div>
+          <p class="text">${m.text}</p>
+        </li>`)}
+      </ol>
+      <form @submit=${this._send}>
+        <label class="visually-hidden" for="chat-input">Message</label>
+        <input id="chat-input" name="text" autocomplete="off" maxlength=${MAX_CHAT} placeholder="Say something…"
+          enterkeyhint="send">
+        <button class="primary" type="submit" ?disabled=${this._sending}>Send</button>
+      </form>
+      <p class="error" role="alert" ?hidden=${!this._error}>${this._error}</p>
+    </section>`;
+  }
+}
+
+customElements.define('sr-chat-panel', SrChatPanel);

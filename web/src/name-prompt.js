@@ -1,0 +1,73 @@
+// name-prompt.js - <sr-name-prompt>: asks a guest for the name others will see.
+import { LitElement, html, css } from 'lit';
+import { base } from './shared-styles.js';
+
+const MAX_NAME = 40;
+
+class SrNamePrompt extends LitElement {
+  static properties = {
+    name: { type: String },
+    cancellable: { type: Boolean },
+    _error: { state: true },
+  };
+
+  static styles = [base, css`
+    :host { max-width: 420px; margin: 8vh auto 0; }
+    h1 { margin: 0 0 4px; font-size: 1.5rem; }
+    p { margin: 0 0 16px; }
+    form { display: grid; gap: 12px; }
+    .row { display: flex; gap: 8px; flex-wrap: wrap; }
+    .row button { flex: 1; }
+  `];
+
+  constructor() {
+    super();
+    this.name = '';
+    this.cancellable = false;
+    this._error = '';
+  }
+
+  _submit(e) {
+    e.preventDefault();
+    const input = this.renderRoot.querySelector('input');
+    const name = input.value.trim();
+    if (!name) {
+      this._error = 'Please enter a name.';
+      return;
+    }
+    if ([...name].length > MAX_NAME) {
+      this._error = `At most ${MAX_NAME} characters.`;
+      return;
+    }
+    this._error = '';
+    this.dispatchEvent(new CustomEvent('name-chosen', { detail: { name }, bubbles: true, composed: true }));
+  }
+
+  firstUpdated() {
+    this.renderRoot.querySelector('input').focus();
+  }
+
+  render() {
+    return html`
+      <div class="panel">
+        <h1>${this.cancellable ? 'Change your name' : 'Welcome to soundroom'}</h1>
+        <p class="muted">Pick a name. Others in the room see it next to your chat and your tracks.</p>
+        <form @submit=${this._submit} novalidate>
+          <div>
+            <label for="name">Your name</label>
+            <input id="name" name="name" autocomplete="nickname" maxlength=${MAX_NAME}
+              .value=${this.name || ''} enterkeyhint="go" aria-describedby="name-error">
+          </div>
+          <p id="name-error" class="error" role="alert" ?hidden=${!this._error}>${this._error}</p>
+          <div class="row">
+            ${this.cancellable ? html`<button type="button"
+              @click=${() => this.dispatchEvent(new CustomEvent('cancel'))}>Cancel</button>` : ''}
+            <button class="primary" type="submit">${this.cancellable ? 'Save' : 'Continue'}</button>
+          </div>
+        </form>
+      </div>
+    `;
+  }
+}
+
+customElements.define('sr-name-prompt', SrNamePrompt);

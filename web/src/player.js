@@ -1,0 +1,181 @@
+// player.js - plays the room's current track in step with the server clock.
+//
+// The server says when the track started (server ms). The expected position is
+// (now - started_at) / 1000 s, with `now` the client's estimate of server time.
+// On a new track we seek there; then every CHECK_MS we measure
+// drift = audio.currentTime - expected and correct it: a hard seek when it is
+// large, otherwise a small playbackRate nudge until it is back within DONE_S.
+
+const CHECK_MS = 1000;
+const HARD_SEEK_S = 0.5; // |drift| above this: seek
+const START_S = 0.02; // |drift| above this: start nudging the rate
+const DONE_S = 0.01; // nudge until |drift| is below this, then rate 1.0
+const MAX_NUDGE = 0.05; // playbackRate stays within 1 ± MAX_NUDGE
+const GAIN = 0.8; // fraction of the drift a nudge removes per second
+const HAVE_METADATA = 1;
+const HAVE_FUTURE_DATA = 3;
+
+const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+
+/**
+ * Player owns one <audio> element. `now` is a function returning the server
+ * time estimate in ms (the SDK's client.now). It emits 'statechange' whenever
+ * `state` changes: 'idle' | 'loading' | 'playing' | 'blocked' (the browser
+ * refused autoplay: call unlock() from a user gesture) | 'error'.
+ */
+export class Player extends EventTarget {
+  constructor(now) {
+    super();
+    this.now = now;
+    this.audio = document.createElement('audio');
+    this.audio.preload = 'auto';
+    this.track = null;
+    this.startedAt = 0;
+    this.state = 'idle';
+    this.drift = null; // last measured drift, s
+    this.seekLatency = 0.05; // s; learned from how far behind a seek lands
+    this._key = '';
+    this._nudging = false;
+    this._afterSeek = false;
+    this._startTimer = 0;
+    const a = this.audio;
+    a.addEventListener('loadedmetadata', () => this._hardSeek());
+    a.addEventListener('playing', () => {
+      this._setState('playing');
+      setTimeout(() => this.check(), 250);
+    });
+    a.addEventListener('error', () => {
+      if (this.track) this._setState('error');
+    });
+    this._timer = setInterval(() => this.check(), CHECK_MS);
+  }
+
+  /** Position (s) the track should be at right now, or null with no track. */
+  expectedPosition() {
+    if (!this.track) return null;
+    const pos = (this.now() - this.startedAt) / 1000;
+    const dur = this._duration();
+    return dur ? Math.min(pos, dur) : pos;
+  }
+
+  /** Switch to `track` started at server time `startedAt`; null stops. Same track: no-op. */
+  setTrack(track, startedAt) {
+    if (!track || !track.url) {
+      this.stop();
+      return;
+    }
+    const key = `${track.id}@${startedAt}`;
+    if (key === this._key) return;
+    this._key = key;
+    this.track = track;
+    this.startedAt = startedAt;
+    this.drift = null;
+    this._nudging = false;
+    clearTimeout(this._startTimer);
+    this.audio.playbackRate = 1;
+    this.audio.src = track.url;
+    if (this.state !== 'blocked') this._setState('loading');
+    this._play();
+  }
+
+  stop() {
+    this._key = '';
+    this.track = null;
+    this.drift = null;
+    clearTimeout(this._startTimer);
+    this.audio.pause();
+    this.audio.removeAttribute('src');
+    this.audio.load();
+    this._setState('idle');
+  }
+
+  /** Start playback from a user gesture after the browser refused autoplay. */
+  unlock() {
+    if (!this.track) return;
+    this._setState('loading');
+    this._play();
+    this._hardSeek();
+  }
+
+  set muted(v) { this.audio.muted = v; }
+  get muted() { return this.audio.muted; }
+
+  /** Measure drift and correct it; runs every CHECK_MS and after playback (re)starts. */
+  check() {
+    const a = this.audio;
+    if (!this.track || this.state === 'blocked' || this.state === 'error') return;
+    if (a.readyState < HAVE_METADATA || a.seeking) return;
+    const expected = this.expectedPosition();
+    const dur = this._duration();
+    if (dur && expected >= dur - 0.05) return; // ending; the server will move on
+    if (expected < 0) return this._waitForStart(expected);
+    if (a.paused) {
+      if (!a.ended) this._play();
+      return;
+    }
+    if (a.readyState < HAVE_FUTURE_DATA) return; // buffering: the clock is not moving
+    const drift = a.currentTime - expected;
+    this.drift = drift;
+    if (this._afterSeek) {
+      // Whatever drift is left right after a seek is the seek's latency error.
+      this._afterSeek = false;
+      if (Math.abs(drift) < 2 * HARD_SEEK_S) this.seekLatency = clamp(this.seekLatency - drift, 0, 1);
+    }
+    if (Math.abs(drift) > HARD_SEEK_S) {
+      this._hardSeek();
+    } else if (Math.abs(drift) <= (this._nudging ? DONE_S : START_S)) {
+      this._nudging = false;
+      a.playbackRate = 1;
+    } else {
+      this._nudging = true;
+      a.playbackRate = 1 - clamp(GAIN * drift, -MAX_NUDGE, MAX_NUDGE);
+    }
+  }
+
+  destroy() {
+    clearInterval(this._timer);
+    this.stop();
+  }
+
+  _duration() {
+    if (this.track && this.track.duration_ms > 0) return this.track.duration_ms / 1000;
+    return Number.isFinite(this.audio.duration) ? this.audio.duration : 0;
+  }
+
+  _hardSeek() {
+    const a = this.audio;
+    const expected = this.expectedPosition();
+    if (expected == null || a.readyState < HAVE_METADATA) return;
+    if (expected < 0) return this._waitForStart(expected);
+    const target = expected + this.seekLatency;
+    const end = Number.isFinite(a.duration) ? a.duration : Infinity;
+    a.playbackRate = 1;
+    this._nudging = false;
+    a.currentTime = Math.min(target, Math.max(0, end - 0.05));
+    this._afterSeek = true;
+  }
+
+  _waitForStart(expected) {
+    // started_at is in the future: hold at 0 and start on time.
+    const a = this.audio;
+    if (!a.paused) a.pause();
+    if (a.readyState >= HAVE_METADATA && a.currentTime !== 0) a.currentTime = 0;
+    clearTimeout(this._startTimer);
+    this._startTimer = setTimeout(() => this._play(), -expected * 1000);
+  }
+
+  _play() {
+    const p = this.audio.play();
+    if (!p) return;
+    p.catch((err) => {
+      if (err && err.name === 'NotAllowedError') this._setState('blocked');
+      // AbortError: src changed or paused before playing; the next check retries.
+    });
+  }
+
+  _setState(s) {
+    if (s === this.state) return;
+    this.state = s;
+    this.dispatchEvent(new Event('statechange'));
+  }
+}

@@ -1,0 +1,27 @@
+// prefs.js - the guest name and token, kept in localStorage between visits.
+const NAME = 'soundroom.name';
+const TOKEN = 'soundroom.token';
+
+function read(key) {
+  try {
+    return localStorage.getItem(key) || '';
+  } catch {
+    return ''; // storage disabled (private mode): behave as a first visit
+  }
+}
+
+function write(key, value) {
+  try {
+    if (value) localStorage.setItem(key, value);
+    else localStorage.removeItem(key);
+  } catch {
+    /* storage disabled: the session still works, it is just not remembered */
+  }
+}
+
+export const prefs = {
+  get name() { return read(NAME); },
+  set name(v) { write(NAME, v); },
+  get token() { return read(TOKEN); },
+  set token(v) { write(TOKEN, v); },
+};
