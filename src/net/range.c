@@ -22,8 +22,7 @@ static int read_digits(const char **pp, int64_t *out)
 {
     const char *p = *pp;
     int64_t v = 0;
-    if (*p < '0' || *p > '9')
-        return 0;
+    if (*p < '0' || *p > '9') return 0;
     for (; *p >= '0' && *p <= '9'; p++) {
         int d = *p - '0';
         if (v > (INT64_MAX - d) / 10)
@@ -44,17 +43,14 @@ static int read_spec(const char **pp, int64_t *first, int64_t *last, int64_t *su
     *first = *last = *suffix = -1;
     if (read_digits(&p, first)) {
         p = skip_ows(p);
-        if (*p != '-')
-            return 0;
+        if (*p != '-') return 0;
         p = skip_ows(p + 1);
         if (read_digits(&p, last) && *last < *first)
             return 0; /* "5-2": invalid, the header is ignored */
     } else {
-        if (*p != '-')
-            return 0;
+        if (*p != '-') return 0;
         p = skip_ows(p + 1);
-        if (!read_digits(&p, suffix))
-            return 0;
+        if (!read_digits(&p, suffix)) return 0;
     }
     *pp = p;
     return 1;
@@ -75,16 +71,13 @@ int sr_range_parse(const char *hdr, int64_t size, int64_t *start, int64_t *end)
 
     *start = 0;
     *end = size > 0 ? size - 1 : -1;
-    if (!hdr || size < 0)
-        return SR_RANGE_NONE;
+    if (!hdr || size < 0) return SR_RANGE_NONE;
 
     p = skip_ows(hdr);
     for (size_t i = 0; i < sizeof unit - 1; i++, p++)
-        if (lower((unsigned char)*p) != unit[i])
-            return SR_RANGE_NONE;
+        if (lower((unsigned char)*p) != unit[i]) return SR_RANGE_NONE;
     p = skip_ows(p);
-    if (*p++ != '=')
-        return SR_RANGE_NONE;
+    if (*p++ != '=') return SR_RANGE_NONE;
 
     for (;;) {
         p = skip_ows(p);
@@ -92,18 +85,13 @@ int sr_range_parse(const char *hdr, int64_t size, int64_t *start, int64_t *end)
             p++;
             continue;
         }
-        if (*p == '\0')
-            break;
-        if (specs++ > 0)
-            return SR_RANGE_NONE; /* a second range: multipart is not supported */
-        if (!read_spec(&p, &first, &last, &suffix))
-            return SR_RANGE_NONE;
+        if (*p == '\0') break;
+        if (specs++ > 0) return SR_RANGE_NONE; /* a second range: multipart is not supported */
+        if (!read_spec(&p, &first, &last, &suffix)) return SR_RANGE_NONE;
         p = skip_ows(p);
-        if (*p != ',' && *p != '\0')
-            return SR_RANGE_NONE;
+        if (*p != ',' && *p != '\0') return SR_RANGE_NONE;
     }
-    if (specs == 0)
-        return SR_RANGE_NONE; /* "bytes=" or "bytes=," */
+    if (specs == 0) return SR_RANGE_NONE; /* "bytes=" or "bytes=," */
 
     if (first < 0) { /* suffix range: the last `suffix` bytes */
         if (suffix == 0 || size == 0) {

@@ -12,8 +12,7 @@ static const sr_source_ops *const sources[] = {
 
 void sr_track_meta_clear(sr_track_meta *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->path);
     free(m->title);
     free(m->artist);
@@ -23,11 +22,9 @@ void sr_track_meta_clear(sr_track_meta *m)
 
 const sr_source_ops *sr_source_find(const char *name)
 {
-    if (!name)
-        return NULL;
+    if (!name) return NULL;
     for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
-        if (strcmp(sources[i]->name, name) == 0)
-            return sources[i];
+        if (strcmp(sources[i]->name, name) == 0) return sources[i];
     return NULL;
 }
 
@@ -37,20 +34,17 @@ const char *sr_source_mime(const char *path)
         const char *ext;
         const char *mime;
     } types[] = {
-        {"mp3", "audio/mpeg"}, {"ogg", "audio/ogg"}, {"oga", "audio/ogg"},
-        {"opus", "audio/ogg"}, {"flac", "audio/flac"}, {"m4a", "audio/mp4"},
-        {"aac", "audio/mp4"},  {"wav", "audio/wav"},
+        {"mp3", "audio/mpeg"},  {"ogg", "audio/ogg"}, {"oga", "audio/ogg"}, {"opus", "audio/ogg"},
+        {"flac", "audio/flac"}, {"m4a", "audio/mp4"}, {"aac", "audio/mp4"}, {"wav", "audio/wav"},
     };
     const char *base, *dot;
 
-    if (!path)
-        return "application/octet-stream";
+    if (!path) return "application/octet-stream";
     base = strrchr(path, '/');
     base = base ? base + 1 : path;
     dot = strrchr(base, '.');
     if (dot && dot != base)
         for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-            if (strcasecmp(dot + 1, types[i].ext) == 0)
-                return types[i].mime;
+            if (strcasecmp(dot + 1, types[i].ext) == 0) return types[i].mime;
     return "application/octet-stream";
 }

@@ -54,9 +54,10 @@ const sr_source_ops *sr_source_find(const char *name);
  * "application/octet-stream" when unknown. Never NULL; static storage. */
 const char *sr_source_mime(const char *path);
 
-/* Errors of the local source are negative errno values: -ENOENT, -EACCES, ... from the file
- * system, -ENOTDIR for a scan root that is not a directory, -ENOMEM, -ENODATA for an empty
- * file or (cover) no embedded picture, -EBADMSG for a file libavformat cannot read as audio.
- * strerror(-err) describes them. */
+/* Errors of the local source are the SR_E* codes of util/util.h (sr_strerror() describes
+ * them): SR_ENOENT for a missing file or root, or (cover) no embedded picture; SR_EPERM when
+ * access is denied; SR_EINVAL for an empty file, a file libavformat cannot read as audio, or a
+ * scan root that is not a directory; SR_EIO for other read errors. Out of memory aborts, as
+ * the sr_x* allocators do. */
 
 #endif

@@ -1,6 +1,9 @@
 /* source_local.c - the "local" source: a directory tree of audio files, read with libavformat. */
 #include "source/source.h"
 
+#include "util/log.h"
+#include "util/util.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -38,11 +41,21 @@ static void put_quoted(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 fprintf(f, "\\u%04x", *p);
@@ -53,24 +66,53 @@ static void put_quoted(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Logs level=warn msg=<msg> path=<path> reason=<reason> to stderr as one line. */
+/* Returns s as a malloc'd logfmt quoted value, or NULL on allocation failure. */
+static char *quoted(const char *s)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f) return NULL;
+    put_quoted(f, s);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Logs `level=warn msg=<msg> path="<path>" reason="<reason>"` through sr_log (one line). */
 static void log_skip(const char *msg, const char *path, const char *reason)
 {
-    char *line = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&line, &len);
-    if (!f)
-        return;
-    fputs("level=warn msg=", f);
-    put_quoted(f, msg);
-    fputs(" path=", f);
-    put_quoted(f, path);
-    fputs(" reason=", f);
-    put_quoted(f, reason);
-    fputc('\n', f);
-    if (fclose(f) == 0)
-        fputs(line, stderr); /* stdio locks the stream: lines from threads do not mix */
-    free(line);
+    char *qp = quoted(path), *qr = quoted(reason);
+    if (qp && qr) sr_log(SR_LOG_WARN, msg, "path=%s reason=%s", qp, qr);
+    free(qp);
+    free(qr);
+}
+
+/* SR_E* code for an errno value. */
+static int sr_err(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+        return SR_ENOENT;
+    case EACCES:
+    case EPERM:
+        return SR_EPERM;
+    case ENOMEM:
+        return SR_ENOMEM;
+    default:
+        return SR_EIO;
+    }
+}
+
+/* SR_E* code for a libav error: AVERROR(errno) is -errno, anything else is bad data. */
+static int av_err(int r)
+{
+    return (r < 0 && r > -4096) ? sr_err(-r) : SR_EINVAL;
 }
 
 static void sys_reason(int err, char *buf, size_t len)
@@ -85,26 +127,22 @@ static void sys_reason(int err, char *buf, size_t len)
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not valid. */
 static size_t utf8_seq(const unsigned char *p)
 {
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (p[0] < 0x80) return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) return (p[1] & 0xc0) == 0x80 ? 2 : 0;
     if (p[0] >= 0xe0 && p[0] <= 0xef) {
         unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
         return (p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80) ? 3 : 0;
     }
     if (p[0] >= 0xf0 && p[0] <= 0xf4) {
         unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-        return (p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80)
-                   ? 4
-                   : 0;
+        return (p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) ? 4 : 0;
     }
     return 0;
 }
 
 /* Returns a malloc'd copy of s[0..n) that is valid UTF-8 with control characters turned into
  * spaces and surrounding white space trimmed; text that is not UTF-8 is read as Latin-1 (old
- * ID3v1 tags, file names). Returns NULL when nothing is left or on allocation failure. */
+ * ID3v1 tags, file names). Returns NULL when nothing is left. */
 static char *clean_text(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e;
@@ -115,8 +153,7 @@ static char *clean_text(const char *s, size_t n)
         p++, n--;
     while (n > 0 && (p[n - 1] <= 0x20 || p[n - 1] == 0x7f))
         n--;
-    if (n == 0)
-        return NULL;
+    if (n == 0) return NULL;
     e = p + n;
     for (const unsigned char *q = p; q < e;) {
         size_t k = utf8_seq(q);
@@ -126,9 +163,7 @@ static char *clean_text(const char *s, size_t n)
         }
         q += k;
     }
-    out = malloc(2 * n + 1);
-    if (!out)
-        return NULL;
+    out = sr_xmalloc(2 * n + 1);
     o = out;
     for (const unsigned char *q = p; q < e; q++) {
         if (*q < 0x20 || *q == 0x7f) {
@@ -155,11 +190,9 @@ static const char *ext_of(const char *path)
 static int is_audio_name(const char *name)
 {
     const char *ext = ext_of(name);
-    if (!ext)
-        return 0;
+    if (!ext) return 0;
     for (size_t i = 0; i < sizeof audio_exts / sizeof audio_exts[0]; i++)
-        if (strcasecmp(ext, audio_exts[i]) == 0)
-            return 1;
+        if (strcasecmp(ext, audio_exts[i]) == 0) return 1;
     return 0;
 }
 
@@ -169,8 +202,7 @@ static char *title_from_name(const char *path)
     const char *base = strrchr(path, '/'), *dot;
     base = base ? base + 1 : path;
     dot = strrchr(base, '.');
-    if (!dot || dot == base)
-        dot = base + strlen(base);
+    if (!dot || dot == base) dot = base + strlen(base);
     return clean_text(base, (size_t)(dot - base));
 }
 
@@ -178,7 +210,7 @@ static char *title_from_name(const char *path)
 
 /* Opens path for reading with the demuxers in LOCAL_FORMATS, and reads stream info when
  * find_info. On success *out owns the context (avformat_close_input() it). On failure writes
- * a reason to why and returns a negative errno. */
+ * a reason to why and returns an SR_E* code. */
 static int open_media(const char *path, int find_info, AVFormatContext **out, char *why,
                       size_t whylen)
 {
@@ -189,16 +221,15 @@ static int open_media(const char *path, int find_info, AVFormatContext **out, ch
     int r;
 
     *out = NULL;
-    if (asprintf(&url, "file:%s", path) < 0) {
-        snprintf(why, whylen, "out of memory");
-        return -ENOMEM;
-    }
+    url = sr_xmalloc(strlen(path) + sizeof "file:");
+    strcpy(url, "file:");
+    strcat(url, path);
     if (av_dict_set(&opts, "format_whitelist", LOCAL_FORMATS, 0) < 0 ||
         av_dict_set(&opts, "protocol_whitelist", "file", 0) < 0) {
         av_dict_free(&opts);
         free(url);
         snprintf(why, whylen, "out of memory");
-        return -ENOMEM;
+        return SR_ENOMEM;
     }
     r = avformat_open_input(&fc, url, NULL, &opts);
     av_dict_free(&opts);
@@ -206,7 +237,7 @@ static int open_media(const char *path, int find_info, AVFormatContext **out, ch
     if (r < 0) {
         av_strerror(r, err, sizeof err);
         snprintf(why, whylen, "cannot open: %s", err);
-        return (r > -4096) ? r : -EBADMSG; /* AVERROR(errno) is -errno */
+        return av_err(r);
     }
     if (find_info) {
         r = avformat_find_stream_info(fc, NULL);
@@ -214,7 +245,7 @@ static int open_media(const char *path, int find_info, AVFormatContext **out, ch
             av_strerror(r, err, sizeof err);
             snprintf(why, whylen, "no stream info: %s", err);
             avformat_close_input(&fc);
-            return (r > -4096) ? r : -EBADMSG;
+            return av_err(r);
         }
     }
     *out = fc;
@@ -225,18 +256,22 @@ static const char *cover_mime(const AVStream *st)
 {
     const AVPacket *pic = &st->attached_pic;
     switch (st->codecpar->codec_id) {
-    case AV_CODEC_ID_MJPEG: return "image/jpeg";
-    case AV_CODEC_ID_PNG: return "image/png";
-    case AV_CODEC_ID_GIF: return "image/gif";
-    case AV_CODEC_ID_WEBP: return "image/webp";
-    case AV_CODEC_ID_BMP: return "image/bmp";
-    default: break;
+    case AV_CODEC_ID_MJPEG:
+        return "image/jpeg";
+    case AV_CODEC_ID_PNG:
+        return "image/png";
+    case AV_CODEC_ID_GIF:
+        return "image/gif";
+    case AV_CODEC_ID_WEBP:
+        return "image/webp";
+    case AV_CODEC_ID_BMP:
+        return "image/bmp";
+    default:
+        break;
     }
     /* unknown codec id: trust the bytes */
-    if (pic->size >= 3 && memcmp(pic->data, "\xff\xd8\xff", 3) == 0)
-        return "image/jpeg";
-    if (pic->size >= 8 && memcmp(pic->data, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
+    if (pic->size >= 3 && memcmp(pic->data, "\xff\xd8\xff", 3) == 0) return "image/jpeg";
+    if (pic->size >= 8 && memcmp(pic->data, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
     return NULL;
 }
 
@@ -246,8 +281,7 @@ static int find_cover(const AVFormatContext *fc)
     for (unsigned i = 0; i < fc->nb_streams; i++) {
         const AVStream *st = fc->streams[i];
         if ((st->disposition & AV_DISPOSITION_ATTACHED_PIC) && st->attached_pic.data &&
-            st->attached_pic.size > 0 && st->attached_pic.size <= LOCAL_MAX_COVER &&
-            cover_mime(st))
+            st->attached_pic.size > 0 && st->attached_pic.size <= LOCAL_MAX_COVER && cover_mime(st))
             return (int)i;
     }
     return -1;
@@ -286,12 +320,11 @@ static int has_audio_packet(AVFormatContext *fc, int audio, char *why, size_t wh
 
     if (!pkt) {
         snprintf(why, whylen, "out of memory");
-        return -ENOMEM;
+        return SR_ENOMEM;
     }
     for (int i = 0; i < LOCAL_MAX_PACKETS; i++) {
         r = av_read_frame(fc, pkt);
-        if (r < 0)
-            break;
+        if (r < 0) break;
         int mine = pkt->stream_index == audio && pkt->size > 0;
         av_packet_unref(pkt);
         if (mine) {
@@ -306,7 +339,7 @@ static int has_audio_packet(AVFormatContext *fc, int audio, char *why, size_t wh
     } else {
         snprintf(why, whylen, "no audio data in the first %d packets", LOCAL_MAX_PACKETS);
     }
-    return -EBADMSG;
+    return SR_EINVAL;
 }
 
 /* probe() with the reason for a failure written to why. */
@@ -320,33 +353,32 @@ static int local_probe_why(const char *path, sr_track_meta *out, char *why, size
     pthread_once(&av_once, av_setup);
     memset(out, 0, sizeof *out);
     if (stat(path, &sb) != 0) {
-        r = -errno;
-        sys_reason(-r, why, whylen);
-        return r;
+        int e = errno;
+        sys_reason(e, why, whylen);
+        return sr_err(e);
     }
     if (!S_ISREG(sb.st_mode)) {
         snprintf(why, whylen, "not a regular file");
-        return -EINVAL;
+        return SR_EINVAL;
     }
     if (sb.st_size == 0) {
         snprintf(why, whylen, "empty file");
-        return -ENODATA;
+        return SR_EINVAL;
     }
     r = open_media(path, 1, &fc, why, whylen);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
 
     audio = av_find_best_stream(fc, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
     if (audio < 0) {
         snprintf(why, whylen, "no audio stream");
-        r = -EBADMSG;
+        r = SR_EINVAL;
         goto out;
     }
     st = fc->streams[audio];
     out->duration_ms = duration_ms(fc, st);
     if (out->duration_ms <= 0) {
         snprintf(why, whylen, "unknown duration");
-        r = -EBADMSG;
+        r = SR_EINVAL;
         goto out;
     }
     out->has_cover = find_cover(fc) >= 0;
@@ -355,27 +387,23 @@ static int local_probe_why(const char *path, sr_track_meta *out, char *why, size
     out->title = get_tag(fc, st, "title");
     out->artist = get_tag(fc, st, "artist");
     out->album = get_tag(fc, st, "album");
-    if (!out->title)
-        out->title = title_from_name(path);
-    if (path[0] == '/') {
-        out->path = strdup(path);
-    } else {
-        out->path = realpath(path, NULL);
-    }
-    if (!out->path || !out->title) {
-        snprintf(why, whylen, "out of memory");
-        r = -ENOMEM;
+    if (!out->title) out->title = title_from_name(path);
+    if (!out->title) out->title = sr_xstrdup("?"); /* a file name of white space only */
+    out->path = path[0] == '/' ? sr_xstrdup(path) : realpath(path, NULL);
+    if (!out->path) {
+        int e = errno;
+        sys_reason(e, why, whylen);
+        r = sr_err(e);
         goto out;
     }
     r = has_audio_packet(fc, audio, why, whylen);
 out:
     avformat_close_input(&fc);
-    if (r < 0)
-        sr_track_meta_clear(out);
+    if (r < 0) sr_track_meta_clear(out);
     return r;
 }
 
-/* Contract in source.h. Errors: negative errno (see the note at the end of source.h). */
+/* Contract in source.h; errors are SR_E* codes (see the note at the end of source.h). */
 static int local_probe(const char *path, sr_track_meta *out)
 {
     char why[256];
@@ -394,19 +422,14 @@ static int local_cover(const char *path, unsigned char **buf, size_t *len, char 
     *len = 0;
     mime[0] = '\0';
     r = open_media(path, 0, &fc, why, sizeof why);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     idx = find_cover(fc);
     if (idx < 0) {
-        r = -ENODATA;
+        r = SR_ENOENT;
         goto out;
     }
     st = fc->streams[idx];
-    *buf = malloc((size_t)st->attached_pic.size);
-    if (!*buf) {
-        r = -ENOMEM;
-        goto out;
-    }
+    *buf = sr_xmalloc((size_t)st->attached_pic.size);
     memcpy(*buf, st->attached_pic.data, (size_t)st->attached_pic.size);
     *len = (size_t)st->attached_pic.size;
     snprintf(mime, 32, "%s", cover_mime(st));
@@ -432,12 +455,15 @@ typedef struct walk {
     int count;
 } walk;
 
+/* Returns malloc'd "dir/name". */
 static char *join_path(const char *dir, const char *name)
 {
-    char *p = NULL;
-    if (strcmp(dir, "/") == 0)
-        dir = "";
-    return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+    size_t dl = strcmp(dir, "/") == 0 ? 0 : strlen(dir), nl = strlen(name);
+    char *p = sr_xmalloc(dl + nl + 2);
+    memcpy(p, dir, dl);
+    p[dl] = '/';
+    memcpy(p + dl + 1, name, nl + 1);
+    return p;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -445,19 +471,14 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* 1 when the directory (dev, ino) was entered already, else records it and returns 0;
- * negative errno on allocation failure. */
+/* 1 when the directory (dev, ino) was entered already, else records it and returns 0. */
 static int seen_before(walk *w, const struct stat *sb)
 {
     for (size_t i = 0; i < w->nseen; i++)
-        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino)
-            return 1;
+        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino) return 1;
     if (w->nseen == w->capseen) {
         size_t cap = w->capseen ? 2 * w->capseen : 16;
-        dir_id *n = realloc(w->seen, cap * sizeof *n);
-        if (!n)
-            return -ENOMEM;
-        w->seen = n;
+        w->seen = sr_xrealloc(w->seen, cap * sizeof *w->seen);
         w->capseen = cap;
     }
     w->seen[w->nseen].dev = sb->st_dev;
@@ -471,11 +492,9 @@ static int inside_root(const walk *w, const char *path)
 {
     char *real = realpath(path, NULL);
     int in;
-    if (!real)
-        return 0;
-    in = strcmp(w->root, "/") == 0 ||
-         (strncmp(real, w->root, w->root_len) == 0 &&
-          (real[w->root_len] == '\0' || real[w->root_len] == '/'));
+    if (!real) return 0;
+    in = strcmp(w->root, "/") == 0 || (strncmp(real, w->root, w->root_len) == 0 &&
+                                       (real[w->root_len] == '\0' || real[w->root_len] == '/'));
     free(real);
     return in;
 }
@@ -493,7 +512,8 @@ static void scan_file(walk *w, const char *path)
     sr_track_meta_clear(&m);
 }
 
-/* Reads the names in dir (dotfiles left out) into a sorted malloc'd array. */
+/* Reads the names in dir (dotfiles left out) into a sorted malloc'd array. Returns 0 or a
+ * negative errno. */
 static int list_dir(const char *dir, char ***names_out, size_t *n_out)
 {
     DIR *d = opendir(dir);
@@ -504,29 +524,17 @@ static int list_dir(const char *dir, char ***names_out, size_t *n_out)
 
     *names_out = NULL;
     *n_out = 0;
-    if (!d)
-        return -errno;
+    if (!d) return -errno;
     while ((errno = 0, de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 32;
-            char **nn = realloc(names, ncap * sizeof *nn);
-            if (!nn) {
-                r = -ENOMEM;
-                break;
-            }
-            names = nn;
+            names = sr_xrealloc(names, ncap * sizeof *names);
             cap = ncap;
         }
-        if (!(names[n] = strdup(de->d_name))) {
-            r = -ENOMEM;
-            break;
-        }
-        n++;
+        names[n++] = sr_xstrdup(de->d_name);
     }
-    if (!de && errno != 0 && r == 0)
-        r = -errno;
+    if (!de && errno != 0 && r == 0) r = -errno;
     closedir(d);
     if (r < 0) {
         for (size_t i = 0; i < n; i++)
@@ -534,37 +542,28 @@ static int list_dir(const char *dir, char ***names_out, size_t *n_out)
         free(names);
         return r;
     }
-    if (n > 1)
-        qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1) qsort(names, n, sizeof *names, cmp_names);
     *names_out = names;
     *n_out = n;
     return 0;
 }
 
-/* Walks dir (already checked and recorded in w->seen). Returns 0 or -ENOMEM; other problems
- * are logged and skipped. */
-static int walk_dir(walk *w, const char *dir, int depth)
+/* Walks dir (already checked and recorded in w->seen). Problems are logged and skipped. */
+static void walk_dir(walk *w, const char *dir, int depth)
 {
     char why[256];
     char **names;
     size_t n;
     int r = list_dir(dir, &names, &n);
 
-    if (r == -ENOMEM)
-        return r;
     if (r < 0) {
         sys_reason(-r, why, sizeof why);
         log_skip("skip dir", dir, why);
-        return 0;
+        return;
     }
-    r = 0;
-    for (size_t i = 0; i < n && r == 0; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct stat lsb, sb;
         char *path = join_path(dir, names[i]);
-        if (!path) {
-            r = -ENOMEM;
-            break;
-        }
         if (lstat(path, &lsb) != 0) {
             if (is_audio_name(names[i])) {
                 sys_reason(errno, why, sizeof why);
@@ -576,16 +575,12 @@ static int walk_dir(walk *w, const char *dir, int depth)
                 log_skip("skip file", path, why);
             }
         } else if (S_ISDIR(sb.st_mode)) {
-            int seen;
-            if (S_ISLNK(lsb.st_mode) && !inside_root(w, path)) {
+            if (S_ISLNK(lsb.st_mode) && !inside_root(w, path))
                 log_skip("skip dir", path, "symlink leads outside the library root");
-            } else if (depth >= LOCAL_MAX_DEPTH) {
+            else if (depth >= LOCAL_MAX_DEPTH)
                 log_skip("skip dir", path, "nested too deep");
-            } else if ((seen = seen_before(w, &sb)) < 0) {
-                r = seen;
-            } else if (!seen) {
-                r = walk_dir(w, path, depth + 1);
-            }
+            else if (!seen_before(w, &sb))
+                walk_dir(w, path, depth + 1);
         } else if (S_ISREG(sb.st_mode) && is_audio_name(names[i])) {
             scan_file(w, path);
         }
@@ -594,7 +589,6 @@ static int walk_dir(walk *w, const char *dir, int depth)
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
-    return r;
 }
 
 static int local_scan(const char *root, sr_scan_cb cb, void *ud)
@@ -604,33 +598,29 @@ static int local_scan(const char *root, sr_scan_cb cb, void *ud)
     char *real;
     int r;
 
-    if (!root || !cb)
-        return -EINVAL;
+    if (!root || !cb) return SR_EINVAL;
     pthread_once(&av_once, av_setup);
     real = realpath(root, NULL);
-    if (!real)
-        return -errno;
+    if (!real) return sr_err(errno);
     if (stat(real, &sb) != 0) {
-        r = -errno;
+        r = sr_err(errno);
         goto out;
     }
     if (!S_ISDIR(sb.st_mode)) {
-        r = -ENOTDIR;
+        r = SR_EINVAL;
         goto out;
     }
     w.root = real;
     w.root_len = strlen(real);
-    if ((r = seen_before(&w, &sb)) < 0)
-        goto out;
+    seen_before(&w, &sb);
     DIR *d = opendir(real); /* the root itself must be readable: an error, not a skip */
     if (!d) {
-        r = -errno;
+        r = sr_err(errno);
         goto out;
     }
     closedir(d);
-    r = walk_dir(&w, real, 0);
-    if (r == 0)
-        r = w.count;
+    walk_dir(&w, real, 0);
+    r = w.count;
 out:
     free(w.seen);
     free(real);

@@ -31,31 +31,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     size = (raw & 1) ? (int64_t)(raw >> 1) : (int64_t)((raw >> 1) % 4096);
 
     hdr = malloc(len + 1);
-    if (!hdr)
-        return 0;
+    if (!hdr) return 0;
     memcpy(hdr, data, len);
     hdr[len] = '\0';
 
     r = sr_range_parse(hdr, size, &start, &end);
     switch (r) {
     case SR_RANGE_PARTIAL:
-        if (!(size > 0 && start >= 0 && start <= end && end < size))
-            abort();
+        if (!(size > 0 && start >= 0 && start <= end && end < size)) abort();
         break;
     case SR_RANGE_UNSATISFIABLE:
-        if (size > 0 && strchr(hdr, '-') == NULL)
-            abort();
+        if (size > 0 && strchr(hdr, '-') == NULL) abort();
         break;
     case SR_RANGE_NONE:
-        if (size > 0 && (start != 0 || end != size - 1))
-            abort();
+        if (size > 0 && (start != 0 || end != size - 1)) abort();
         break;
     default:
         abort();
     }
     /* the absent header is never a range */
-    if (sr_range_parse(NULL, size, &start, &end) != SR_RANGE_NONE)
-        abort();
+    if (sr_range_parse(NULL, size, &start, &end) != SR_RANGE_NONE) abort();
     free(hdr);
     return 0;
 }

@@ -23,9 +23,9 @@ static void run_cases(const range_case *c, size_t n)
             fail_msg("case %zu \"%s\" size %lld: got %d, want %d", i,
                      c[i].hdr ? c[i].hdr : "(null)", (long long)c[i].size, got, c[i].want);
         if (got == SR_RANGE_PARTIAL && (s != c[i].start || e != c[i].end))
-            fail_msg("case %zu \"%s\" size %lld: got [%lld,%lld], want [%lld,%lld]", i,
-                     c[i].hdr, (long long)c[i].size, (long long)s, (long long)e,
-                     (long long)c[i].start, (long long)c[i].end);
+            fail_msg("case %zu \"%s\" size %lld: got [%lld,%lld], want [%lld,%lld]", i, c[i].hdr,
+                     (long long)c[i].size, (long long)s, (long long)e, (long long)c[i].start,
+                     (long long)c[i].end);
         if (got == SR_RANGE_NONE && c[i].size > 0) {
             assert_int_equal(s, 0);
             assert_int_equal(e, c[i].size - 1);
@@ -214,16 +214,11 @@ static void test_negative_size(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_absent),
-        cmocka_unit_test(test_closed),
-        cmocka_unit_test(test_end_clipped),
-        cmocka_unit_test(test_open),
-        cmocka_unit_test(test_suffix),
-        cmocka_unit_test(test_unsatisfiable),
-        cmocka_unit_test(test_zero_size),
-        cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_multi_range),
-        cmocka_unit_test(test_whitespace_and_case),
+        cmocka_unit_test(test_absent),        cmocka_unit_test(test_closed),
+        cmocka_unit_test(test_end_clipped),   cmocka_unit_test(test_open),
+        cmocka_unit_test(test_suffix),        cmocka_unit_test(test_unsatisfiable),
+        cmocka_unit_test(test_zero_size),     cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_multi_range),   cmocka_unit_test(test_whitespace_and_case),
         cmocka_unit_test(test_negative_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
