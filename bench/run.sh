@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# run.sh - `make bench`: builds bench/loadgen.c, runs three workloads against soundroom and the
+# Node `ws` peer (bench/peer/ws-relay.mjs), writes bench/RESULTS.md and prints pass/fail per target.
+#
+# Workloads (loopback only; the server pinned to CPU 0, the load generator to CPU 1):
+#   (a) burst chat: 100 clients in room 1, 8 chats outstanding each, 10 s: delivered messages/s
+#   (b) fan-out: 10,000 listeners in room 1, one sender, 20 chats 200 ms apart: latency from send
+#       to arrival at the last listener, p50/p99 over the 20 messages
+#   (c) idle: up to 19,000 listeners joined to room 1: server RSS growth per listener
+# Environment: BENCH_PORT (first of two TCP ports, default 18731), BENCH_ONLY=soundroom|peer,
+# BENCH_WORKLOADS="a b c".
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+OUT=bench/out
+LG=$OUT/loadgen
+RESULTS=bench/RESULTS.md
+mkdir -p "$OUT"
+T_START=$(date +%s)
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# ---- build the load generator --------------------------------------------------------------
+${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$LG" bench/loadgen.c || {
+    log "loadgen did not build"
+    exit 1
+}
+
+# ---- limits and parameters ---------------------------------------------------------------------
+HARD=$(ulimit -Hn)
+[ "$HARD" = unlimited ] && HARD=1048576
+ulimit -n "$HARD" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+# (c) needs one fd per listener in the server plus its own (listener socket, store, epoll, logs...)
+IDLE_N=19000
+if ((NOFILE - 200 < IDLE_N)); then IDLE_N=$((NOFILE - 200)); fi
+# each loadgen process stays well under the limit
+PER_PROC=$((NOFILE - 300))
+((PER_PROC > 9500)) && PER_PROC=9500
+FAN_N=10000
+if ((NOFILE - 200 < FAN_N)); then FAN_N=$((NOFILE - 200)); fi
+WORKLOADS=${BENCH_WORKLOADS:-a b c}
+SERVERS="soundroom peer"
+case "${BENCH_ONLY:-}" in soundroom) SERVERS=soundroom ;; peer) SERVERS=peer ;; esac
+
+port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+P=${BENCH_PORT:-18731}
+while ! port_free "$P"; do P=$((P + 2)); done
+SR_PORT=$P
+P=$((P + 1))
+while ! port_free "$P"; do P=$((P + 1)); done
+PEER_PORT=$P
+
+# ---- what can run ---------------------------------------------------------------------------
+SR_BIN=build/soundroom
+SR_NOTE=""
+if [ ! -x "$SR_BIN" ]; then
+    log "build/soundroom missing; trying make build/soundroom"
+    make -s build/soundroom >"$OUT/soundroom-build.log" 2>&1 || true
+fi
+if [ ! -x "$SR_BIN" ]; then
+    SR_NOTE="build/soundroom did not build (see bench/out/soundroom-build.log)"
+    SERVERS=${SERVERS//soundroom/}
+fi
+PEER_NOTE=""
+if ! command -v node >/dev/null || [ ! -d node_modules/ws ]; then
+    PEER_NOTE="node or node_modules/ws missing"
+    SERVERS=${SERVERS//peer/}
+fi
+
+LIB=$OUT/library
+LIB_NOTE="empty library"
+mkdir -p "$LIB"
+if [ -f scripts/demo-library.sh ] && [ -z "$(ls -A "$LIB")" ]; then
+    log "building the demo library in $LIB"
+    if bash scripts/demo-library.sh "$LIB" >"$OUT/demo-library.log" 2>&1; then
+        LIB_NOTE="demo library (scripts/demo-library.sh)"
+    else
+        LIB_NOTE="scripts/demo-library.sh failed; library may be partial"
+    fi
+elif [ -n "$(ls -A "$LIB")" ]; then
+    LIB_NOTE="demo library (scripts/demo-library.sh, cached in $LIB)"
+fi
+WEB=web/dist
+if [ ! -d "$WEB" ]; then
+    WEB=$OUT/web
+    mkdir -p "$WEB"
+fi
+
+# ---- servers -------------------------------------------------------------------------------
+SPID=""
+start_server() { # kind tag
+    local kind=$1 tag=$2
+    if [ "$kind" = soundroom ]; then
+        local data=$OUT/data-$tag
+        rm -rf "$data"
+        mkdir -p "$data"
+        taskset -c 0 "$SR_BIN" serve --port "$SR_PORT" --host 0.0.0.0 --data "$data" \
+            --library "$LIB" --web "$WEB" --chat-rate 100000/1 --msg-rate 100000 \
+            --log-level warn >"$OUT/$tag.log" 2>&1 &
+        SPID=$!
+        SPORT=$SR_PORT
+    else
+        taskset -c 0 node bench/peer/ws-relay.mjs --port "$PEER_PORT" --host 0.0.0.0 \
+            >"$OUT/$tag.log" 2>&1 &
+        SPID=$!
+        SPORT=$PEER_PORT
+    fi
+    local _
+    for _ in $(seq 1 150); do
+        kill -0 "$SPID" 2>/dev/null || return 1
+        if curl -sf --max-time 1 "http://127.0.0.1:$SPORT/api/health" 2>/dev/null |
+            grep -Eq '"ok"[[:space:]]*:[[:space:]]*true'; then
+            sleep 1 # let start-up work (scan, first track) settle before the RSS baseline
+            return 0
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# Stops the server (in this shell, so that wait sees it); STOP_MSG says how it ended: "ok", or
+# how it died on its own before we stopped it.
+STOP_MSG=""
+stop_server() {
+    local pid=$1 st _
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null
+        st=$?
+        if ((st > 128)); then
+            STOP_MSG="died by signal $((st - 128)) during the run"
+        else
+            STOP_MSG="exited with status $st during the run"
+        fi
+        return
+    fi
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        STOP_MSG="ok (still running 5 s after SIGTERM; killed)"
+        return
+    fi
+    wait "$pid" 2>/dev/null
+    st=$?
+    STOP_MSG="ok"
+    ((st != 0 && st != 143)) && STOP_MSG="ok (exit status $st after SIGTERM)"
+}
+
+# ---- workloads -----------------------------------------------------------------------------
+lg_args() { # workload
+    case $1 in
+    a) echo "--mode burst --clients 100 --window 8 --warmup 1 --duration 10 --drain 5" ;;
+    b) echo "--mode fanout --clients $FAN_N --per-proc $(((FAN_N + 1) / 2)) --messages 20 --interval-ms 200 --grace 10 --settle-ms 2000 --join-timeout 90" ;;
+    c) echo "--mode idle --clients $IDLE_N --per-proc $PER_PROC --settle-ms 3000 --join-timeout 120" ;;
+    esac
+}
+lg_timeout() { case $1 in a) echo 60 ;; b) echo 150 ;; c) echo 180 ;; esac; }
+
+declare -A RES STOPPED
+run_one() { # kind workload
+    local kind=$1 w=$2 tag="$1-$2"
+    log "($w) $kind: starting"
+    RES[$tag]=""
+    STOPPED[$tag]=""
+    if ! start_server "$kind" "$tag"; then
+        STOPPED[$tag]="did not start or answer /api/health (see bench/out/$tag.log)"
+        kill -KILL "$SPID" 2>/dev/null
+        wait "$SPID" 2>/dev/null
+        log "($w) $kind: ${STOPPED[$tag]}"
+        return
+    fi
+    # shellcheck disable=SC2046
+    timeout -k 5 "$(lg_timeout "$w")" taskset -c 1 "$LG" $(lg_args "$w") --port "$SPORT" \
+        --pid "$SPID" >"$OUT/$tag.result" 2>"$OUT/$tag.loadgen.log"
+    local rc=$?
+    RES[$tag]=$(grep '^RESULT ' "$OUT/$tag.result" | head -1)
+    [ -z "${RES[$tag]}" ] && RES[$tag]="RESULT none loadgen_exit=$rc"
+    stop_server "$SPID"
+    STOPPED[$tag]=$STOP_MSG
+    log "($w) $kind: done (server: ${STOPPED[$tag]})"
+    tr ' ' '\n' <<<"${RES[$tag]#RESULT }" | grep -E '^(joined|failed|delivered_per_s|ack_p50_ms|ack_p99_ms|last_p50_ms|last_p99_ms|incomplete_msgs|bytes_per_listener|server_cpu_pct|loadgen_cpu_pct|closes|errors|violations|conn_errors)=' |
+        tr '\n' ' ' | sed 's/^/bench:   /' >&2
+    echo >&2
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+BUSY_BEFORE=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 10 {printf "%s%s (%s%%)", sep, $2, $1; sep=", "}')
+for w in $WORKLOADS; do
+    for kind in $SERVERS; do
+        run_one "$kind" "$w"
+    done
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- report --------------------------------------------------------------------------------
+val() { # tag key
+    local r=${RES[$1]:-}
+    [ -z "$r" ] && return
+    tr ' ' '\n' <<<"$r" | grep -m1 "^$2=" | cut -d= -f2-
+}
+num() { # formats a number with thousands separators
+    [ -z "$1" ] && { echo "—"; return; }
+    awk -v x="$1" 'BEGIN { s = sprintf("%.0f", x); sign = ""
+        if (substr(s, 1, 1) == "-") { sign = "-"; s = substr(s, 2) }
+        r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
+        print sign s r }'
+}
+cell() { # tag key [fmt]; "—" when not measured
+    local v
+    v=$(val "$1" "$2")
+    if [ -z "$v" ] || [ "$v" = "-1" ] || [ "$v" = "-1.00" ] || [ "$v" = "-1.0" ]; then echo "—"; return; fi
+    case ${3:-num} in num) num "$v" ;; ms) printf '%s ms' "$v" ;; kib) awk -v b="$v" 'BEGIN{printf "%.2f KiB", b/1024}' ;; raw) echo "$v" ;; esac
+}
+ran() { [ -n "${RES[$1]:-}" ]; }
+
+PASS=0
+FAIL=0
+VERDICTS=()
+verdict() { # ok text
+    if [ "$1" = 1 ]; then
+        PASS=$((PASS + 1))
+        VERDICTS+=("PASS  $2")
+    else
+        FAIL=$((FAIL + 1))
+        VERDICTS+=("FAIL  $2")
+    fi
+}
+
+# (a)
+v=$(val soundroom-a delivered_per_s)
+if [ -n "$v" ]; then
+    ok=$(awk -v x="$v" 'BEGIN{print (x >= 300000) ? 1 : 0}')
+    verdict "$ok" "(a) burst chat: soundroom delivers $(num "$v")/s (target >= 300,000/s)"
+else
+    verdict 0 "(a) burst chat: soundroom not measured (target >= 300,000/s)"
+fi
+# (b)
+v=$(val soundroom-b last_p99_ms)
+inc=$(val soundroom-b incomplete_msgs)
+jn=$(val soundroom-b joined)
+if [ -n "$v" ] && [ "$v" != "-1.00" ]; then
+    ok=$(awk -v x="$v" -v i="${inc:-1}" -v j="${jn:-0}" -v n="$FAN_N" 'BEGIN{print (x < 100 && i == 0 && j == n) ? 1 : 0}')
+    extra=""
+    [ "${inc:-0}" != 0 ] && extra=", $inc of 20 messages did not reach every listener"
+    [ "${jn:-0}" != "$FAN_N" ] && extra="$extra, only ${jn:-0} of $FAN_N listeners joined"
+    verdict "$ok" "(b) fan-out to $(num "$FAN_N") listeners: soundroom p99 to the last listener $v ms (target < 100 ms)$extra"
+else
+    verdict 0 "(b) fan-out: soundroom not measured (target p99 < 100 ms)"
+fi
+# (c)
+v=$(val soundroom-c bytes_per_listener)
+jn=$(val soundroom-c joined)
+if [ -n "$v" ]; then
+    ok=$(awk -v x="$v" -v j="${jn:-0}" -v n="$IDLE_N" 'BEGIN{print (x <= 4096 && j == n) ? 1 : 0}')
+    extra=""
+    [ "${jn:-0}" != "$IDLE_N" ] && extra=", only ${jn:-0} of $IDLE_N listeners joined"
+    verdict "$ok" "(c) idle listeners: soundroom $(awk -v b="$v" 'BEGIN{printf "%.2f", b/1024}') KiB per listener over ${jn:-0} listeners (target <= 4 KiB)$extra"
+else
+    verdict 0 "(c) idle listeners: soundroom not measured (target <= 4 KiB per listener)"
+fi
+
+server_state() { # tag
+    if ! ran "$1"; then echo "${STOPPED[$1]:-not run}"; return; fi
+    echo "${STOPPED[$1]}"
+}
+
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+{
+    echo "# soundroom benchmarks"
+    echo
+    echo "Generated by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M:%S UTC'). Do not edit by hand."
+    echo
+    echo "## Machine"
+    echo
+    echo "| | |"
+    echo "|---|---|"
+    echo "| CPUs (\`nproc\`) | $(nproc) |"
+    echo "| CPU model | ${CPU:-unknown} |"
+    echo "| kernel | $(uname -sr) |"
+    echo "| memory | $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) |"
+    echo "| open files (soft/hard) | $NOFILE / $HARD |"
+    echo "| soundroom | $(git log -1 --format='%h %s' -- src 2>/dev/null | cut -c1-80) |"
+    echo "| node / ws | $(node --version 2>/dev/null) / $(node -p 'require("./node_modules/ws/package.json").version' 2>/dev/null) |"
+    echo "| load average before / after | $LOAD_BEFORE / $LOAD_AFTER |"
+    echo "| other busy processes at start | ${BUSY_BEFORE:-none} |"
+    echo
+    echo "Every figure comes from one run on a machine that may be shared: compare the two servers"
+    echo "within one run, and distrust a run whose load average was high before it started."
+    echo
+    echo "## Figures"
+    echo
+    echo "| workload | soundroom | ws peer | target (soundroom) |"
+    echo "|---|---:|---:|---|"
+    echo "| (a) burst chat: delivered messages/s | $(cell soundroom-a delivered_per_s) | $(cell peer-a delivered_per_s) | ≥ 300,000 |"
+    echo "| (a) chat ack latency p50 / p99 | $(cell soundroom-a ack_p50_ms ms) / $(cell soundroom-a ack_p99_ms ms) | $(cell peer-a ack_p50_ms ms) / $(cell peer-a ack_p99_ms ms) | |"
+    echo "| (a) server CPU in the window (1 core = 100 %) | $(cell soundroom-a server_cpu_pct raw) % | $(cell peer-a server_cpu_pct raw) % | |"
+    echo "| (b) latency to the last of $(num "$FAN_N") listeners, p50 | $(cell soundroom-b last_p50_ms ms) | $(cell peer-b last_p50_ms ms) | |"
+    echo "| (b) latency to the last of $(num "$FAN_N") listeners, p99 | $(cell soundroom-b last_p99_ms ms) | $(cell peer-b last_p99_ms ms) | < 100 ms |"
+    echo "| (b) latency over all deliveries p50 / p99 | $(cell soundroom-b all_p50_ms ms) / $(cell soundroom-b all_p99_ms ms) | $(cell peer-b all_p50_ms ms) / $(cell peer-b all_p99_ms ms) | |"
+    echo "| (b) messages not delivered to every listener | $(cell soundroom-b incomplete_msgs raw) / 20 | $(cell peer-b incomplete_msgs raw) / 20 | |"
+    echo "| (b) time for $(num "$FAN_N") listeners to connect and join | $(cell soundroom-b join_s raw) s | $(cell peer-b join_s raw) s | |"
+    echo "| (b) server CPU while the 20 messages went out | $(cell soundroom-b server_cpu_pct raw) % | $(cell peer-b server_cpu_pct raw) % | |"
+    echo "| (c) idle listeners joined | $(cell soundroom-c joined) of $(num "$IDLE_N") | $(cell peer-c joined) of $(num "$IDLE_N") | |"
+    echo "| (c) server RSS before → after | $(cell soundroom-c rss_before_kb) → $(cell soundroom-c rss_after_kb) KiB | $(cell peer-c rss_before_kb) → $(cell peer-c rss_after_kb) KiB | |"
+    echo "| (c) memory per idle listener | $(cell soundroom-c bytes_per_listener kib) | $(cell peer-c bytes_per_listener kib) | ≤ 4 KiB |"
+    echo "| (c) time for the listeners to connect and join | $(cell soundroom-c join_s raw) s | $(cell peer-c join_s raw) s | |"
+    echo "| (c) server CPU while they joined | $(cell soundroom-c join_server_cpu_pct raw) % | $(cell peer-c join_server_cpu_pct raw) % | |"
+    echo
+    echo "## Targets"
+    echo
+    echo '```'
+    printf '%s\n' "${VERDICTS[@]}"
+    echo "$PASS passed, $FAIL failed"
+    echo '```'
+    echo
+    echo "## How it was measured"
+    echo
+    echo "- Loopback only. The server is pinned to CPU 0 (\`taskset -c 0\`), \`bench/out/loadgen\` (C, epoll,"
+    echo "  its own WebSocket client) to CPU 1. Each workload starts a fresh server (soundroom with a new"
+    echo "  data directory, $LIB_NOTE, \`--chat-rate 100000/1 --msg-rate 100000\`)."
+    echo "- (a) 100 clients join room 1; each keeps 8 chats (16-byte text) awaiting their \`ack\`. After 1 s"
+    echo "  of warm-up, \`chat\` deltas received by all clients over 10 s are counted (messages, not"
+    echo "  frames: arrays are unpacked). Then sending stops and the run drains until every chat is acked."
+    echo "- (b) $(num "$FAN_N") listeners in two processes, plus one sender, join room 1; 2 s after the last"
+    echo "  snapshot the sender posts 20 chats 200 ms apart, each text carrying its CLOCK_MONOTONIC send time; every listener notes the"
+    echo "  arrival time. Per message, the latency is that of the last listener to receive it; p50/p99"
+    echo "  are nearest-rank over the 20 messages (so p99 is the slowest message)."
+    echo "- (c) VmRSS of the server (from /proc/PID/status) just before connecting and 3 s after the last"
+    echo "  of $(num "$IDLE_N") listeners received its snapshot, divided by the number joined. $(num "$IDLE_N") is the most"
+    echo "  that fits the server's open-file limit ($NOFILE) with room for its own files."
+    echo "- The ws peer (\`bench/peer/ws-relay.mjs\`, Node $(node --version 2>/dev/null), ws) speaks the same"
+    echo "  subset and encodes each chat delta once, but does less: no store (acks are immediate, not"
+    echo "  durable), no presence deltas, an empty listener list in snapshots, no playback."
+    [ -n "$SR_NOTE" ] && echo "- soundroom: $SR_NOTE."
+    [ -n "$PEER_NOTE" ] && echo "- ws peer: $PEER_NOTE."
+    echo
+    echo "## Observations from the load generator"
+    echo
+    echo "| run | server at the end | joined / failed | closes by server | error replies | protocol deviations | seq: gaps / not increasing | presence deltas received |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for w in $WORKLOADS; do
+        for kind in soundroom peer; do
+            t=$kind-$w
+            [ -n "${STOPPED[$t]:-}" ] || continue
+            echo "| $t | $(server_state "$t") | $(cell "$t" joined) / $(cell "$t" failed) | $(cell "$t" closes raw) | $(cell "$t" errors raw) | $(cell "$t" violations raw) | $(cell "$t" seq_gaps) / $(cell "$t" seq_backwards) | $(cell "$t" presence_rx) |"
+        done
+    done
+    echo
+    for kind in soundroom peer; do
+        v=$(val "$kind-b" last_ms_by_msg)
+        [ -n "$v" ] && printf '(b) %s, latency to the last listener per message, in send order (ms): %s\n\n' "$kind" "${v//,/, }"
+    done
+    for t in soundroom-a soundroom-b soundroom-c; do
+        v=$(val "$t" seq_not_increasing)
+        [ -n "$v" ] && [ "$v" != none ] && echo "$t: deltas whose seq was not above the last applied: ${v//,/, }" && echo
+    done
+    echo "Raw loadgen results:"
+    echo
+    echo '```'
+    for w in $WORKLOADS; do
+        for kind in soundroom peer; do
+            t=$kind-$w
+            [ -n "${RES[$t]:-}" ] && echo "$t: ${RES[$t]#RESULT }"
+        done
+    done
+    echo '```'
+} >"$RESULTS"
+
+echo
+echo "bench: results in $RESULTS ($(($(date +%s) - T_START)) s)"
+sed -n '/^| workload/,/^$/p' "$RESULTS"
+printf '%s\n' "${VERDICTS[@]}"
+echo "$PASS passed, $FAIL failed"
