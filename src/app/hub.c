@@ -7,6 +7,7 @@
  * jobs in order, so deltas are published in seq order. A snapshot is built from memory and may
  * be a few ms ahead of what was published; clients skip deltas at or below the snapshot's seq. */
 #include "app/hub.h"
+#include "app/library.h"
 #include "core/history.h"
 #include "core/playback.h"
 #include "core/queue.h"
@@ -30,16 +31,6 @@
  * count alone, so a join storm costs O(listeners) bytes per tick, not O(listeners^2). */
 #define PRESENCE_DETAIL_MAX 100
 #define SNAPSHOT_LISTENERS 100
-
-typedef struct track {
-    int64_t id;
-    char *path;
-    char *title, *artist, *album; /* lower-cased copies for search live in `hay` */
-    char *hay;
-    int64_t duration_ms;
-    int has_cover, available;
-    json_t *json; /* encoded once, shared by every message that names the track */
-} track;
 
 typedef struct user {
     char *name;
@@ -103,10 +94,7 @@ struct sr_hub {
     sr_store *st;
     sr_worker *wk;
     sr_hub_net net;
-    track **tracks; /* by id */
-    int64_t ntracks;
-    int64_t *library; /* available track ids */
-    int nlibrary;
+    sr_library *lib;
     user **users; /* by id */
     int64_t nusers, capusers;
     /* token hash -> user id, open addressing */
@@ -157,17 +145,6 @@ static json_t *user_json(sr_hub *h, int64_t id)
     user *u = user_get(h, id);
     if (!u) return json_null();
     return json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
-}
-
-static track *track_get(sr_hub *h, int64_t id)
-{
-    return id > 0 && id < h->ntracks ? h->tracks[id] : NULL;
-}
-
-static json_t *track_ref(sr_hub *h, int64_t id)
-{
-    track *t = track_get(h, id);
-    return t ? json_incref(t->json) : json_null();
 }
 
 static sr_room *room_get(sr_hub *h, int64_t id)
@@ -237,50 +214,6 @@ static user *user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
     return u;
 }
 
-static char *lower_dup(const char *s)
-{
-    char *d = sr_xstrdup(s ? s : "");
-    for (char *p = d; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return d;
-}
-
-static void track_add(sr_hub *h, const sr_track_row *r)
-{
-    if (r->id >= h->ntracks) {
-        int64_t n = r->id + 1;
-        h->tracks = sr_xrealloc(h->tracks, (size_t)n * sizeof *h->tracks);
-        memset(h->tracks + h->ntracks, 0, (size_t)(n - h->ntracks) * sizeof *h->tracks);
-        h->ntracks = n;
-    }
-    track *t = sr_xcalloc(1, sizeof *t);
-    t->id = r->id;
-    t->path = sr_xstrdup(r->ref);
-    t->title = sr_xstrdup(r->title ? r->title : "");
-    t->artist = sr_xstrdup(r->artist ? r->artist : "");
-    t->album = sr_xstrdup(r->album ? r->album : "");
-    size_t n = strlen(t->title) + strlen(t->artist) + strlen(t->album) + 3;
-    char *hay = sr_xmalloc(n);
-    snprintf(hay, n, "%s\n%s\n%s", t->title, t->artist, t->album);
-    t->hay = lower_dup(hay);
-    free(hay);
-    t->duration_ms = r->duration_ms;
-    t->has_cover = r->has_cover;
-    t->available = r->available;
-    char url[64], cover[64];
-    snprintf(url, sizeof url, "/media/%lld", (long long)r->id);
-    snprintf(cover, sizeof cover, "/api/tracks/%lld/cover", (long long)r->id);
-    t->json = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o,s:s}", "id", (json_int_t)r->id, "title",
-                        t->title, "artist", t->artist, "album", t->album, "duration_ms",
-                        (json_int_t)t->duration_ms, "url", url, "cover",
-                        t->has_cover ? json_string(cover) : json_null(), "source", r->source);
-    h->tracks[r->id] = t;
-    if (t->available && t->duration_ms > 0) {
-        h->library = sr_xrealloc(h->library, (size_t)(h->nlibrary + 1) * sizeof *h->library);
-        h->library[h->nlibrary++] = t->id;
-    }
-}
-
 static sr_room *room_new(sr_hub *h, int64_t id, const char *name, const char *desc, json_t *tags,
                          double created)
 {
@@ -308,14 +241,14 @@ static sr_room *room_new(sr_hub *h, int64_t id, const char *name, const char *de
 static json_t *entry_json(sr_hub *h, const sr_entry *e)
 {
     return json_pack("{s:I,s:o,s:o,s:f,s:i,s:i,s:i}", "id", (json_int_t)e->id, "track",
-                     track_ref(h, e->track), "added_by", user_json(h, e->user), "added_at",
+                     sr_library_track_ref(h->lib, e->track), "added_by", user_json(h, e->user), "added_at",
                      e->added_at, "score", sr_entry_score(e), "up", e->up, "down", e->down);
 }
 
 static json_t *np_json(sr_hub *h, sr_room *r)
 {
     if (!r->np_track) return json_null();
-    return json_pack("{s:o,s:f,s:o,s:o,s:s}", "track", track_ref(h, r->np_track), "started_at",
+    return json_pack("{s:o,s:f,s:o,s:o,s:s}", "track", sr_library_track_ref(h->lib, r->np_track), "started_at",
                      r->np_started_at, "entry",
                      r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
                      r->np_user ? user_json(h, r->np_user) : json_null(), "from",
@@ -460,16 +393,18 @@ static int64_t fallback(sr_hub *h, sr_room *r)
     int64_t ids[RANKED];
     int n = 0;
     for (int i = 0; i < r->nrank; i++) {
-        track *t = track_get(h, r->rank[i].track);
+        const sr_track *t = sr_library_get(h->lib, r->rank[i].track);
         if (t && t->available) ids[n++] = t->id;
     }
-    return sr_fallback_pick(ids, n, h->library, h->nlibrary, r->recent, r->nrecent, rnd(h));
+    int nlib;
+    const int64_t *lib = sr_library_playable(h->lib, &nlib);
+    return sr_fallback_pick(ids, n, lib, nlib, r->recent, r->nrecent, rnd(h));
 }
 
 /* Starts the next track: the queue's top entry, else a fallback. */
 static void advance(sr_hub *h, sr_room *r, double now, int skipped)
 {
-    track *cur = track_get(h, r->np_track);
+    const sr_track *cur = sr_library_get(h->lib, r->np_track);
     double start = now;
     if (!skipped && cur) {
         double end = r->np_started_at + (double)cur->duration_ms;
@@ -520,9 +455,10 @@ void sr_hub_tick(sr_hub *h, double now)
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
         presence_flush(h, r);
-        track *t = track_get(h, r->np_track);
-        if (t ? sr_play_ended(now, r->np_started_at, t->duration_ms)
-              : (r->queue.n || h->nlibrary))
+        const sr_track *t = sr_library_get(h->lib, r->np_track);
+        int nlib;
+        sr_library_playable(h->lib, &nlib);
+        if (t ? sr_play_ended(now, r->np_started_at, t->duration_ms) : (r->queue.n || nlib))
             advance(h, r, now, 0);
     }
 }
@@ -791,7 +727,7 @@ static sr_room *acting_room(sr_hub *h, sr_session *s, sr_cmsg *m)
 
 static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
-    track *t = track_get(h, m->track);
+    const sr_track *t = sr_library_get(h->lib, m->track);
     if (!t || !t->available) return send_error(h, s, "no_such_track", "no playable track with that id", m->ref);
     if (r->queue.n >= h->cfg.max_queue) return send_error(h, s, "queue_full", "the queue is full", m->ref);
     sr_entry *e = sr_entry_new(++h->max_entry, t->id, s->user, sr_now_ms());
@@ -981,7 +917,7 @@ json_t *sr_hub_rooms_json(sr_hub *h)
         sr_room *r = h->rooms[i];
         json_t *o = room_info_json(r);
         json_object_set_new(o, "listeners", json_integer(r->nlisteners));
-        json_object_set_new(o, "now_playing", track_ref(h, r->np_track));
+        json_object_set_new(o, "now_playing", sr_library_track_ref(h->lib, r->np_track));
         json_array_append_new(a, o);
     }
     return json_pack("{s:o}", "rooms", a);
@@ -1000,34 +936,18 @@ json_t *sr_hub_room_json(sr_hub *h, int64_t id)
 
 json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit)
 {
-    /* Every word of the query must appear in the title, artist or album (case-insensitive). */
-    char *lq = lower_dup(q ? q : "");
-    char *words[16];
-    int nw = 0;
-    for (char *p = strtok(lq, " \t"); p && nw < 16; p = strtok(NULL, " \t"))
-        words[nw++] = p;
-    json_t *a = json_array();
-    for (int64_t id = 1; id < h->ntracks && (int)json_array_size(a) < limit; id++) {
-        track *t = h->tracks[id];
-        if (!t || !t->available) continue;
-        int ok = 1;
-        for (int k = 0; k < nw && ok; k++)
-            ok = strstr(t->hay, words[k]) != NULL;
-        if (ok) json_array_append(a, t->json);
-    }
-    free(lq);
-    return json_pack("{s:o}", "tracks", a);
+    return sr_library_search(h->lib, q, limit);
 }
 
 json_t *sr_hub_track_json(sr_hub *h, int64_t id)
 {
-    track *t = track_get(h, id);
+    const sr_track *t = sr_library_get(h->lib, id);
     return t ? json_pack("{s:O}", "track", t->json) : NULL;
 }
 
 const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover)
 {
-    track *t = track_get(h, id);
+    const sr_track *t = sr_library_get(h->lib, id);
     if (!t || !t->available) return NULL;
     if (has_cover) *has_cover = t->has_cover;
     return t->path;
@@ -1080,46 +1000,9 @@ int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *
 
 /* ---------- start-up ---------- */
 
-typedef struct scan_ctx {
-    sr_hub *h;
-    int64_t *seen;
-    int n, cap;
-} scan_ctx;
-
-static void on_scanned(const sr_track_meta *m, void *ud)
-{
-    scan_ctx *c = ud;
-    sr_track_row r = {
-        .source = "local",
-        .ref = m->path,
-        .title = m->title,
-        .artist = m->artist,
-        .album = m->album,
-        .duration_ms = m->duration_ms,
-        .has_cover = m->has_cover,
-        .mtime = m->mtime,
-        .size = m->size,
-    };
-    int64_t id;
-    if (c->h->st->ops->upsert_track(c->h->st, &r, &id)) return;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->seen = sr_xrealloc(c->seen, (size_t)c->cap * sizeof *c->seen);
-    }
-    c->seen[c->n++] = id;
-}
-
 int sr_hub_scan_library(sr_hub *h, const char *dir)
 {
-    scan_ctx c = {.h = h};
-    if (h->st->ops->begin(h->st)) return SR_EIO;
-    int n = sr_source_local.scan(dir, on_scanned, &c);
-    if (n >= 0) h->st->ops->mark_unavailable(h->st, "local", c.seen, c.n);
-    int rc = h->st->ops->commit(h->st);
-    free(c.seen);
-    if (rc) return rc;
-    sr_log(SR_LOG_INFO, "library scanned", "dir=\"%s\" tracks=%d", dir, n);
-    return n;
+    return sr_library_scan(h->st, dir);
 }
 
 static void ld_user(void *ud, int64_t id, const char *name, const char *hash)
@@ -1129,7 +1012,7 @@ static void ld_user(void *ud, int64_t id, const char *name, const char *hash)
 
 static void ld_track(void *ud, const sr_track_row *t)
 {
-    track_add(ud, t);
+    sr_library_add(((sr_hub *)ud)->lib, t);
 }
 
 static void ld_room(void *ud, const sr_room_row *rr)
@@ -1220,7 +1103,9 @@ int sr_hub_start(sr_hub *h)
     }
     h->wk = sr_worker_start(h->st, h->net.wake, h->net.ud);
     if (!h->wk) return SR_ENOMEM;
-    sr_log(SR_LOG_INFO, "state loaded", "rooms=%d tracks=%d users=%lld", h->nrooms, h->nlibrary,
+    int nlib;
+    sr_library_playable(h->lib, &nlib);
+    sr_log(SR_LOG_INFO, "state loaded", "rooms=%d tracks=%d users=%lld", h->nrooms, nlib,
            (long long)(h->nusers ? h->nusers - 1 : 0));
     return 0;
 }
@@ -1231,6 +1116,7 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     h->cfg = *cfg;
     h->st = st;
     h->net = *net;
+    h->lib = sr_library_new();
     randombytes_buf(&h->rng, sizeof h->rng);
     h->rng |= 1;
     return h;
@@ -1265,19 +1151,7 @@ void sr_hub_free(sr_hub *h)
         free(r);
     }
     free(h->rooms);
-    for (int64_t i = 0; i < h->ntracks; i++) {
-        track *t = h->tracks[i];
-        if (!t) continue;
-        json_decref(t->json);
-        free(t->path);
-        free(t->title);
-        free(t->artist);
-        free(t->album);
-        free(t->hay);
-        free(t);
-    }
-    free(h->tracks);
-    free(h->library);
+    sr_library_free(h->lib);
     for (int64_t i = 0; i < h->nusers; i++)
         if (h->users[i]) free(h->users[i]->name), free(h->users[i]);
     free(h->users);
