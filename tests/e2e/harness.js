@@ -2,7 +2,7 @@
 // and helpers that drive the web client the way a person would.
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,19 +18,14 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const DEMO_ROOM = { id: 1, name: 'Demo room' };
 
 /**
- * The demo library in tests/out/library, made by scripts/demo-library.sh. It is made again
- * when the script is newer than the last run (tests/out/library.stamp).
- * SOUNDROOM_E2E_LIBRARY=DIR uses an existing library instead.
+ * The demo library in tests/out/library, made by scripts/demo-library.sh (which leaves a
+ * directory that already holds audio alone). E2E_LIBRARY=DIR uses another library instead.
  */
 export async function demoLibrary() {
-  if (process.env.SOUNDROOM_E2E_LIBRARY) return resolve(process.env.SOUNDROOM_E2E_LIBRARY);
+  if (process.env.E2E_LIBRARY) return resolve(process.env.E2E_LIBRARY);
   const lib = join(OUT, 'library');
-  const stamp = join(OUT, 'library.stamp');
-  const script = join(ROOT, 'scripts', 'demo-library.sh');
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(script).mtimeMs) return lib;
   mkdirSync(OUT, { recursive: true });
-  await promisify(execFile)('bash', [script, lib], { cwd: ROOT, maxBuffer: 16 << 20 });
-  writeFileSync(stamp, new Date().toISOString() + '\n');
+  await promisify(execFile)('bash', [join(ROOT, 'scripts', 'demo-library.sh'), lib], { cwd: ROOT, maxBuffer: 16 << 20 });
   return lib;
 }
 

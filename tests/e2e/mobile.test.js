@@ -48,6 +48,29 @@ test('the room view at 360×740 has no horizontal scroll and every control is on
   assert.ok(m.bodyScrollWidth <= WIDTH, `body is ${m.bodyScrollWidth} px wide`);
   assert.equal(m.scrolledTo, 0, 'the page cannot be scrolled sideways');
 
+  // Nothing sticks out past the screen's edge, and no box scrolls sideways (a chat line
+  // that only fits with a sideways scrollbar is as bad as a page that scrolls).
+  const offenders = await page.evaluate((width) => {
+    const bad = [];
+    const name = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+    const walk = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        const r = el.getBoundingClientRect();
+        const cs = getComputedStyle(el);
+        if (r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && (r.left < -0.5 || r.right > width + 0.5)) {
+          bad.push(`${name(el)} spans ${r.left.toFixed(0)}..${r.right.toFixed(0)}`);
+        }
+        if (['auto', 'scroll'].includes(cs.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+          bad.push(`${name(el)} scrolls sideways (${el.scrollWidth} > ${el.clientWidth})`);
+        }
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    return bad;
+  }, WIDTH);
+  assert.deepEqual(offenders, [], 'every element stays within the 360 px screen');
+
   // What a person needs is inside the screen's width.
   const controls = {
     'room name': page.getByRole('heading', { level: 1 }),

@@ -77,15 +77,27 @@ test('a chat message and a vote from one listener appear for the other', async (
 
 test('chat with HTML in it shows as literal text, and nothing in it runs', async () => {
   const text = '<img src=x onerror=alert(1)><b>bold</b>';
+  const before = await Promise.all([grace, ada].map((w) => chatLog(w.page).count()));
   await ada.page.getByLabel('Message', { exact: true }).fill(text);
   await ada.page.getByRole('button', { name: 'Send' }).click();
 
-  for (const who of [grace, ada]) {
-    const msg = chatLog(who.page).filter({ hasText: text });
-    await msg.waitFor({ timeout: 5000 });
+  for (const [i, who] of [grace, ada].entries()) {
+    // The newest message is Ada's, and it reads exactly as typed.
+    await who.page.waitForFunction(([sel, n]) => {
+      let count = 0;
+      const walk = (root) => {
+        count += root.querySelectorAll(sel).length;
+        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+      };
+      walk(document);
+      return count > n;
+    }, ['li.msg', before[i]], { timeout: 5000 });
+    const msg = chatLog(who.page).last();
+    assert.equal((await msg.locator('.who').textContent()).trim(), 'Ada');
     const p = msg.locator('.text');
     assert.equal(await p.textContent(), text, 'the message reads exactly as typed');
     assert.equal(await p.evaluate((el) => el.childElementCount), 0, 'the message body holds no elements');
+    assert.ok(await p.isVisible(), 'the message is visible');
   }
   await sleep(500); // time for an injected onerror to fire, if there were one
   for (const who of [grace, ada]) {

@@ -6,6 +6,7 @@ import { base } from './shared-styles.js';
 class SrListenerList extends LitElement {
   static properties = {
     listeners: { attribute: false },
+    count: { type: Number },
     me: { attribute: false },
   };
 
@@ -16,11 +17,13 @@ class SrListenerList extends LitElement {
       max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
     }
     li.me { outline: 1px solid var(--up); }
+    .more { margin: 8px 0 0; font-size: 0.9rem; }
   `];
 
   constructor() {
     super();
     this.listeners = [];
+    this.count = 0;
     this.me = {};
   }
 
@@ -28,8 +31,9 @@ class SrListenerList extends LitElement {
     const list = this.listeners || [];
     const myId = this.me && this.me.id;
     return html`<section class="panel" aria-labelledby="listeners-h">
-      <h2 id="listeners-h">Listening (${list.length})</h2>
+      <h2 id="listeners-h">Listening (${Math.max(this.count, list.length)})</h2>
       <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}>${u.name}${u.id === myId ? ' (you)' : ''}</li>`)}</ul>
+      ${this.count > list.length ? html`<p class="muted more">and ${this.count - list.length} more</p>` : ''}
     </section>`;
   }
 }

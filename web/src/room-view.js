@@ -60,10 +60,12 @@ class SrRoomView extends LitElement {
     const me = c.user || {};
     const listeners = room.listeners || [];
     const queue = room.queue || [];
+    // Big rooms name only some listeners; the count covers everyone.
+    const count = room.listenerCount ?? room.listener_count ?? listeners.length;
     return html`
       <div class="head">
         <h1>${info.name || `Room ${room.id}`}</h1>
-        <span class="count muted">${plural(listeners.length, 'listener')}</span>
+        <span class="count muted">${plural(count, 'listener')}</span>
         ${info.description ? html`<p class="desc muted">${info.description}</p>` : ''}
       </div>
       <div class="layout">
@@ -78,7 +80,7 @@ class SrRoomView extends LitElement {
         </div>
         <div class="col">
           <sr-chat-panel .client=${c} .messages=${[...(room.chat || [])]} .me=${me}></sr-chat-panel>
-          <sr-listener-list .listeners=${[...listeners]} .me=${me}></sr-listener-list>
+          <sr-listener-list .listeners=${[...listeners]} .count=${count} .me=${me}></sr-listener-list>
         </div>
       </div>
     `;
