@@ -836,7 +836,10 @@ static void on_object(conn *c, const jobj *o, uint64_t now)
             conn_kill(c, "error_reply_during_setup");
             return;
         }
-        if (W.role == ROLE_CHATTER && o->has_ref) {
+        if (W.role == ROLE_CHATTER) {
+            /* every message a chatter sends carries a ref, so every reply must echo one */
+            if (!o->has_ref)
+                viol("error_reply_without_ref");
             if (c->outstanding)
                 c->outstanding--;
             chatter_fill(c);

@@ -19,12 +19,39 @@ mkdir -p "$OUT"
 T_START=$(date +%s)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 # ---- build the load generator --------------------------------------------------------------
 ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$LG" bench/loadgen.c || {
     log "loadgen did not build"
     exit 1
 }
+
+# ---- self-check: the load generator against a server that frames everything awkwardly -------
+SELFCHECK="not run"
+if command -v node >/dev/null && [ -d node_modules/ws ]; then
+    TP=18799
+    while ! port_free "$TP"; do TP=$((TP + 1)); done
+    node bench/peer/wire-torture.mjs --port "$TP" 2>/dev/null &
+    TPID=$!
+    for _ in $(seq 1 50); do curl -sf --max-time 1 "http://127.0.0.1:$TP/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+    r=$(timeout 30 "$LG" --mode burst --port "$TP" --clients 3 --window 4 --warmup 0.2 --duration 1 --drain 3 2>/dev/null)
+    st=$(curl -sf --max-time 2 "http://127.0.0.1:$TP/stats" 2>/dev/null)
+    kill "$TPID" 2>/dev/null
+    wait "$TPID" 2>/dev/null
+    sc_val() { tr ' ' '\n' <<<"$r" | grep -m1 "^$1=" | cut -d= -f2-; }
+    pings=$(grep -o '"pings":[0-9]*' <<<"$st" | cut -d: -f2)
+    pongs=$(grep -o '"pongs":[0-9]*' <<<"$st" | cut -d: -f2)
+    unmasked=$(grep -o '"unmasked":[0-9]*' <<<"$st" | cut -d: -f2)
+    if [ "$(sc_val joined)" = 3 ] && [ "$(sc_val violations)" = none ] && [ "$(sc_val unanswered)" = 0 ] &&
+        [ -n "$(sc_val delivered_total)" ] && [ "$(sc_val delivered_total)" = "$(sc_val expected_total)" ] &&
+        [ "$(sc_val sent)" != 0 ] && [ -n "$pings" ] && [ "$pings" = "$pongs" ] && [ "$unmasked" = 0 ]; then
+        SELFCHECK="passed"
+    else
+        SELFCHECK="FAILED (loadgen: ${r:-no result}; server: ${st:-no stats})"
+        log "loadgen self-check $SELFCHECK"
+    fi
+fi
 
 # ---- limits and parameters ---------------------------------------------------------------------
 HARD=$(ulimit -Hn)
@@ -43,7 +70,6 @@ WORKLOADS=${BENCH_WORKLOADS:-a b c}
 SERVERS="soundroom peer"
 case "${BENCH_ONLY:-}" in soundroom) SERVERS=soundroom ;; peer) SERVERS=peer ;; esac
 
-port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 P=${BENCH_PORT:-18731}
 while ! port_free "$P"; do P=$((P + 2)); done
 SR_PORT=$P
@@ -214,7 +240,14 @@ cell() { # tag key [fmt]; "—" when not measured
     local v
     v=$(val "$1" "$2")
     if [ -z "$v" ] || [ "$v" = "-1" ] || [ "$v" = "-1.00" ] || [ "$v" = "-1.0" ]; then echo "—"; return; fi
-    case ${3:-num} in num) num "$v" ;; ms) printf '%s ms' "$v" ;; kib) awk -v b="$v" 'BEGIN{printf "%.2f KiB", b/1024}' ;; raw) echo "$v" ;; esac
+    case ${3:-num} in
+    num) num "$v" ;;
+    ms) printf '%s ms' "$v" ;;
+    s) printf '%s s' "$v" ;;
+    pct) printf '%s %%' "$v" ;;
+    kib) awk -v b="$v" 'BEGIN{printf "%.2f KiB", b/1024}' ;;
+    raw) echo "$v" ;;
+    esac
 }
 ran() { [ -n "${RES[$1]:-}" ]; }
 
@@ -284,6 +317,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "| kernel | $(uname -sr) |"
     echo "| memory | $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) |"
     echo "| open files (soft/hard) | $NOFILE / $HARD |"
+    echo "| loadgen self-check (bench/peer/wire-torture.mjs) | $SELFCHECK |"
     echo "| soundroom | $(git log -1 --format='%h %s' -- src 2>/dev/null | cut -c1-80) |"
     echo "| node / ws | $(node --version 2>/dev/null) / $(node -p 'require("./node_modules/ws/package.json").version' 2>/dev/null) |"
     echo "| load average before / after | $LOAD_BEFORE / $LOAD_AFTER |"
@@ -298,18 +332,18 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "|---|---:|---:|---|"
     echo "| (a) burst chat: delivered messages/s | $(cell soundroom-a delivered_per_s) | $(cell peer-a delivered_per_s) | ≥ 300,000 |"
     echo "| (a) chat ack latency p50 / p99 | $(cell soundroom-a ack_p50_ms ms) / $(cell soundroom-a ack_p99_ms ms) | $(cell peer-a ack_p50_ms ms) / $(cell peer-a ack_p99_ms ms) | |"
-    echo "| (a) server CPU in the window (1 core = 100 %) | $(cell soundroom-a server_cpu_pct raw) % | $(cell peer-a server_cpu_pct raw) % | |"
+    echo "| (a) server CPU in the window (1 core = 100 %) | $(cell soundroom-a server_cpu_pct pct) | $(cell peer-a server_cpu_pct pct) | |"
     echo "| (b) latency to the last of $(num "$FAN_N") listeners, p50 | $(cell soundroom-b last_p50_ms ms) | $(cell peer-b last_p50_ms ms) | |"
     echo "| (b) latency to the last of $(num "$FAN_N") listeners, p99 | $(cell soundroom-b last_p99_ms ms) | $(cell peer-b last_p99_ms ms) | < 100 ms |"
     echo "| (b) latency over all deliveries p50 / p99 | $(cell soundroom-b all_p50_ms ms) / $(cell soundroom-b all_p99_ms ms) | $(cell peer-b all_p50_ms ms) / $(cell peer-b all_p99_ms ms) | |"
     echo "| (b) messages not delivered to every listener | $(cell soundroom-b incomplete_msgs raw) / 20 | $(cell peer-b incomplete_msgs raw) / 20 | |"
-    echo "| (b) time for $(num "$FAN_N") listeners to connect and join | $(cell soundroom-b join_s raw) s | $(cell peer-b join_s raw) s | |"
-    echo "| (b) server CPU while the 20 messages went out | $(cell soundroom-b server_cpu_pct raw) % | $(cell peer-b server_cpu_pct raw) % | |"
+    echo "| (b) time for $(num "$FAN_N") listeners to connect and join | $(cell soundroom-b join_s s) | $(cell peer-b join_s s) | |"
+    echo "| (b) server CPU while the 20 messages went out | $(cell soundroom-b server_cpu_pct pct) | $(cell peer-b server_cpu_pct pct) | |"
     echo "| (c) idle listeners joined | $(cell soundroom-c joined) of $(num "$IDLE_N") | $(cell peer-c joined) of $(num "$IDLE_N") | |"
     echo "| (c) server RSS before → after | $(cell soundroom-c rss_before_kb) → $(cell soundroom-c rss_after_kb) KiB | $(cell peer-c rss_before_kb) → $(cell peer-c rss_after_kb) KiB | |"
     echo "| (c) memory per idle listener | $(cell soundroom-c bytes_per_listener kib) | $(cell peer-c bytes_per_listener kib) | ≤ 4 KiB |"
-    echo "| (c) time for the listeners to connect and join | $(cell soundroom-c join_s raw) s | $(cell peer-c join_s raw) s | |"
-    echo "| (c) server CPU while they joined | $(cell soundroom-c join_server_cpu_pct raw) % | $(cell peer-c join_server_cpu_pct raw) % | |"
+    echo "| (c) time for the listeners to connect and join | $(cell soundroom-c join_s s) | $(cell peer-c join_s s) | |"
+    echo "| (c) server CPU while they joined | $(cell soundroom-c join_server_cpu_pct pct) | $(cell peer-c join_server_cpu_pct pct) | |"
     echo
     echo "## Targets"
     echo
