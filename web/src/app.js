@@ -15,6 +15,9 @@ import './toasts.js';
 // Every event the SDK emits; any of them may change what the room view shows.
 const EVENTS = ['snapshot', 'resumed', 'delta', 'now_playing', 'chat', 'presence', 'queue', 'skip'];
 
+// Codes with which the server refuses a hello because of the name.
+const NAME_ERRORS = new Set(['too_long', 'bad_field', 'missing_field']);
+
 function wsUrl() {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
 }
@@ -39,6 +42,7 @@ class SrApp extends LitElement {
     _joinError: { state: true },
     _playerState: { state: true },
     _renaming: { state: true },
+    _nameError: { state: true },
     _toasts: { state: true },
   };
 
@@ -75,6 +79,7 @@ class SrApp extends LitElement {
     this._rev = 0;
     this._joinError = '';
     this._renaming = false;
+    this._nameError = '';
     this._toasts = [];
     this._toastId = 0;
     this._retryTimer = 0;
@@ -144,6 +149,12 @@ class SrApp extends LitElement {
       client = await connect(wsUrl(), { name: this._name, token: prefs.token || undefined, reconnect: true });
     } catch (err) {
       this._conn = 'closed';
+      if (err && NAME_ERRORS.has(err.code)) {
+        // The server refused the hello: ask for another name rather than retrying.
+        this._nameError = errorText(err);
+        this._renaming = true;
+        return;
+      }
       this._connectError = errorText(err);
       this._retryTimer = setTimeout(() => this._connect(), this._retryDelay);
       this._retryDelay = Math.min(this._retryDelay * 2, 15000);
@@ -240,6 +251,7 @@ class SrApp extends LitElement {
     const name = e.detail.name;
     const c = this._client;
     this._renaming = false;
+    this._nameError = '';
     if (c && c.status === 'open') {
       try {
         await c.setName(name);
@@ -247,7 +259,8 @@ class SrApp extends LitElement {
         this._name = name;
         this._rev++;
       } catch (err) {
-        this._toast(`Could not change your name: ${errorText(err)}`, 'error');
+        this._nameError = errorText(err);
+        this._renaming = true;
       }
       return;
     }
@@ -277,8 +290,8 @@ class SrApp extends LitElement {
 
   _renderMain(needName) {
     if (needName) {
-      return html`<sr-name-prompt .name=${this._name} .cancellable=${this._renaming}
-        @name-chosen=${this._chooseName} @cancel=${() => { this._renaming = false; }}></sr-name-prompt>`;
+      return html`<sr-name-prompt .name=${this._name} .cancellable=${!!this._client} .error=${this._nameError}
+        @name-chosen=${this._chooseName} @cancel=${() => { this._renaming = false; this._nameError = ''; }}></sr-name-prompt>`;
     }
     if (!this._client) {
       return html`<div class="center">

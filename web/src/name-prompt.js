@@ -8,6 +8,7 @@ class SrNamePrompt extends LitElement {
   static properties = {
     name: { type: String },
     cancellable: { type: Boolean },
+    error: { type: String }, // the server's reason for refusing the last name
     _error: { state: true },
   };
 
@@ -24,7 +25,12 @@ class SrNamePrompt extends LitElement {
     super();
     this.name = '';
     this.cancellable = false;
+    this.error = '';
     this._error = '';
+  }
+
+  willUpdate(changed) {
+    if (changed.has('error') && this.error) this._error = this.error;
   }
 
   _submit(e) {
