@@ -7,6 +7,7 @@
  * jobs in order, so deltas are published in seq order. A snapshot is built from memory and may
  * be a few ms ahead of what was published; clients skip deltas at or below the snapshot's seq. */
 #include "app/hub.h"
+#include "app/hub_internal.h"
 #include "app/library.h"
 #include "core/history.h"
 #include "core/playback.h"
@@ -23,89 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CHAT_KEEP 50
-#define HISTORY 1024
-#define RECENT 10
-#define RANKED 50
-/* Presence deltas name who came and went only in rooms up to this size; bigger rooms get the
- * count alone, so a join storm costs O(listeners) bytes per tick, not O(listeners^2). */
-#define PRESENCE_DETAIL_MAX 100
-#define SNAPSHOT_LISTENERS 100
-
-typedef struct user {
-    char *name;
-    char token_hash[65];
-    double chat_tokens;
-    int64_t chat_at;
-} user;
-
-typedef struct listener {
-    int64_t user;
-    int conns;
-} listener;
-
-typedef struct ranked {
-    int64_t track, plays;
-} ranked;
-
-struct sr_room {
-    int64_t id;
-    char *name, *description;
-    json_t *tags;
-    double created;
-    sr_queue queue;
-    int64_t np_track, np_entry, np_user, np_play;
-    double np_started_at;
-    int np_from;
-    int64_t *skips;
-    int nskips, capskips;
-    listener *listeners;
-    int nlisteners, caplisteners;
-    sr_session **members;
-    int nmembers, capmembers;
-    /* listeners who came or went since the last tick, flushed as one presence delta */
-    int64_t *pend_join, *pend_left;
-    int npend_join, npend_left, cappend_join, cappend_left;
-    json_t *chat[CHAT_KEEP];
-    int chat_head, chat_n;
-    sr_history history;
-    uint64_t seq, published;
-    char epoch[17];
-    ranked rank[RANKED];
-    int nrank;
-    int64_t recent[RECENT];
-    int nrecent;
-};
-
-/* A write job with what to do once it is durable. */
-typedef struct job {
-    sr_job base; /* first: the worker sees only this */
-    sr_room *room;
-    sr_msg *delta; /* published at completion, with seq */
-    uint64_t seq;
-    sr_session *s; /* reference held; may have closed meanwhile */
-    json_t *ack;   /* sent to s after the delta */
-    void (*done)(void *ctx, json_t *room);
-    void *ctx;
-} job;
-
-struct sr_hub {
-    sr_hub_config cfg;
-    sr_store *st;
-    sr_worker *wk;
-    sr_hub_net net;
-    sr_library *lib;
-    user **users; /* by id */
-    int64_t nusers, capusers;
-    /* token hash -> user id, open addressing */
-    int64_t *tokmap;
-    size_t tokcap, tokn;
-    sr_room **rooms;
-    int nrooms, caprooms;
-    int64_t max_room, max_entry, max_chat, max_play;
-    uint64_t rng;
-};
-
 static void presence_flush(sr_hub *h, sr_room *r);
 
 /* ---------- small helpers ---------- */
@@ -119,7 +37,7 @@ static uint64_t rnd(sr_hub *h)
     return h->rng * 2685821657736338717ULL;
 }
 
-static void send_json(sr_hub *h, sr_session *s, json_t *o)
+void hub_send_json(sr_hub *h, sr_session *s, json_t *o)
 {
     if (!s->wsi) {
         json_decref(o);
@@ -130,24 +48,24 @@ static void send_json(sr_hub *h, sr_session *s, json_t *o)
     sr_msg_unref(m);
 }
 
-static void send_error(sr_hub *h, sr_session *s, const char *code, const char *message, json_t *ref)
+void hub_send_error(sr_hub *h, sr_session *s, const char *code, const char *message, json_t *ref)
 {
-    send_json(h, s, sr_proto_error(code, message, ref));
+    hub_send_json(h, s, sr_proto_error(code, message, ref));
 }
 
-static user *user_get(sr_hub *h, int64_t id)
+user *hub_user_get(sr_hub *h, int64_t id)
 {
     return id > 0 && id < h->nusers ? h->users[id] : NULL;
 }
 
-static json_t *user_json(sr_hub *h, int64_t id)
+json_t *hub_user_json(sr_hub *h, int64_t id)
 {
-    user *u = user_get(h, id);
+    user *u = hub_user_get(h, id);
     if (!u) return json_null();
     return json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
 }
 
-static sr_room *room_get(sr_hub *h, int64_t id)
+sr_room *hub_room_get(sr_hub *h, int64_t id)
 {
     for (int i = 0; i < h->nrooms; i++)
         if (h->rooms[i]->id == id) return h->rooms[i];
@@ -241,7 +159,7 @@ static sr_room *room_new(sr_hub *h, int64_t id, const char *name, const char *de
 static json_t *entry_json(sr_hub *h, const sr_entry *e)
 {
     return json_pack("{s:I,s:o,s:o,s:f,s:i,s:i,s:i}", "id", (json_int_t)e->id, "track",
-                     sr_library_track_ref(h->lib, e->track), "added_by", user_json(h, e->user), "added_at",
+                     sr_library_track_ref(h->lib, e->track), "added_by", hub_user_json(h, e->user), "added_at",
                      e->added_at, "score", sr_entry_score(e), "up", e->up, "down", e->down);
 }
 
@@ -251,7 +169,7 @@ static json_t *np_json(sr_hub *h, sr_room *r)
     return json_pack("{s:o,s:f,s:o,s:o,s:s}", "track", sr_library_track_ref(h->lib, r->np_track), "started_at",
                      r->np_started_at, "entry",
                      r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
-                     r->np_user ? user_json(h, r->np_user) : json_null(), "from",
+                     r->np_user ? hub_user_json(h, r->np_user) : json_null(), "from",
                      r->np_from ? "fallback" : "queue");
 }
 
@@ -269,14 +187,14 @@ static json_t *room_info_json(sr_room *r)
 
 /* ---------- the write pipeline ---------- */
 
-static job *job_new(sr_room *r)
+job *hub_job_new(sr_room *r)
 {
     job *j = sr_xcalloc(1, sizeof *j);
     j->room = r;
     return j;
 }
 
-static sr_write *job_write(job *j, sr_write_kind kind)
+sr_write *hub_job_write(job *j, sr_write_kind kind)
 {
     sr_write *w = &j->base.w[j->base.nw++];
     w->kind = kind;
@@ -285,7 +203,7 @@ static sr_write *job_write(job *j, sr_write_kind kind)
 
 /* Gives the delta o (taking the reference) the room's next seq and submits the job. o may be
  * NULL for a write without a delta. */
-static void submit(sr_hub *h, job *j, json_t *o)
+void hub_submit(sr_hub *h, job *j, json_t *o)
 {
     if (o && j->room) {
         sr_room *r = j->room;
@@ -297,11 +215,11 @@ static void submit(sr_hub *h, job *j, json_t *o)
     } else if (o) {
         json_decref(o);
     }
-    if (!j->base.nw) job_write(j, SR_W_NONE);
+    if (!j->base.nw) hub_job_write(j, SR_W_NONE);
     sr_worker_submit(h->wk, &j->base);
 }
 
-static json_t *delta(const char *type)
+json_t *hub_delta(const char *type)
 {
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string(type));
@@ -321,9 +239,9 @@ static void finish(sr_hub *h, job *j)
     if (j->delta) publish(h, j->room, j->seq, j->delta);
     if (j->s) {
         if (j->base.status)
-            send_error(h, j->s, "internal", "the store could not record this", json_object_get(j->ack, "ref"));
+            hub_send_error(h, j->s, "internal", "the store could not record this", json_object_get(j->ack, "ref"));
         else if (j->ack)
-            send_json(h, j->s, json_incref(j->ack));
+            hub_send_json(h, j->s, json_incref(j->ack));
     }
     if (j->done) j->done(j->ctx, j->base.status ? NULL : room_info_json(j->room));
     json_decref(j->ack);
@@ -351,7 +269,7 @@ int sr_hub_pending(sr_hub *h)
 }
 
 /* Ack for s once durable: {"type":"ack","ref":…} plus extra fields (may be NULL). */
-static void job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
+void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
 {
     s->refs++;
     j->s = s;
@@ -411,8 +329,8 @@ static void advance(sr_hub *h, sr_room *r, double now, int skipped)
         /* Continue seamlessly from the scheduled end unless we are far past it (a restart). */
         if (now >= end && now - end < 2000) start = end;
     }
-    job *j = job_new(r);
-    if (skipped && r->np_play) job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
+    job *j = hub_job_new(r);
+    if (skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
     sr_entry *e = sr_queue_pop(&r->queue);
     int64_t tid = e ? e->track : fallback(h, r);
     if (!tid) {
@@ -427,7 +345,7 @@ static void advance(sr_hub *h, sr_room *r, double now, int skipped)
     r->np_started_at = start;
     r->np_from = e ? 0 : 1;
     r->nskips = 0;
-    sr_write *w = job_write(j, SR_W_PLAY);
+    sr_write *w = hub_job_write(j, SR_W_PLAY);
     w->a = r->np_play;
     w->b = r->id;
     w->c = tid;
@@ -436,7 +354,7 @@ static void advance(sr_hub *h, sr_room *r, double now, int skipped)
     w->t = start;
     w->v = r->np_from;
     if (e) {
-        w = job_write(j, SR_W_ENTRY_STATE);
+        w = hub_job_write(j, SR_W_ENTRY_STATE);
         w->a = e->id;
         w->s1 = sr_xstrdup("played");
     }
@@ -447,7 +365,7 @@ static void advance(sr_hub *h, sr_room *r, double now, int skipped)
     json_object_set_new(o, "type", json_string("now_playing"));
     json_object_set_new(o, "skipped", json_boolean(skipped));
     json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
-    submit(h, j, o);
+    hub_submit(h, j, o);
 }
 
 void sr_hub_tick(sr_hub *h, double now)
@@ -505,7 +423,7 @@ static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(a, user_json(h, ids[i]));
+        json_array_append_new(a, hub_user_json(h, ids[i]));
     return a;
 }
 
@@ -513,7 +431,7 @@ static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
 static void presence_flush(sr_hub *h, sr_room *r)
 {
     if (!r->npend_join && !r->npend_left) return;
-    json_t *o = delta("presence");
+    json_t *o = hub_delta("presence");
     if (r->nlisteners <= PRESENCE_DETAIL_MAX) {
         json_object_set_new(o, "joined", users_json(h, r->pend_join, r->npend_join));
         json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left));
@@ -521,7 +439,7 @@ static void presence_flush(sr_hub *h, sr_room *r)
     json_object_set_new(o, "count", json_integer(r->nlisteners));
     json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
     r->npend_join = r->npend_left = 0;
-    submit(h, job_new(r), o);
+    hub_submit(h, hub_job_new(r), o);
 }
 
 static void member_add(sr_hub *h, sr_room *r, sr_session *s)
@@ -614,7 +532,7 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
     json_object_set_new(o, "queue", q);
     json_t *ls = json_array();
     for (int i = 0; i < r->nlisteners && i < SNAPSHOT_LISTENERS; i++)
-        json_array_append_new(ls, user_json(h, r->listeners[i].user));
+        json_array_append_new(ls, hub_user_json(h, r->listeners[i].user));
     json_object_set_new(o, "listeners", ls);
     json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
@@ -662,8 +580,8 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         if (h->tokcap) uid = h->tokmap[tok_slot(h, hash)];
         if (uid) snprintf(token, sizeof token, "%s", m->token);
     }
-    job *j = job_new(NULL);
-    sr_write *w = job_write(j, SR_W_USER);
+    job *j = hub_job_new(NULL);
+    sr_write *w = hub_job_write(j, SR_W_USER);
     if (!uid) {
         unsigned char b[16];
         char hash[65];
@@ -680,18 +598,18 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
     w->s1 = sr_xstrdup(name);
     w->t = sr_now_ms();
     s->user = uid;
-    json_t *extra = json_pack("{s:i,s:o,s:f}", "v", SR_PROTO_VERSION, "user", user_json(h, uid),
+    json_t *extra = json_pack("{s:i,s:o,s:f}", "v", SR_PROTO_VERSION, "user", hub_user_json(h, uid),
                               "server_time", sr_now_ms());
     if (token[0]) json_object_set_new(extra, "token", json_string(token));
-    job_ack(j, s, m->ref, extra);
+    hub_job_ack(j, s, m->ref, extra);
     json_object_set_new(j->ack, "type", json_string("welcome"));
-    submit(h, j, NULL);
+    hub_submit(h, j, NULL);
 }
 
 static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
 {
-    sr_room *r = room_get(h, m->room);
-    if (!r) return send_error(h, s, "no_such_room", "no room with that id", m->ref);
+    sr_room *r = hub_room_get(h, m->room);
+    if (!r) return hub_send_error(h, s, "no_such_room", "no room with that id", m->ref);
     if (s->room != r) {
         member_remove(h, s);
         member_add(h, r, s);
@@ -705,82 +623,82 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
             json_object_set_new(o, "epoch", json_string(r->epoch));
             json_object_set_new(o, "seq", json_integer((json_int_t)m->seq));
             json_object_set_new(o, "recovered", json_true());
-            send_json(h, s, o);
+            hub_send_json(h, s, o);
             for (int i = 0; i < n; i++)
                 h->net.send(s, sr_history_at(&r->history, first + i));
             return;
         }
     }
-    send_json(h, s, snapshot(h, r, m->ref, m->resume));
+    hub_send_json(h, s, snapshot(h, r, m->ref, m->resume));
 }
 
 /* The room a room action names, which must be the one this session is in. */
 static sr_room *acting_room(sr_hub *h, sr_session *s, sr_cmsg *m)
 {
     if (s->room && s->room->id == m->room) return s->room;
-    if (!room_get(h, m->room))
-        send_error(h, s, "no_such_room", "no room with that id", m->ref);
+    if (!hub_room_get(h, m->room))
+        hub_send_error(h, s, "no_such_room", "no room with that id", m->ref);
     else
-        send_error(h, s, "not_in_room", "join the room first", m->ref);
+        hub_send_error(h, s, "not_in_room", "join the room first", m->ref);
     return NULL;
 }
 
 static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     const sr_track *t = sr_library_get(h->lib, m->track);
-    if (!t || !t->available) return send_error(h, s, "no_such_track", "no playable track with that id", m->ref);
-    if (r->queue.n >= h->cfg.max_queue) return send_error(h, s, "queue_full", "the queue is full", m->ref);
+    if (!t || !t->available) return hub_send_error(h, s, "no_such_track", "no playable track with that id", m->ref);
+    if (r->queue.n >= h->cfg.max_queue) return hub_send_error(h, s, "queue_full", "the queue is full", m->ref);
     sr_entry *e = sr_entry_new(++h->max_entry, t->id, s->user, sr_now_ms());
     sr_queue_insert(&r->queue, e);
-    job *j = job_new(r);
-    sr_write *w = job_write(j, SR_W_ENTRY_ADD);
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ENTRY_ADD);
     w->a = e->id;
     w->b = r->id;
     w->c = t->id;
     w->d = s->user;
     w->t = e->added_at;
-    job_ack(j, s, m->ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
-    json_t *o = delta("entry_added");
+    hub_job_ack(j, s, m->ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
+    json_t *o = hub_delta("entry_added");
     json_object_set_new(o, "entry", entry_json(h, e));
-    submit(h, j, o);
+    hub_submit(h, j, o);
 }
 
 static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     int rc = sr_queue_vote(&r->queue, m->entry, s->user, m->value);
-    if (rc == SR_ENOENT) return send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
-    job *j = job_new(r);
-    job_ack(j, s, m->ref, json_pack("{s:i}", "my_vote", m->value));
+    if (rc == SR_ENOENT) return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
+    job *j = hub_job_new(r);
+    hub_job_ack(j, s, m->ref, json_pack("{s:i}", "my_vote", m->value));
     json_t *o = NULL;
     if (rc == 1) {
         sr_entry *e = sr_queue_find(&r->queue, m->entry);
-        sr_write *w = job_write(j, SR_W_VOTE);
+        sr_write *w = hub_job_write(j, SR_W_VOTE);
         w->a = m->entry;
         w->b = s->user;
         w->v = m->value;
-        o = delta("entry_voted");
+        o = hub_delta("entry_voted");
         json_object_set_new(o, "entry", json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id,
                                                   "score", sr_entry_score(e), "up", e->up, "down",
                                                   e->down));
     }
-    submit(h, j, o);
+    hub_submit(h, j, o);
 }
 
 static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     sr_entry *e = sr_queue_find(&r->queue, m->entry);
-    if (!e) return send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
-    if (e->user != s->user) return send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
+    if (!e) return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
+    if (e->user != s->user) return hub_send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
     sr_entry_free(sr_queue_remove(&r->queue, m->entry));
-    job *j = job_new(r);
-    sr_write *w = job_write(j, SR_W_ENTRY_STATE);
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
     w->a = m->entry;
     w->s1 = sr_xstrdup("removed");
-    job_ack(j, s, m->ref, NULL);
-    json_t *o = delta("entry_removed");
+    hub_job_ack(j, s, m->ref, NULL);
+    json_t *o = hub_delta("entry_removed");
     json_object_set_new(o, "id", json_integer(m->entry));
     json_object_set_new(o, "reason", json_string("removed"));
-    submit(h, j, o);
+    hub_submit(h, j, o);
 }
 
 static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
@@ -798,39 +716,39 @@ static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         r->skips[i] = r->skips[--r->nskips];
         changed = 1;
     }
-    job *j = job_new(r);
-    job_ack(j, s, m->ref, NULL);
+    job *j = hub_job_new(r);
+    hub_job_ack(j, s, m->ref, NULL);
     json_t *o = NULL;
     if (changed) {
         o = skip_json(r, h->cfg.skip_ratio);
         json_object_set_new(o, "type", json_string("skip"));
     }
-    submit(h, j, o);
+    hub_submit(h, j, o);
     check_skip(h, r);
 }
 
 static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
-    user *u = user_get(h, s->user);
+    user *u = hub_user_get(h, s->user);
     if (!bucket_take(&u->chat_tokens, &u->chat_at, h->cfg.chat_rate / h->cfg.chat_window_s,
                      h->cfg.chat_rate))
-        return send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment", m->ref);
+        return hub_send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment", m->ref);
     int64_t id = ++h->max_chat;
     double ts = sr_now_ms();
     json_t *msg = json_pack("{s:I,s:o,s:s%,s:f}", "id", (json_int_t)id, "user",
-                            user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);
+                            hub_user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);
     chat_keep(r, json_incref(msg));
-    job *j = job_new(r);
-    sr_write *w = job_write(j, SR_W_CHAT);
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_CHAT);
     w->a = id;
     w->b = r->id;
     w->c = s->user;
     w->s1 = sr_xstrndup(m->text, m->text_len);
     w->t = ts;
-    job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
-    json_t *o = delta("chat");
+    hub_job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
+    json_t *o = hub_delta("chat");
     json_object_set_new(o, "msg", msg);
-    submit(h, j, o);
+    hub_submit(h, j, o);
 }
 
 void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
@@ -841,19 +759,19 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
             h->net.close(s, 1008, "rate limit");
             return;
         }
-        send_error(h, s, "rate_limited", "too many messages; slow down", NULL);
+        hub_send_error(h, s, "rate_limited", "too many messages; slow down", NULL);
         return;
     }
     s->dropped = 0;
     sr_cmsg m;
     sr_perr err;
     if (sr_proto_decode(data, len, &m, &err)) {
-        send_error(h, s, err.code, err.message, m.ref);
+        hub_send_error(h, s, err.code, err.message, m.ref);
         sr_cmsg_free(&m);
         return;
     }
     if (!s->user && m.type != SR_C_HELLO && m.type != SR_C_PING) {
-        send_error(h, s, "hello_required", "send hello first", m.ref);
+        hub_send_error(h, s, "hello_required", "send hello first", m.ref);
         sr_cmsg_free(&m);
         return;
     }
@@ -867,7 +785,7 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
         json_object_set_new(o, "t0", json_real(m.t0));
         json_object_set_new(o, "t1", json_real(t1));
         json_object_set_new(o, "t2", json_real(sr_now_ms()));
-        send_json(h, s, o);
+        hub_send_json(h, s, o);
         break;
     }
     case SR_C_JOIN:
@@ -878,7 +796,7 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
             member_remove(h, s);
             json_t *o = sr_proto_reply("left", m.ref);
             json_object_set_new(o, "room", json_integer(m.room));
-            send_json(h, s, o);
+            hub_send_json(h, s, o);
         }
         break;
     case SR_C_SEARCH: {
@@ -886,7 +804,7 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
         json_t *res = sr_hub_tracks_json(h, m.q, (int)m.limit);
         json_object_set(o, "tracks", json_object_get(res, "tracks"));
         json_decref(res);
-        send_json(h, s, o);
+        hub_send_json(h, s, o);
         break;
     }
     case SR_C_QUEUE_ADD:
@@ -925,7 +843,7 @@ json_t *sr_hub_rooms_json(sr_hub *h)
 
 json_t *sr_hub_room_json(sr_hub *h, int64_t id)
 {
-    sr_room *r = room_get(h, id);
+    sr_room *r = hub_room_get(h, id);
     if (!r) return NULL;
     json_t *o = room_info_json(r);
     json_object_set_new(o, "listeners", json_integer(r->nlisteners));
@@ -985,8 +903,8 @@ int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *
     sr_room *r = room_new(h, h->max_room + 1, json_string_value(name),
                           desc ? json_string_value(desc) : "", tags ? json_deep_copy(tags) : NULL,
                           sr_now_ms());
-    job *j = job_new(r);
-    sr_write *w = job_write(j, SR_W_ROOM);
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ROOM);
     w->a = r->id;
     w->s1 = sr_xstrdup(r->name);
     w->s2 = sr_xstrdup(r->description);
@@ -994,7 +912,7 @@ int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *
     w->t = r->created;
     j->done = done;
     j->ctx = ctx;
-    submit(h, j, NULL);
+    hub_submit(h, j, NULL);
     return 0;
 }
 
@@ -1031,7 +949,7 @@ static void ld_room(void *ud, const sr_room_row *rr)
 
 static void ld_entry(void *ud, int64_t id, int64_t room, int64_t tr, int64_t usr, double at)
 {
-    sr_room *r = room_get(ud, room);
+    sr_room *r = hub_room_get(ud, room);
     if (r) sr_queue_insert(&r->queue, sr_entry_new(id, tr, usr, at));
 }
 
@@ -1045,21 +963,21 @@ static void ld_vote(void *ud, int64_t entry, int64_t usr, int value)
 static void ld_chat(void *ud, int64_t id, int64_t room, int64_t usr, const char *text, double ts)
 {
     sr_hub *h = ud;
-    sr_room *r = room_get(h, room);
+    sr_room *r = hub_room_get(h, room);
     if (r)
         chat_keep(r, json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
-                               user_json(h, usr), "text", text, "ts", ts));
+                               hub_user_json(h, usr), "text", text, "ts", ts));
 }
 
 static void ld_ranked(void *ud, int64_t room, int64_t tr, int64_t plays)
 {
-    sr_room *r = room_get(ud, room);
+    sr_room *r = hub_room_get(ud, room);
     if (r && r->nrank < RANKED) r->rank[r->nrank++] = (ranked){tr, plays};
 }
 
 static void ld_recent(void *ud, int64_t room, int64_t tr)
 {
-    sr_room *r = room_get(ud, room);
+    sr_room *r = hub_room_get(ud, room);
     if (r && r->nrecent < RECENT) r->recent[r->nrecent++] = tr;
 }
 
