@@ -20,7 +20,20 @@ typedef enum sr_write_kind {
     SR_W_CHAT,        /* a=id b=room c=user s1=text t=ts */
     SR_W_PLAY,        /* a=play id b=room c=track d=entry (0: none) e=added by (0: none) t=started
                          v=0 from queue / 1 fallback; also sets the room's now playing */
-    SR_W_PLAY_SKIPPED /* a=play id */
+    SR_W_PLAY_SKIPPED, /* a=play id */
+    /* accounts, follows, rooms' owners and roles */
+    SR_W_ACCOUNT,        /* a=id s1=username s2=password hash s3=display name t=created */
+    SR_W_PASSWORD,       /* a=id s2=password hash */
+    SR_W_SESSION,        /* s1=token hash a=user t=expires */
+    SR_W_SESSION_REVOKE, /* s1=token hash; or, with s1 NULL, a=user: every session of a except s2 */
+    SR_W_PROFILE,        /* a=id s1=display name s2=bio v=hide activity */
+    SR_W_USER_FLAGS,     /* a=id v=admin b=disabled */
+    SR_W_USER_DELETE,    /* a=id: credentials, sessions, follows and chat lines go */
+    SR_W_FOLLOW,         /* a=follower b=followee v=1 follow / 0 unfollow t=when */
+    SR_W_ROOM_SETTINGS,  /* a=room b=owner s1=settings (JSON object) */
+    SR_W_ROLE,           /* a=room b=user s1=role v=1 set / 0 clear t=until (0: no end) */
+    SR_W_AUDIT,          /* a=id b=room c=actor d=target s1=action s2=detail t=when */
+    SR_W_CHAT_DELETE,    /* a=chat message id */
 } sr_write_kind;
 
 /* One write. Strings are owned by the write and freed by sr_write_clear(). */
@@ -73,6 +86,14 @@ typedef struct sr_load_sink {
     void (*max_ids)(void *ud, int64_t user, int64_t room, int64_t entry, int64_t chat,
                     int64_t play);
     int chat_limit;
+    /* accounts, sessions, follows, room settings and roles (may be NULL) */
+    void (*account)(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
+                    int disabled, const char *bio, int hide_activity);
+    void (*session)(void *ud, const char *token_hash, int64_t user, double expires);
+    void (*follow)(void *ud, int64_t follower, int64_t followee);
+    void (*room_settings)(void *ud, int64_t room, int64_t owner, const char *settings);
+    void (*role)(void *ud, int64_t room, int64_t user, const char *role, double until);
+    void (*max_audit)(void *ud, int64_t audit);
 } sr_load_sink;
 
 typedef struct sr_store_ops {

@@ -6,6 +6,7 @@
 #include "util/util.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,28 @@ static const char *const migrations[] = {
     " entry_id BIGINT, user_id BIGINT, started_at DOUBLE PRECISION NOT NULL,"
     " from_queue INTEGER NOT NULL, skipped INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX plays_room_track ON plays (room_id, track_id);",
+    /* accounts, sessions, follows, room ownership, roles and the audit log */
+    "ALTER TABLE users ADD COLUMN username TEXT;"
+    "ALTER TABLE users ADD COLUMN pw_hash TEXT;"
+    "ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN bio TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE users ADD COLUMN hide_activity INTEGER NOT NULL DEFAULT 0;"
+    "CREATE UNIQUE INDEX users_username ON users (username);"
+    "CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL,"
+    " expires_at DOUBLE PRECISION NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX sessions_user ON sessions (user_id);"
+    "CREATE TABLE follows (follower BIGINT NOT NULL, followee BIGINT NOT NULL,"
+    " created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (follower, followee));"
+    "ALTER TABLE rooms ADD COLUMN owner_id BIGINT;"
+    "ALTER TABLE rooms ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';"
+    "CREATE TABLE room_roles (room_id BIGINT NOT NULL, user_id BIGINT NOT NULL,"
+    " role TEXT NOT NULL, until DOUBLE PRECISION NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (room_id, user_id, role));"
+    "CREATE TABLE audit_log (id BIGINT PRIMARY KEY, room_id BIGINT NOT NULL,"
+    " actor_id BIGINT NOT NULL, action TEXT NOT NULL, target_id BIGINT,"
+    " detail TEXT NOT NULL DEFAULT '', ts DOUBLE PRECISION NOT NULL);"
+    "CREATE INDEX audit_log_room ON audit_log (room_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -73,6 +96,7 @@ typedef struct sqlite_store {
     sr_store base;
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
+    sqlite3_stmt *lazy[64]; /* rarely used statements, prepared on first use */
     int version;
 } sqlite_store;
 
@@ -125,6 +149,8 @@ static void sq_close(sr_store *st)
     if (!s) return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
+    for (int i = 0; i < 64; i++)
+        sqlite3_finalize(s->lazy[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -195,6 +221,108 @@ static int run(sqlite_store *s, sqlite3_stmt *q, const char *what)
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, what);
+}
+
+/* Statement slot i, prepared from sql on first use (NULL on error). */
+static sqlite3_stmt *lazy(sqlite_store *s, int i, const char *sql)
+{
+    if (!s->lazy[i] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->lazy[i], NULL)) {
+        fail(s, sql);
+        return NULL;
+    }
+    return s->lazy[i];
+}
+
+/* Runs a lazily prepared statement with up to six binds: 'i' int64, 'd' double, 't' text (NULL
+ * binds NULL), given as a format string and a list of values. */
+static int exec_bound(sqlite_store *s, int slot, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *q = lazy(s, slot, sql);
+    if (!q) return SR_EIO;
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 'i')
+            sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
+        else if (fmt[i] == 'd')
+            sqlite3_bind_double(q, i + 1, va_arg(ap, double));
+        else
+            bind_text_or_null(q, i + 1, va_arg(ap, const char *));
+    }
+    va_end(ap);
+    return run(s, q, sql);
+}
+
+static int write_account(sqlite_store *s, const sr_write *w)
+{
+    int rc;
+    switch (w->kind) {
+    case SR_W_ACCOUNT:
+        return exec_bound(s, 0,
+                          "INSERT INTO users (id, name, username, pw_hash, created_at)"
+                          " VALUES (?1, ?4, ?2, ?3, ?5) ON CONFLICT (id) DO UPDATE SET"
+                          " username = excluded.username, pw_hash = excluded.pw_hash,"
+                          " name = excluded.name",
+                          "itttd", w->a, w->s1, w->s2, w->s3, w->t);
+    case SR_W_PASSWORD:
+        return exec_bound(s, 1, "UPDATE users SET pw_hash = ?2 WHERE id = ?1", "it", w->a, w->s2);
+    case SR_W_SESSION:
+        return exec_bound(s, 2,
+                          "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1,?2,?3)",
+                          "tid", w->s1, w->a, w->t);
+    case SR_W_SESSION_REVOKE:
+        if (w->s1)
+            return exec_bound(s, 3, "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", "t", w->s1);
+        return exec_bound(s, 4,
+                          "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND token_hash <> ?2",
+                          "it", w->a, w->s2 ? w->s2 : "");
+    case SR_W_PROFILE:
+        return exec_bound(s, 5, "UPDATE users SET name = ?2, bio = ?3, hide_activity = ?4 WHERE id = ?1",
+                          "itti", w->a, w->s1, w->s2 ? w->s2 : "", (int64_t)w->v);
+    case SR_W_USER_FLAGS:
+        return exec_bound(s, 6, "UPDATE users SET admin = ?2, disabled = ?3 WHERE id = ?1", "iii",
+                          w->a, (int64_t)w->v, w->b);
+    case SR_W_USER_DELETE:
+        rc = exec_bound(s, 7,
+                        "UPDATE users SET username = NULL, pw_hash = NULL, token_hash = NULL,"
+                        " name = 'deleted user', bio = '', disabled = 1 WHERE id = ?1",
+                        "i", w->a);
+        if (!rc) rc = exec_bound(s, 8, "DELETE FROM sessions WHERE user_id = ?1", "i", w->a);
+        if (!rc)
+            rc = exec_bound(s, 9, "DELETE FROM follows WHERE follower = ?1 OR followee = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 10, "DELETE FROM chat_messages WHERE user_id = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 11, "DELETE FROM room_roles WHERE user_id = ?1", "i", w->a);
+        return rc;
+    case SR_W_FOLLOW:
+        if (w->v)
+            return exec_bound(s, 12,
+                              "INSERT INTO follows (follower, followee, created_at) VALUES (?1,?2,?3)"
+                              " ON CONFLICT (follower, followee) DO NOTHING",
+                              "iid", w->a, w->b, w->t);
+        return exec_bound(s, 13, "DELETE FROM follows WHERE follower = ?1 AND followee = ?2", "ii",
+                          w->a, w->b);
+    case SR_W_ROOM_SETTINGS:
+        return exec_bound(s, 14, "UPDATE rooms SET owner_id = ?2, settings = ?3 WHERE id = ?1", "iit",
+                          w->a, w->b, w->s1 ? w->s1 : "{}");
+    case SR_W_ROLE:
+        if (w->v)
+            return exec_bound(s, 15,
+                              "INSERT INTO room_roles (room_id, user_id, role, until) VALUES"
+                              " (?1,?2,?3,?4) ON CONFLICT (room_id, user_id, role) DO UPDATE SET"
+                              " until = excluded.until",
+                              "iitd", w->a, w->b, w->s1, w->t);
+        return exec_bound(s, 16, "DELETE FROM room_roles WHERE room_id = ?1 AND user_id = ?2 AND role = ?3",
+                          "iit", w->a, w->b, w->s1);
+    case SR_W_AUDIT:
+        return exec_bound(s, 17,
+                          "INSERT INTO audit_log (id, room_id, actor_id, action, target_id, detail, ts)"
+                          " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                          "iiitit" "d", w->a, w->b, w->c, w->s1, w->d, w->s2 ? w->s2 : "", w->t);
+    case SR_W_CHAT_DELETE:
+        return exec_bound(s, 18, "DELETE FROM chat_messages WHERE id = ?1", "i", w->a);
+    default:
+        return SR_EINVAL;
+    }
 }
 
 static int sq_write(sr_store *st, const sr_write *w)
@@ -269,6 +397,8 @@ static int sq_write(sr_store *st, const sr_write *w)
         q = s->q[Q_PLAY_SKIPPED];
         sqlite3_bind_int64(q, 1, w->a);
         return run(s, q, "play skipped");
+    default:
+        return write_account(s, w);
     }
     return SR_EINVAL;
 }
@@ -430,6 +560,39 @@ static void row_max(sqlite3_stmt *q, const sr_load_sink *k)
                sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4));
 }
 
+static void row_account(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->account(k->ud, sqlite3_column_int64(q, 0), col_text(q, 1), col_text(q, 2),
+               sqlite3_column_int(q, 3), sqlite3_column_int(q, 4), col_text(q, 5),
+               sqlite3_column_int(q, 6));
+}
+
+static void row_session(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->session(k->ud, col_text(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_double(q, 2));
+}
+
+static void row_follow(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->follow(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+}
+
+static void row_room_settings(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->room_settings(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2));
+}
+
+static void row_role(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->role(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2),
+            sqlite3_column_double(q, 3));
+}
+
+static void row_max_audit(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->max_audit(k->ud, sqlite3_column_int64(q, 0));
+}
+
 static int sq_load(sr_store *st, const sr_load_sink *k)
 {
     sqlite_store *s = (sqlite_store *)st;
@@ -475,6 +638,24 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
                    " (SELECT COALESCE(MAX(id),0) FROM chat_messages),"
                    " (SELECT COALESCE(MAX(id),0) FROM plays)",
                    row_max, k, 0);
+    if (k->account)
+        rc |= each_row(s,
+                       "SELECT id, username, pw_hash, admin, disabled, bio, hide_activity FROM users"
+                       " WHERE username IS NOT NULL OR admin <> 0 OR disabled <> 0 OR bio <> ''"
+                       " OR hide_activity <> 0 ORDER BY id",
+                       row_account, k, 0);
+    if (k->session)
+        rc |= each_row(s,
+                       "SELECT token_hash, user_id, expires_at FROM sessions WHERE revoked = 0",
+                       row_session, k, 0); /* the hub drops expired ones */
+    if (k->follow) rc |= each_row(s, "SELECT follower, followee FROM follows", row_follow, k, 0);
+    if (k->room_settings)
+        rc |= each_row(s, "SELECT id, COALESCE(owner_id, 0), settings FROM rooms ORDER BY id",
+                       row_room_settings, k, 0);
+    if (k->role)
+        rc |= each_row(s, "SELECT room_id, user_id, role, until FROM room_roles", row_role, k, 0);
+    if (k->max_audit)
+        rc |= each_row(s, "SELECT COALESCE(MAX(id), 0) FROM audit_log", row_max_audit, k, 0);
     return rc ? SR_EIO : 0;
 }
 

@@ -130,7 +130,9 @@ static void test_write_reopen_load(void **state)
 
     assert_int_equal(sr_store_open(path, &st), 0);
     seen s = {0};
-    sr_load_sink sink = {&s, s_user, s_room, s_track, s_entry, s_vote, s_chat, s_ranked, s_recent, s_max, 50};
+    sr_load_sink sink = {.ud = &s, .user = s_user, .room = s_room, .track = s_track, .entry = s_entry,
+                         .vote = s_vote, .chat = s_chat, .ranked = s_ranked, .recent = s_recent,
+                         .max_ids = s_max, .chat_limit = 50};
     assert_int_equal(st->ops->load(st, &sink), 0);
     assert_int_equal(s.users, 1);
     assert_int_equal(s.rooms, 1);
