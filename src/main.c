@@ -19,7 +19,9 @@
 
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate;
-    int port, max_queue, out_max_msgs, rx_buffer;
+    int port, max_queue, out_max_msgs, rx_buffer, guest_chat, guest_add, guest_vote, pw_ops,
+        pw_mem_kib;
+    double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
     const char *origins[MAX_ORIGINS + 1];
@@ -36,6 +38,12 @@ static config cfg = {
     .msg_rate = 40,
     .skip_ratio = 0.5,
     .out_max_bytes = 4L * 1024 * 1024,
+    .guest_chat = 1,
+    .guest_add = 1,
+    .guest_vote = 1,
+    .pw_ops = 2,
+    .pw_mem_kib = 65536,
+    .session_days = 30,
 };
 
 static const struct option_def {
@@ -58,6 +66,12 @@ static const struct option_def {
     {"out-max-bytes", O_LONG, &cfg.out_max_bytes, "outbound bytes queued per client (default 4 MiB)"},
     {"out-max-msgs", O_INT, &cfg.out_max_msgs, "outbound messages queued per client (default 8192)"},
     {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 1024)"},
+    {"guest-chat", O_INT, &cfg.guest_chat, "1: guests (no account) may chat, 0: may not (default 1)"},
+    {"guest-add", O_INT, &cfg.guest_add, "1: guests may queue tracks (default 1)"},
+    {"guest-vote", O_INT, &cfg.guest_vote, "1: guests may vote (default 1)"},
+    {"pw-ops", O_INT, &cfg.pw_ops, "argon2id passes for new password hashes (default 2)"},
+    {"pw-mem-kib", O_INT, &cfg.pw_mem_kib, "argon2id memory for new hashes, KiB (default 65536)"},
+    {"session-days", O_DBL, &cfg.session_days, "sign-in sessions last this many days (default 30)"},
     {"log-level", O_STR, &cfg.log_level, "debug | info | warn | error (default info)"},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
@@ -255,6 +269,12 @@ static int finish_config(sr_hub_config *hc)
     hc->out_max_bytes = (size_t)cfg.out_max_bytes;
     hc->out_max_msgs = cfg.out_max_msgs > 0 ? cfg.out_max_msgs : 8192;
     hc->max_queue = cfg.max_queue > 0 ? cfg.max_queue : 500;
+    hc->guest_chat = cfg.guest_chat != 0;
+    hc->guest_add = cfg.guest_add != 0;
+    hc->guest_vote = cfg.guest_vote != 0;
+    hc->pw_ops = cfg.pw_ops >= 1 ? (unsigned long long)cfg.pw_ops : 1;
+    hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
+    hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
     return 0;
 }
 

@@ -100,14 +100,14 @@ static void tok_put(sr_hub *h, int64_t id)
     h->tokn++;
 }
 
-static void token_hash(const char *token, char out[65])
+void hub_token_hash(const char *token, char out[65])
 {
     unsigned char d[32];
     crypto_generichash(d, sizeof d, (const unsigned char *)token, strlen(token), NULL, 0);
     sodium_bin2hex(out, 65, d, sizeof d);
 }
 
-static user *user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
+user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
 {
     if (id >= h->capusers) {
         int64_t cap = h->capusers ? h->capusers : 256;
@@ -173,13 +173,18 @@ static json_t *np_json(sr_hub *h, sr_room *r)
                      r->np_from ? "fallback" : "queue");
 }
 
+double hub_skip_ratio(sr_hub *h, sr_room *r)
+{
+    return r->skip_ratio > 0 ? r->skip_ratio : h->cfg.skip_ratio;
+}
+
 static json_t *skip_json(sr_room *r, double ratio)
 {
     return json_pack("{s:i,s:i}", "votes", r->nskips, "needed",
                      sr_skip_needed(r->nlisteners, ratio));
 }
 
-static json_t *room_info_json(sr_room *r)
+json_t *hub_room_info_json(sr_room *r)
 {
     return json_pack("{s:I,s:s,s:s,s:O}", "id", (json_int_t)r->id, "name", r->name,
                      "description", r->description, "tags", r->tags);
@@ -243,7 +248,8 @@ static void finish(sr_hub *h, job *j)
         else if (j->ack)
             hub_send_json(h, j->s, json_incref(j->ack));
     }
-    if (j->done) j->done(j->ctx, j->base.status ? NULL : room_info_json(j->room));
+    if (j->done)
+        j->done(j->ctx, j->base.status ? NULL : j->room ? hub_room_info_json(j->room) : json_true());
     json_decref(j->ack);
     sr_msg_unref(j->delta);
     if (j->s) sr_session_unref(j->s);
@@ -254,6 +260,8 @@ static void finish(sr_hub *h, job *j)
 
 void sr_hub_poll(sr_hub *h)
 {
+    sr_library_poll(h->lib);
+    sr_pool_poll(h->pool);
     if (!h->wk) return;
     sr_job *list = sr_worker_take_done(h->wk);
     while (list) {
@@ -265,7 +273,8 @@ void sr_hub_poll(sr_hub *h)
 
 int sr_hub_pending(sr_hub *h)
 {
-    return h->wk ? sr_worker_pending(h->wk) : 0;
+    return (h->wk ? sr_worker_pending(h->wk) : 0) + (h->pool ? sr_pool_pending(h->pool) : 0) +
+           sr_library_pending(h->lib);
 }
 
 /* Ack for s once durable: {"type":"ack","ref":…} plus extra fields (may be NULL). */
@@ -319,19 +328,58 @@ static int64_t fallback(sr_hub *h, sr_room *r)
     return sr_fallback_pick(ids, n, lib, nlib, r->recent, r->nrecent, rnd(h));
 }
 
+/* A `notice` delta in room r about track tid: {"type":"notice","code":code,"text":…,
+ * "track":{…}}. */
+static void track_notice(sr_hub *h, sr_room *r, int64_t tid, const char *code, const char *what)
+{
+    const sr_track *t = sr_library_get(h->lib, tid);
+    char text[400];
+    snprintf(text, sizeof text, "\"%s\" %s", t && t->title[0] ? t->title : "a track", what);
+    json_t *o = hub_delta("notice");
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "text", json_string(text));
+    json_object_set_new(o, "track", sr_library_track_ref(h->lib, tid));
+    hub_submit(h, hub_job_new(r), o);
+}
+
+/* The queue's top entry that can be played now. Entries that cannot (file gone, source
+ * offline) leave the queue with entry_removed (reason "unplayable") and a notice, so a dead
+ * track never blocks the queue. */
+static sr_entry *pop_playable(sr_hub *h, sr_room *r)
+{
+    sr_entry *e;
+    while ((e = sr_queue_pop(&r->queue)) && !sr_library_can_play(h->lib, e->track)) {
+        track_notice(h, r, e->track, "track_unavailable", "could not be played and was skipped");
+        job *j = hub_job_new(r);
+        sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
+        w->a = e->id;
+        w->s1 = sr_xstrdup("unplayable");
+        json_t *o = hub_delta("entry_removed");
+        json_object_set_new(o, "id", json_integer(e->id));
+        json_object_set_new(o, "reason", json_string("unplayable"));
+        hub_submit(h, j, o);
+        sr_entry_free(e);
+    }
+    return e;
+}
+
 /* Starts the next track: the queue's top entry, else a fallback. */
-static void advance(sr_hub *h, sr_room *r, double now, int skipped)
+void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
 {
     const sr_track *cur = sr_library_get(h->lib, r->np_track);
     double start = now;
+    if (cur && !cur->available && !skipped) {
+        track_notice(h, r, cur->id, "track_unavailable", "stopped: it cannot be played any more");
+        skipped = 1; /* counts as a skip: it did not play to its end */
+    }
     if (!skipped && cur) {
-        double end = r->np_started_at + (double)cur->duration_ms;
+        double end = r->np_started_at + (double)sr_library_play_ms(cur);
         /* Continue seamlessly from the scheduled end unless we are far past it (a restart). */
         if (now >= end && now - end < 2000) start = end;
     }
     job *j = hub_job_new(r);
     if (skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
-    sr_entry *e = sr_queue_pop(&r->queue);
+    sr_entry *e = pop_playable(h, r);
     int64_t tid = e ? e->track : fallback(h, r);
     if (!tid) {
         r->np_track = r->np_entry = r->np_user = r->np_play = 0;
@@ -364,7 +412,7 @@ static void advance(sr_hub *h, sr_room *r, double now, int skipped)
     json_t *o = np_json(h, r);
     json_object_set_new(o, "type", json_string("now_playing"));
     json_object_set_new(o, "skipped", json_boolean(skipped));
-    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
     hub_submit(h, j, o);
 }
 
@@ -376,17 +424,17 @@ void sr_hub_tick(sr_hub *h, double now)
         const sr_track *t = sr_library_get(h->lib, r->np_track);
         int nlib;
         sr_library_playable(h->lib, &nlib);
-        if (t ? sr_play_ended(now, r->np_started_at, t->duration_ms) : (r->queue.n || nlib))
-            advance(h, r, now, 0);
+        if (t ? sr_play_ended(now, r->np_started_at, sr_library_play_ms(t)) || !t->available : (r->queue.n || nlib))
+            hub_advance(h, r, now, 0);
     }
 }
 
 /* Skip passes once enough present listeners voted. */
 static void check_skip(sr_hub *h, sr_room *r)
 {
-    if (r->np_track && r->nskips >= sr_skip_needed(r->nlisteners, h->cfg.skip_ratio) &&
+    if (r->np_track && r->nskips >= sr_skip_needed(r->nlisteners, hub_skip_ratio(h, r)) &&
         r->nlisteners > 0)
-        advance(h, r, sr_now_ms(), 1);
+        hub_advance(h, r, sr_now_ms(), 1);
 }
 
 static int skip_index(sr_room *r, int64_t uid)
@@ -437,7 +485,7 @@ static void presence_flush(sr_hub *h, sr_room *r)
         json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left));
     }
     json_object_set_new(o, "count", json_integer(r->nlisteners));
-    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
     r->npend_join = r->npend_left = 0;
     hub_submit(h, hub_job_new(r), o);
 }
@@ -451,6 +499,11 @@ static void member_add(sr_hub *h, sr_room *r, sr_session *s)
     s->member_idx = r->nmembers;
     r->members[r->nmembers++] = s;
     s->room = r;
+    user *u = hub_user_get(h, s->user);
+    if (u && u->room != r) {
+        u->room = r;
+        hub_friends_notify(h, s->user);
+    }
     for (int i = 0; i < r->nlisteners; i++)
         if (r->listeners[i].user == s->user) {
             r->listeners[i].conns++;
@@ -460,12 +513,12 @@ static void member_add(sr_hub *h, sr_room *r, sr_session *s)
         r->caplisteners = r->caplisteners ? r->caplisteners * 2 : 8;
         r->listeners = sr_xrealloc(r->listeners, (size_t)r->caplisteners * sizeof *r->listeners);
     }
-    r->listeners[r->nlisteners++] = (listener){s->user, 1};
+    r->listeners[r->nlisteners++] = (listener){s->user, 1, 0};
     if (!pend_drop(r->pend_left, &r->npend_left, s->user))
         pend_push(&r->pend_join, &r->npend_join, &r->cappend_join, s->user);
 }
 
-static void member_remove(sr_hub *h, sr_session *s)
+void hub_member_remove(sr_hub *h, sr_session *s)
 {
     sr_room *r = s->room;
     if (!r) return;
@@ -481,6 +534,11 @@ static void member_remove(sr_hub *h, sr_session *s)
         if (sk >= 0) r->skips[sk] = r->skips[--r->nskips];
         if (!pend_drop(r->pend_join, &r->npend_join, s->user))
             pend_push(&r->pend_left, &r->npend_left, &r->cappend_left, s->user);
+        user *u = hub_user_get(h, s->user);
+        if (u && u->room == r) {
+            u->room = NULL;
+            hub_friends_notify(h, s->user);
+        }
         check_skip(h, r);
         return;
     }
@@ -511,7 +569,7 @@ void sr_session_unref(sr_session *s)
 
 void sr_hub_session_closed(sr_hub *h, sr_session *s)
 {
-    member_remove(h, s);
+    hub_member_remove(h, s);
     s->wsi = NULL;
     sr_session_unref(s);
 }
@@ -524,7 +582,8 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
     json_object_set_new(o, "seq", json_integer((json_int_t)r->seq));
     if (resume) json_object_set_new(o, "recovered", json_false());
     json_object_set_new(o, "server_time", json_real(sr_now_ms()));
-    json_object_set_new(o, "info", room_info_json(r));
+    json_object_set_new(o, "info", hub_room_info_json(r));
+    json_object_set_new(o, "settings", hub_room_settings_json(r));
     json_object_set_new(o, "now_playing", np_json(h, r));
     json_t *q = json_array();
     for (int i = 0; i < r->queue.n; i++)
@@ -539,8 +598,27 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
     for (int i = 0; i < r->chat_n; i++)
         json_array_append(c, r->chat[(r->chat_head + i) % CHAT_KEEP]);
     json_object_set_new(o, "chat", c);
-    json_object_set_new(o, "skip", skip_json(r, h->cfg.skip_ratio));
+    json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
     return o;
+}
+
+void hub_forget_chat_of(sr_hub *h, int64_t uid)
+{
+    for (int i = 0; i < h->nrooms; i++) {
+        sr_room *r = h->rooms[i];
+        json_t *keep[CHAT_KEEP];
+        int n = 0;
+        for (int k = 0; k < r->chat_n; k++) {
+            json_t *c = r->chat[(r->chat_head + k) % CHAT_KEEP];
+            if (json_integer_value(json_object_get(json_object_get(c, "user"), "id")) == uid)
+                json_decref(c);
+            else
+                keep[n++] = c;
+        }
+        memcpy(r->chat, keep, (size_t)n * sizeof *keep);
+        r->chat_head = 0;
+        r->chat_n = n;
+    }
 }
 
 static void chat_keep(sr_room *r, json_t *msg)
@@ -572,11 +650,30 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
     snprintf(name, sizeof name, "%.*s", (int)m->name_len, m->name);
     int64_t uid = 0;
     char token[33] = "";
+    if (!s->user && m->session) {
+        /* SDK clients sign in with a bearer session token here instead of a cookie. */
+        sr_hub_session_auth(h, s, m->session);
+        if (!s->auth_user)
+            return hub_send_error(h, s, "unauthenticated",
+                                  "the session is not valid (signed out or expired)", m->ref);
+    }
+    if (s->auth_user && (!s->user || s->user == s->auth_user)) {
+        /* An account: its own name, no guest token; the connection's identity is fixed. */
+        s->user = s->auth_user;
+        job *j = hub_job_new(NULL);
+        json_t *extra = json_pack("{s:i,s:o,s:f,s:b}", "v", SR_PROTO_VERSION, "user",
+                                  hub_user_json(h, s->user), "server_time", sr_now_ms(), "account", 1);
+        hub_job_ack(j, s, m->ref, extra);
+        json_object_set_new(j->ack, "type", json_string("welcome"));
+        hub_submit(h, j, NULL);
+        return;
+    }
+    if (!m->name_len) return hub_send_error(h, s, "missing_field", "field 'name' is required", m->ref);
     if (s->user) {
         uid = s->user; /* a second hello renames */
     } else if (m->token) {
         char hash[65];
-        token_hash(m->token, hash);
+        hub_token_hash(m->token, hash);
         if (h->tokcap) uid = h->tokmap[tok_slot(h, hash)];
         if (uid) snprintf(token, sizeof token, "%s", m->token);
     }
@@ -587,12 +684,12 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         char hash[65];
         randombytes_buf(b, sizeof b);
         sodium_bin2hex(token, sizeof token, b, sizeof b);
-        token_hash(token, hash);
+        hub_token_hash(token, hash);
         uid = h->nusers ? h->nusers : 1;
-        user_set(h, uid, name, hash);
+        hub_user_set(h, uid, name, hash);
         w->s2 = sr_xstrdup(hash);
     } else {
-        user_set(h, uid, name, NULL);
+        hub_user_set(h, uid, name, NULL);
     }
     w->a = uid;
     w->s1 = sr_xstrdup(name);
@@ -609,9 +706,16 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
 static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
 {
     sr_room *r = hub_room_get(h, m->room);
-    if (!r) return hub_send_error(h, s, "no_such_room", "no room with that id", m->ref);
+    if (!r || !hub_may_enter(h, r, s->user, m->invite)) {
+        /* a private room is not there for those who may not enter it */
+        if (r && r->visibility == 2)
+            return hub_send_error(h, s, "not_allowed", "this room is private: you need an invite", m->ref);
+        return hub_send_error(h, s, "no_such_room", "no room with that id", m->ref);
+    }
+    if (hub_has_role(r, s->user, ROLE_BANNED, sr_now_ms()) && hub_rank(h, r, s->user) < RANK_MOD)
+        return hub_send_error(h, s, "banned", "you are banned from this room", m->ref);
     if (s->room != r) {
-        member_remove(h, s);
+        hub_member_remove(h, s);
         member_add(h, r, s);
     }
     if (m->resume && !strcmp(m->epoch, r->epoch) && m->seq <= r->seq) {
@@ -629,7 +733,10 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
             return;
         }
     }
-    hub_send_json(h, s, snapshot(h, r, m->ref, m->resume));
+    static const char *const ranks[] = {"listener", "member", "moderator", "owner", "admin"};
+    json_t *snap = snapshot(h, r, m->ref, m->resume);
+    json_object_set_new(snap, "your_role", json_string(ranks[hub_rank(h, r, s->user)]));
+    hub_send_json(h, s, snap);
 }
 
 /* The room a room action names, which must be the one this session is in. */
@@ -643,9 +750,26 @@ static sr_room *acting_room(sr_hub *h, sr_session *s, sr_cmsg *m)
     return NULL;
 }
 
+/* Guests (no account) may do what the operator allows; others are asked to sign in. */
+static int guest_refused(sr_hub *h, sr_session *s, int allowed, json_t *ref)
+{
+    if (allowed || !hub_is_guest(h, s->user)) return 0;
+    hub_send_error(h, s, "sign_in_required", "sign in to do this on this server", ref);
+    return 1;
+}
+
 static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
-    const sr_track *t = sr_library_get(h->lib, m->track);
+    if (guest_refused(h, s, h->cfg.guest_add, m->ref)) return;
+    int rank = hub_rank(h, r, s->user);
+    if (r->locked && rank < RANK_MOD)
+        return hub_send_error(h, s, "queue_locked", "a moderator locked the queue", m->ref);
+    if (rank < (r->who_add == WHO_MODS ? RANK_MOD : r->who_add == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
+        return hub_send_error(h, s, "not_allowed", "this room's rules do not let you add tracks", m->ref);
+    if (r->max_per_person && rank < RANK_MOD && sr_queue_count_by(&r->queue, s->user) >= r->max_per_person)
+        return hub_send_error(h, s, "limit_reached", "you have as many tracks queued as this room allows", m->ref);
+    /* the same song from another source or file is one track: votes and plays count on it */
+    const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, m->track));
     if (!t || !t->available) return hub_send_error(h, s, "no_such_track", "no playable track with that id", m->ref);
     if (r->queue.n >= h->cfg.max_queue) return hub_send_error(h, s, "queue_full", "the queue is full", m->ref);
     sr_entry *e = sr_entry_new(++h->max_entry, t->id, s->user, sr_now_ms());
@@ -665,6 +789,10 @@ static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 
 static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
+    if (guest_refused(h, s, h->cfg.guest_vote, m->ref)) return;
+    int rank = hub_rank(h, r, s->user);
+    if (rank < (r->who_vote == WHO_MODS ? RANK_MOD : r->who_vote == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
+        return hub_send_error(h, s, "not_allowed", "this room's rules do not let you vote", m->ref);
     int rc = sr_queue_vote(&r->queue, m->entry, s->user, m->value);
     if (rc == SR_ENOENT) return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
     job *j = hub_job_new(r);
@@ -720,7 +848,7 @@ static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     hub_job_ack(j, s, m->ref, NULL);
     json_t *o = NULL;
     if (changed) {
-        o = skip_json(r, h->cfg.skip_ratio);
+        o = skip_json(r, hub_skip_ratio(h, r));
         json_object_set_new(o, "type", json_string("skip"));
     }
     hub_submit(h, j, o);
@@ -729,6 +857,17 @@ static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 
 static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
+    if (guest_refused(h, s, h->cfg.guest_chat, m->ref)) return;
+    double now = sr_now_ms();
+    if (hub_has_role(r, s->user, ROLE_MUTED, now))
+        return hub_send_error(h, s, "muted", "a moderator muted you in this room", m->ref);
+    listener *me = NULL;
+    for (int i = 0; i < r->nlisteners; i++)
+        if (r->listeners[i].user == s->user) me = &r->listeners[i];
+    if (r->slow_mode_s && me && hub_rank(h, r, s->user) < RANK_MOD &&
+        now - me->last_chat < r->slow_mode_s * 1000.0)
+        return hub_send_error(h, s, "slow_mode", "slow mode: wait a little between messages", m->ref);
+    if (me) me->last_chat = now;
     user *u = hub_user_get(h, s->user);
     if (!bucket_take(&u->chat_tokens, &u->chat_at, h->cfg.chat_rate / h->cfg.chat_window_s,
                      h->cfg.chat_rate))
@@ -793,7 +932,7 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
         break;
     case SR_C_LEAVE:
         if ((r = acting_room(h, s, &m))) {
-            member_remove(h, s);
+            hub_member_remove(h, s);
             json_t *o = sr_proto_reply("left", m.ref);
             json_object_set_new(o, "room", json_integer(m.room));
             hub_send_json(h, s, o);
@@ -822,6 +961,9 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
     case SR_C_CHAT:
         if ((r = acting_room(h, s, &m))) on_chat(h, s, &m, r);
         break;
+    case SR_C_MOD:
+        if ((r = acting_room(h, s, &m))) hub_on_mod(h, s, &m, r);
+        break;
     }
     sr_cmsg_free(&m);
 }
@@ -833,7 +975,8 @@ json_t *sr_hub_rooms_json(sr_hub *h)
     json_t *a = json_array();
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
-        json_t *o = room_info_json(r);
+        if (r->visibility != 0) continue; /* unlisted and private rooms are not in the lobby */
+        json_t *o = hub_room_info_json(r);
         json_object_set_new(o, "listeners", json_integer(r->nlisteners));
         json_object_set_new(o, "now_playing", sr_library_track_ref(h->lib, r->np_track));
         json_array_append_new(a, o);
@@ -841,14 +984,15 @@ json_t *sr_hub_rooms_json(sr_hub *h)
     return json_pack("{s:o}", "rooms", a);
 }
 
-json_t *sr_hub_room_json(sr_hub *h, int64_t id)
+json_t *sr_hub_room_json(sr_hub *h, int64_t id, int64_t viewer)
 {
     sr_room *r = hub_room_get(h, id);
-    if (!r) return NULL;
-    json_t *o = room_info_json(r);
+    if (!r || !hub_may_enter(h, r, viewer, NULL)) return NULL;
+    json_t *o = hub_room_info_json(r);
     json_object_set_new(o, "listeners", json_integer(r->nlisteners));
     json_object_set_new(o, "now_playing", np_json(h, r));
     json_object_set_new(o, "queue_length", json_integer(r->queue.n));
+    json_object_set_new(o, "settings", hub_room_settings_json(r));
     return json_pack("{s:o}", "room", o);
 }
 
@@ -871,8 +1015,8 @@ const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover)
     return t->path;
 }
 
-int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *room), void *ctx,
-                       const char **code, char *message, size_t msgsize)
+int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void *ctx, json_t *room),
+                       void *ctx, const char **code, char *message, size_t msgsize)
 {
 #define FAIL(c, ...) return (*code = (c), snprintf(message, msgsize, __VA_ARGS__), -1)
     if (!json_is_object(body)) FAIL("bad_message", "the body must be a JSON object");
@@ -903,6 +1047,7 @@ int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *
     sr_room *r = room_new(h, h->max_room + 1, json_string_value(name),
                           desc ? json_string_value(desc) : "", tags ? json_deep_copy(tags) : NULL,
                           sr_now_ms());
+    r->owner = owner;
     job *j = hub_job_new(r);
     sr_write *w = hub_job_write(j, SR_W_ROOM);
     w->a = r->id;
@@ -910,6 +1055,10 @@ int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *
     w->s2 = sr_xstrdup(r->description);
     w->s3 = sr_proto_dump(json_incref(r->tags));
     w->t = r->created;
+    w = hub_job_write(j, SR_W_ROOM_SETTINGS);
+    w->a = r->id;
+    w->b = owner;
+    w->s1 = sr_xstrdup("{}");
     j->done = done;
     j->ctx = ctx;
     hub_submit(h, j, NULL);
@@ -920,12 +1069,19 @@ int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *
 
 int sr_hub_scan_library(sr_hub *h, const char *dir)
 {
-    return sr_library_scan(h->st, dir);
+    /* serving (a wake hook): scanner and reader threads; offline (`soundroom scan`): blocking */
+    return h->net.wake ? sr_library_start(h->lib, h->st, dir, 3000, h->net.wake, h->net.ud)
+                       : sr_library_scan(h->st, dir);
+}
+
+sr_library *sr_hub_library(sr_hub *h)
+{
+    return h->lib;
 }
 
 static void ld_user(void *ud, int64_t id, const char *name, const char *hash)
 {
-    user_set(ud, id, name, hash);
+    hub_user_set(ud, id, name, hash);
 }
 
 static void ld_track(void *ud, const sr_track_row *t)
@@ -1005,7 +1161,14 @@ int sr_hub_start(sr_hub *h)
         .recent = ld_recent,
         .max_ids = ld_max,
         .chat_limit = CHAT_KEEP,
+        .account = hub_ld_account,
+        .session = hub_ld_session,
+        .follow = hub_ld_follow,
+        .room_settings = hub_ld_room_settings,
+        .role = hub_ld_role,
+        .max_audit = hub_ld_max_audit,
     };
+    hub_accounts_start(h);
     if (h->st->ops->load(h->st, &sink)) return SR_EIO;
     if (!h->nrooms) {
         sr_room *r = room_new(h, 1, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
@@ -1043,6 +1206,7 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
 void sr_hub_free(sr_hub *h)
 {
     if (!h) return;
+    hub_accounts_free(h); /* finishes password tasks, which may still queue writes */
     if (h->wk) {
         while (sr_worker_pending(h->wk)) {
             sr_hub_poll(h);
@@ -1064,6 +1228,7 @@ void sr_hub_free(sr_hub *h)
         free(r->skips);
         free(r->listeners);
         free(r->members);
+        hub_room_free_moderation(r);
         free(r->pend_join);
         free(r->pend_left);
         free(r);
@@ -1071,7 +1236,16 @@ void sr_hub_free(sr_hub *h)
     free(h->rooms);
     sr_library_free(h->lib);
     for (int64_t i = 0; i < h->nusers; i++)
-        if (h->users[i]) free(h->users[i]->name), free(h->users[i]);
+        if (h->users[i]) {
+            user *u = h->users[i];
+            free(u->name);
+            free(u->username);
+            free(u->pw_hash);
+            free(u->bio);
+            free(u->following);
+            free(u->followers);
+            free(u);
+        }
     free(h->users);
     free(h->tokmap);
     free(h);

@@ -22,6 +22,8 @@ typedef struct sr_session {
     void *wsi; /* the lws connection; NULL once it has closed */
     sr_hub *hub;
     int64_t user; /* 0 until hello */
+    int64_t auth_user;  /* the signed-in account of this connection's session, or 0 */
+    char auth_hash[65]; /* hash of that session's token (to close it on logout) */
     sr_room *room;
     int member_idx;
     int net_idx; /* position in the network layer's session list */
@@ -49,6 +51,10 @@ typedef struct sr_hub_config {
     size_t out_max_bytes;  /* outbound bound before a slow client is dropped */
     int out_max_msgs;
     int max_queue;         /* entries per room */
+    int guest_chat, guest_add, guest_vote; /* may guests (no account) do these? */
+    unsigned long long pw_ops; /* argon2id cost */
+    size_t pw_mem;
+    double session_days;
 } sr_hub_config;
 
 /* Hooks into the network layer, implemented by net/. */
@@ -57,6 +63,8 @@ typedef struct sr_hub_net {
     void (*send)(sr_session *s, sr_msg *m);
     /* Closes s with code and a static reason at the next chance. */
     void (*close)(sr_session *s, int code, const char *reason);
+    /* Calls fn(s, ud) for every open session. */
+    void (*each_session)(void (*fn)(sr_session *s, void *ud), void *ud);
     /* Called from the worker thread when completions are waiting. */
     void (*wake)(void *ud);
     void *ud;
@@ -64,9 +72,13 @@ typedef struct sr_hub_net {
 
 /* Creates the hub on an open store (borrowed; must outlive the hub). */
 sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net);
-/* Scans dir with the local source and records its tracks in the store (blocking: call before
- * serving). Returns the number of tracks or a negative error. */
+/* Scans dir with the local source and records its tracks in the store. With a wake hook
+ * (serving) the scan runs on the library's scanner thread (waiting at most 3 s for it) and
+ * keeps watching dir; without (offline) it blocks. Returns the number of tracks (offline), 0,
+ * or a negative error. */
 int sr_hub_scan_library(sr_hub *h, const char *dir);
+/* The hub's track library (for the library REST routes). */
+struct sr_library *sr_hub_library(sr_hub *h);
 /* Loads rooms, people, tracks, queues, votes and recent chat; creates the demo room when the
  * store has no room. Then starts the write worker. Returns 0 or SR_E*. */
 int sr_hub_start(sr_hub *h);
@@ -87,18 +99,40 @@ void sr_hub_session_closed(sr_hub *h, sr_session *s);
 void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len);
 void sr_session_unref(sr_session *s);
 
+/* Authenticates a new connection from its session token (cookie); no-op for unknown tokens. */
+void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
+
+/* A REST request handed to the hub. The hub answers by calling reply exactly once, now or
+ * later (after a durable write or a password hash); body is a new reference it gives away. */
+typedef struct sr_rest {
+    char method; /* 'G' GET, 'H' HEAD, 'P' POST, 'U' PUT, 'A' PATCH, 'D' DELETE */
+    const char *path;  /* e.g. "/api/auth/login" */
+    json_t *body;      /* parsed JSON body or NULL (borrowed) */
+    const char *token; /* session token from the cookie or bearer header, or NULL */
+    const char *addr;  /* peer address, for throttling */
+    void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
+    void *ctx;
+} sr_rest;
+/* Routes accounts, people and moderation endpoints. Returns 1 when handled (reply will be
+ * called), 0 when the path is not the hub's. */
+int sr_hub_rest(sr_hub *h, const sr_rest *req);
+/* The signed-in user of a token, or 0. */
+int64_t sr_hub_token_user(sr_hub *h, const char *token);
+
 /* REST views; return new references. */
 json_t *sr_hub_rooms_json(sr_hub *h);
-json_t *sr_hub_room_json(sr_hub *h, int64_t id); /* NULL when unknown */
+/* NULL when unknown, or private and viewer (a user id or 0) may not enter it */
+json_t *sr_hub_room_json(sr_hub *h, int64_t id, int64_t viewer);
 json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit);
 json_t *sr_hub_track_json(sr_hub *h, int64_t id); /* NULL when unknown */
 /* The file path of a playable track (borrowed), or NULL. */
 const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover);
 
-/* Creates a room from a JSON body. On a validation error returns -1 and fills code/message.
- * Otherwise returns 0 and calls done(ctx, room_json or NULL on store failure) once durable;
- * done receives a new reference. */
-int sr_hub_create_room(sr_hub *h, json_t *body, void (*done)(void *ctx, json_t *room), void *ctx,
-                       const char **code, char *message, size_t msgsize);
+/* Creates a room owned by owner from a JSON body. On a validation error returns -1 and fills
+ * code/message. Otherwise returns 0 and calls done(ctx, room_json or NULL on store failure)
+ * once durable; done receives a new reference. */
+int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body,
+                       void (*done)(void *ctx, json_t *room), void *ctx, const char **code,
+                       char *message, size_t msgsize);
 
 #endif

@@ -8,7 +8,9 @@
 #include "app/library.h"
 #include "core/history.h"
 #include "core/queue.h"
+#include "proto/proto.h"
 #include "store/worker.h"
+#include "util/map.h"
 #include "util/pool.h"
 
 #define CHAT_KEEP 50
@@ -22,15 +24,50 @@
 
 typedef struct user {
     char *name;
-    char token_hash[65];
+    char token_hash[65]; /* guest token */
     double chat_tokens;
     int64_t chat_at;
+    /* accounts: NULL username means a guest */
+    char *username, *pw_hash, *bio;
+    int admin, disabled, hide_activity;
+    int64_t *following, *followers;
+    int nfollowing, nfollowers, capfollowing, capfollowers;
+    sr_room *room; /* where they listen now (last joined), NULL if nowhere */
 } user;
+
+/* A signed-in session (the token itself is never kept, only its hash). */
+typedef struct auth_session {
+    char hash[65];
+    int64_t user;
+    double expires;
+} auth_session;
+
+/* Failed sign-in attempts for one account or one address. */
+typedef struct throttle {
+    int failures;
+    int64_t until_us;
+} throttle;
 
 typedef struct listener {
     int64_t user;
     int conns;
+    double last_chat; /* for slow mode */
 } listener;
+
+/* Per-room roles; one person may hold several (a muted member). */
+enum { ROLE_MOD = 1, ROLE_MEMBER = 2, ROLE_BANNED = 4, ROLE_MUTED = 8 };
+typedef struct room_role {
+    int64_t user;
+    int role;
+    double until; /* 0: no end (server ms otherwise) */
+} room_role;
+
+/* What a person is in a room, by rising power. */
+enum { RANK_NONE = 0, RANK_MEMBER = 1, RANK_MOD = 2, RANK_OWNER = 3, RANK_ADMIN = 4 };
+/* Who may add or vote. */
+enum { WHO_EVERYONE = 0, WHO_MEMBERS = 1, WHO_MODS = 2 };
+
+#define AUDIT_KEEP 200
 
 typedef struct ranked {
     int64_t track, plays;
@@ -63,6 +100,17 @@ struct sr_room {
     int nrank;
     int64_t recent[RECENT];
     int nrecent;
+    /* ownership, rules and roles (moderation.c) */
+    int64_t owner;
+    room_role *roles;
+    int nroles, caproles;
+    int visibility; /* 0 public, 1 unlisted, 2 private */
+    int who_add, who_vote, max_per_person, slow_mode_s, locked;
+    double skip_ratio; /* 0: the server's */
+    char invite[33];   /* private rooms: the current invite code, "" when none */
+    json_t *audit[AUDIT_KEEP];
+    int audit_head, audit_n;
+    int64_t pin_seq;
 };
 
 /* A write job with what to do once it is durable. */
@@ -90,8 +138,18 @@ struct sr_hub {
     size_t tokcap, tokn;
     sr_room **rooms;
     int nrooms, caprooms;
-    int64_t max_room, max_entry, max_chat, max_play;
+    int64_t max_room, max_entry, max_chat, max_play, max_audit;
     uint64_t rng;
+    /* accounts */
+    sr_pool *pool;
+    sr_map usernames; /* username -> user id */
+    sr_map sessions;  /* token hash -> index + 1 into auth */
+    auth_session *auth;
+    int nauth, capauth;
+    sr_map throttles; /* "u:name" / "a:addr" -> index + 1 into thr */
+    throttle *thr;
+    int nthr, capthr;
+    char *dummy_hash; /* verified against for unknown users, so both cost the same */
 };
 
 
@@ -110,6 +168,50 @@ sr_write *hub_job_write(job *j, sr_write_kind kind);
 void hub_submit(sr_hub *h, job *j, json_t *o);
 /* {"type":type}: the start of a delta. */
 json_t *hub_delta(const char *type);
+/* BLAKE2b-256 of a token, as 64 hex digits: what the store keeps instead of the token. */
+void hub_token_hash(const char *token, char out[65]);
+
+/* Accounts (accounts.c). */
+void hub_accounts_start(sr_hub *h);
+void hub_accounts_free(sr_hub *h);
+int hub_accounts_rest(sr_hub *h, const sr_rest *req);
+/* 1 when the user is a guest (no account). */
+int hub_is_guest(sr_hub *h, int64_t uid);
+/* The user whose friends see them move: tells mutual followers (unless hidden). */
+void hub_friends_notify(sr_hub *h, int64_t uid);
+/* Drops uid's chat lines from every room's recent history (account deletion). */
+void hub_forget_chat_of(sr_hub *h, int64_t uid);
+/* Moderation endpoints (moderation.c); 0 when the path is not theirs. */
+int hub_moderation_rest(sr_hub *h, const sr_rest *req);
+/* Moderation (moderation.c). */
+int hub_rank(sr_hub *h, sr_room *r, int64_t uid);
+/* 1 when uid holds role in r now (timed roles lapse by themselves). */
+int hub_has_role(sr_room *r, int64_t uid, int role, double now);
+/* The room's rules as JSON (new reference). */
+json_t *hub_room_settings_json(sr_room *r);
+/* Decodes and runs a "mod" or "set_role" message. */
+void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r);
+/* Whether uid may see / enter r (private rooms: members, invite holders, moderators). */
+int hub_may_enter(sr_hub *h, sr_room *r, int64_t uid, const char *invite);
+void hub_room_free_moderation(sr_room *r);
+void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings);
+void hub_ld_role(void *ud, int64_t room, int64_t user, const char *role, double until);
+void hub_ld_max_audit(void *ud, int64_t audit);
+/* Shared with moderation.c. */
+void hub_advance(sr_hub *h, sr_room *r, double now, int skipped);
+void hub_member_remove(sr_hub *h, sr_session *s);
+double hub_skip_ratio(sr_hub *h, sr_room *r);
+json_t *hub_room_info_json(sr_room *r);
+/* Load callbacks. */
+void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
+                    int disabled, const char *bio, int hide_activity);
+void hub_ld_session(void *ud, const char *token_hash, int64_t user, double expires);
+void hub_ld_follow(void *ud, int64_t follower, int64_t followee);
+/* Sets (or replaces) a user's display name; creates the user record when missing. */
+user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *guest_hash);
+/* Sends o (new reference, taken) to every open session of uid. */
+void hub_send_user(sr_hub *h, int64_t uid, json_t *o);
+
 /* Makes j answer s with {"type":"ack","ref":ref, ...extra} once durable (takes extra). */
 void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra);
 

@@ -8,6 +8,11 @@
 
 int sr_entry_cmp(const sr_entry *a, const sr_entry *b)
 {
+    if (a->pin || b->pin) {
+        if (!a->pin) return 1;
+        if (!b->pin) return -1;
+        if (a->pin != b->pin) return a->pin < b->pin ? -1 : 1;
+    }
     int sa = sr_entry_score(a), sb = sr_entry_score(b);
     if (sa != sb) return sa > sb ? -1 : 1;
     if (a->added_at != b->added_at) return a->added_at < b->added_at ? -1 : 1;

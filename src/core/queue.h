@@ -17,11 +17,13 @@ typedef struct sr_entry {
     int64_t user;    /* who added it */
     double added_at; /* server ms */
     int up, down;
+    int64_t pin; /* > 0: moved to the top by a moderator; pinned entries play first, by pin */
     sr_vote *votes;
     int nvotes, capvotes;
 } sr_entry;
 
-/* Entries sorted by score (up - down) descending, then added_at, then id. */
+/* Entries sorted: pinned first (by pin), then score (up - down) descending, then added_at,
+ * then id. */
 typedef struct sr_queue {
     sr_entry **items;
     int n, cap;

@@ -65,6 +65,9 @@ typedef struct http_req {
     char content_range[96];
     const char *cache;
     int csp;
+    char set_cookie[200];
+    char token[160]; /* session token from the cookie or Authorization: Bearer */
+    char addr[64];   /* peer address */
 } http_req;
 
 /* Per-connection data lws allocates: which kind of connection this is. Kept tiny because
@@ -458,12 +461,58 @@ static void serve_cover(sr_server *srv, http_req *r, int64_t id)
     respond(r, 200, strcmp(k->mime, "image/png") ? "image/jpeg" : "image/png", NULL, k->len);
 }
 
+/* The session token a request carries: "Authorization: Bearer T" (SDK clients) or the
+ * sr_session cookie (browsers). Never taken from the URL. */
+static void read_credentials(struct lws *wsi, char *out, size_t n)
+{
+    char buf[1024];
+    out[0] = 0;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        !strncasecmp(buf, "Bearer ", 7)) {
+        snprintf(out, n, "%.*s", (int)(n - 1), buf + 7);
+        return;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
+        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) <= 0)
+        return;
+    for (char *p = buf; (p = strstr(p, "sr_session=")); p++) {
+        if (p != buf && p[-1] != ' ' && p[-1] != ';') continue;
+        p += 11;
+        size_t k = strcspn(p, "; ");
+        if (k >= n) k = n - 1;
+        snprintf(out, n, "%.*s", (int)k, p);
+        return;
+    }
+}
+
+static void rest_reply(void *ctx, int status, json_t *body, const char *set_cookie)
+{
+    http_req *r = ctx;
+    if (set_cookie) snprintf(r->set_cookie, sizeof r->set_cookie, "%s", set_cookie);
+    respond_json(r, status, body);
+    req_unref(r);
+}
+
 static void route(sr_server *srv, struct lws *wsi, http_req *r)
 {
     const char *u = r->uri, *end;
     int get = r->method == 'G' || r->method == 'H';
     if (!strncmp(u, "/api/", 5)) {
         const char *p = u + 5;
+        if (r->too_large) return respond_error(r, 413, "too_large", "the body is over 64 KiB");
+        json_t *body = NULL;
+        if (r->post_len) {
+            json_error_t je;
+            body = json_loadb(r->post, r->post_len, 0, &je);
+            if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
+        }
+        sr_rest rq = {r->method, u, body, r->token[0] ? r->token : NULL, r->addr, rest_reply, r};
+        r->refs++;
+        int handled = sr_hub_rest(srv->hub, &rq);
+        json_decref(body);
+        if (handled) return;
+        r->refs--;
         if (!strcmp(p, "health")) {
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
             return respond_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "version", SR_VERSION));
@@ -475,24 +524,25 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
         if (!strcmp(p, "rooms")) {
             if (get) return respond_json(r, 200, sr_hub_rooms_json(srv->hub));
             if (r->method != 'P') return respond_error(r, 405, "method_not_allowed", "use GET or POST");
-            if (r->too_large) return respond_error(r, 413, "too_large", "the body is over 64 KiB");
+            int64_t owner = sr_hub_token_user(srv->hub, r->token);
+            if (!owner) return respond_error(r, 401, "unauthenticated", "sign in to create a room");
             json_error_t je;
-            json_t *body = json_loadb(r->post ? r->post : "", r->post_len, 0, &je);
-            if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
+            json_t *rb = json_loadb(r->post ? r->post : "", r->post_len, 0, &je);
+            if (!rb) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
             const char *code = NULL;
             char msg[160];
             r->refs++;
-            if (sr_hub_create_room(srv->hub, body, room_created, r, &code, msg, sizeof msg)) {
+            if (sr_hub_create_room(srv->hub, owner, rb, room_created, r, &code, msg, sizeof msg)) {
                 r->refs--;
                 respond_error(r, 400, code, msg);
             }
-            json_decref(body);
+            json_decref(rb);
             return;
         }
         if (!strncmp(p, "rooms/", 6)) {
             int64_t id = parse_id(p + 6, &end);
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
-            json_t *o = id && !*end ? sr_hub_room_json(srv->hub, id) : NULL;
+            json_t *o = id && !*end ? sr_hub_room_json(srv->hub, id, sr_hub_token_user(srv->hub, r->token)) : NULL;
             if (!o) return respond_error(r, 404, "no_such_room", "no room with that id");
             return respond_json(r, 200, o);
         }
@@ -565,6 +615,11 @@ static int http_writable(struct lws *wsi, http_req *r)
                                         (unsigned char *)r->content_range,
                                         (int)strlen(r->content_range), &p, end))
             return -1;
+        if (r->set_cookie[0] &&
+            lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:",
+                                        (unsigned char *)r->set_cookie, (int)strlen(r->set_cookie),
+                                        &p, end))
+            return -1;
         if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
         r->headers_sent = 1;
         if (r->method == 'H' || !r->body_len) goto done;
@@ -625,9 +680,20 @@ static int http_begin(sr_server *srv, struct lws *wsi, pss *ps, const char *uri)
         r->method = 'H';
     else if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
         r->method = 'P';
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0)
+        r->method = 'U';
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI) > 0)
+        r->method = 'A';
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0)
+        r->method = 'D';
     else
         r->method = '?';
-    if (r->method == 'P') return 0; /* answered at HTTP_BODY_COMPLETION */
+    read_credentials(wsi, r->token, sizeof r->token);
+    lws_get_peer_simple(wsi, r->addr, sizeof r->addr);
+    char cl[24] = "";
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+        lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (strchr("PUAD", r->method) && atol(cl) > 0) return 0; /* answered at BODY_COMPLETION */
     route(srv, wsi, r);
     return 0;
 }
@@ -655,6 +721,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_ESTABLISHED:
         ps->s = sr_hub_session_open(srv->hub, wsi);
         session_track(srv, ps->s);
+        {
+            char tok[160];
+            read_credentials(wsi, tok, sizeof tok);
+            if (tok[0]) sr_hub_session_auth(srv->hub, ps->s, tok);
+        }
         if (srv->shutting) net_close(ps->s, 1001, "server shutting down");
         return 0;
     case LWS_CALLBACK_RECEIVE:
@@ -718,6 +789,14 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
 }
 
+static void each_session(void (*fn)(sr_session *s, void *ud), void *ud)
+{
+    sr_server *srv = g_srv;
+    /* fn may close sessions, which only marks them: the list does not change under us */
+    for (int i = 0; i < srv->nsessions; i++)
+        fn(srv->sessions[i], ud);
+}
+
 static void wake(void *ud)
 {
     lws_cancel_service(ud);
@@ -774,7 +853,11 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
         sr_server_free(srv);
         return NULL;
     }
-    sr_hub_net net = {.send = net_send, .close = net_close, .wake = wake, .ud = srv->ctx};
+    sr_hub_net net = {.send = net_send,
+                      .close = net_close,
+                      .each_session = each_session,
+                      .wake = wake,
+                      .ud = srv->ctx};
     srv->hub = sr_hub_new(hub_cfg, store, &net);
     if (library && sr_hub_scan_library(srv->hub, library) < 0)
         sr_log(SR_LOG_WARN, "library scan failed", "dir=\"%s\"", library);

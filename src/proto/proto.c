@@ -14,7 +14,7 @@ static const struct {
     {"hello", SR_C_HELLO},   {"ping", SR_C_PING},         {"join", SR_C_JOIN},
     {"leave", SR_C_LEAVE},   {"queue_add", SR_C_QUEUE_ADD}, {"vote", SR_C_VOTE},
     {"queue_remove", SR_C_QUEUE_REMOVE}, {"skip", SR_C_SKIP}, {"chat", SR_C_CHAT},
-    {"search", SR_C_SEARCH},
+    {"search", SR_C_SEARCH}, {"mod", SR_C_MOD},
 };
 
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -84,7 +84,13 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     case SR_C_HELLO: {
         if ((v = json_object_get(root, "v")) && (!json_is_integer(v) || json_integer_value(v) != 1))
             return bad(err, "bad_field", "field 'v' must be 1 (this server speaks protocol 1)");
-        if (get_str(root, "name", 1, &m->name, &m->name_len, err)) return -1;
+        /* A signed-in client may leave the name out: its account's name is used. */
+        int signed_in = json_is_string(json_object_get(root, "session"));
+        if (get_str(root, "name", !signed_in, &m->name, &m->name_len, err)) return -1;
+        if (!m->name) {
+            m->name = "";
+            goto hello_rest;
+        }
         /* Trim the name's surrounding blanks; the rest is kept as sent. */
         while (m->name_len && (*m->name == ' ' || *m->name == '\t')) m->name++, m->name_len--;
         while (m->name_len && (m->name[m->name_len - 1] == ' ' || m->name[m->name_len - 1] == '\t'))
@@ -95,9 +101,12 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         for (size_t k = 0; k < m->name_len; k++)
             if ((unsigned char)m->name[k] < 0x20)
                 return bad(err, "bad_field", "field 'name' must not contain control characters");
+    hello_rest:;
         size_t tl;
         if (get_str(root, "token", 0, &m->token, &tl, err)) return -1;
         if (m->token && tl > 128) return bad(err, "too_long", "field 'token' is over 128 bytes");
+        if (get_str(root, "session", 0, &m->session, &tl, err)) return -1;
+        if (m->session && tl > 128) return bad(err, "too_long", "field 'session' is over 128 bytes");
         return 0;
     }
     case SR_C_PING:
@@ -109,6 +118,9 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     case SR_C_JOIN: {
         if (get_id(root, "room", &m->room, err)) return -1;
         json_t *ep = json_object_get(root, "epoch"), *sq = json_object_get(root, "seq");
+        size_t il;
+        if (get_str(root, "invite", 0, &m->invite, &il, err)) return -1;
+        if (m->invite && il > 64) return bad(err, "too_long", "field 'invite' is over 64 bytes");
         if (!ep && !sq) return 0;
         if (!ep) return bad(err, "missing_field", "field 'epoch' is required with 'seq'");
         if (!sq) return bad(err, "missing_field", "field 'seq' is required with 'epoch'");
@@ -149,6 +161,37 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (sr_utf8_len(m->text, m->text_len) > SR_MAX_CHAT)
             return bad(err, "too_long", "chat text is over %d characters", SR_MAX_CHAT);
         return 0;
+    case SR_C_MOD: {
+        static const char *const actions[] = {"skip", "remove", "move", "delete_chat", "mute",
+                                              "unmute", "kick", "ban", "unban", "lock",
+                                              "unlock", "set_role"};
+        if (get_id(root, "room", &m->room, err)) return -1;
+        if (get_str(root, "action", 1, &m->action, NULL, err)) return -1;
+        size_t k;
+        for (k = 0; k < sizeof actions / sizeof actions[0]; k++)
+            if (!strcmp(m->action, actions[k])) break;
+        if (k == sizeof actions / sizeof actions[0])
+            return bad(err, "bad_field", "unknown moderation action '%.40s'", m->action);
+        if ((!strcmp(m->action, "remove") || !strcmp(m->action, "move")) &&
+            get_id(root, "entry", &m->entry, err))
+            return -1;
+        if (!strcmp(m->action, "delete_chat") && get_id(root, "msg", &m->msg, err)) return -1;
+        static const char *const on_user[] = {"mute", "unmute", "kick", "ban", "unban", "set_role"};
+        for (k = 0; k < sizeof on_user / sizeof on_user[0]; k++)
+            if (!strcmp(m->action, on_user[k]) && get_id(root, "user", &m->target_user, err))
+                return -1;
+        if ((v = json_object_get(root, "seconds"))) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 31536000)
+                return bad(err, "bad_field", "field 'seconds' must be an integer from 0 to 31536000");
+            m->seconds = json_integer_value(v);
+        }
+        if (!strcmp(m->action, "set_role")) {
+            if (get_str(root, "role", 1, &m->role, NULL, err)) return -1;
+            if (strcmp(m->role, "moderator") && strcmp(m->role, "member") && strcmp(m->role, "none"))
+                return bad(err, "bad_field", "field 'role' must be moderator, member or none");
+        }
+        return 0;
+    }
     case SR_C_SEARCH: {
         size_t ql;
         if (get_str(root, "q", 1, &m->q, &ql, err)) return -1;

@@ -23,6 +23,7 @@ typedef enum sr_ctype {
     SR_C_SKIP,
     SR_C_CHAT,
     SR_C_SEARCH,
+    SR_C_MOD,
 } sr_ctype;
 
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with
@@ -31,7 +32,9 @@ typedef struct sr_cmsg {
     json_t *root;
     json_t *ref; /* NULL when absent */
     sr_ctype type;
-    const char *name, *token, *text, *q, *epoch;
+    const char *name, *token, *session, *text, *q, *epoch, *invite;
+    const char *action, *role; /* mod */
+    int64_t target_user, msg, seconds;
     size_t name_len, text_len;
     int64_t room, track, entry, limit;
     int value;

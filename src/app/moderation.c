@@ -1,0 +1,520 @@
+/* moderation.c - who may do what in a room: owners, moderators, members, bans and mutes, the
+ * room's rules, moderator actions and the audit log that records each of them. */
+#include "app/hub_internal.h"
+#include "proto/proto.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const who_names[] = {"everyone", "members", "moderators"};
+static const char *const vis_names[] = {"public", "unlisted", "private"};
+
+int hub_has_role(sr_room *r, int64_t uid, int role, double now)
+{
+    for (int i = 0; i < r->nroles; i++)
+        if (r->roles[i].user == uid && r->roles[i].role == role)
+            return !r->roles[i].until || r->roles[i].until > now;
+    return 0;
+}
+
+int hub_rank(sr_hub *h, sr_room *r, int64_t uid)
+{
+    user *u = hub_user_get(h, uid);
+    if (u && u->admin && u->username) return RANK_ADMIN;
+    if (r->owner && r->owner == uid) return RANK_OWNER;
+    double now = sr_now_ms();
+    if (hub_has_role(r, uid, ROLE_MOD, now)) return RANK_MOD;
+    if (hub_has_role(r, uid, ROLE_MEMBER, now)) return RANK_MEMBER;
+    return RANK_NONE;
+}
+
+int hub_may_enter(sr_hub *h, sr_room *r, int64_t uid, const char *invite)
+{
+    if (r->visibility != 2 || hub_rank(h, r, uid) >= RANK_MEMBER) return 1;
+    return invite && r->invite[0] && sodium_memcmp(invite, r->invite, sizeof r->invite - 1) == 0 &&
+           strlen(invite) == strlen(r->invite);
+}
+
+json_t *hub_room_settings_json(sr_room *r)
+{
+    return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:O?}", "visibility", vis_names[r->visibility],
+                     "who_add", who_names[r->who_add], "who_vote", who_names[r->who_vote],
+                     "max_per_person", r->max_per_person, "skip_ratio", r->skip_ratio,
+                     "slow_mode_s", r->slow_mode_s, "locked", r->locked, "owner",
+                     r->owner ? json_integer(r->owner) : NULL);
+}
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (s && !strcmp(s, names[i])) return i;
+    return -1;
+}
+
+/* Applies settings from a JSON object; on error fills code/message and changes nothing. */
+static int apply_settings(sr_room *r, json_t *o, const char **code, char *msg, size_t msz)
+{
+    sr_room t = *r; /* validate into a copy, commit only if all is well */
+    json_t *v;
+    if ((v = json_object_get(o, "visibility")) &&
+        (t.visibility = name_index(vis_names, 3, json_string_value(v))) < 0)
+        return *code = "bad_field", snprintf(msg, msz, "visibility must be public, unlisted or private"), -1;
+    if ((v = json_object_get(o, "who_add")) &&
+        (t.who_add = name_index(who_names, 3, json_string_value(v))) < 0)
+        return *code = "bad_field", snprintf(msg, msz, "who_add must be everyone, members or moderators"), -1;
+    if ((v = json_object_get(o, "who_vote")) &&
+        (t.who_vote = name_index(who_names, 3, json_string_value(v))) < 0)
+        return *code = "bad_field", snprintf(msg, msz, "who_vote must be everyone, members or moderators"), -1;
+    if ((v = json_object_get(o, "max_per_person"))) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 500)
+            return *code = "bad_field", snprintf(msg, msz, "max_per_person must be 0 (no limit) to 500"), -1;
+        t.max_per_person = (int)json_integer_value(v);
+    }
+    if ((v = json_object_get(o, "slow_mode_s"))) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3600)
+            return *code = "bad_field", snprintf(msg, msz, "slow_mode_s must be 0 to 3600"), -1;
+        t.slow_mode_s = (int)json_integer_value(v);
+    }
+    if ((v = json_object_get(o, "skip_ratio"))) {
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
+            return *code = "bad_field", snprintf(msg, msz, "skip_ratio must be 0 (server default) to 1"), -1;
+        t.skip_ratio = json_number_value(v);
+    }
+    if ((v = json_object_get(o, "locked"))) {
+        if (!json_is_boolean(v)) return *code = "bad_field", snprintf(msg, msz, "locked must be true or false"), -1;
+        t.locked = json_is_true(v);
+    }
+    r->visibility = t.visibility;
+    r->who_add = t.who_add;
+    r->who_vote = t.who_vote;
+    r->max_per_person = t.max_per_person;
+    r->slow_mode_s = t.slow_mode_s;
+    r->skip_ratio = t.skip_ratio;
+    r->locked = t.locked;
+    return 0;
+}
+
+static char *settings_text(sr_room *r)
+{
+    json_t *o = hub_room_settings_json(r);
+    json_object_del(o, "owner");
+    if (r->invite[0]) json_object_set_new(o, "invite", json_string(r->invite));
+    return sr_proto_dump(o);
+}
+
+static void write_settings(job *j, sr_room *r)
+{
+    sr_write *w = hub_job_write(j, SR_W_ROOM_SETTINGS);
+    w->a = r->id;
+    w->b = r->owner;
+    w->s1 = settings_text(r);
+}
+
+static void set_role(sr_room *r, int64_t uid, int role, double until, int on)
+{
+    for (int i = 0; i < r->nroles; i++)
+        if (r->roles[i].user == uid && r->roles[i].role == role) {
+            if (on)
+                r->roles[i].until = until;
+            else
+                r->roles[i] = r->roles[--r->nroles];
+            return;
+        }
+    if (!on) return;
+    if (r->nroles == r->caproles) {
+        r->caproles = r->caproles ? r->caproles * 2 : 8;
+        r->roles = sr_xrealloc(r->roles, (size_t)r->caproles * sizeof *r->roles);
+    }
+    r->roles[r->nroles++] = (room_role){uid, role, until};
+}
+
+static const char *role_name(int role)
+{
+    switch (role) {
+    case ROLE_MOD: return "moderator";
+    case ROLE_MEMBER: return "member";
+    case ROLE_BANNED: return "banned";
+    default: return "muted";
+    }
+}
+
+static void write_role(job *j, sr_room *r, int64_t uid, int role, double until, int on)
+{
+    sr_write *w = hub_job_write(j, SR_W_ROLE);
+    w->a = r->id;
+    w->b = uid;
+    w->s1 = sr_xstrdup(role_name(role));
+    w->v = on;
+    w->t = until;
+}
+
+static void audit(sr_hub *h, job *j, sr_room *r, int64_t actor, const char *action, int64_t target,
+                  const char *detail)
+{
+    int64_t id = ++h->max_audit;
+    double ts = sr_now_ms();
+    sr_write *w = hub_job_write(j, SR_W_AUDIT);
+    w->a = id;
+    w->b = r->id;
+    w->c = actor;
+    w->d = target;
+    w->s1 = sr_xstrdup(action);
+    w->s2 = sr_xstrdup(detail ? detail : "");
+    w->t = ts;
+    json_t *e = json_pack("{s:I,s:o,s:s,s:o,s:s,s:f}", "id", (json_int_t)id, "actor",
+                          hub_user_json(h, actor), "action", action, "target",
+                          target ? hub_user_json(h, target) : json_null(), "detail",
+                          detail ? detail : "", "ts", ts);
+    if (r->audit_n == AUDIT_KEEP) {
+        json_decref(r->audit[r->audit_head]);
+        r->audit[r->audit_head] = e;
+        r->audit_head = (r->audit_head + 1) % AUDIT_KEEP;
+    } else {
+        r->audit[(r->audit_head + r->audit_n++) % AUDIT_KEEP] = e;
+    }
+    sr_log(SR_LOG_INFO, "moderation", "room=%lld actor=%lld action=%s target=%lld",
+           (long long)r->id, (long long)actor, action, (long long)target);
+}
+
+typedef struct kick_ctx {
+    sr_hub *h;
+    sr_room *r;
+    int64_t uid;
+    const char *reason;
+} kick_ctx;
+
+static void kick_one(sr_session *s, void *ud)
+{
+    kick_ctx *k = ud;
+    if (s->user != k->uid || s->room != k->r) return;
+    hub_member_remove(k->h, s);
+    hub_send_json(k->h, s, json_pack("{s:s,s:I,s:s}", "type", "kicked", "room",
+                                     (json_int_t)k->r->id, "reason", k->reason));
+}
+
+static void kick(sr_hub *h, sr_room *r, int64_t uid, const char *reason)
+{
+    kick_ctx k = {h, r, uid, reason};
+    if (h->net.each_session) h->net.each_session(kick_one, &k);
+}
+
+static json_t *settings_delta(sr_room *r)
+{
+    json_t *o = hub_delta("room_updated");
+    json_object_set_new(o, "info", hub_room_info_json(r));
+    json_object_set_new(o, "settings", hub_room_settings_json(r));
+    return o;
+}
+
+void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    const char *a = m->action;
+    int rank = hub_rank(h, r, s->user);
+    int need = !strcmp(a, "set_role") ? RANK_OWNER : RANK_MOD;
+    if (rank < need)
+        return hub_send_error(h, s, "not_allowed",
+                              need == RANK_OWNER ? "only the room's owner may do that"
+                                                 : "only moderators may do that",
+                              m->ref);
+    if (m->target_user) {
+        if (!hub_user_get(h, m->target_user))
+            return hub_send_error(h, s, "no_such_user", "no user with that id", m->ref);
+        if (m->target_user == s->user)
+            return hub_send_error(h, s, "not_allowed", "you cannot do that to yourself", m->ref);
+        if (hub_rank(h, r, m->target_user) >= rank)
+            return hub_send_error(h, s, "not_allowed", "they outrank you in this room", m->ref);
+    }
+    job *j = hub_job_new(r);
+    json_t *o = NULL;
+    double now = sr_now_ms(), until = m->seconds ? now + (double)m->seconds * 1000 : 0;
+    char detail[96] = "";
+    if (!strcmp(a, "skip")) {
+        if (!r->np_track) {
+            free(j);
+            return hub_send_error(h, s, "not_allowed", "nothing is playing", m->ref);
+        }
+        snprintf(detail, sizeof detail, "track %lld", (long long)r->np_track);
+        audit(h, j, r, s->user, a, 0, detail);
+        hub_job_ack(j, s, m->ref, NULL);
+        hub_submit(h, j, NULL);
+        hub_advance(h, r, now, 1);
+        return;
+    } else if (!strcmp(a, "remove") || !strcmp(a, "move")) {
+        sr_entry *e = sr_queue_find(&r->queue, m->entry);
+        if (!e) {
+            free(j);
+            return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
+        }
+        snprintf(detail, sizeof detail, "entry %lld track %lld", (long long)e->id, (long long)e->track);
+        if (!strcmp(a, "remove")) {
+            int64_t by = e->user;
+            sr_entry_free(sr_queue_remove(&r->queue, m->entry));
+            sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
+            w->a = m->entry;
+            w->s1 = sr_xstrdup("removed");
+            audit(h, j, r, s->user, a, by, detail);
+            o = hub_delta("entry_removed");
+            json_object_set_new(o, "id", json_integer(m->entry));
+            json_object_set_new(o, "reason", json_string("moderator"));
+        } else {
+            /* "move" pins the entry to the top: pinned entries play first, in pin order. */
+            sr_queue_remove(&r->queue, m->entry);
+            e->pin = ++r->pin_seq;
+            sr_queue_insert(&r->queue, e);
+            audit(h, j, r, s->user, a, e->user, detail);
+            o = hub_delta("entry_moved");
+            json_object_set_new(o, "id", json_integer(m->entry));
+            json_object_set_new(o, "pinned", json_true());
+        }
+    } else if (!strcmp(a, "delete_chat")) {
+        int found = 0;
+        for (int k = 0; k < r->chat_n && !found; k++) {
+            int idx = (r->chat_head + k) % CHAT_KEEP;
+            if (json_integer_value(json_object_get(r->chat[idx], "id")) != m->msg) continue;
+            found = 1;
+            json_decref(r->chat[idx]);
+            for (int q = k; q < r->chat_n - 1; q++)
+                r->chat[(r->chat_head + q) % CHAT_KEEP] = r->chat[(r->chat_head + q + 1) % CHAT_KEEP];
+            r->chat_n--;
+        }
+        if (!found && m->msg > h->max_chat) {
+            free(j);
+            return hub_send_error(h, s, "no_such_message", "no chat message with that id", m->ref);
+        }
+        hub_job_write(j, SR_W_CHAT_DELETE)->a = m->msg;
+        snprintf(detail, sizeof detail, "message %lld", (long long)m->msg);
+        audit(h, j, r, s->user, a, 0, detail);
+        o = hub_delta("chat_deleted");
+        json_object_set_new(o, "id", json_integer(m->msg));
+    } else if (!strcmp(a, "mute") || !strcmp(a, "ban")) {
+        int role = a[0] == 'm' ? ROLE_MUTED : ROLE_BANNED;
+        set_role(r, m->target_user, role, until, 1);
+        write_role(j, r, m->target_user, role, until, 1);
+        snprintf(detail, sizeof detail, m->seconds ? "%lld s" : "permanent", (long long)m->seconds);
+        audit(h, j, r, s->user, a, m->target_user, detail);
+        if (role == ROLE_BANNED) kick(h, r, m->target_user, "banned");
+    } else if (!strcmp(a, "unmute") || !strcmp(a, "unban")) {
+        int role = a[2] == 'm' ? ROLE_MUTED : ROLE_BANNED;
+        set_role(r, m->target_user, role, 0, 0);
+        write_role(j, r, m->target_user, role, 0, 0);
+        audit(h, j, r, s->user, a, m->target_user, NULL);
+    } else if (!strcmp(a, "kick")) {
+        audit(h, j, r, s->user, a, m->target_user, NULL);
+        kick(h, r, m->target_user, "kicked by a moderator");
+    } else if (!strcmp(a, "lock") || !strcmp(a, "unlock")) {
+        r->locked = a[0] == 'l';
+        write_settings(j, r);
+        audit(h, j, r, s->user, a, 0, NULL);
+        o = settings_delta(r);
+    } else if (!strcmp(a, "set_role")) {
+        int mod = !strcmp(m->role, "moderator"), member = !strcmp(m->role, "member");
+        set_role(r, m->target_user, ROLE_MOD, 0, mod);
+        write_role(j, r, m->target_user, ROLE_MOD, 0, mod);
+        set_role(r, m->target_user, ROLE_MEMBER, 0, member || mod);
+        write_role(j, r, m->target_user, ROLE_MEMBER, 0, member || mod);
+        audit(h, j, r, s->user, a, m->target_user, m->role);
+        o = hub_delta("role");
+        json_object_set_new(o, "user", hub_user_json(h, m->target_user));
+        json_object_set_new(o, "role", json_string(m->role));
+    }
+    hub_job_ack(j, s, m->ref, NULL);
+    hub_submit(h, j, o);
+}
+
+/* ---------- REST ---------- */
+
+static void reply_error(const sr_rest *q, int status, const char *code, const char *message)
+{
+    q->reply(q->ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message),
+             NULL);
+}
+
+typedef struct rest_ctx {
+    void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
+    void *ctx;
+    json_t *body;
+} rest_ctx;
+
+static void rest_done(void *ctx, json_t *durable)
+{
+    rest_ctx *c = ctx;
+    if (durable)
+        c->reply(c->ctx, 200, c->body, NULL);
+    else
+        json_decref(c->body),
+            c->reply(c->ctx, 500, json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message", "the store could not record this"), NULL);
+    json_decref(durable);
+    free(c);
+}
+
+static void submit_then_reply(sr_hub *h, job *j, json_t *delta, const sr_rest *q, json_t *body)
+{
+    rest_ctx *c = sr_xcalloc(1, sizeof *c);
+    c->reply = q->reply;
+    c->ctx = q->ctx;
+    c->body = body;
+    j->done = rest_done;
+    j->ctx = c;
+    hub_submit(h, j, delta);
+}
+
+static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
+{
+    json_t *b = q->body;
+    if (!json_is_object(b)) return reply_error(q, 400, "bad_json", "the body must be a JSON object");
+    json_t *name = json_object_get(b, "name"), *desc = json_object_get(b, "description"),
+           *tags = json_object_get(b, "tags");
+    if (name && (!json_is_string(name) || !json_string_length(name) ||
+                 sr_utf8_len(json_string_value(name), json_string_length(name)) > 80))
+        return reply_error(q, 400, "bad_field", "name must be 1-80 characters");
+    if (desc && (!json_is_string(desc) ||
+                 sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500))
+        return reply_error(q, 400, "bad_field", "description must be at most 500 characters");
+    if (tags) {
+        size_t i;
+        json_t *t;
+        if (!json_is_array(tags) || json_array_size(tags) > 10)
+            return reply_error(q, 400, "bad_field", "tags must be an array of at most 10 strings");
+        json_array_foreach(tags, i, t) if (!json_is_string(t) || !json_string_length(t) ||
+                                           json_string_length(t) > 120)
+            return reply_error(q, 400, "bad_field", "each tag must be a non-empty string");
+    }
+    const char *code = NULL;
+    char msg[120];
+    json_t *rules = json_object_get(b, "rules");
+    if (rules && !json_is_object(rules)) return reply_error(q, 400, "bad_field", "rules must be an object");
+    if (rules && apply_settings(r, rules, &code, msg, sizeof msg)) return reply_error(q, 400, code, msg);
+    json_t *vis = json_object_get(b, "visibility");
+    if (vis) {
+        json_t *o = json_pack("{s:O}", "visibility", vis);
+        int rc = apply_settings(r, o, &code, msg, sizeof msg);
+        json_decref(o);
+        if (rc) return reply_error(q, 400, code, msg);
+    }
+    if (name) free(r->name), r->name = sr_xstrdup(json_string_value(name));
+    if (desc) free(r->description), r->description = sr_xstrdup(json_string_value(desc));
+    if (tags) json_decref(r->tags), r->tags = json_deep_copy(tags);
+    if (r->visibility == 2 && !r->invite[0]) {
+        unsigned char b16[16];
+        randombytes_buf(b16, sizeof b16);
+        sodium_bin2hex(r->invite, sizeof r->invite, b16, sizeof b16);
+    }
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ROOM);
+    w->a = r->id;
+    w->s1 = sr_xstrdup(r->name);
+    w->s2 = sr_xstrdup(r->description);
+    w->s3 = sr_proto_dump(json_incref(r->tags));
+    w->t = r->created;
+    write_settings(j, r);
+    audit(h, j, r, me, "update_room", 0, NULL);
+    json_t *body = json_pack("{s:o,s:o}", "room", hub_room_info_json(r), "settings", hub_room_settings_json(r));
+    if (r->invite[0]) json_object_set_new(body, "invite", json_string(r->invite));
+    submit_then_reply(h, j, settings_delta(r), q, body);
+}
+
+static void ep_audit(sr_hub *h, const sr_rest *q, sr_room *r)
+{
+    (void)h;
+    json_t *a = json_array();
+    for (int i = r->audit_n - 1; i >= 0; i--)
+        json_array_append(a, r->audit[(r->audit_head + i) % AUDIT_KEEP]);
+    q->reply(q->ctx, 200, json_pack("{s:o}", "entries", a), NULL);
+}
+
+static void ep_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
+{
+    unsigned char b16[16];
+    randombytes_buf(b16, sizeof b16);
+    sodium_bin2hex(r->invite, sizeof r->invite, b16, sizeof b16);
+    job *j = hub_job_new(r);
+    write_settings(j, r);
+    audit(h, j, r, me, "new_invite", 0, NULL);
+    char url[96];
+    snprintf(url, sizeof url, "/#/room/%lld?invite=%s", (long long)r->id, r->invite);
+    submit_then_reply(h, j, NULL, q, json_pack("{s:s,s:s}", "invite", r->invite, "url", url));
+}
+
+static int64_t path_id(const char *p, const char **rest)
+{
+    int64_t v = 0;
+    const char *s = p;
+    while (*p >= '0' && *p <= '9' && v < 1000000000000LL)
+        v = v * 10 + (*p++ - '0');
+    if (p == s) return 0;
+    *rest = p;
+    return v;
+}
+
+int hub_moderation_rest(sr_hub *h, const sr_rest *q)
+{
+    if (strncmp(q->path, "/api/rooms/", 11)) return 0;
+    const char *rest = "";
+    int64_t id = path_id(q->path + 11, &rest);
+    int patch = !*rest && q->method == 'A';
+    int audit_ep = !strcmp(rest, "/audit"), invite_ep = !strcmp(rest, "/invites");
+    if (!id || !(patch || audit_ep || invite_ep)) return 0;
+    sr_room *r = hub_room_get(h, id);
+    int64_t me = sr_hub_token_user(h, q->token);
+    if (!r || !hub_may_enter(h, r, me, NULL)) return reply_error(q, 404, "no_such_room", "no room with that id"), 1;
+    if (!me) return reply_error(q, 401, "unauthenticated", "sign in first"), 1;
+    int rank = hub_rank(h, r, me);
+    if (patch) {
+        if (rank < RANK_OWNER) return reply_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
+        return ep_patch_room(h, q, r, me), 1;
+    }
+    if (audit_ep) {
+        if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+        if (rank < RANK_OWNER) return reply_error(q, 403, "not_allowed", "only the room's owner may read its audit log"), 1;
+        return ep_audit(h, q, r), 1;
+    }
+    if (q->method != 'P') return reply_error(q, 405, "method_not_allowed", "use POST"), 1;
+    if (rank < RANK_MOD) return reply_error(q, 403, "not_allowed", "only moderators may invite"), 1;
+    return ep_invite(h, q, r, me), 1;
+}
+
+/* ---------- start-up ---------- */
+
+void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings)
+{
+    sr_hub *h = ud;
+    sr_room *r = hub_room_get(h, room);
+    if (!r) return;
+    r->owner = owner;
+    json_t *o = json_loads(settings ? settings : "{}", 0, NULL);
+    const char *code;
+    char msg[120];
+    if (json_is_object(o)) {
+        apply_settings(r, o, &code, msg, sizeof msg);
+        const char *inv = json_string_value(json_object_get(o, "invite"));
+        if (inv) snprintf(r->invite, sizeof r->invite, "%s", inv);
+    }
+    json_decref(o);
+}
+
+void hub_ld_role(void *ud, int64_t room, int64_t uid, const char *role, double until)
+{
+    sr_room *r = hub_room_get(ud, room);
+    if (!r || !role) return;
+    int bits = !strcmp(role, "moderator") ? ROLE_MOD
+               : !strcmp(role, "member")  ? ROLE_MEMBER
+               : !strcmp(role, "banned")  ? ROLE_BANNED
+                                          : ROLE_MUTED;
+    set_role(r, uid, bits, until, 1);
+}
+
+void hub_ld_max_audit(void *ud, int64_t audit_id)
+{
+    ((sr_hub *)ud)->max_audit = audit_id;
+}
+
+void hub_room_free_moderation(sr_room *r)
+{
+    free(r->roles);
+    for (int i = 0; i < r->audit_n; i++)
+        json_decref(r->audit[(r->audit_head + i) % AUDIT_KEEP]);
+}
