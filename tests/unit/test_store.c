@@ -90,7 +90,8 @@ static void test_write_reopen_load(void **state)
     unlink(path);
     sr_store *st;
     assert_int_equal(sr_store_open(path, &st), 0);
-    assert_int_equal(st->ops->schema_version(st), 1);
+    int version = st->ops->schema_version(st);
+    assert_true(version >= 2); /* every migration applied to a new file */
     sr_track_row t = {.source = "local", .ref = "/x/a.ogg", .title = "A", .duration_ms = 1000};
     int64_t tid = 0, tid2 = 0;
     assert_int_equal(st->ops->upsert_track(st, &t, &tid), 0);
@@ -129,6 +130,7 @@ static void test_write_reopen_load(void **state)
     st->ops->close(st);
 
     assert_int_equal(sr_store_open(path, &st), 0);
+    assert_int_equal(st->ops->schema_version(st), version); /* nothing re-applied on reopen */
     seen s = {0};
     sr_load_sink sink = {.ud = &s, .user = s_user, .room = s_room, .track = s_track, .entry = s_entry,
                          .vote = s_vote, .chat = s_chat, .ranked = s_ranked, .recent = s_recent,
