@@ -1,6 +1,7 @@
 /* main.c - the soundroom command: serve | scan | migrate | version, configured by flags,
  * SOUNDROOM_* environment variables and an optional config file (in rising precedence:
  * file, environment, flags). */
+#include "app/admin_cli.h"
 #include "app/hub.h"
 #include "net/server.h"
 #include "store/store.h"
@@ -83,6 +84,8 @@ static void usage(FILE *f)
                "  serve              run the server\n"
                "  scan DIR           scan a music directory into the store and exit\n"
                "  migrate            create or upgrade the store's schema and exit\n"
+               "  user VERB [NAME]   accounts: add, list, passwd, disable, enable, promote,\n"
+               "                     demote (password from SOUNDROOM_PASSWORD or stdin)\n"
                "  version            print the version\n\n"
                "options (also SOUNDROOM_<NAME> in the environment, or NAME = VALUE lines in\n"
                "--config FILE; flags win over the environment, which wins over the file):\n"
@@ -330,6 +333,17 @@ static int cmd_migrate(void)
     return 0;
 }
 
+static int cmd_user(const char *verb, const char *name)
+{
+    sr_hub_config hc;
+    if (finish_config(&hc)) return 2;
+    sr_store *st;
+    if (sr_store_open(cfg.store, &st)) return 1;
+    int rc = sr_admin_user(st, &hc, verb, name);
+    st->ops->close(st);
+    return rc;
+}
+
 static void free_config(void)
 {
     free(cfg.host);
@@ -365,6 +379,8 @@ int main(int argc, char **argv)
         rc = cmd_serve();
     } else if (!strcmp(cmd, "scan") && npos == 1) {
         rc = cmd_scan(pos[0]);
+    } else if (!strcmp(cmd, "user") && npos >= 1) {
+        rc = cmd_user(pos[0], npos > 1 ? pos[1] : NULL);
     } else if (!strcmp(cmd, "migrate") && npos == 0) {
         rc = cmd_migrate();
     } else {
