@@ -3,6 +3,7 @@
 #include "net/server.h"
 #include "net/range.h"
 #include "proto/proto.h"
+#include "app/library.h"
 #include "source/source.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -68,6 +69,7 @@ typedef struct http_req {
     char set_cookie[200];
     char token[160]; /* session token from the cookie or Authorization: Bearer */
     char addr[64];   /* peer address */
+    char etag[48], last_modified[40]; /* validators of a media file or cover, or "" */
 } http_req;
 
 /* Per-connection data lws allocates: which kind of connection this is. Kept tiny because
@@ -395,26 +397,45 @@ static int64_t parse_id(const char *s, const char **end)
     return v;
 }
 
+/* 1 when the request header tok equals val (an exact validator match). */
+static int header_is(struct lws *wsi, enum lws_token_indexes tok, const char *val)
+{
+    char buf[128];
+    return lws_hdr_total_length(wsi, tok) > 0 && lws_hdr_copy(wsi, buf, sizeof buf, tok) > 0 &&
+           !strcmp(buf, val);
+}
+
+/* The media URL names a track id; the file is the one the scanner recorded, which is always
+ * the real path of a regular file below the library root. It is opened without following a
+ * final symlink, and refused unless it is still below the root (a directory swapped for a
+ * link after the scan). A file that is gone marks the track unavailable, so the room skips
+ * it with a notice. */
 static void serve_media(sr_server *srv, struct lws *wsi, http_req *r, int64_t id)
 {
-    const char *path = sr_hub_track_path(srv->hub, id, NULL);
-    if (!path) return respond_error(r, 404, "no_such_track", "no playable track with that id");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    sr_library *lib = sr_hub_library(srv->hub);
+    const sr_track *t = sr_library_get(lib, id);
+    if (!t || !t->available || strcmp(t->source, "local"))
+        return respond_error(r, 404, "no_such_track", "no playable track with that id");
+    int fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         if (fd >= 0) close(fd);
+        sr_library_mark_gone(lib, id);
         return respond_error(r, 404, "no_such_track", "the track's file is gone");
     }
-    char range[128] = "", ifrange[128] = "";
+    char range[128] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_RANGE) > 0)
         lws_hdr_copy(wsi, range, sizeof range, WSI_TOKEN_HTTP_RANGE);
-    char etag[64];
-    snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
+    struct tm tm;
+    time_t mt = st.st_mtime;
+    snprintf(r->etag, sizeof r->etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
              (unsigned long long)st.st_mtime);
-    /* If-Range with a stale validator: send the whole (new) file. */
+    strftime(r->last_modified, sizeof r->last_modified, "%a, %d %b %Y %H:%M:%S GMT",
+             gmtime_r(&mt, &tm));
+    /* If-Range with a stale validator (entity tag or date): send the whole (new) file. */
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_RANGE) > 0 &&
-        lws_hdr_copy(wsi, ifrange, sizeof ifrange, WSI_TOKEN_HTTP_IF_RANGE) > 0 &&
-        strcmp(ifrange, etag))
+        !header_is(wsi, WSI_TOKEN_HTTP_IF_RANGE, r->etag) &&
+        !header_is(wsi, WSI_TOKEN_HTTP_IF_RANGE, r->last_modified))
         range[0] = 0;
     int64_t start = 0, end = st.st_size - 1;
     int kind = sr_range_parse(range[0] ? range : NULL, st.st_size, &start, &end);
@@ -424,6 +445,11 @@ static void serve_media(sr_server *srv, struct lws *wsi, http_req *r, int64_t id
         return respond_error(r, 416, "bad_range", "the requested range is not satisfiable");
     }
     if (kind == SR_RANGE_NONE) start = 0, end = st.st_size - 1;
+    if (kind != SR_RANGE_PARTIAL && header_is(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, r->etag)) {
+        close(fd);
+        r->cache = "public, max-age=86400";
+        return respond(r, 304, sr_source_mime(t->path), NULL, 0);
+    }
     r->fd = fd;
     r->file_pos = start;
     r->file_end = end;
@@ -431,34 +457,122 @@ static void serve_media(sr_server *srv, struct lws *wsi, http_req *r, int64_t id
     if (kind == SR_RANGE_PARTIAL)
         snprintf(r->content_range, sizeof r->content_range, "bytes %lld-%lld/%lld",
                  (long long)start, (long long)end, (long long)st.st_size);
-    r->ctype = sr_source_mime(path);
+    r->ctype = sr_source_mime(t->path);
     r->body_len = (size_t)(end - start + 1);
     r->cache = "public, max-age=86400";
     r->ready = 1;
     lws_callback_on_writable(wsi);
 }
 
+static void cover_done(void *ctx, int status, const unsigned char *data, size_t len,
+                       const char *mime)
+{
+    http_req *r = ctx;
+    if (status) {
+        respond_error(r, 404, "no_cover", "this track's cover art cannot be read");
+    } else {
+        /* a copy: the library's cache may drop its bytes before this response is written */
+        char *b = sr_xmalloc(len ? len : 1);
+        memcpy(b, data, len);
+        r->cache = "public, max-age=86400";
+        respond(r, 200, !strcmp(mime, "image/png") ? "image/png" : "image/jpeg", b, len);
+    }
+    req_unref(r);
+}
+
+/* GET /api/tracks/:id/cover[?size=N]: the embedded picture, else the image beside the file,
+ * scaled to fit N x N (16..1024) as a JPEG when size is given. Read on the library's reader
+ * thread, then kept in memory. */
 static void serve_cover(sr_server *srv, http_req *r, int64_t id)
 {
-    for (int i = 0; i < srv->ncovers; i++)
-        if (srv->covers[i].id == id) {
-            r->static_body = (const char *)srv->covers[i].data;
-            r->cache = "public, max-age=86400";
-            return respond(r, 200, "image/jpeg", NULL, srv->covers[i].len);
-        }
-    int has_cover = 0;
-    const char *path = sr_hub_track_path(srv->hub, id, &has_cover);
-    if (!path) return respond_error(r, 404, "no_such_track", "no track with that id");
-    cover c = {.id = id};
-    if (!has_cover || sr_source_local.cover(path, &c.data, &c.len, c.mime))
+    char sb[32];
+    const char *sz = r->wsi ? lws_get_urlarg_by_name(r->wsi, "size=", sb, sizeof sb) : NULL;
+    int size = sz && *sz ? atoi(sz) : 0;
+    if (sz && (size < 16 || size > 1024))
+        return respond_error(r, 400, "bad_field", "size must be 16 to 1024");
+    sr_library *lib = sr_hub_library(srv->hub);
+    if (!sr_library_get(lib, id)) return respond_error(r, 404, "no_such_track", "no track with that id");
+    snprintf(r->etag, sizeof r->etag, "\"cover-%lld-%d\"", (long long)id, size);
+    if (r->wsi && header_is(r->wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, r->etag)) {
+        r->cache = "public, max-age=86400";
+        return respond(r, 304, "image/jpeg", NULL, 0);
+    }
+    r->refs++;
+    if (sr_library_cover(lib, id, size, cover_done, r)) {
+        r->refs--;
+        r->etag[0] = 0;
         return respond_error(r, 404, "no_cover", "this track has no cover art");
-    /* Covers are small and asked for by every listener: keep them after the first read. */
-    srv->covers = sr_xrealloc(srv->covers, (size_t)(srv->ncovers + 1) * sizeof *srv->covers);
-    srv->covers[srv->ncovers++] = c;
-    cover *k = &srv->covers[srv->ncovers - 1];
-    r->static_body = (const char *)k->data;
-    r->cache = "public, max-age=86400";
-    respond(r, 200, strcmp(k->mime, "image/png") ? "image/jpeg" : "image/png", NULL, k->len);
+    }
+}
+
+/* Library REST answers from the reader thread. */
+static void library_done(void *ctx, int status, json_t *body)
+{
+    http_req *r = ctx;
+    if (status)
+        respond_error(r, 500, "internal", "the library could not answer");
+    else
+        respond_json(r, 200, body);
+    req_unref(r);
+}
+
+/* Reads artist=, album=, genre=, year= into q (buffers hold the strings). Returns 0, or -1
+ * after answering 400. */
+static int library_filters(struct lws *wsi, http_req *r, sr_track_query *q, char bufs[4][256])
+{
+    q->artist = lws_get_urlarg_by_name(wsi, "artist=", bufs[0], 256);
+    q->album = lws_get_urlarg_by_name(wsi, "album=", bufs[1], 256);
+    q->genre = lws_get_urlarg_by_name(wsi, "genre=", bufs[2], 256);
+    const char *y = lws_get_urlarg_by_name(wsi, "year=", bufs[3], 256);
+    if (q->artist && !*q->artist) q->artist = NULL;
+    if (q->album && !*q->album) q->album = NULL;
+    if (q->genre && !*q->genre) q->genre = NULL;
+    q->year = y && *y ? atoi(y) : 0;
+    if (y && *y && (q->year < 1 || q->year > 9999)) {
+        respond_error(r, 400, "bad_field", "year must be 1 to 9999");
+        return -1;
+    }
+    return 0;
+}
+
+/* Loopback only, and not through a proxy, until accounts bring an admin role. */
+static int from_loopback(struct lws *wsi, http_req *r)
+{
+    return (!strncmp(r->addr, "127.", 4) || !strcmp(r->addr, "::1")) &&
+           lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) <= 0;
+}
+
+/* /api/library/... */
+static void route_library(sr_server *srv, struct lws *wsi, http_req *r, const char *p)
+{
+    sr_library *lib = sr_hub_library(srv->hub);
+    int get = r->method == 'G' || r->method == 'H';
+    if (!*p) {
+        if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+        return respond_json(r, 200, sr_library_status(lib));
+    }
+    if (!strcmp(p, "/rescan")) {
+        if (r->method != 'P') return respond_error(r, 405, "method_not_allowed", "use POST");
+        if (!from_loopback(wsi, r))
+            return respond_error(r, 403, "forbidden", "rescans are only accepted from this machine");
+        if (sr_library_rescan(lib))
+            return respond_error(r, 409, "no_library", "the server runs without --library");
+        return respond_json(r, 202, json_pack("{s:b}", "scanning", 1));
+    }
+    if (!strcmp(p, "/artists") || !strcmp(p, "/albums") || !strcmp(p, "/genres") ||
+        !strcmp(p, "/years")) {
+        if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
+        char bufs[4][256];
+        sr_track_query q = {0};
+        if (library_filters(wsi, r, &q, bufs)) return;
+        r->refs++;
+        if (sr_library_query(lib, p + 1, &q, library_done, r)) {
+            r->refs--;
+            return respond_error(r, 503, "unavailable", "the library reader is not running");
+        }
+        return;
+    }
+    return respond_error(r, 404, "not_found", "no such endpoint");
 }
 
 /* The session token a request carries: "Authorization: Bearer T" (SDK clients) or the
@@ -554,8 +668,18 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             const char *lim = lws_get_urlarg_by_name(wsi, "limit=", lb, sizeof lb);
             int limit = lim && *lim ? atoi(lim) : 50;
             if (limit < 1 || limit > 500) return respond_error(r, 400, "bad_field", "limit must be 1 to 500");
+            char bufs[4][256];
+            sr_track_query tq = {.text = q && *q ? q : NULL, .limit = limit};
+            if (library_filters(wsi, r, &tq, bufs)) return;
+            if (tq.text || tq.artist || tq.album || tq.genre || tq.year) {
+                /* full-text search and filters: SQLite FTS5 on the library's reader thread */
+                r->refs++;
+                if (!sr_library_query(sr_hub_library(srv->hub), "tracks", &tq, library_done, r)) return;
+                r->refs--;
+            }
             return respond_json(r, 200, sr_hub_tracks_json(srv->hub, q ? q : "", limit));
         }
+        if (!strncmp(p, "library", 7) && (!p[7] || p[7] == '/')) return route_library(srv, wsi, r, p + 7);
         if (!strncmp(p, "tracks/", 7)) {
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
             int64_t id = parse_id(p + 7, &end);
@@ -610,6 +734,15 @@ static int http_writable(struct lws *wsi, http_req *r)
                                             (unsigned char *)"bytes", 5, &p, end))
                 return -1;
         }
+        if (r->etag[0] &&
+            lws_add_http_header_by_name(wsi, (unsigned char *)"etag:", (unsigned char *)r->etag,
+                                        (int)strlen(r->etag), &p, end))
+            return -1;
+        if (r->last_modified[0] &&
+            lws_add_http_header_by_name(wsi, (unsigned char *)"last-modified:",
+                                        (unsigned char *)r->last_modified,
+                                        (int)strlen(r->last_modified), &p, end))
+            return -1;
         if (r->content_range[0] &&
             lws_add_http_header_by_name(wsi, (unsigned char *)"content-range:",
                                         (unsigned char *)r->content_range,

@@ -2,6 +2,7 @@
 #ifndef SR_SOURCE_H
 #define SR_SOURCE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,17 @@ typedef struct sr_track_meta {
     int has_cover;       /* 1 when an embedded picture exists */
     int64_t mtime;       /* seconds since the epoch */
     int64_t size;        /* bytes */
+    /* version 2 */
+    char *album_artist;
+    char *genre;
+    char *isrc;       /* upper case, no separators (12 characters), or NULL */
+    char *mbid;       /* MusicBrainz recording id, lower-case UUID, or NULL */
+    int track_no;     /* 0 when unknown */
+    int disc_no;      /* 0 when unknown */
+    int year;         /* 0 when unknown */
+    char *cover_path; /* an image beside the file (folder.jpg, cover.png...) when no picture is
+                         embedded; has_cover is then 1 too */
+    char *identity;   /* sr_track_identity() of the tags; NULL when there is not enough */
 } sr_track_meta;
 
 /* Frees the strings of *m and zeroes it. Safe on a zeroed struct. */
@@ -25,6 +37,20 @@ void sr_track_meta_clear(sr_track_meta *m);
 /* Called once per playable file found by a scan. *m is only valid during the call: copy what
  * you keep. */
 typedef void (*sr_scan_cb)(const sr_track_meta *m, void *ud);
+
+/* Options of a version-2 scan (all optional). */
+typedef struct sr_scan_opts {
+    /* Asked before probing a file: return 0 to skip the probe because the caller already knows
+     * this (path, mtime, size); the file then counts as seen through `seen`. */
+    int (*want)(const char *path, int64_t mtime, int64_t size, void *ud);
+    void (*seen)(const char *path, void *ud);
+    /* Called for each directory entered (the root first), e.g. to watch it with inotify. */
+    void (*dir)(const char *path, void *ud);
+    /* Polled between files (may be NULL): when *stop becomes non-zero the scan ends early,
+     * returns the count so far and sets stopped. */
+    const atomic_int *stop;
+    int stopped;
+} sr_scan_opts;
 
 /* A source backend: a const table chosen by name at start-up (append fields only; bump
  * version). */
@@ -42,6 +68,10 @@ typedef struct sr_source_ops {
      * frees), *len its size and mime a NUL-terminated type such as "image/jpeg". Returns
      * a negative error when there is no picture. Blocking. */
     int (*cover)(const char *path, unsigned char **buf, size_t *len, char mime[32]);
+    /* version 2 */
+    /* scan() with options (may be NULL). A scan stopped through opts->stop returns the count
+     * so far with opts->stopped set: the caller must not treat unseen files as gone. */
+    int (*scan2)(const char *root, sr_scan_cb cb, void *ud, sr_scan_opts *opts);
 } sr_source_ops;
 
 /* The local-file source (libavformat). */
@@ -49,6 +79,19 @@ extern const sr_source_ops sr_source_local;
 
 /* Looks a source up by name; NULL when unknown. */
 const sr_source_ops *sr_source_find(const char *name);
+
+/* The identity key of a song, the same for the same recording whatever the source or file:
+ * "mbid:<uuid>" when a MusicBrainz recording id is known, else "isrc:<ISRC>", else
+ * "meta:<artist>|<title>|<duration bucket>" with artist and title normalised (see
+ * docs/sources.md) and the duration in 4-second buckets (sr_identity_bucket). NULL (no
+ * identity) without an artist and title or a duration. Returns a malloc'd string. */
+char *sr_track_identity(const char *artist, const char *title, int64_t duration_ms,
+                        const char *isrc, const char *mbid);
+/* Duration bucket of the identity key: (duration_ms + 2000) / 4000. */
+int64_t sr_identity_bucket(int64_t duration_ms);
+/* Writes the normalised form of s (lower case, accents and punctuation folded, "feat. ..."
+ * and a leading "the " dropped, runs of space collapsed) to a malloc'd string. */
+char *sr_identity_norm(const char *s);
 
 /* Content-Type for an audio file path by its extension ("audio/ogg", "audio/mpeg", ...);
  * "application/octet-stream" when unknown. Never NULL; static storage. */

@@ -4,6 +4,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -300,6 +301,85 @@ static char *get_tag(const AVFormatContext *fc, const AVStream *st, const char *
     return v;
 }
 
+/* The leading number of a tag such as "3/12" or "2007-05-01"; 0 when absent or silly. */
+static int tag_number(const AVFormatContext *fc, const AVStream *st, const char *key, int max)
+{
+    char *v = get_tag(fc, st, key);
+    long n = 0;
+    if (v) {
+        const char *p = v;
+        while (*p == ' ' || *p == '0')
+            p++;
+        n = strtol(p, NULL, 10);
+        if (n < 0 || n > max) n = 0;
+    }
+    free(v);
+    return (int)n;
+}
+
+/* The first of several tag names that is present (keys are matched case-insensitively). */
+static char *get_tag_any(const AVFormatContext *fc, const AVStream *st, const char *const *keys)
+{
+    char *v = NULL;
+    for (; *keys && !v; keys++)
+        v = get_tag(fc, st, *keys);
+    return v;
+}
+
+/* ISRC: two letters, three alphanumerics, seven digits, separators dropped; else NULL. */
+static char *clean_isrc(char *v)
+{
+    char out[13];
+    size_t o = 0;
+    if (!v) return NULL;
+    for (const char *p = v; *p && o < 13; p++)
+        if (isalnum((unsigned char)*p)) out[o++] = (char)toupper((unsigned char)*p);
+        else if (*p != '-' && *p != ' ') o = 13;
+    free(v);
+    if (o != 12 || !isalpha((unsigned char)out[0]) || !isalpha((unsigned char)out[1])) return NULL;
+    for (int i = 7; i < 12; i++)
+        if (!isdigit((unsigned char)out[i])) return NULL;
+    return sr_xstrndup(out, 12);
+}
+
+/* A MusicBrainz id is a UUID: 36 characters, hex and dashes; lower-cased, else NULL. */
+static char *clean_mbid(char *v)
+{
+    if (!v) return NULL;
+    size_t n = strlen(v);
+    int ok = n == 36;
+    for (size_t i = 0; ok && i < n; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        ok = dash ? v[i] == '-' : isxdigit((unsigned char)v[i]) != 0;
+        v[i] = (char)tolower((unsigned char)v[i]);
+    }
+    if (!ok) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static void read_tags(const AVFormatContext *fc, const AVStream *st, sr_track_meta *out)
+{
+    static const char *const aa[] = {"album_artist", "albumartist", "album artist", "TPE2", NULL};
+    static const char *const isrc[] = {"isrc", "TSRC", NULL};
+    static const char *const mbid[] = {"musicbrainz_trackid", "MusicBrainz Track Id",
+                                       "MUSICBRAINZ_TRACKID", "musicbrainz_recordingid", NULL};
+    out->title = get_tag(fc, st, "title");
+    out->artist = get_tag(fc, st, "artist");
+    out->album = get_tag(fc, st, "album");
+    out->album_artist = get_tag_any(fc, st, aa);
+    out->genre = get_tag(fc, st, "genre");
+    out->track_no = tag_number(fc, st, "track", 9999);
+    out->disc_no = tag_number(fc, st, "disc", 999);
+    out->year = tag_number(fc, st, "date", 9999);
+    if (!out->year) out->year = tag_number(fc, st, "year", 9999);
+    if (out->year < 1000) out->year = 0;
+    out->isrc = clean_isrc(get_tag_any(fc, st, isrc));
+    out->mbid = clean_mbid(get_tag_any(fc, st, mbid));
+}
+
 static int64_t duration_ms(const AVFormatContext *fc, const AVStream *st)
 {
     if (fc->duration != AV_NOPTS_VALUE && fc->duration > 0)
@@ -384,9 +464,7 @@ static int local_probe_why(const char *path, sr_track_meta *out, char *why, size
     out->has_cover = find_cover(fc) >= 0;
     out->size = (int64_t)sb.st_size;
     out->mtime = (int64_t)sb.st_mtime;
-    out->title = get_tag(fc, st, "title");
-    out->artist = get_tag(fc, st, "artist");
-    out->album = get_tag(fc, st, "album");
+    read_tags(fc, st, out);
     if (!out->title) out->title = title_from_name(path);
     if (!out->title) out->title = sr_xstrdup("?"); /* a file name of white space only */
     out->path = path[0] == '/' ? sr_xstrdup(path) : realpath(path, NULL);
@@ -397,6 +475,9 @@ static int local_probe_why(const char *path, sr_track_meta *out, char *why, size
         goto out;
     }
     r = has_audio_packet(fc, audio, why, whylen);
+    if (r == 0)
+        out->identity = sr_track_identity(out->artist, out->title, out->duration_ms, out->isrc,
+                                          out->mbid);
 out:
     avformat_close_input(&fc);
     if (r < 0) sr_track_meta_clear(out);
@@ -453,6 +534,7 @@ typedef struct walk {
     dir_id *seen; /* directories entered, against symlink loops */
     size_t nseen, capseen;
     int count;
+    sr_scan_opts *opts; /* may be NULL */
 } walk;
 
 /* Returns malloc'd "dir/name". */
@@ -499,13 +581,29 @@ static int inside_root(const walk *w, const char *path)
     return in;
 }
 
-static void scan_file(walk *w, const char *path)
+static int stopped(walk *w)
+{
+    if (w->opts && w->opts->stop && atomic_load(w->opts->stop)) w->opts->stopped = 1;
+    return w->opts && w->opts->stopped;
+}
+
+static void scan_file(walk *w, const char *path, const struct stat *sb, const char *cover)
 {
     sr_track_meta m;
     char why[256];
+    if (w->opts && w->opts->want &&
+        !w->opts->want(path, (int64_t)sb->st_mtime, (int64_t)sb->st_size, w->ud)) {
+        if (w->opts->seen) w->opts->seen(path, w->ud);
+        w->count++;
+        return;
+    }
     if (local_probe_why(path, &m, why, sizeof why) < 0) {
         log_skip("skip file", path, why);
         return;
+    }
+    if (!m.has_cover && cover) {
+        m.cover_path = sr_xstrdup(cover);
+        m.has_cover = 1;
     }
     w->cb(&m, w->ud);
     w->count++;
@@ -548,6 +646,27 @@ static int list_dir(const char *dir, char ***names_out, size_t *n_out)
     return 0;
 }
 
+/* The image in dir that stands for the album when a file has no embedded picture: the first
+ * of these names (any case) that is a regular file, not a symlink, of at most 16 MiB.
+ * Returns a malloc'd path or NULL. */
+static char *dir_cover(const char *dir, char *const *names, size_t n)
+{
+    static const char *const pics[] = {"cover.jpg", "cover.jpeg", "cover.png", "folder.jpg",
+                                       "folder.jpeg", "folder.png", "front.jpg", "front.png",
+                                       "album.jpg", "album.png"};
+    for (size_t k = 0; k < sizeof pics / sizeof pics[0]; k++)
+        for (size_t i = 0; i < n; i++) {
+            struct stat sb;
+            if (strcasecmp(names[i], pics[k])) continue;
+            char *p = join_path(dir, names[i]);
+            if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+                sb.st_size <= LOCAL_MAX_COVER)
+                return p;
+            free(p);
+        }
+    return NULL;
+}
+
 /* Walks dir (already checked and recorded in w->seen). Problems are logged and skipped. */
 static void walk_dir(walk *w, const char *dir, int depth)
 {
@@ -561,7 +680,9 @@ static void walk_dir(walk *w, const char *dir, int depth)
         log_skip("skip dir", dir, why);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
+    if (w->opts && w->opts->dir) w->opts->dir(dir, w->ud);
+    char *cover = dir_cover(dir, names, n);
+    for (size_t i = 0; i < n && !stopped(w); i++) {
         struct stat lsb, sb;
         char *path = join_path(dir, names[i]);
         if (lstat(path, &lsb) != 0) {
@@ -582,18 +703,27 @@ static void walk_dir(walk *w, const char *dir, int depth)
             else if (!seen_before(w, &sb))
                 walk_dir(w, path, depth + 1);
         } else if (S_ISREG(sb.st_mode) && is_audio_name(names[i])) {
-            scan_file(w, path);
+            if (!S_ISLNK(lsb.st_mode)) {
+                scan_file(w, path, &sb, cover);
+            } else if (!inside_root(w, path)) {
+                log_skip("skip file", path, "symlink leads outside the library root");
+            } else { /* a link inside the root: record where it really is */
+                char *real = realpath(path, NULL);
+                if (real) scan_file(w, real, &sb, cover);
+                free(real);
+            }
         }
         free(path);
     }
+    free(cover);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
 }
 
-static int local_scan(const char *root, sr_scan_cb cb, void *ud)
+static int local_scan2(const char *root, sr_scan_cb cb, void *ud, sr_scan_opts *opts)
 {
-    walk w = {.cb = cb, .ud = ud};
+    walk w = {.cb = cb, .ud = ud, .opts = opts};
     struct stat sb;
     char *real;
     int r;
@@ -627,10 +757,16 @@ out:
     return r;
 }
 
+static int local_scan(const char *root, sr_scan_cb cb, void *ud)
+{
+    return local_scan2(root, cb, ud, NULL);
+}
+
 const sr_source_ops sr_source_local = {
-    .version = 1,
+    .version = 2,
     .name = "local",
     .scan = local_scan,
     .probe = local_probe,
     .cover = local_cover,
+    .scan2 = local_scan2,
 };

@@ -56,7 +56,30 @@ typedef struct sr_track_row {
     int has_cover;
     int64_t mtime, size;
     int available;
+    /* schema 2 (library): any string may be NULL, numbers 0 when unknown */
+    const char *album_artist, *genre, *isrc, *mbid;
+    const char *identity;  /* sr_track_identity(); NULL when none */
+    const char *cover_ref; /* an image file standing for the cover, NULL when none/embedded */
+    int track_no, disc_no, year;
 } sr_track_row;
+
+/* What a library search or browse asks for. NULL / 0 fields do not filter. */
+typedef struct sr_track_query {
+    const char *text; /* full-text words (matched as prefixes), any order */
+    const char *artist, *album, *genre; /* exact, case-insensitive; artist also matches the
+                                           album artist */
+    int year;
+    int limit; /* rows wanted (1..) */
+} sr_track_query;
+
+/* One row of a browse: kind "artists" (name, tracks, albums), "albums" (name, artist, year,
+ * tracks, cover_track = a track id with a cover or 0), "genres" (name, tracks), "years" (year,
+ * tracks). Strings are only valid during the call. */
+typedef struct sr_browse_row {
+    const char *name, *artist;
+    int year;
+    int64_t tracks, albums, cover_track;
+} sr_browse_row;
 
 typedef struct sr_room_row {
     int64_t id;
@@ -118,6 +141,32 @@ typedef struct sr_store_ops {
     int (*load)(sr_store *st, const sr_load_sink *sink);
     /* The schema version after migration. */
     int (*schema_version)(sr_store *st);
+    /* ---- appended for the library (schema 2) ---- */
+    /* Opens a second connection to the same database, for a thread of its own: read-only when
+     * readonly (no writes, no migration). Close it with close. Returns 0 or SR_E*. */
+    int (*open_twin)(sr_store *st, int readonly, sr_store **out);
+    /* Calls row for every track of source: (id, ref, mtime, size, available). */
+    int (*tracks_known)(sr_store *st, const char *source,
+                        void (*row)(void *ud, int64_t id, const char *ref, int64_t mtime,
+                                    int64_t size, int available),
+                        void *ud);
+    /* Finds the track of t->source that t (a file seen for the first time) may be a moved
+     * copy of: the same identity (or both none), size and duration. Each candidate is offered
+     * to keep(ud, id, ref) in id order until it returns 1; *id is that one, or 0. Returns 0 or
+     * SR_E*. */
+    int (*track_find_moved)(sr_store *st, const sr_track_row *t,
+                            int (*keep)(void *ud, int64_t id, const char *ref), void *ud,
+                            int64_t *id);
+    /* Points track id at a new ref (a moved file), keeping its id and so its plays and votes. */
+    int (*track_move)(sr_store *st, int64_t id, const char *ref);
+    /* Available tracks matching q, best first (full-text rank when q->text, else artist,
+     * album, disc, track, title); calls row(ud, id) for each, at most q->limit. */
+    int (*track_search)(sr_store *st, const sr_track_query *q,
+                        void (*row)(void *ud, int64_t id), void *ud);
+    /* Groups of available tracks by kind ("artists", "albums", "genres", "years"), filtered
+     * by q (text and limit ignored), in name (or year) order. SR_EINVAL for another kind. */
+    int (*track_browse)(sr_store *st, const char *kind, const sr_track_query *q,
+                        void (*row)(void *ud, const sr_browse_row *r), void *ud);
 } sr_store_ops;
 
 /* Opens a store from a DSN such as "sqlite:data/soundroom.db" (a bare path means sqlite).

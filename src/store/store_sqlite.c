@@ -58,6 +58,37 @@ static const char *const migrations[] = {
     " actor_id BIGINT NOT NULL, action TEXT NOT NULL, target_id BIGINT,"
     " detail TEXT NOT NULL DEFAULT '', ts DOUBLE PRECISION NOT NULL);"
     "CREATE INDEX audit_log_room ON audit_log (room_id, id);",
+    /* the library: richer tags, a source-agnostic identity, the cover beside the files, and
+     * full-text search (FTS5 here; a PostgreSQL backend would use a tsvector column) */
+    "ALTER TABLE tracks ADD COLUMN album_artist TEXT;"
+    "ALTER TABLE tracks ADD COLUMN genre TEXT;"
+    "ALTER TABLE tracks ADD COLUMN track_no INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tracks ADD COLUMN disc_no INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tracks ADD COLUMN year INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tracks ADD COLUMN isrc TEXT;"
+    "ALTER TABLE tracks ADD COLUMN mbid TEXT;"
+    "ALTER TABLE tracks ADD COLUMN identity TEXT;"
+    "ALTER TABLE tracks ADD COLUMN cover_ref TEXT;"
+    "CREATE INDEX tracks_identity ON tracks (identity);"
+    "CREATE INDEX tracks_size ON tracks (source, size);"
+    "CREATE VIRTUAL TABLE tracks_fts USING fts5(title, artist, album, album_artist, genre,"
+    " content='tracks', content_rowid='id', tokenize='unicode61 remove_diacritics 2',"
+    " prefix='1 2 3');"
+    "INSERT INTO tracks_fts (rowid, title, artist, album, album_artist, genre)"
+    " SELECT id, title, artist, album, album_artist, genre FROM tracks;"
+    "CREATE TRIGGER tracks_fts_ins AFTER INSERT ON tracks BEGIN"
+    " INSERT INTO tracks_fts (rowid, title, artist, album, album_artist, genre)"
+    " VALUES (new.id, new.title, new.artist, new.album, new.album_artist, new.genre); END;"
+    "CREATE TRIGGER tracks_fts_del AFTER DELETE ON tracks BEGIN"
+    " INSERT INTO tracks_fts (tracks_fts, rowid, title, artist, album, album_artist, genre)"
+    " VALUES ('delete', old.id, old.title, old.artist, old.album, old.album_artist, old.genre);"
+    " END;"
+    "CREATE TRIGGER tracks_fts_upd AFTER UPDATE OF title, artist, album, album_artist, genre"
+    " ON tracks BEGIN"
+    " INSERT INTO tracks_fts (tracks_fts, rowid, title, artist, album, album_artist, genre)"
+    " VALUES ('delete', old.id, old.title, old.artist, old.album, old.album_artist, old.genre);"
+    " INSERT INTO tracks_fts (rowid, title, artist, album, album_artist, genre)"
+    " VALUES (new.id, new.title, new.artist, new.album, new.album_artist, new.genre); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -86,10 +117,14 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_PLAY_SKIPPED] = "UPDATE plays SET skipped = 1 WHERE id = ?1",
     [Q_TRACK_FIND] = "SELECT id FROM tracks WHERE source = ?1 AND ref = ?2",
     [Q_TRACK_INS] = "INSERT INTO tracks (id, source, ref, title, artist, album, duration_ms,"
-                    " has_cover, mtime, size, available) VALUES"
-                    " ((SELECT COALESCE(MAX(id), 0) + 1 FROM tracks),?1,?2,?3,?4,?5,?6,?7,?8,?9,1)",
+                    " has_cover, mtime, size, available, album_artist, genre, track_no, disc_no,"
+                    " year, isrc, mbid, identity, cover_ref) VALUES"
+                    " ((SELECT COALESCE(MAX(id), 0) + 1 FROM tracks),?1,?2,?3,?4,?5,?6,?7,?8,?9,1,"
+                    " ?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [Q_TRACK_UPD] = "UPDATE tracks SET title = ?2, artist = ?3, album = ?4, duration_ms = ?5,"
-                    " has_cover = ?6, mtime = ?7, size = ?8, available = 1 WHERE id = ?1",
+                    " has_cover = ?6, mtime = ?7, size = ?8, available = 1, album_artist = ?9,"
+                    " genre = ?10, track_no = ?11, disc_no = ?12, year = ?13, isrc = ?14,"
+                    " mbid = ?15, identity = ?16, cover_ref = ?17 WHERE id = ?1",
 };
 
 typedef struct sqlite_store {
@@ -403,6 +438,21 @@ static int sq_write(sr_store *st, const sr_write *w)
     return SR_EINVAL;
 }
 
+/* Binds the schema-2 track columns from parameter i on: album_artist, genre, track_no,
+ * disc_no, year, isrc, mbid, identity, cover_ref. */
+static void bind_track_v2(sqlite3_stmt *q, int i, const sr_track_row *t)
+{
+    bind_text_or_null(q, i, t->album_artist);
+    bind_text_or_null(q, i + 1, t->genre);
+    sqlite3_bind_int(q, i + 2, t->track_no);
+    sqlite3_bind_int(q, i + 3, t->disc_no);
+    sqlite3_bind_int(q, i + 4, t->year);
+    bind_text_or_null(q, i + 5, t->isrc);
+    bind_text_or_null(q, i + 6, t->mbid);
+    bind_text_or_null(q, i + 7, t->identity);
+    bind_text_or_null(q, i + 8, t->cover_ref);
+}
+
 static int sq_upsert_track(sr_store *st, const sr_track_row *t, int64_t *id)
 {
     sqlite_store *s = (sqlite_store *)st;
@@ -422,6 +472,7 @@ static int sq_upsert_track(sr_store *st, const sr_track_row *t, int64_t *id)
         sqlite3_bind_int(q, 6, t->has_cover);
         sqlite3_bind_int64(q, 7, t->mtime);
         sqlite3_bind_int64(q, 8, t->size);
+        bind_track_v2(q, 9, t);
         *id = found;
         return run(s, q, "track update");
     }
@@ -435,6 +486,7 @@ static int sq_upsert_track(sr_store *st, const sr_track_row *t, int64_t *id)
     sqlite3_bind_int(q, 7, t->has_cover);
     sqlite3_bind_int64(q, 8, t->mtime);
     sqlite3_bind_int64(q, 9, t->size);
+    bind_track_v2(q, 10, t);
     if (run(s, q, "track insert")) return SR_EIO;
     return sq_upsert_track(st, t, id);
 }
@@ -522,6 +574,15 @@ static void row_track(sqlite3_stmt *q, const sr_load_sink *k)
         .mtime = sqlite3_column_int64(q, 8),
         .size = sqlite3_column_int64(q, 9),
         .available = sqlite3_column_int(q, 10),
+        .album_artist = col_text(q, 11),
+        .genre = col_text(q, 12),
+        .track_no = sqlite3_column_int(q, 13),
+        .disc_no = sqlite3_column_int(q, 14),
+        .year = sqlite3_column_int(q, 15),
+        .isrc = col_text(q, 16),
+        .mbid = col_text(q, 17),
+        .identity = col_text(q, 18),
+        .cover_ref = col_text(q, 19),
     };
     k->track(k->ud, &t);
 }
@@ -600,7 +661,8 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
     rc |= each_row(s, "SELECT id, name, token_hash FROM users ORDER BY id", row_user, k, 0);
     rc |= each_row(s,
                    "SELECT id, source, ref, title, artist, album, duration_ms, has_cover, mtime,"
-                   " size, available FROM tracks ORDER BY id",
+                   " size, available, album_artist, genre, track_no, disc_no, year, isrc, mbid,"
+                   " identity, cover_ref FROM tracks ORDER BY id",
                    row_track, k, 0);
     rc |= each_row(s,
                    "SELECT id, name, description, tags, created_at, COALESCE(np_track, 0),"
@@ -664,6 +726,231 @@ static int sq_schema_version(sr_store *st)
     return ((sqlite_store *)st)->version;
 }
 
+/* ---- the library's queries (schema 2) ---- */
+
+static int sq_open_twin(sr_store *st, int readonly, sr_store **out)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    const char *path = sqlite3_db_filename(s->db, "main");
+    *out = NULL;
+    if (!path || !*path) return SR_EINVAL;
+    if (!readonly) return sq_open(path, out);
+    sqlite_store *r = sr_xcalloc(1, sizeof *r);
+    r->base.ops = &sr_store_sqlite;
+    r->version = s->version;
+    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY, NULL)) {
+        sr_log(SR_LOG_ERROR, "cannot open store read-only", "path=\"%s\"", path);
+        sq_close(&r->base);
+        return SR_EIO;
+    }
+    sqlite3_busy_timeout(r->db, 5000);
+    *out = &r->base;
+    return 0;
+}
+
+static int sq_tracks_known(sr_store *st, const char *source,
+                           void (*row)(void *ud, int64_t id, const char *ref, int64_t mtime,
+                                       int64_t size, int available),
+                           void *ud)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    sqlite3_stmt *q;
+    int rc;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, ref, mtime, size, available FROM tracks WHERE source = ?1",
+                           -1, &q, NULL))
+        return fail(s, "tracks known");
+    sqlite3_bind_text(q, 1, source, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        row(ud, sqlite3_column_int64(q, 0), col_text(q, 1), sqlite3_column_int64(q, 2),
+            sqlite3_column_int64(q, 3), sqlite3_column_int(q, 4));
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, "tracks known");
+}
+
+static int sq_track_find_moved(sr_store *st, const sr_track_row *t,
+                               int (*keep)(void *ud, int64_t id, const char *ref), void *ud,
+                               int64_t *id)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    sqlite3_stmt *q;
+    int rc;
+    *id = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, ref FROM tracks WHERE source = ?1 AND size = ?2 AND"
+                           " duration_ms = ?3 AND (identity = ?4 OR (identity IS NULL AND ?4 IS"
+                           " NULL)) AND ref <> ?5 ORDER BY id",
+                           -1, &q, NULL))
+        return fail(s, "find moved");
+    sqlite3_bind_text(q, 1, t->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, t->size);
+    sqlite3_bind_int64(q, 3, t->duration_ms);
+    bind_text_or_null(q, 4, t->identity);
+    sqlite3_bind_text(q, 5, t->ref, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (keep(ud, sqlite3_column_int64(q, 0), col_text(q, 1))) {
+            *id = sqlite3_column_int64(q, 0);
+            rc = SQLITE_DONE;
+            break;
+        }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, "find moved");
+}
+
+static int sq_track_move(sr_store *st, int64_t id, const char *ref)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "UPDATE tracks SET ref = ?2 WHERE id = ?1", -1, &q, NULL))
+        return fail(s, "track move");
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, ref, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, "track move");
+}
+
+/* Appends the filters of q as " AND ..." with parameters from ?10 on (see bind_filters). */
+static void filter_sql(char *sql, size_t n, const sr_track_query *q, const char *t)
+{
+    size_t l = strlen(sql);
+    if (q->artist)
+        l += (size_t)snprintf(sql + l, n - l,
+                              " AND (%s.artist = ?10 COLLATE NOCASE OR %s.album_artist = ?10"
+                              " COLLATE NOCASE)",
+                              t, t);
+    if (q->album && l < n) l += (size_t)snprintf(sql + l, n - l, " AND %s.album = ?11 COLLATE NOCASE", t);
+    if (q->genre && l < n) l += (size_t)snprintf(sql + l, n - l, " AND %s.genre = ?12 COLLATE NOCASE", t);
+    if (q->year && l < n) snprintf(sql + l, n - l, " AND %s.year = ?13", t);
+}
+
+static void bind_filters(sqlite3_stmt *st, const sr_track_query *q)
+{
+    if (q->artist) sqlite3_bind_text(st, 10, q->artist, -1, SQLITE_TRANSIENT);
+    if (q->album) sqlite3_bind_text(st, 11, q->album, -1, SQLITE_TRANSIENT);
+    if (q->genre) sqlite3_bind_text(st, 12, q->genre, -1, SQLITE_TRANSIENT);
+    if (q->year) sqlite3_bind_int(st, 13, q->year);
+}
+
+/* The FTS5 query for free text: each word (letters and digits, UTF-8 kept) as a quoted
+ * prefix, all required. Returns a malloc'd string, or NULL when there is no word. */
+static char *fts_query(const char *text)
+{
+    size_t n = strlen(text), o = 0;
+    char *out = sr_xmalloc(2 * n + 8);
+    int in = 0, words = 0;
+    for (const unsigned char *p = (const unsigned char *)text;; p++) {
+        int word = *p && (*p >= 0x80 || (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'));
+        if (word && !in) {
+            if (words++) out[o++] = ' ';
+            out[o++] = '"';
+            in = 1;
+        } else if (!word && in) {
+            out[o++] = '"';
+            out[o++] = '*';
+            in = 0;
+        }
+        if (!*p) break;
+        if (word) out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+    if (!words) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int sq_track_search(sr_store *st, const sr_track_query *q,
+                           void (*row)(void *ud, int64_t id), void *ud)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    char sql[1024];
+    char *match = q->text ? fts_query(q->text) : NULL;
+    sqlite3_stmt *stmt;
+    int rc;
+    if (q->text && !match) return 0; /* only punctuation: nothing can match */
+    if (match)
+        snprintf(sql, sizeof sql,
+                 "SELECT t.id FROM tracks_fts f JOIN tracks t ON t.id = f.rowid"
+                 " WHERE tracks_fts MATCH ?1 AND t.available = 1");
+    else
+        snprintf(sql, sizeof sql, "SELECT t.id FROM tracks t WHERE t.available = 1");
+    filter_sql(sql, sizeof sql, q, "t");
+    size_t l = strlen(sql);
+    snprintf(sql + l, sizeof sql - l, "%s LIMIT ?2",
+             match ? " ORDER BY f.rank"
+                   : " ORDER BY COALESCE(t.album_artist, t.artist) COLLATE NOCASE, t.album"
+                     " COLLATE NOCASE, t.disc_no, t.track_no, t.title COLLATE NOCASE, t.id");
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL)) {
+        free(match);
+        return fail(s, "track search");
+    }
+    if (match) sqlite3_bind_text(stmt, 1, match, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(stmt, 2, q->limit > 0 ? q->limit : 50);
+    bind_filters(stmt, q);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        row(ud, sqlite3_column_int64(stmt, 0));
+    sqlite3_finalize(stmt);
+    free(match);
+    return rc == SQLITE_DONE ? 0 : fail(s, "track search");
+}
+
+static int sq_track_browse(sr_store *st, const char *kind, const sr_track_query *q,
+                           void (*row)(void *ud, const sr_browse_row *r), void *ud)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    const char *head, *tail;
+    char sql[1024];
+    sqlite3_stmt *stmt;
+    int rc, k;
+    if (!strcmp(kind, "artists")) {
+        k = 0;
+        head = "SELECT t.artist, NULL, 0, COUNT(*), COUNT(DISTINCT t.album), 0 FROM tracks t"
+               " WHERE t.available = 1 AND t.artist IS NOT NULL";
+        tail = " GROUP BY t.artist COLLATE NOCASE ORDER BY t.artist COLLATE NOCASE";
+    } else if (!strcmp(kind, "albums")) {
+        k = 1;
+        head = "SELECT t.album, COALESCE(t.album_artist, t.artist), MAX(t.year), COUNT(*), 1,"
+               " COALESCE(MIN(CASE WHEN t.has_cover THEN t.id END), 0) FROM tracks t"
+               " WHERE t.available = 1 AND t.album IS NOT NULL";
+        tail = " GROUP BY t.album COLLATE NOCASE, COALESCE(t.album_artist, t.artist) COLLATE"
+               " NOCASE ORDER BY t.album COLLATE NOCASE, 2 COLLATE NOCASE";
+    } else if (!strcmp(kind, "genres")) {
+        k = 2;
+        head = "SELECT t.genre, NULL, 0, COUNT(*), COUNT(DISTINCT t.album), 0 FROM tracks t"
+               " WHERE t.available = 1 AND t.genre IS NOT NULL";
+        tail = " GROUP BY t.genre COLLATE NOCASE ORDER BY t.genre COLLATE NOCASE";
+    } else if (!strcmp(kind, "years")) {
+        k = 3;
+        head = "SELECT NULL, NULL, t.year, COUNT(*), COUNT(DISTINCT t.album), 0 FROM tracks t"
+               " WHERE t.available = 1 AND t.year > 0";
+        tail = " GROUP BY t.year ORDER BY t.year";
+    } else {
+        return SR_EINVAL;
+    }
+    (void)k;
+    snprintf(sql, sizeof sql, "%s", head);
+    filter_sql(sql, sizeof sql, q, "t");
+    size_t l = strlen(sql);
+    snprintf(sql + l, sizeof sql - l, "%s", tail);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL)) return fail(s, "track browse");
+    bind_filters(stmt, q);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        sr_browse_row r = {
+            .name = col_text(stmt, 0),
+            .artist = col_text(stmt, 1),
+            .year = sqlite3_column_int(stmt, 2),
+            .tracks = sqlite3_column_int64(stmt, 3),
+            .albums = sqlite3_column_int64(stmt, 4),
+            .cover_track = sqlite3_column_int64(stmt, 5),
+        };
+        row(ud, &r);
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : fail(s, "track browse");
+}
+
 const sr_store_ops sr_store_sqlite = {
     .version = 1,
     .name = "sqlite",
@@ -677,6 +964,12 @@ const sr_store_ops sr_store_sqlite = {
     .mark_unavailable = sq_mark_unavailable,
     .load = sq_load,
     .schema_version = sq_schema_version,
+    .open_twin = sq_open_twin,
+    .tracks_known = sq_tracks_known,
+    .track_find_moved = sq_track_find_moved,
+    .track_move = sq_track_move,
+    .track_search = sq_track_search,
+    .track_browse = sq_track_browse,
 };
 
 void sr_write_clear(sr_write *w)

@@ -377,7 +377,7 @@ static void test_find_and_mime(void **state)
     assert_null(sr_source_find("spotify"));
     assert_null(sr_source_find(""));
     assert_null(sr_source_find(NULL));
-    assert_int_equal(sr_source_local.version, 1);
+    assert_int_equal(sr_source_local.version, 2);
     assert_string_equal(sr_source_local.name, "local");
 
     assert_string_equal(sr_source_mime("/a/b.ogg"), "audio/ogg");
@@ -386,7 +386,7 @@ static void test_find_and_mime(void **state)
     assert_string_equal(sr_source_mime("/x.y/b.Mp3"), "audio/mpeg");
     assert_string_equal(sr_source_mime("b.flac"), "audio/flac");
     assert_string_equal(sr_source_mime("b.m4a"), "audio/mp4");
-    assert_string_equal(sr_source_mime("b.aac"), "audio/mp4");
+    assert_string_equal(sr_source_mime("b.aac"), "audio/aac");
     assert_string_equal(sr_source_mime("b.wav"), "audio/wav");
     assert_string_equal(sr_source_mime("b.txt"), "application/octet-stream");
     assert_string_equal(sr_source_mime("/a.mp3/noext"), "application/octet-stream");

@@ -1,0 +1,206 @@
+/* thumb.c - cover thumbnails with libavcodec (decode, encode) and a hand-written area filter
+ * (libswscale is not among our link dependencies, and an area filter is all a cover needs). */
+#include "source/thumb.h"
+#include "util/util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+
+/* Decodes one image packet. Returns a frame (av_frame_free it) or NULL. */
+static AVFrame *decode(const unsigned char *in, size_t len)
+{
+    enum AVCodecID id;
+    if (len >= 3 && !memcmp(in, "\xff\xd8\xff", 3))
+        id = AV_CODEC_ID_MJPEG;
+    else if (len >= 8 && !memcmp(in, "\x89PNG\r\n\x1a\n", 8))
+        id = AV_CODEC_ID_PNG;
+    else
+        return NULL;
+    const AVCodec *codec = avcodec_find_decoder(id);
+    AVCodecContext *cc = codec ? avcodec_alloc_context3(codec) : NULL;
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *fr = av_frame_alloc();
+    uint8_t *buf = av_malloc(len + AV_INPUT_BUFFER_PADDING_SIZE);
+    int ok = 0;
+    if (cc && pkt && fr && buf && avcodec_open2(cc, codec, NULL) == 0) {
+        memcpy(buf, in, len);
+        memset(buf + len, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+        if (av_packet_from_data(pkt, buf, (int)len) == 0) {
+            buf = NULL; /* the packet owns it */
+            ok = avcodec_send_packet(cc, pkt) == 0 && avcodec_receive_frame(cc, fr) == 0;
+            if (!ok) { /* some decoders want the flush before they give the frame */
+                avcodec_send_packet(cc, NULL);
+                ok = avcodec_receive_frame(cc, fr) == 0;
+            }
+        }
+    }
+    av_free(buf);
+    av_packet_free(&pkt);
+    avcodec_free_context(&cc);
+    if (!ok) av_frame_free(&fr);
+    return fr;
+}
+
+static uint8_t clamp8(int v)
+{
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* Converts the frame to packed RGB (w*h*3, malloc'd), or NULL for a format we do not know. */
+static uint8_t *to_rgb(const AVFrame *f)
+{
+    int w = f->width, h = f->height;
+    enum AVPixelFormat fmt = f->format;
+    uint8_t *rgb = sr_xmalloc((size_t)w * (size_t)h * 3);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            uint8_t *o = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            switch (fmt) {
+            case AV_PIX_FMT_RGB24:
+                memcpy(o, f->data[0] + y * f->linesize[0] + 3 * x, 3);
+                break;
+            case AV_PIX_FMT_RGBA:
+                memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x, 3);
+                break;
+            case AV_PIX_FMT_GRAY8:
+                o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + x];
+                break;
+            case AV_PIX_FMT_YA8:
+                o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + 2 * x];
+                break;
+            case AV_PIX_FMT_PAL8: {
+                uint32_t c;
+                memcpy(&c, f->data[1] + 4 * f->data[0][y * f->linesize[0] + x], 4);
+                o[0] = (uint8_t)(c >> 16), o[1] = (uint8_t)(c >> 8), o[2] = (uint8_t)c;
+                break;
+            }
+            case AV_PIX_FMT_YUVJ420P:
+            case AV_PIX_FMT_YUVJ422P:
+            case AV_PIX_FMT_YUVJ444P:
+            case AV_PIX_FMT_YUVJ440P:
+            case AV_PIX_FMT_YUV420P:
+            case AV_PIX_FMT_YUV422P:
+            case AV_PIX_FMT_YUV444P: {
+                const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+                int cx = x >> d->log2_chroma_w, cy = y >> d->log2_chroma_h;
+                int Y = f->data[0][y * f->linesize[0] + x];
+                int U = f->data[1][cy * f->linesize[1] + cx] - 128;
+                int V = f->data[2][cy * f->linesize[2] + cx] - 128;
+                if (fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUV422P ||
+                    fmt == AV_PIX_FMT_YUV444P) { /* limited range */
+                    Y = (Y - 16) * 255 / 219;
+                    U = U * 255 / 224;
+                    V = V * 255 / 224;
+                }
+                o[0] = clamp8(Y + (1402 * V) / 1000);
+                o[1] = clamp8(Y - (344 * U + 714 * V) / 1000);
+                o[2] = clamp8(Y + (1772 * U) / 1000);
+                break;
+            }
+            default:
+                free(rgb);
+                return NULL;
+            }
+        }
+    }
+    return rgb;
+}
+
+/* Area-average scaling of packed RGB from sw x sh to dw x dh (dw <= sw, dh <= sh). */
+static void scale_area(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
+{
+    for (int y = 0; y < dh; y++) {
+        int y0 = (int)((int64_t)y * sh / dh), y1 = (int)((int64_t)(y + 1) * sh / dh);
+        if (y1 <= y0) y1 = y0 + 1;
+        for (int x = 0; x < dw; x++) {
+            int x0 = (int)((int64_t)x * sw / dw), x1 = (int)((int64_t)(x + 1) * sw / dw);
+            if (x1 <= x0) x1 = x0 + 1;
+            uint64_t acc[3] = {0, 0, 0}, n = 0;
+            for (int yy = y0; yy < y1; yy++)
+                for (int xx = x0; xx < x1; xx++, n++)
+                    for (int c = 0; c < 3; c++)
+                        acc[c] += src[((size_t)yy * (size_t)sw + (size_t)xx) * 3 + (size_t)c];
+            for (int c = 0; c < 3; c++)
+                dst[((size_t)y * (size_t)dw + (size_t)x) * 3 + (size_t)c] = (uint8_t)((acc[c] + n / 2) / n);
+        }
+    }
+}
+
+/* Encodes packed RGB as a JPEG (full-range 4:4:4). */
+static int encode_jpeg(const uint8_t *rgb, int w, int h, unsigned char **out, size_t *outlen)
+{
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+    AVCodecContext *cc = codec ? avcodec_alloc_context3(codec) : NULL;
+    AVFrame *f = av_frame_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    int rc = SR_ENOMEM;
+    if (!cc || !f || !pkt) goto out;
+    cc->width = w;
+    cc->height = h;
+    cc->pix_fmt = AV_PIX_FMT_YUVJ444P;
+    cc->time_base = (AVRational){1, 25};
+    cc->flags |= AV_CODEC_FLAG_QSCALE;
+    cc->global_quality = FF_QP2LAMBDA * 3;
+    cc->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
+    if (avcodec_open2(cc, codec, NULL) < 0) goto out;
+    f->format = AV_PIX_FMT_YUVJ444P;
+    f->width = w;
+    f->height = h;
+    f->quality = cc->global_quality;
+    f->pict_type = AV_PICTURE_TYPE_I;
+    if (av_frame_get_buffer(f, 0) < 0) goto out;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            int R = p[0], G = p[1], B = p[2];
+            f->data[0][y * f->linesize[0] + x] = clamp8((299 * R + 587 * G + 114 * B + 500) / 1000);
+            f->data[1][y * f->linesize[1] + x] = clamp8(128 + (-169 * R - 331 * G + 500 * B) / 1000);
+            f->data[2][y * f->linesize[2] + x] = clamp8(128 + (500 * R - 419 * G - 81 * B) / 1000);
+        }
+    rc = SR_EINVAL;
+    if (avcodec_send_frame(cc, f) < 0 || avcodec_send_frame(cc, NULL) < 0) goto out;
+    if (avcodec_receive_packet(cc, pkt) < 0) goto out;
+    *out = sr_xmalloc((size_t)pkt->size);
+    memcpy(*out, pkt->data, (size_t)pkt->size);
+    *outlen = (size_t)pkt->size;
+    rc = 0;
+out:
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    avcodec_free_context(&cc);
+    return rc;
+}
+
+int sr_thumb_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
+                  size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    if (!in || len == 0 || len > INT32_MAX || size < 16 || size > 1024) return SR_EINVAL;
+    AVFrame *f = decode(in, len);
+    if (!f) return SR_EINVAL;
+    int rc = SR_EINVAL, w = f->width, h = f->height;
+    uint8_t *rgb = w > 0 && h > 0 && w <= 16384 && h <= 16384 ? to_rgb(f) : NULL;
+    av_frame_free(&f);
+    if (!rgb) return SR_EINVAL;
+    int dw = w, dh = h;
+    if (w > size || h > size) {
+        if (w >= h)
+            dw = size, dh = (int)((int64_t)h * size / w);
+        else
+            dh = size, dw = (int)((int64_t)w * size / h);
+        if (dw < 1) dw = 1;
+        if (dh < 1) dh = 1;
+    }
+    uint8_t *small = sr_xmalloc((size_t)dw * (size_t)dh * 3);
+    scale_area(rgb, w, h, small, dw, dh);
+    free(rgb);
+    rc = encode_jpeg(small, dw, dh, out, outlen);
+    free(small);
+    return rc;
+}
