@@ -108,6 +108,12 @@ class SrApp extends LitElement {
       if (this._conn === 'open') this._applyRoute();
       this._rev++;
     };
+    this._onKicked = (ev) => {
+      // Removed from the room by a moderator: back to the lobby rather than straight back in.
+      this._toast(`You were removed from the room${ev && ev.reason ? `: ${ev.reason}` : ''}.`, 'error');
+      this._joinSeq++;
+      location.hash = '#/';
+    };
     this._onNotice = (ev) => this._toast(ev && (ev.text ?? ev.message ?? ev), 'notice');
     this._onError = (ev) => this._toast(errorText(ev), 'error');
     this.addEventListener('sr-toast', (e) => this._toast(e.detail.text, e.detail.kind));
@@ -165,6 +171,7 @@ class SrApp extends LitElement {
     client.on('state', this._onState);
     client.on('connection', this._onConnection);
     client.on('notice', this._onNotice);
+    client.on('kicked', this._onKicked);
     client.on('error', this._onError);
     if (client.token) prefs.token = client.token;
     this._client = client;
@@ -179,6 +186,7 @@ class SrApp extends LitElement {
     c.off('state', this._onState);
     c.off('connection', this._onConnection);
     c.off('notice', this._onNotice);
+    c.off('kicked', this._onKicked);
     c.off('error', this._onError);
     this._client = null;
     this._player.stop();
