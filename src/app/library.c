@@ -607,7 +607,7 @@ static int scan_pass(scan_ctx *c, const char *dir, sr_scan_opts *opts)
     int64_t t0 = sr_mono_us();
     if (st->ops->tracks_known) {
         if (st->ops->tracks_known(st, "local", known_row, c)) return SR_EIO;
-        qsort(c->k, c->nk, sizeof *c->k, known_cmp);
+        if (c->nk) qsort(c->k, c->nk, sizeof *c->k, known_cmp);
     }
     opts->want = want_file;
     opts->seen = seen_file;
@@ -621,7 +621,7 @@ static int scan_pass(scan_ctx *c, const char *dir, sr_scan_opts *opts)
         else st->ops->rollback(st);
         if (!rc && c->keep_rows) {
             /* the ids that were available and were not seen */
-            qsort(c->seen, (size_t)c->n, sizeof *c->seen, id_cmp);
+            if (c->n) qsort(c->seen, (size_t)c->n, sizeof *c->seen, id_cmp);
             for (size_t i = 0; i < c->nk; i++) {
                 if (!c->k[i].available) continue;
                 if (c->n && bsearch(&c->k[i].id, c->seen, (size_t)c->n, sizeof *c->seen, id_cmp))
