@@ -41,7 +41,7 @@ int hub_may_enter(sr_hub *h, sr_room *r, int64_t uid, const char *invite)
 
 json_t *hub_room_settings_json(sr_room *r)
 {
-    return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:O?}", "visibility", vis_names[r->visibility],
+    return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:o?}", "visibility", vis_names[r->visibility],
                      "who_add", who_names[r->who_add], "who_vote", who_names[r->who_vote],
                      "max_per_person", r->max_per_person, "skip_ratio", r->skip_ratio,
                      "slow_mode_s", r->slow_mode_s, "locked", r->locked, "owner",
