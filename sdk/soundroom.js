@@ -210,12 +210,19 @@ export class Client {
       return;
     }
     this.#ws = ws;
+    // A handshake or hello that never completes counts as a failed attempt.
+    const stall = setTimeout(() => {
+      if (ws === this.#ws && this.status !== 'open') ws.close();
+    }, this.#timeout);
     ws.onopen = () => this.#onOpen(ws);
     ws.onmessage = (ev) => {
       if (ws === this.#ws) this.#onFrame(ev.data);
     };
     ws.onerror = () => {}; // a close event follows
-    ws.onclose = (ev) => this.#onClose(ws, ev.code, ev.reason);
+    ws.onclose = (ev) => {
+      clearTimeout(stall);
+      this.#onClose(ws, ev.code, ev.reason);
+    };
   }
 
   async #onOpen(ws) {
@@ -349,10 +356,15 @@ export class Client {
 
   #onPong(m) {
     const t3 = clientNow();
-    if (!this.#pings.delete(m.t0)) return; // not one of ours
-    if (![m.t1, m.t2].every((t) => typeof t === 'number')) return;
-    const rtt = t3 - m.t0 - (m.t2 - m.t1);
-    const offset = (m.t1 - m.t0 + (m.t2 - t3)) / 2;
+    if (![m.t0, m.t1, m.t2].every((t) => typeof t === 'number')) return;
+    // Ours if it echoes a t0 we sent; allow for a server that rounds the echo (pings are
+    // at least 150 ms apart, so 1 ms cannot match the wrong one).
+    let t0;
+    for (const sent of this.#pings) if (Math.abs(sent - m.t0) < 1) t0 = sent;
+    if (t0 === undefined) return;
+    this.#pings.delete(t0);
+    const rtt = t3 - t0 - (m.t2 - m.t1);
+    const offset = (m.t1 - t0 + (m.t2 - t3)) / 2;
     this.#samples.push({ rtt, offset });
     if (this.#samples.length > CLOCK_SAMPLES) this.#samples.shift();
     const best = this.#samples.reduce((a, b) => (b.rtt < a.rtt ? b : a));
@@ -497,6 +509,10 @@ export class Client {
         this.#emit('notice', d);
         break;
     }
+    // Some deltas (presence, now_playing) may carry the new skip tally as well.
+    if (d.type !== 'skip' && d.skip && typeof d.skip.votes === 'number') {
+      r.skip = { votes: d.skip.votes, needed: d.skip.needed };
+    }
     this.#emit('delta', d);
     this.#emit('state', r);
   }
@@ -541,7 +557,7 @@ export class Client {
   async vote(entryId, value) {
     const ack = await this.request({ type: 'vote', room: this.#roomId(), entry: entryId, value });
     const e = this.room?.queue.find((x) => x.id === entryId);
-    if (e) e.my_vote = value;
+    if (e) e.my_vote = typeof ack.my_vote === 'number' ? ack.my_vote : value;
     return ack;
   }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { connect } from '../../sdk/soundroom.js';
@@ -14,11 +15,14 @@ import { connect } from '../../sdk/soundroom.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = process.env.SOUNDROOM_BIN ?? path.join(ROOT, 'build/soundroom');
 export const LIBRARY = path.join(ROOT, 'tests/out/library');
+/** SOUNDROOM_LIBRARY may name a ready library to use instead of making the demo one. */
+const GIVEN_LIBRARY = process.env.SOUNDROOM_LIBRARY;
 
 const AUDIO = /\.(ogg|opus|oga|mp3|flac|wav|m4a)$/i;
 
 /** Makes the demo library once (tests/out/library) and returns its path. */
 export function library() {
+  if (GIVEN_LIBRARY) return path.resolve(GIVEN_LIBRARY);
   if (fs.existsSync(path.join(LIBRARY, '.complete'))) return LIBRARY;
   const tmp = `${LIBRARY}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -45,6 +49,11 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** node:test's test() with a timeout, so a server that stops answering fails one test, not the run. */
+export function test(name, fn, { timeout = 30000 } = {}) {
+  return nodeTest(name, { timeout }, fn);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -316,6 +325,9 @@ export async function until(cond, ms = 5000, what = String(cond)) {
 export async function makeRoom(srv, name = `room ${Math.random().toString(36).slice(2, 8)}`) {
   const res = await srv.http('POST', '/api/rooms', { body: { name, description: 'test', tags: ['t'] } });
   if (res.status !== 201) throw new Error(`POST /api/rooms: ${res.status} ${JSON.stringify(res.body)}`);
+  // A room plays from the moment it exists; the server may take a few ms to start it.
+  const { id } = res.body.room;
+  await until(async () => (await srv.http('GET', `/api/rooms/${id}`)).body.room?.now_playing, 3000, `room ${id} to start playing`);
   return res.body.room;
 }
 
@@ -456,13 +468,23 @@ export async function tcpWs(srv, { path: p = '/ws', headers = {} } = {}) {
  */
 export function deltaLog(c) {
   const list = [];
+  const problems = [];
+  const last = new Map(); // room -> last seq applied (snapshot or delta)
   const DELTAS = new Set(['presence', 'entry_added', 'entry_voted', 'entry_removed', 'now_playing', 'skip', 'chat', 'notice']);
   const stop = c.on('message', (m) => {
-    if (DELTAS.has(m.type)) list.push(m);
+    if (m.type === 'snapshot') last.set(m.room, m.seq);
+    if (!DELTAS.has(m.type)) return;
+    list.push(m);
+    const prev = last.get(m.room);
+    if (prev === undefined || m.seq <= prev) return; // before our snapshot, or already in it
+    if (m.seq !== prev + 1) problems.push(`room ${m.room}: ${m.type} seq ${m.seq} after ${prev}`);
+    last.set(m.room, m.seq);
   });
   return {
     list,
     stop,
+    /** Seq gaps seen on the wire after a snapshot (each a string). */
+    problems,
     find: (pred, ms = 5000) => until(() => list.find(pred), ms, `a delta matching ${pred}`),
     /** Waits ms and asserts no delta matches pred. */
     async none(pred, ms = 400) {

@@ -1,8 +1,8 @@
 // resume.test.js - resuming after drops and restarts; shutdown closes with 1001; nothing is lost.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import { allTracks, client, closeAll, makeRoom, raw, Server, sleep, until, waitFor } from './harness.js';
+import { after, afterEach, before } from 'node:test';
+import { allTracks, client, closeAll, makeRoom, raw, Server, sleep, test, until, waitFor } from './harness.js';
 
 let srv;
 let tracks;
