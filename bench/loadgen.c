@@ -1451,8 +1451,9 @@ static long read_status_kb(int pid, const char *field)
     return v;
 }
 
-/* CPU time (user+system) of a process in seconds, or -1. */
-static double read_cpu_s(int pid)
+/* CPU time (user+system) of a process in seconds, or -1; *sys_s (if not NULL) gets the
+ * system part. */
+static double read_cpu2(int pid, double *sys_s)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -1471,8 +1472,13 @@ static double read_cpu_s(int pid)
     /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
     if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
         return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    double tck = (double)sysconf(_SC_CLK_TCK);
+    if (sys_s)
+        *sys_s = (double)st / tck;
+    return (double)(ut + st) / tck;
 }
+
+static double read_cpu_s(int pid) { return read_cpu2(pid, NULL); }
 
 static double loadgen_cpu_s(void)
 {
@@ -1776,7 +1782,7 @@ int main(int argc, char **argv)
                               ? (cpu_joined - cpu0) / join_s * 100.0
                               : -1;
     long rss_settled = -1;
-    double srv_cpu = -1, lg_cpu = -1, win_s = 0;
+    double srv_cpu = -1, srv_sys = -1, lg_cpu = -1, win_s = 0;
     int pacer_joined = 1;
     if (G.mode == MODE_FANOUT)
         pacer_joined = P[NP - 1].joined == 1;
@@ -1791,13 +1797,16 @@ int main(int argc, char **argv)
         uint64_t ws = go + (uint64_t)(G.warmup * 1e9), we = ws + (uint64_t)(G.duration * 1e9);
         uint64_t end = we + (uint64_t)(G.drain * 1e9);
         pump_until(ws);
-        double c0 = G.pid ? read_cpu_s(G.pid) : -1, l0 = loadgen_cpu_s();
+        double s0 = 0, s1 = 0;
+        double c0 = G.pid ? read_cpu2(G.pid, &s0) : -1, l0 = loadgen_cpu_s();
         uint64_t m0 = mono_ns();
         pump_until(we);
-        double c1 = G.pid ? read_cpu_s(G.pid) : -1, l1 = loadgen_cpu_s();
+        double c1 = G.pid ? read_cpu2(G.pid, &s1) : -1, l1 = loadgen_cpu_s();
         win_s = (double)(mono_ns() - m0) / 1e9;
-        if (c0 >= 0 && c1 >= 0)
+        if (c0 >= 0 && c1 >= 0) {
             srv_cpu = (c1 - c0) / win_s * 100.0;
+            srv_sys = (s1 - s0) / win_s * 100.0;
+        }
         lg_cpu = (l1 - l0) / win_s * 100.0;
         rss_settled = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
         /* drain: until every chat is acked (then a little longer for the last deltas) */
@@ -1816,7 +1825,8 @@ int main(int argc, char **argv)
         pump_until(mono_ns() + (uint64_t)G.settle_ms * 1000000ull);
         tell_all("GO\n");
         uint64_t go = mono_ns();
-        double c0 = G.pid ? read_cpu_s(G.pid) : -1, l0 = loadgen_cpu_s();
+        double s0 = 0, s1 = 0;
+        double c0 = G.pid ? read_cpu2(G.pid, &s0) : -1, l0 = loadgen_cpu_s();
         uint64_t sent_at = 0,
                  cap = go + (uint64_t)G.messages * (uint64_t)G.interval_ms * 1000000ull +
                        (uint64_t)(G.grace * 1e9) + 5000000000ull;
@@ -1840,9 +1850,11 @@ int main(int argc, char **argv)
                 break;
         }
         win_s = (double)(mono_ns() - go) / 1e9;
-        double c1 = G.pid ? read_cpu_s(G.pid) : -1, l1 = loadgen_cpu_s();
-        if (c0 >= 0 && c1 >= 0)
+        double c1 = G.pid ? read_cpu2(G.pid, &s1) : -1, l1 = loadgen_cpu_s();
+        if (c0 >= 0 && c1 >= 0) {
             srv_cpu = (c1 - c0) / win_s * 100.0;
+            srv_sys = (s1 - s0) / win_s * 100.0;
+        }
         lg_cpu = (l1 - l0) / win_s * 100.0;
         rss_settled = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
     }
@@ -1917,8 +1929,8 @@ int main(int argc, char **argv)
     if (G.mode == MODE_IDLE && rss0 > 0 && rss_settled > 0 && joined > 0)
         printf(" bytes_per_listener=%.0f",
                (double)(rss_settled - rss0) * 1024.0 / (double)joined);
-    printf(" server_cpu_pct=%.1f loadgen_cpu_pct=%.1f server_alive=%d", srv_cpu, lg_cpu,
-           server_alive);
+    printf(" server_cpu_pct=%.1f server_sys_pct=%.1f loadgen_cpu_pct=%.1f server_alive=%d", srv_cpu,
+           srv_sys, lg_cpu, server_alive);
     printf(" msgs_rx=%" PRIu64 " frames_rx=%" PRIu64 " arrays_rx=%" PRIu64 " bytes_rx=%" PRIu64
            " presence_rx=%" PRIu64 " errors_rx=%" PRIu64 " seq_gaps=%" PRIu64
            " seq_backwards=%" PRIu64,

@@ -7,7 +7,7 @@
 #   (b) fan-out: 10,000 listeners in room 1, one sender, 20 chats 200 ms apart: latency from send
 #       to arrival at the last listener, p50/p99 over the 20 messages
 #   (c) idle: up to 19,000 listeners joined to room 1: server RSS growth per listener
-# Environment: BENCH_PORT (first of two TCP ports, default 18731), BENCH_ONLY=soundroom|peer,
+# Environment: SOUNDROOM_BIN (default build/soundroom), BENCH_PORT (first of two TCP ports, default 18731), BENCH_ONLY=soundroom|peer,
 # BENCH_WORKLOADS="a b c".
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
@@ -78,15 +78,24 @@ while ! port_free "$P"; do P=$((P + 1)); done
 PEER_PORT=$P
 
 # ---- what can run ---------------------------------------------------------------------------
-SR_BIN=build/soundroom
+SR_BIN=${SOUNDROOM_BIN:-build/soundroom}
 SR_NOTE=""
-if [ ! -x "$SR_BIN" ]; then
+SR_VERSION=""
+if [ ! -x "$SR_BIN" ] && [ -z "${SOUNDROOM_BIN:-}" ]; then
     log "build/soundroom missing; trying make build/soundroom"
     make -s build/soundroom >"$OUT/soundroom-build.log" 2>&1 || true
 fi
 if [ ! -x "$SR_BIN" ]; then
-    SR_NOTE="build/soundroom did not build (see bench/out/soundroom-build.log)"
+    SR_NOTE="$SR_BIN is missing (did it build? see bench/out/soundroom-build.log)"
     SERVERS=${SERVERS//soundroom/}
+else
+    # a private copy: the checkout's binary may be rebuilt while the benchmark runs
+    SR_VERSION="$SR_BIN built $(date -u -r "$SR_BIN" '+%Y-%m-%d %H:%M UTC')"
+    if [ -z "${SOUNDROOM_BIN:-}" ]; then
+        SR_VERSION="$SR_VERSION; checkout at $(git log -1 --format='%h %s' 2>/dev/null | cut -c1-60)"
+        git diff --quiet -- src 2>/dev/null || SR_VERSION="$SR_VERSION (src/ has uncommitted changes)"
+    fi
+    cp "$SR_BIN" "$OUT/soundroom.bin" && SR_BIN=$OUT/soundroom.bin
 fi
 PEER_NOTE=""
 if ! command -v node >/dev/null || [ ! -d node_modules/ws ]; then
@@ -250,6 +259,13 @@ cell() { # tag key [fmt]; "—" when not measured
     esac
 }
 ran() { [ -n "${RES[$1]:-}" ]; }
+cpu_cell() { # tag: "total % (kernel %)"
+    local t k
+    t=$(val "$1" server_cpu_pct)
+    k=$(val "$1" server_sys_pct)
+    if [ -z "$t" ] || [ "$t" = -1.0 ]; then echo "—"; return; fi
+    if [ -n "$k" ] && [ "$k" != -1.0 ]; then echo "$t % (kernel $k %)"; else echo "$t %"; fi
+}
 
 PASS=0
 FAIL=0
@@ -280,7 +296,7 @@ if [ -n "$v" ] && [ "$v" != "-1.00" ]; then
     ok=$(awk -v x="$v" -v i="${inc:-1}" -v j="${jn:-0}" -v n="$FAN_N" 'BEGIN{print (x < 100 && i == 0 && j == n) ? 1 : 0}')
     extra=""
     [ "${inc:-0}" != 0 ] && extra=", $inc of 20 messages did not reach every listener"
-    [ "${jn:-0}" != "$FAN_N" ] && extra="$extra, only ${jn:-0} of $FAN_N listeners joined"
+    [ "${jn:-0}" != "$FAN_N" ] && extra="$extra, only $(num "${jn:-0}") of $(num "$FAN_N") listeners joined"
     verdict "$ok" "(b) fan-out to $(num "$FAN_N") listeners: soundroom p99 to the last listener $v ms (target < 100 ms)$extra"
 else
     verdict 0 "(b) fan-out: soundroom not measured (target p99 < 100 ms)"
@@ -291,8 +307,8 @@ jn=$(val soundroom-c joined)
 if [ -n "$v" ]; then
     ok=$(awk -v x="$v" -v j="${jn:-0}" -v n="$IDLE_N" 'BEGIN{print (x <= 4096 && j == n) ? 1 : 0}')
     extra=""
-    [ "${jn:-0}" != "$IDLE_N" ] && extra=", only ${jn:-0} of $IDLE_N listeners joined"
-    verdict "$ok" "(c) idle listeners: soundroom $(awk -v b="$v" 'BEGIN{printf "%.2f", b/1024}') KiB per listener over ${jn:-0} listeners (target <= 4 KiB)$extra"
+    [ "${jn:-0}" != "$IDLE_N" ] && extra=", only $(num "${jn:-0}") of $(num "$IDLE_N") listeners joined"
+    verdict "$ok" "(c) idle listeners: soundroom $(awk -v b="$v" 'BEGIN{printf "%.2f", b/1024}') KiB per listener over $(num "${jn:-0}") listeners (target <= 4 KiB)$extra"
 else
     verdict 0 "(c) idle listeners: soundroom not measured (target <= 4 KiB per listener)"
 fi
@@ -318,7 +334,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "| memory | $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) |"
     echo "| open files (soft/hard) | $NOFILE / $HARD |"
     echo "| loadgen self-check (bench/peer/wire-torture.mjs) | $SELFCHECK |"
-    echo "| soundroom | $(git log -1 --format='%h %s' -- src 2>/dev/null | cut -c1-80) |"
+    echo "| soundroom | ${SR_VERSION:-not built} |"
     echo "| node / ws | $(node --version 2>/dev/null) / $(node -p 'require("./node_modules/ws/package.json").version' 2>/dev/null) |"
     echo "| load average before / after | $LOAD_BEFORE / $LOAD_AFTER |"
     echo "| other busy processes at start | ${BUSY_BEFORE:-none} |"
@@ -332,13 +348,13 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "|---|---:|---:|---|"
     echo "| (a) burst chat: delivered messages/s | $(cell soundroom-a delivered_per_s) | $(cell peer-a delivered_per_s) | ≥ 300,000 |"
     echo "| (a) chat ack latency p50 / p99 | $(cell soundroom-a ack_p50_ms ms) / $(cell soundroom-a ack_p99_ms ms) | $(cell peer-a ack_p50_ms ms) / $(cell peer-a ack_p99_ms ms) | |"
-    echo "| (a) server CPU in the window (1 core = 100 %) | $(cell soundroom-a server_cpu_pct pct) | $(cell peer-a server_cpu_pct pct) | |"
+    echo "| (a) server CPU in the window (1 core = 100 %) | $(cpu_cell soundroom-a) | $(cpu_cell peer-a) | |"
     echo "| (b) latency to the last of $(num "$FAN_N") listeners, p50 | $(cell soundroom-b last_p50_ms ms) | $(cell peer-b last_p50_ms ms) | |"
     echo "| (b) latency to the last of $(num "$FAN_N") listeners, p99 | $(cell soundroom-b last_p99_ms ms) | $(cell peer-b last_p99_ms ms) | < 100 ms |"
     echo "| (b) latency over all deliveries p50 / p99 | $(cell soundroom-b all_p50_ms ms) / $(cell soundroom-b all_p99_ms ms) | $(cell peer-b all_p50_ms ms) / $(cell peer-b all_p99_ms ms) | |"
     echo "| (b) messages not delivered to every listener | $(cell soundroom-b incomplete_msgs raw) / 20 | $(cell peer-b incomplete_msgs raw) / 20 | |"
     echo "| (b) time for $(num "$FAN_N") listeners to connect and join | $(cell soundroom-b join_s s) | $(cell peer-b join_s s) | |"
-    echo "| (b) server CPU while the 20 messages went out | $(cell soundroom-b server_cpu_pct pct) | $(cell peer-b server_cpu_pct pct) | |"
+    echo "| (b) server CPU while the 20 messages went out | $(cpu_cell soundroom-b) | $(cpu_cell peer-b) | |"
     echo "| (c) idle listeners joined | $(cell soundroom-c joined) of $(num "$IDLE_N") | $(cell peer-c joined) of $(num "$IDLE_N") | |"
     echo "| (c) server RSS before → after | $(cell soundroom-c rss_before_kb) → $(cell soundroom-c rss_after_kb) KiB | $(cell peer-c rss_before_kb) → $(cell peer-c rss_after_kb) KiB | |"
     echo "| (c) memory per idle listener | $(cell soundroom-c bytes_per_listener kib) | $(cell peer-c bytes_per_listener kib) | ≤ 4 KiB |"
@@ -360,13 +376,16 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "- (a) 100 clients join room 1; each keeps 8 chats (16-byte text) awaiting their \`ack\`. After 1 s"
     echo "  of warm-up, \`chat\` deltas received by all clients over 10 s are counted (messages, not"
     echo "  frames: arrays are unpacked). Then sending stops and the run drains until every chat is acked."
-    echo "- (b) $(num "$FAN_N") listeners in two processes, plus one sender, join room 1; 2 s after the last"
-    echo "  snapshot the sender posts 20 chats 200 ms apart, each text carrying its CLOCK_MONOTONIC send time; every listener notes the"
-    echo "  arrival time. Per message, the latency is that of the last listener to receive it; p50/p99"
-    echo "  are nearest-rank over the 20 messages (so p99 is the slowest message)."
+    echo "- (b) $(num "$FAN_N") listeners in two processes, plus one sender, join room 1; 2 s after the"
+    echo "  last snapshot the sender posts 20 chats 200 ms apart, each text carrying its CLOCK_MONOTONIC"
+    echo "  send time; every listener notes the arrival time. Per message, the latency is that of the"
+    echo "  last listener to receive it; p50/p99 are nearest-rank over the 20 messages (so p99 is the"
+    echo "  slowest message)."
     echo "- (c) VmRSS of the server (from /proc/PID/status) just before connecting and 3 s after the last"
     echo "  of $(num "$IDLE_N") listeners received its snapshot, divided by the number joined. $(num "$IDLE_N") is the most"
     echo "  that fits the server's open-file limit ($NOFILE) with room for its own files."
+    echo "- On loopback the sending core also runs the receiving side's TCP processing (softirq), so a"
+    echo "  server's \"kernel\" CPU share includes most of the network cost of both ends."
     echo "- The ws peer (\`bench/peer/ws-relay.mjs\`, Node $(node --version 2>/dev/null), ws) speaks the same"
     echo "  subset and encodes each chat delta once, but does less: no store (acks are immediate, not"
     echo "  durable), no presence deltas, an empty listener list in snapshots, no playback."
