@@ -846,5 +846,5 @@ void hub_accounts_free(sr_hub *h)
 
 int sr_hub_rest(sr_hub *h, const sr_rest *req)
 {
-    return hub_accounts_rest(h, req) || hub_moderation_rest(h, req);
+    return hub_accounts_rest(h, req) || hub_lobby_rest(h, req) || hub_moderation_rest(h, req);
 }

@@ -8,6 +8,7 @@
  * be a few ms ahead of what was published; clients skip deltas at or below the snapshot's seq. */
 #include "app/hub.h"
 #include "app/hub_internal.h"
+#include "app/import.h"
 #include "app/library.h"
 #include "core/history.h"
 #include "core/playback.h"
@@ -325,6 +326,20 @@ static int64_t fallback(sr_hub *h, sr_room *r)
     }
     int nlib;
     const int64_t *lib = sr_library_playable(h->lib, &nlib);
+    if (r->mode_top && n) /* "top tracks" mode: only the room's top 50 */
+        return sr_fallback_pick(ids, n, ids, n, r->recent, r->nrecent, rnd(h));
+    if (r->artist) {
+        /* an artist room falls back to that artist's tracks, then to the whole library */
+        int64_t *mine = sr_xmalloc(((size_t)nlib + 1) * sizeof *mine);
+        int nm = 0;
+        for (int i = 0; i < nlib; i++) {
+            const sr_track *t = sr_library_get(h->lib, lib[i]);
+            if (t && t->artist && !strcasecmp(t->artist, r->artist)) mine[nm++] = lib[i];
+        }
+        int64_t pick = nm ? sr_fallback_pick(NULL, 0, mine, nm, r->recent, r->nrecent, rnd(h)) : 0;
+        free(mine);
+        if (pick) return pick;
+    }
     return sr_fallback_pick(ids, n, lib, nlib, r->recent, r->nrecent, rnd(h));
 }
 
@@ -379,7 +394,7 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     }
     job *j = hub_job_new(r);
     if (skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
-    sr_entry *e = pop_playable(h, r);
+    sr_entry *e = r->mode_top && r->nrank ? NULL : pop_playable(h, r);
     int64_t tid = e ? e->track : fallback(h, r);
     if (!tid) {
         r->np_track = r->np_entry = r->np_user = r->np_play = 0;
@@ -413,6 +428,8 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     json_object_set_new(o, "type", json_string("now_playing"));
     json_object_set_new(o, "skipped", json_boolean(skipped));
     json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
+    json_object_set_new(o, "likes", json_integer(hub_room_likes(h, r, tid)));
+    r->lobby_dirty = 1;
     hub_submit(h, j, o);
 }
 
@@ -427,6 +444,7 @@ void sr_hub_tick(sr_hub *h, double now)
         if (t ? sr_play_ended(now, r->np_started_at, sr_library_play_ms(t)) || !t->available : (r->queue.n || nlib))
             hub_advance(h, r, now, 0);
     }
+    hub_lobby_tick(h, now);
 }
 
 /* Skip passes once enough present listeners voted. */
@@ -513,7 +531,8 @@ static void member_add(sr_hub *h, sr_room *r, sr_session *s)
         r->caplisteners = r->caplisteners ? r->caplisteners * 2 : 8;
         r->listeners = sr_xrealloc(r->listeners, (size_t)r->caplisteners * sizeof *r->listeners);
     }
-    r->listeners[r->nlisteners++] = (listener){s->user, 1, 0};
+    r->listeners[r->nlisteners] = (listener){s->user, 1, 0, 0};
+    hub_presence_log(h, r, &r->listeners[r->nlisteners++], 1);
     if (!pend_drop(r->pend_left, &r->npend_left, s->user))
         pend_push(&r->pend_join, &r->npend_join, &r->cappend_join, s->user);
 }
@@ -529,6 +548,7 @@ void hub_member_remove(sr_hub *h, sr_session *s)
     for (int k = 0; k < r->nlisteners; k++) {
         if (r->listeners[k].user != s->user) continue;
         if (--r->listeners[k].conns) return;
+        hub_presence_log(h, r, &r->listeners[k], 0);
         r->listeners[k] = r->listeners[--r->nlisteners];
         int sk = skip_index(r, s->user);
         if (sk >= 0) r->skips[sk] = r->skips[--r->nskips];
@@ -782,9 +802,38 @@ static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     w->d = s->user;
     w->t = e->added_at;
     hub_job_ack(j, s, m->ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
+    hub_activity(h, r, SR_TREND_ADD);
     json_t *o = hub_delta("entry_added");
     json_object_set_new(o, "entry", entry_json(h, e));
     hub_submit(h, j, o);
+}
+
+/* The hook where a playlist import or a stream added over REST enters a room's queue
+ * (app/import.c): queue_add's rules and delta, without a session to answer. */
+int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code)
+{
+    int rank = hub_rank(h, r, uid);
+    if (r->locked && rank < RANK_MOD) return *code = "queue_locked", 0;
+    if (rank < (r->who_add == WHO_MODS ? RANK_MOD : r->who_add == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
+        return *code = "not_allowed", 0;
+    if (r->max_per_person && rank < RANK_MOD && sr_queue_count_by(&r->queue, uid) >= r->max_per_person)
+        return *code = "limit_reached", 0;
+    const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, tid));
+    if (!t || !t->available) return *code = "no_such_track", 0;
+    if (r->queue.n >= h->cfg.max_queue) return *code = "queue_full", 0;
+    sr_entry *e = sr_entry_new(++h->max_entry, t->id, uid, sr_now_ms());
+    sr_queue_insert(&r->queue, e);
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ENTRY_ADD);
+    w->a = e->id;
+    w->b = r->id;
+    w->c = t->id;
+    w->d = uid;
+    w->t = e->added_at;
+    json_t *o = hub_delta("entry_added");
+    json_object_set_new(o, "entry", entry_json(h, e));
+    hub_submit(h, j, o);
+    return e->id;
 }
 
 static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
@@ -804,6 +853,7 @@ static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         w->a = m->entry;
         w->b = s->user;
         w->v = m->value;
+        hub_activity(h, r, SR_TREND_VOTE);
         o = hub_delta("entry_voted");
         json_object_set_new(o, "entry", json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id,
                                                   "score", sr_entry_score(e), "up", e->up, "down",
@@ -885,6 +935,7 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     w->s1 = sr_xstrndup(m->text, m->text_len);
     w->t = ts;
     hub_job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
+    hub_activity(h, r, SR_TREND_CHAT);
     json_t *o = hub_delta("chat");
     json_object_set_new(o, "msg", msg);
     hub_submit(h, j, o);
@@ -964,18 +1015,48 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
     case SR_C_MOD:
         if ((r = acting_room(h, s, &m))) hub_on_mod(h, s, &m, r);
         break;
+    case SR_C_LOBBY:
+        hub_on_lobby(h, s, &m);
+        break;
+    case SR_C_LIKE:
+        hub_on_like(h, s, &m);
+        break;
     }
     sr_cmsg_free(&m);
 }
 
 /* ---------- REST views ---------- */
 
-json_t *sr_hub_rooms_json(sr_hub *h)
+/* 1 when every word of the lower-cased query q occurs in the room's searchable text. */
+static int room_matches(sr_hub *h, sr_room *r, const char *q)
+{
+    if (!q || !*q) return 1;
+    const sr_track *t = sr_library_get(h->lib, r->np_track);
+    char *tags = sr_proto_dump(json_incref(r->tags));
+    size_t n = strlen(r->name) + strlen(r->description) + strlen(tags) + 16 +
+               (t ? strlen(t->title) + strlen(t->artist) : 0);
+    char *hay = sr_xmalloc(n);
+    snprintf(hay, n, "%s\n%s\n%s\n%s\n%s", r->name, r->description, tags, t ? t->title : "",
+             t ? t->artist : "");
+    free(tags);
+    for (char *p = hay; *p; p++) *p = (char)tolower((unsigned char)*p);
+    char *lq = sr_xstrdup(q), *save = NULL;
+    for (char *p = lq; *p; p++) *p = (char)tolower((unsigned char)*p);
+    int ok = 1;
+    for (char *w = strtok_r(lq, " \t", &save); w && ok; w = strtok_r(NULL, " \t", &save))
+        ok = strstr(hay, w) != NULL;
+    free(lq);
+    free(hay);
+    return ok;
+}
+
+json_t *sr_hub_rooms_json(sr_hub *h, const char *q)
 {
     json_t *a = json_array();
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
         if (r->visibility != 0) continue; /* unlisted and private rooms are not in the lobby */
+        if (!room_matches(h, r, q)) continue;
         json_t *o = hub_room_info_json(r);
         json_object_set_new(o, "listeners", json_integer(r->nlisteners));
         json_object_set_new(o, "now_playing", sr_library_track_ref(h->lib, r->np_track));
@@ -1015,10 +1096,10 @@ const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover)
     return t->path;
 }
 
-int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void *ctx, json_t *room),
-                       void *ctx, const char **code, char *message, size_t msgsize)
+sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char **code,
+                             char *message, size_t msgsize)
 {
-#define FAIL(c, ...) return (*code = (c), snprintf(message, msgsize, __VA_ARGS__), -1)
+#define FAIL(c, ...) return (*code = (c), snprintf(message, msgsize, __VA_ARGS__), NULL)
     if (!json_is_object(body)) FAIL("bad_message", "the body must be a JSON object");
     json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description"),
            *tags = json_object_get(body, "tags");
@@ -1042,7 +1123,7 @@ int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void
         if ((unsigned char)json_string_value(name)[i] < 0x20) {
             *code = "bad_field";
             snprintf(message, msgsize, "field 'name' must not contain control characters");
-            return -1;
+            return NULL;
         }
     sr_room *r = room_new(h, h->max_room + 1, json_string_value(name),
                           desc ? json_string_value(desc) : "", tags ? json_deep_copy(tags) : NULL,
@@ -1059,6 +1140,17 @@ int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void
     w->a = r->id;
     w->b = owner;
     w->s1 = sr_xstrdup("{}");
+    hub_submit(h, j, NULL);
+    return r;
+}
+
+int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void *ctx, json_t *room),
+                       void *ctx, const char **code, char *message, size_t msgsize)
+{
+    sr_room *r = hub_create_room_now(h, owner, body, code, message, msgsize);
+    if (!r) return -1;
+    /* replies once the room's writes (submitted just before) are durable: jobs finish in order */
+    job *j = hub_job_new(r);
     j->done = done;
     j->ctx = ctx;
     hub_submit(h, j, NULL);
@@ -1167,7 +1259,12 @@ int sr_hub_start(sr_hub *h)
         .room_settings = hub_ld_room_settings,
         .role = hub_ld_role,
         .max_audit = hub_ld_max_audit,
+        .favorite = hub_ld_favorite,
+        .like = hub_ld_like,
+        .visits = hub_ld_visits,
+        .max_presence = hub_ld_max_presence,
     };
+    hub_lobby_start(h);
     hub_accounts_start(h);
     if (h->st->ops->load(h->st, &sink)) return SR_EIO;
     if (!h->nrooms) {
@@ -1207,6 +1304,7 @@ void sr_hub_free(sr_hub *h)
 {
     if (!h) return;
     hub_accounts_free(h); /* finishes password tasks, which may still queue writes */
+    hub_lobby_free(h);
     if (h->wk) {
         while (sr_worker_pending(h->wk)) {
             sr_hub_poll(h);
@@ -1229,6 +1327,7 @@ void sr_hub_free(sr_hub *h)
         free(r->listeners);
         free(r->members);
         hub_room_free_moderation(r);
+        hub_room_free_lobby(r);
         free(r->pend_join);
         free(r->pend_left);
         free(r);
@@ -1244,6 +1343,7 @@ void sr_hub_free(sr_hub *h)
             free(u->bio);
             free(u->following);
             free(u->followers);
+            hub_user_free_lobby(u);
             free(u);
         }
     free(h->users);

@@ -41,6 +41,7 @@ typedef struct sr_session {
     double tokens;
     int64_t tokens_at;
     int dropped;
+    int lobby; /* subscribed to lobby updates */
 } sr_session;
 
 typedef struct sr_hub_config {
@@ -111,7 +112,10 @@ typedef struct sr_rest {
     const char *token; /* session token from the cookie or bearer header, or NULL */
     const char *addr;  /* peer address, for throttling */
     void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
+    /* a non-JSON answer: takes the malloc'd body */
+    void (*reply_raw)(void *ctx, int status, const char *ctype, char *body, size_t len);
     void *ctx;
+    const char *query; /* the URL's query string ("a=1&b=2"), or NULL */
 } sr_rest;
 /* Routes accounts, people and moderation endpoints. Returns 1 when handled (reply will be
  * called), 0 when the path is not the hub's. */
@@ -120,7 +124,9 @@ int sr_hub_rest(sr_hub *h, const sr_rest *req);
 int64_t sr_hub_token_user(sr_hub *h, const char *token);
 
 /* REST views; return new references. */
-json_t *sr_hub_rooms_json(sr_hub *h);
+/* Public rooms; with q, those whose name, description, tags or playing title/artist contain
+ * every word of q (case-insensitive). */
+json_t *sr_hub_rooms_json(sr_hub *h, const char *q);
 /* NULL when unknown, or private and viewer (a user id or 0) may not enter it */
 json_t *sr_hub_room_json(sr_hub *h, int64_t id, int64_t viewer);
 json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit);

@@ -8,6 +8,7 @@
 #include "app/library.h"
 #include "core/history.h"
 #include "core/queue.h"
+#include "core/ranking.h"
 #include "proto/proto.h"
 #include "store/worker.h"
 #include "util/map.h"
@@ -22,6 +23,15 @@
 #define PRESENCE_DETAIL_MAX 100
 #define SNAPSHOT_LISTENERS 100
 
+typedef struct like {
+    int64_t track;
+    double when;
+} like;
+
+typedef struct visit {
+    int64_t room, count;
+} visit;
+
 typedef struct user {
     char *name;
     char token_hash[65]; /* guest token */
@@ -33,6 +43,12 @@ typedef struct user {
     int64_t *following, *followers;
     int nfollowing, nfollowers, capfollowing, capfollowers;
     sr_room *room; /* where they listen now (last joined), NULL if nowhere */
+    int64_t *favorites;
+    int nfavorites, capfavorites;
+    like *likes; /* oldest first */
+    int nlikes, caplikes;
+    visit *visits;
+    int nvisits, capvisits;
 } user;
 
 /* A signed-in session (the token itself is never kept, only its hash). */
@@ -51,8 +67,10 @@ typedef struct throttle {
 typedef struct listener {
     int64_t user;
     int conns;
-    double last_chat; /* for slow mode */
+    double last_chat;    /* for slow mode */
+    int64_t presence_id; /* the open listening interval (presence_log) */
 } listener;
+
 
 /* Per-room roles; one person may hold several (a muted member). */
 enum { ROLE_MOD = 1, ROLE_MEMBER = 2, ROLE_BANNED = 4, ROLE_MUTED = 8 };
@@ -111,6 +129,11 @@ struct sr_room {
     json_t *audit[AUDIT_KEEP];
     int audit_head, audit_n;
     int64_t pin_seq;
+    /* lobby (lobby.c) */
+    sr_activity activity;
+    int lobby_dirty;
+    char *artist; /* an artist room plays this artist when its queue is empty */
+    int mode_top; /* plays its top 50 instead of the queue */
 };
 
 /* A write job with what to do once it is durable. */
@@ -150,6 +173,12 @@ struct sr_hub {
     throttle *thr;
     int nthr, capthr;
     char *dummy_hash; /* verified against for unknown users, so both cost the same */
+    /* lobby and statistics */
+    sr_map likeset; /* "user:track" -> 1 */
+    int64_t max_presence;
+    sr_pool *stats_pool; /* one thread with its own read-only store connection */
+    sr_store *stats_st;
+    double lobby_sent, trending_sent;
 };
 
 
@@ -202,6 +231,33 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped);
 void hub_member_remove(sr_hub *h, sr_session *s);
 double hub_skip_ratio(sr_hub *h, sr_room *r);
 json_t *hub_room_info_json(sr_room *r);
+/* Lobby and the life of a room (lobby.c). */
+void hub_lobby_start(sr_hub *h);
+void hub_lobby_free(sr_hub *h);
+/* Every tick: pushes coalesced lobby updates to subscribers. */
+void hub_lobby_tick(sr_hub *h, double now);
+int hub_lobby_rest(sr_hub *h, const sr_rest *req);
+void hub_on_lobby(sr_hub *h, sr_session *s, sr_cmsg *m);
+void hub_on_like(sr_hub *h, sr_session *s, sr_cmsg *m);
+/* Adds a trending event to r and marks it for the next lobby update. */
+void hub_activity(sr_hub *h, sr_room *r, double weight);
+/* How many present listeners of r like track. */
+int hub_room_likes(sr_hub *h, sr_room *r, int64_t track);
+/* A listener came or went: logs the listening interval, counts the visit. */
+void hub_presence_log(sr_hub *h, sr_room *r, listener *l, int joined);
+int hub_likes(sr_hub *h, int64_t uid, int64_t track);
+void hub_user_free_lobby(user *u);
+void hub_room_free_lobby(sr_room *r);
+void hub_ld_favorite(void *ud, int64_t user, int64_t room);
+void hub_ld_like(void *ud, int64_t user, int64_t track, double when);
+void hub_ld_visits(void *ud, int64_t user, int64_t room, int64_t count);
+void hub_ld_max_presence(void *ud, int64_t id);
+/* Creates a room in memory and submits its writes (no reply); NULL with code/message when the
+ * body is not valid. */
+sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char **code,
+                             char *message, size_t msgsize);
+/* Adds the room's settings row to j. */
+void hub_room_write_settings(job *j, sr_room *r);
 /* Load callbacks. */
 void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
                     int disabled, const char *bio, int hide_activity);

@@ -41,11 +41,13 @@ int hub_may_enter(sr_hub *h, sr_room *r, int64_t uid, const char *invite)
 
 json_t *hub_room_settings_json(sr_room *r)
 {
-    return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:o?}", "visibility", vis_names[r->visibility],
-                     "who_add", who_names[r->who_add], "who_vote", who_names[r->who_vote],
-                     "max_per_person", r->max_per_person, "skip_ratio", r->skip_ratio,
-                     "slow_mode_s", r->slow_mode_s, "locked", r->locked, "owner",
-                     r->owner ? json_integer(r->owner) : NULL);
+    return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:s,s:o?,s:o?}", "visibility",
+                     vis_names[r->visibility], "who_add", who_names[r->who_add], "who_vote",
+                     who_names[r->who_vote], "max_per_person", r->max_per_person, "skip_ratio",
+                     r->skip_ratio, "slow_mode_s", r->slow_mode_s, "locked", r->locked, "mode",
+                     r->mode_top ? "top" : "queue", "owner",
+                     r->owner ? json_integer(r->owner) : NULL, "artist",
+                     r->artist ? json_string(r->artist) : NULL);
 }
 
 static int name_index(const char *const *names, int n, const char *s)
@@ -88,6 +90,12 @@ static int apply_settings(sr_room *r, json_t *o, const char **code, char *msg, s
         if (!json_is_boolean(v)) return *code = "bad_field", snprintf(msg, msz, "locked must be true or false"), -1;
         t.locked = json_is_true(v);
     }
+    if ((v = json_object_get(o, "mode"))) {
+        const char *mode = json_string_value(v);
+        if (!mode || (strcmp(mode, "queue") && strcmp(mode, "top")))
+            return *code = "bad_field", snprintf(msg, msz, "mode must be queue or top"), -1;
+        t.mode_top = !strcmp(mode, "top");
+    }
     r->visibility = t.visibility;
     r->who_add = t.who_add;
     r->who_vote = t.who_vote;
@@ -95,6 +103,7 @@ static int apply_settings(sr_room *r, json_t *o, const char **code, char *msg, s
     r->slow_mode_s = t.slow_mode_s;
     r->skip_ratio = t.skip_ratio;
     r->locked = t.locked;
+    r->mode_top = t.mode_top;
     return 0;
 }
 
@@ -106,7 +115,7 @@ static char *settings_text(sr_room *r)
     return sr_proto_dump(o);
 }
 
-static void write_settings(job *j, sr_room *r)
+void hub_room_write_settings(job *j, sr_room *r)
 {
     sr_write *w = hub_job_write(j, SR_W_ROOM_SETTINGS);
     w->a = r->id;
@@ -307,7 +316,7 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         kick(h, r, m->target_user, "kicked by a moderator");
     } else if (!strcmp(a, "lock") || !strcmp(a, "unlock")) {
         r->locked = a[0] == 'l';
-        write_settings(j, r);
+        hub_room_write_settings(j, r);
         audit(h, j, r, s->user, a, 0, NULL);
         o = settings_delta(r);
     } else if (!strcmp(a, "set_role")) {
@@ -410,7 +419,7 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     w->s2 = sr_xstrdup(r->description);
     w->s3 = sr_proto_dump(json_incref(r->tags));
     w->t = r->created;
-    write_settings(j, r);
+    hub_room_write_settings(j, r);
     audit(h, j, r, me, "update_room", 0, NULL);
     json_t *body = json_pack("{s:o,s:o}", "room", hub_room_info_json(r), "settings", hub_room_settings_json(r));
     if (r->invite[0]) json_object_set_new(body, "invite", json_string(r->invite));
@@ -432,7 +441,7 @@ static void ep_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     randombytes_buf(b16, sizeof b16);
     sodium_bin2hex(r->invite, sizeof r->invite, b16, sizeof b16);
     job *j = hub_job_new(r);
-    write_settings(j, r);
+    hub_room_write_settings(j, r);
     audit(h, j, r, me, "new_invite", 0, NULL);
     char url[96];
     snprintf(url, sizeof url, "/#/room/%lld?invite=%s", (long long)r->id, r->invite);
@@ -492,6 +501,8 @@ void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *set
         apply_settings(r, o, &code, msg, sizeof msg);
         const char *inv = json_string_value(json_object_get(o, "invite"));
         if (inv) snprintf(r->invite, sizeof r->invite, "%s", inv);
+        const char *artist = json_string_value(json_object_get(o, "artist"));
+        if (artist) r->artist = sr_xstrdup(artist);
     }
     json_decref(o);
 }

@@ -8,12 +8,12 @@
 #define SR_TRENDING_HALF_LIFE_MS (10.0 * 60 * 1000)
 
 /* Event weights of the trending score. */
-#define SR_W_JOIN 3.0
-#define SR_W_LEAVE (-3.0)
-#define SR_W_CHAT 1.0
-#define SR_W_VOTE 1.0
-#define SR_W_ADD 2.0
-#define SR_W_LIKE 1.0
+#define SR_TREND_JOIN 3.0
+#define SR_TREND_LEAVE (-3.0)
+#define SR_TREND_CHAT 1.0
+#define SR_TREND_VOTE 1.0
+#define SR_TREND_ADD 2.0
+#define SR_TREND_LIKE 1.0
 
 /* A decaying score: value at `at`. */
 typedef struct sr_activity {

@@ -3,6 +3,7 @@
 #include "net/server.h"
 #include "net/range.h"
 #include "proto/proto.h"
+#include "app/import.h"
 #include "app/library.h"
 #include "source/source.h"
 #include "util/log.h"
@@ -600,12 +601,39 @@ static void read_credentials(struct lws *wsi, char *out, size_t n)
     }
 }
 
+static void rest_reply_raw(void *ctx, int status, const char *ctype, char *body, size_t len)
+{
+    http_req *r = ctx;
+    respond(r, status, ctype, body, len);
+    req_unref(r);
+}
+
 static void rest_reply(void *ctx, int status, json_t *body, const char *set_cookie)
 {
     http_req *r = ctx;
     if (set_cookie) snprintf(r->set_cookie, sizeof r->set_cookie, "%s", set_cookie);
     respond_json(r, status, body);
     req_unref(r);
+}
+
+/* POST /api/rooms/:id/import and POST /api/library/streams (app/import.c): the body was
+ * checked to be JSON above; the answer comes through rest_reply, now or once durable. */
+static int route_import(sr_server *srv, http_req *r)
+{
+    json_error_t je;
+    json_t *body = r->post_len ? json_loadb(r->post, r->post_len, 0, &je) : NULL;
+    sr_rest rq = {.method = r->method,
+                  .path = r->uri,
+                  .body = body,
+                  .token = r->token[0] ? r->token : NULL,
+                  .addr = r->addr,
+                  .reply = rest_reply,
+                  .ctx = r};
+    r->refs++;
+    int handled = sr_import_rest(srv->hub, &rq);
+    if (!handled) r->refs--;
+    json_decref(body);
+    return handled;
 }
 
 static void route(sr_server *srv, struct lws *wsi, http_req *r)
@@ -621,12 +649,25 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             body = json_loadb(r->post, r->post_len, 0, &je);
             if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
         }
-        sr_rest rq = {r->method, u, body, r->token[0] ? r->token : NULL, r->addr, rest_reply, r};
+        char query[512] = "";
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0)
+            lws_hdr_copy(wsi, query, sizeof query, WSI_TOKEN_HTTP_URI_ARGS);
+        sr_rest rq = {.method = r->method,
+                      .path = u,
+                      .body = body,
+                      .token = r->token[0] ? r->token : NULL,
+                      .addr = r->addr,
+                      .reply = rest_reply,
+                      .reply_raw = rest_reply_raw,
+                      .ctx = r,
+                      .query = query[0] ? query : NULL};
         r->refs++;
         int handled = sr_hub_rest(srv->hub, &rq);
         json_decref(body);
         if (handled) return;
         r->refs--;
+        /* playlist import, stream URLs (app/import.c) */
+        if (route_import(srv, r)) return;
         if (!strcmp(p, "health")) {
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
             return respond_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "version", SR_VERSION));
@@ -636,7 +677,11 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             return respond_json(r, 200, json_pack("{s:f}", "server_time", sr_now_ms()));
         }
         if (!strcmp(p, "rooms")) {
-            if (get) return respond_json(r, 200, sr_hub_rooms_json(srv->hub));
+            if (get) {
+                char qb[256];
+                const char *q = lws_get_urlarg_by_name(wsi, "q=", qb, sizeof qb);
+                return respond_json(r, 200, sr_hub_rooms_json(srv->hub, q));
+            }
             if (r->method != 'P') return respond_error(r, 405, "method_not_allowed", "use GET or POST");
             int64_t owner = sr_hub_token_user(srv->hub, r->token);
             if (!owner) return respond_error(r, 401, "unauthenticated", "sign in to create a room");

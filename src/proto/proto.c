@@ -14,7 +14,7 @@ static const struct {
     {"hello", SR_C_HELLO},   {"ping", SR_C_PING},         {"join", SR_C_JOIN},
     {"leave", SR_C_LEAVE},   {"queue_add", SR_C_QUEUE_ADD}, {"vote", SR_C_VOTE},
     {"queue_remove", SR_C_QUEUE_REMOVE}, {"skip", SR_C_SKIP}, {"chat", SR_C_CHAT},
-    {"search", SR_C_SEARCH}, {"mod", SR_C_MOD},
+    {"search", SR_C_SEARCH}, {"mod", SR_C_MOD}, {"lobby", SR_C_LOBBY}, {"like", SR_C_LIKE},
 };
 
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -192,6 +192,20 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         }
         return 0;
     }
+    case SR_C_LOBBY:
+        m->value = 1;
+        if ((v = json_object_get(root, "subscribe"))) {
+            if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'subscribe' must be true or false");
+            m->value = json_is_true(v);
+        }
+        return 0;
+    case SR_C_LIKE:
+        if (get_id(root, "track", &m->track, err)) return -1;
+        v = json_object_get(root, "value");
+        if (!v) return bad(err, "missing_field", "field 'value' is required");
+        if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'value' must be true or false");
+        m->value = json_is_true(v);
+        return 0;
     case SR_C_SEARCH: {
         size_t ql;
         if (get_str(root, "q", 1, &m->q, &ql, err)) return -1;

@@ -24,6 +24,8 @@ typedef enum sr_ctype {
     SR_C_CHAT,
     SR_C_SEARCH,
     SR_C_MOD,
+    SR_C_LOBBY,
+    SR_C_LIKE,
 } sr_ctype;
 
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with

@@ -2,6 +2,7 @@
 #ifndef SR_STORE_H
 #define SR_STORE_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 /* An open store. Backends embed this first in their own struct (like sqlite3_file). */
@@ -34,6 +35,11 @@ typedef enum sr_write_kind {
     SR_W_ROLE,           /* a=room b=user s1=role v=1 set / 0 clear t=until (0: no end) */
     SR_W_AUDIT,          /* a=id b=room c=actor d=target s1=action s2=detail t=when */
     SR_W_CHAT_DELETE,    /* a=chat message id */
+    /* the life of a room (lobby, likes, favourites, listening time) */
+    SR_W_FAVORITE,       /* a=user b=room v=1 add / 0 remove t=when */
+    SR_W_LIKE,           /* a=user b=track v=1 like / 0 unlike t=when */
+    SR_W_PRESENCE_OPEN,  /* a=id b=user c=room t=joined */
+    SR_W_PRESENCE_CLOSE, /* a=id t=left */
 } sr_write_kind;
 
 /* One write. Strings are owned by the write and freed by sr_write_clear(). */
@@ -117,6 +123,11 @@ typedef struct sr_load_sink {
     void (*room_settings)(void *ud, int64_t room, int64_t owner, const char *settings);
     void (*role)(void *ud, int64_t room, int64_t user, const char *role, double until);
     void (*max_audit)(void *ud, int64_t audit);
+    /* favourites, likes, visits per room, and the highest presence id (may be NULL) */
+    void (*favorite)(void *ud, int64_t user, int64_t room);
+    void (*like)(void *ud, int64_t user, int64_t track, double when);
+    void (*visits)(void *ud, int64_t user, int64_t room, int64_t count);
+    void (*max_presence)(void *ud, int64_t id);
 } sr_load_sink;
 
 typedef struct sr_store_ops {
@@ -167,6 +178,15 @@ typedef struct sr_store_ops {
      * by q (text and limit ignored), in name (or year) order. SR_EINVAL for another kind. */
     int (*track_browse)(sr_store *st, const char *kind, const sr_track_query *q,
                         void (*row)(void *ud, const sr_browse_row *r), void *ud);
+    /* ---- appended for rooms' statistics ---- */
+    /* Answers a statistics query (read-only; use a twin connection off the service thread).
+     * kind and params (all integers; "since" and "now" in server ms):
+     *   "top_tracks"   room, since, limit, by (0 plays, 1 upvotes) → {"rows":[[track, plays, upvotes]…]}
+     *   "top_fans"     room, since, now, limit → {"rows":[[user, listening_ms, tracks_played, votes]…]}
+     *   "history"      room, limit → {"rows":[[track, started_at, added_by, skipped, from_queue, up, down]…]}
+     *   "user_history" user, now, limit → {"rows":[[track, room, started_at]…]}
+     * *out is a new reference. Returns 0 or SR_E* (SR_EINVAL for an unknown kind). */
+    int (*stats)(sr_store *st, const char *kind, json_t *params, json_t **out);
 } sr_store_ops;
 
 /* Opens a store from a DSN such as "sqlite:data/soundroom.db" (a bare path means sqlite).

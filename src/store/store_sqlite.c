@@ -89,6 +89,18 @@ static const char *const migrations[] = {
     " VALUES ('delete', old.id, old.title, old.artist, old.album, old.album_artist, old.genre);"
     " INSERT INTO tracks_fts (rowid, title, artist, album, album_artist, genre)"
     " VALUES (new.id, new.title, new.artist, new.album, new.album_artist, new.genre); END;",
+    /* the life of a room: favourites, likes (per song identity), listening intervals, and the
+     * indexes that keep top tracks, top fans and history off full scans */
+    "CREATE TABLE favorites (user_id BIGINT NOT NULL, room_id BIGINT NOT NULL,"
+    " created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (user_id, room_id));"
+    "CREATE TABLE likes (user_id BIGINT NOT NULL, track_id BIGINT NOT NULL,"
+    " created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (user_id, track_id));"
+    "CREATE TABLE presence_log (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL,"
+    " room_id BIGINT NOT NULL, joined_at DOUBLE PRECISION NOT NULL, left_at DOUBLE PRECISION);"
+    "CREATE INDEX presence_log_room ON presence_log (room_id, joined_at);"
+    "CREATE INDEX presence_log_user ON presence_log (user_id, joined_at);"
+    "CREATE INDEX plays_room_time ON plays (room_id, started_at);"
+    "CREATE INDEX votes_user ON votes (user_id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -327,6 +339,8 @@ static int write_account(sqlite_store *s, const sr_write *w)
             rc = exec_bound(s, 9, "DELETE FROM follows WHERE follower = ?1 OR followee = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 10, "DELETE FROM chat_messages WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 11, "DELETE FROM room_roles WHERE user_id = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 25, "DELETE FROM likes WHERE user_id = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 26, "DELETE FROM favorites WHERE user_id = ?1", "i", w->a);
         return rc;
     case SR_W_FOLLOW:
         if (w->v)
@@ -355,6 +369,28 @@ static int write_account(sqlite_store *s, const sr_write *w)
                           "iiitit" "d", w->a, w->b, w->c, w->s1, w->d, w->s2 ? w->s2 : "", w->t);
     case SR_W_CHAT_DELETE:
         return exec_bound(s, 18, "DELETE FROM chat_messages WHERE id = ?1", "i", w->a);
+    case SR_W_FAVORITE:
+        if (w->v)
+            return exec_bound(s, 19,
+                              "INSERT INTO favorites (user_id, room_id, created_at) VALUES (?1,?2,?3)"
+                              " ON CONFLICT (user_id, room_id) DO NOTHING",
+                              "iid", w->a, w->b, w->t);
+        return exec_bound(s, 20, "DELETE FROM favorites WHERE user_id = ?1 AND room_id = ?2", "ii",
+                          w->a, w->b);
+    case SR_W_LIKE:
+        if (w->v)
+            return exec_bound(s, 21,
+                              "INSERT INTO likes (user_id, track_id, created_at) VALUES (?1,?2,?3)"
+                              " ON CONFLICT (user_id, track_id) DO NOTHING",
+                              "iid", w->a, w->b, w->t);
+        return exec_bound(s, 22, "DELETE FROM likes WHERE user_id = ?1 AND track_id = ?2", "ii",
+                          w->a, w->b);
+    case SR_W_PRESENCE_OPEN:
+        return exec_bound(s, 23,
+                          "INSERT INTO presence_log (id, user_id, room_id, joined_at) VALUES (?1,?2,?3,?4)",
+                          "iiid", w->a, w->b, w->c, w->t);
+    case SR_W_PRESENCE_CLOSE:
+        return exec_bound(s, 24, "UPDATE presence_log SET left_at = ?2 WHERE id = ?1", "id", w->a, w->t);
     default:
         return SR_EINVAL;
     }
@@ -654,6 +690,112 @@ static void row_max_audit(sqlite3_stmt *q, const sr_load_sink *k)
     k->max_audit(k->ud, sqlite3_column_int64(q, 0));
 }
 
+static void row_favorite(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->favorite(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1));
+}
+
+static void row_like(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->like(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_double(q, 2));
+}
+
+static void row_visits(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->visits(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+}
+
+static void row_max_presence(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->max_presence(k->ud, sqlite3_column_int64(q, 0));
+}
+
+/* Runs sql with the integer/double params named in binds (from params), appending each row as
+ * an array of numbers to rows. */
+static int stats_rows(sqlite_store *s, const char *sql, json_t *params, const char *const *binds,
+                      int nb, json_t *rows)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) return fail(s, sql);
+    for (int i = 0; i < nb; i++) {
+        json_t *v = json_object_get(params, binds[i]);
+        if (json_is_integer(v))
+            sqlite3_bind_int64(q, i + 1, json_integer_value(v));
+        else
+            sqlite3_bind_double(q, i + 1, json_number_value(v));
+    }
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *row = json_array();
+        for (int c = 0; c < sqlite3_column_count(q); c++)
+            json_array_append_new(row, sqlite3_column_type(q, c) == SQLITE_FLOAT
+                                           ? json_real(sqlite3_column_double(q, c))
+                                           : json_integer(sqlite3_column_int64(q, c)));
+        json_array_append_new(rows, row);
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(s, sql);
+}
+
+static int sq_stats(sr_store *st, const char *kind, json_t *params, json_t **out)
+{
+    sqlite_store *s = (sqlite_store *)st;
+    json_t *rows = json_array();
+    int rc;
+    *out = NULL;
+    if (!strcmp(kind, "top_tracks")) {
+        static const char *const b[] = {"room", "since", "limit"};
+        int by_votes = json_integer_value(json_object_get(params, "by")) == 1;
+        char sql[900];
+        snprintf(sql, sizeof sql,
+                 "SELECT p.track_id, COUNT(*) AS plays, COALESCE(SUM(v.up), 0) AS upvotes"
+                 " FROM plays p LEFT JOIN (SELECT entry_id, SUM(CASE WHEN value > 0 THEN 1 ELSE 0 END)"
+                 " AS up FROM votes GROUP BY entry_id) v ON v.entry_id = p.entry_id"
+                 " WHERE p.room_id = ?1 AND p.skipped = 0 AND p.started_at >= ?2"
+                 " GROUP BY p.track_id ORDER BY %s, p.track_id LIMIT ?3",
+                 by_votes ? "upvotes DESC, plays DESC" : "plays DESC, upvotes DESC");
+        rc = stats_rows(s, sql, params, b, 3, rows);
+    } else if (!strcmp(kind, "top_fans")) {
+        static const char *const b[] = {"room", "since", "now"};
+        rc = stats_rows(s,
+                        "SELECT uid, SUM(ms), SUM(tp), SUM(vt) FROM ("
+                        " SELECT user_id AS uid, SUM(COALESCE(left_at, ?3) - joined_at) AS ms, 0 AS tp,"
+                        " 0 AS vt FROM presence_log WHERE room_id = ?1 AND joined_at >= ?2 GROUP BY user_id"
+                        " UNION ALL SELECT user_id, 0, COUNT(*), 0 FROM plays WHERE room_id = ?1"
+                        " AND user_id IS NOT NULL AND skipped = 0 AND started_at >= ?2 GROUP BY user_id"
+                        " UNION ALL SELECT v.user_id, 0, 0, COUNT(*) FROM votes v JOIN queue_entries e"
+                        " ON e.id = v.entry_id WHERE e.room_id = ?1 AND e.added_at >= ?2 GROUP BY v.user_id"
+                        ") x GROUP BY uid",
+                        params, b, 3, rows);
+    } else if (!strcmp(kind, "history")) {
+        static const char *const b[] = {"room", "limit"};
+        rc = stats_rows(s,
+                        "SELECT p.track_id, p.started_at, COALESCE(p.user_id, 0), p.skipped,"
+                        " p.from_queue, COALESCE(SUM(CASE WHEN v.value > 0 THEN 1 ELSE 0 END), 0),"
+                        " COALESCE(SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END), 0) FROM plays p"
+                        " LEFT JOIN votes v ON v.entry_id = p.entry_id WHERE p.room_id = ?1"
+                        " GROUP BY p.id ORDER BY p.id DESC LIMIT ?2",
+                        params, b, 2, rows);
+    } else if (!strcmp(kind, "user_history")) {
+        static const char *const b[] = {"user", "now", "limit"};
+        rc = stats_rows(s,
+                        "SELECT p.track_id, p.room_id, p.started_at FROM presence_log l JOIN plays p"
+                        " ON p.room_id = l.room_id AND p.started_at >= l.joined_at"
+                        " AND p.started_at < COALESCE(l.left_at, ?2) WHERE l.user_id = ?1"
+                        " ORDER BY p.started_at DESC LIMIT ?3",
+                        params, b, 3, rows);
+    } else {
+        json_decref(rows);
+        return SR_EINVAL;
+    }
+    if (rc) {
+        json_decref(rows);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "rows", rows);
+    return 0;
+}
+
 static int sq_load(sr_store *st, const sr_load_sink *k)
 {
     sqlite_store *s = (sqlite_store *)st;
@@ -718,6 +860,18 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
         rc |= each_row(s, "SELECT room_id, user_id, role, until FROM room_roles", row_role, k, 0);
     if (k->max_audit)
         rc |= each_row(s, "SELECT COALESCE(MAX(id), 0) FROM audit_log", row_max_audit, k, 0);
+    if (k->favorite) rc |= each_row(s, "SELECT user_id, room_id FROM favorites", row_favorite, k, 0);
+    if (k->like)
+        rc |= each_row(s, "SELECT user_id, track_id, created_at FROM likes ORDER BY created_at",
+                       row_like, k, 0);
+    if (k->visits)
+        rc |= each_row(s, "SELECT user_id, room_id, COUNT(*) FROM presence_log GROUP BY user_id, room_id",
+                       row_visits, k, 0);
+    if (k->max_presence) {
+        /* intervals left open by a crash end where they began: their time is unknown */
+        exec(s, "UPDATE presence_log SET left_at = joined_at WHERE left_at IS NULL");
+        rc |= each_row(s, "SELECT COALESCE(MAX(id), 0) FROM presence_log", row_max_presence, k, 0);
+    }
     return rc ? SR_EIO : 0;
 }
 
@@ -964,6 +1118,7 @@ const sr_store_ops sr_store_sqlite = {
     .mark_unavailable = sq_mark_unavailable,
     .load = sq_load,
     .schema_version = sq_schema_version,
+    .stats = sq_stats,
     .open_twin = sq_open_twin,
     .tracks_known = sq_tracks_known,
     .track_find_moved = sq_track_find_moved,

@@ -34,8 +34,8 @@ static void test_growth_beats_size(void **state)
      * Room 2: 5 people joined in the last minute. */
     double now = 60 * 60 * 1000.0;
     sr_activity big = {0, 0}, small = {0, 0};
-    for (int i = 0; i < 50; i++) sr_activity_add(&big, 0, SR_W_JOIN, H);
-    for (int i = 0; i < 5; i++) sr_activity_add(&small, now - 60000, SR_W_JOIN, H);
+    for (int i = 0; i < 50; i++) sr_activity_add(&big, 0, SR_TREND_JOIN, H);
+    for (int i = 0; i < 5; i++) sr_activity_add(&small, now - 60000, SR_TREND_JOIN, H);
     double vb = sr_activity_value(&big, now, H), vs = sr_activity_value(&small, now, H);
     assert_float_equal(vb, 150.0 / 64, 1e-9);                 /* 2.34 */
     assert_float_equal(vs, 15.0 * exp2(-60000.0 / H), 1e-9);  /* 14.0 */
