@@ -263,6 +263,7 @@ void sr_hub_poll(sr_hub *h)
 {
     sr_library_poll(h->lib);
     sr_pool_poll(h->pool);
+    sr_pool_poll(h->stats_pool);
     if (!h->wk) return;
     sr_job *list = sr_worker_take_done(h->wk);
     while (list) {
@@ -275,7 +276,7 @@ void sr_hub_poll(sr_hub *h)
 int sr_hub_pending(sr_hub *h)
 {
     return (h->wk ? sr_worker_pending(h->wk) : 0) + (h->pool ? sr_pool_pending(h->pool) : 0) +
-           sr_library_pending(h->lib);
+           (h->stats_pool ? sr_pool_pending(h->stats_pool) : 0) + sr_library_pending(h->lib);
 }
 
 /* Ack for s once durable: {"type":"ack","ref":…} plus extra fields (may be NULL). */
