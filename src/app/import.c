@@ -1,0 +1,610 @@
+/* import.c - playlist import and stream URLs over REST: parse and check on the service thread,
+ * resolve entries and record stream tracks on the task pool, queue on the service thread. */
+#include "app/import.h"
+#include "app/hub_internal.h"
+#include "source/playlist.h"
+#include "source/source.h"
+#include "source/stream.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_CAND 10 /* full-text candidates checked per artist + title */
+
+typedef void (*reply_fn)(void *ctx, int status, json_t *body, const char *set_cookie);
+
+enum { IT_PATH, IT_STREAM, IT_BAD };
+
+/* One playlist entry on its way to the queue. */
+typedef struct item {
+    int index; /* in the playlist */
+    char *location, *title, *artist;
+    int64_t duration_ms;
+    int kind;
+    char *path;     /* IT_PATH: normalised components "a/b/c.mp3" */
+    int absolute;   /* IT_PATH: the location was an absolute path */
+    int64_t id;     /* the track found (by path) or recorded (a stream); 0 when none */
+    int64_t cand[MAX_CAND];
+    int ncand;          /* artist + title candidates from full-text search */
+    const char *reason; /* why it has no track (static) */
+    char *identity;     /* IT_STREAM: sr_track_identity(), may be NULL */
+    char *stream_title; /* IT_STREAM: the title recorded */
+} item;
+
+typedef struct imp_task {
+    sr_task base; /* first: the pool sees only this */
+    sr_hub *h;
+    int64_t room, user;
+    int streams_ep; /* POST /api/library/streams (else a playlist import) */
+    const char *format;
+    char *pl_title;
+    item *items;
+    size_t n;
+    int status; /* the store failed: SR_E* */
+    reply_fn reply;
+    void *ctx;
+} imp_task;
+
+/* What the barrier job answers once every entry is durable. */
+typedef struct barrier {
+    reply_fn reply;
+    void *ctx;
+    int status;
+    json_t *body;
+} barrier;
+
+static void reply_error(reply_fn reply, void *ctx, int status, const char *code, const char *msg)
+{
+    reply(ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg), NULL);
+}
+
+static void task_free(imp_task *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        item *it = &t->items[i];
+        free(it->location);
+        free(it->title);
+        free(it->artist);
+        free(it->path);
+        free(it->identity);
+        free(it->stream_title);
+    }
+    free(t->items);
+    free(t->pl_title);
+    free(t);
+}
+
+/* ---------- locations to paths (pure) ---------- */
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Normalises a playlist location to path components joined by '/': a file:// URL's path
+ * (percent-decoded, as are XSPF's relative URIs when decode), '\' read as '/', a drive letter,
+ * empty, "." and leading ".." components dropped, "x/.." folded. Sets *absolute. Returns a
+ * malloc'd string, or NULL when nothing (or a NUL byte) is left. */
+static char *normalise_path(const char *loc, int decode, int *absolute)
+{
+    if (!strncasecmp(loc, "file://", 7)) {
+        loc += 7;
+        if (!strncasecmp(loc, "localhost/", 10)) loc += 9;
+        decode = 1;
+    }
+    size_t n = strlen(loc);
+    char *s = sr_xmalloc(n + 1), *o = s;
+    for (size_t i = 0; i < n; i++) {
+        if (decode && loc[i] == '%' && i + 2 < n + 1 && hexval(loc[i + 1]) >= 0 && hexval(loc[i + 2]) >= 0) {
+            char c = (char)(hexval(loc[i + 1]) * 16 + hexval(loc[i + 2]));
+            if (!c) {
+                free(s);
+                return NULL;
+            }
+            *o++ = c;
+            i += 2;
+        } else {
+            *o++ = loc[i] == '\\' ? '/' : loc[i];
+        }
+    }
+    *o = 0;
+    char *p = s;
+    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':') p += 2;
+    *absolute = *p == '/';
+    /* fold the components */
+    char *out = sr_xmalloc(strlen(p) + 1);
+    size_t on = 0;
+    for (char *save = NULL, *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, ".")) continue;
+        if (!strcmp(c, "..")) {
+            while (on && out[on - 1] != '/')
+                on--;
+            if (on) on--;
+            continue;
+        }
+        if (on) out[on++] = '/';
+        size_t k = strlen(c);
+        memcpy(out + on, c, k);
+        on += k;
+    }
+    out[on] = 0;
+    free(s);
+    if (!on) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---------- the pool side: resolve and record ---------- */
+
+typedef struct known_ref {
+    const char *base; /* the file name inside ref */
+    char *ref;
+    int64_t id;
+} known_ref;
+
+typedef struct refs {
+    known_ref *v;
+    size_t n, cap;
+} refs;
+
+static void known_cb(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size, int available)
+{
+    refs *k = ud;
+    if (!available || !ref) return;
+    if (k->n == k->cap) {
+        k->cap = k->cap ? 2 * k->cap : 1024;
+        k->v = sr_xrealloc(k->v, k->cap * sizeof *k->v);
+    }
+    char *r = sr_xstrdup(ref);
+    const char *slash = strrchr(r, '/');
+    k->v[k->n++] = (known_ref){slash ? slash + 1 : r, r, id};
+}
+
+static int base_cmp(const void *a, const void *b)
+{
+    const known_ref *x = a, *y = b;
+    int c = strcmp(x->base, y->base);
+    return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* How many trailing components of ref equal those of path ("a/b/c"). */
+static int tail_match(const char *ref, const char *path)
+{
+    const char *r = ref + strlen(ref), *p = path + strlen(path);
+    int k = 0;
+    for (;;) {
+        const char *rs = r, *ps = p;
+        while (rs > ref && rs[-1] != '/')
+            rs--;
+        while (ps > path && ps[-1] != '/')
+            ps--;
+        if (r - rs != p - ps || memcmp(rs, ps, (size_t)(r - rs))) return k;
+        k++;
+        if (ps == path || rs == ref) return k;
+        r = rs - 1;
+        p = ps - 1;
+    }
+}
+
+/* The library track a path names: for a relative path, a track whose path ends with all its
+ * components (the one nearest the library root when several do); for an absolute one, the
+ * same file, else the track sharing the most trailing components (at least the directory
+ * and the file name) - a playlist made on another machine. 0 when none. */
+static int64_t resolve_path(const refs *k, const char *path, int absolute)
+{
+    const char *bn = strrchr(path, '/');
+    bn = bn ? bn + 1 : path;
+    known_ref key = {.base = bn, .id = INT64_MIN};
+    /* the first entry with this base name */
+    size_t lo = 0, hi = k->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (base_cmp(&k->v[mid], &key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    int ncomp = 1;
+    for (const char *c = path; *c; c++)
+        ncomp += *c == '/';
+    int64_t best = 0;
+    int best_k = 0;
+    size_t best_len = 0;
+    for (size_t i = lo; i < k->n && !strcmp(k->v[i].base, bn); i++) {
+        const char *ref = k->v[i].ref;
+        if (absolute && ref[0] == '/' && !strcmp(ref + 1, path)) return k->v[i].id;
+        int m = tail_match(ref, path);
+        if (absolute ? m < 2 : m < ncomp) continue;
+        size_t len = strlen(ref);
+        if (m > best_k || (m == best_k && len < best_len)) best = k->v[i].id, best_k = m, best_len = len;
+    }
+    return best;
+}
+
+static void cand_cb(void *ud, int64_t id)
+{
+    item *it = ud;
+    if (it->ncand < MAX_CAND) it->cand[it->ncand++] = id;
+}
+
+/* Runs on a pool thread: touches only the task and its own store connections. */
+static void imp_run(sr_task *base)
+{
+    imp_task *t = (imp_task *)base;
+    sr_store *main_st = t->h->st, *st = NULL;
+    int paths = 0, streams = 0, metas = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        paths += t->items[i].kind == IT_PATH;
+        streams += t->items[i].kind == IT_STREAM;
+        metas += t->items[i].kind == IT_PATH && t->items[i].title != NULL;
+    }
+    if (!paths && !streams) return;
+    int rc = main_st->ops->open_twin(main_st, !streams, &st);
+    if (rc) {
+        t->status = rc;
+        return;
+    }
+    refs k = {0};
+    if (paths && (rc = st->ops->tracks_known(st, "local", known_cb, &k)) == 0 && k.n)
+        qsort(k.v, k.n, sizeof *k.v, base_cmp);
+    for (size_t i = 0; i < t->n && !rc; i++) {
+        item *it = &t->items[i];
+        if (it->kind != IT_PATH) continue;
+        if (it->path) it->id = resolve_path(&k, it->path, it->absolute);
+        if (it->id || !it->title || !metas) continue;
+        /* by artist and title: full-text candidates, checked on the service thread */
+        size_t n = strlen(it->title) + (it->artist ? strlen(it->artist) : 0) + 2;
+        char *text = sr_xmalloc(n);
+        snprintf(text, n, "%s %s", it->artist ? it->artist : "", it->title);
+        sr_track_query q = {.text = text, .limit = MAX_CAND};
+        rc = st->ops->track_search(st, &q, cand_cb, it);
+        free(text);
+    }
+    for (size_t i = 0; i < k.n; i++)
+        free(k.v[i].ref);
+    free(k.v);
+    if (!rc && streams) {
+        rc = st->ops->begin(st);
+        for (size_t i = 0; i < t->n && !rc; i++) {
+            item *it = &t->items[i];
+            if (it->kind != IT_STREAM) continue;
+            sr_track_row row = {.source = "stream", .ref = it->location, .title = it->stream_title,
+                                .artist = it->artist, .duration_ms = it->duration_ms,
+                                .available = 1, .identity = it->identity};
+            rc = st->ops->upsert_track(st, &row, &it->id);
+        }
+        if (rc) st->ops->rollback(st);
+        else rc = st->ops->commit(st);
+    }
+    st->ops->close(st);
+    t->status = rc;
+}
+
+/* ---------- back on the service thread ---------- */
+
+/* 1 when the normalised forms of a and b are equal and not empty. */
+static int same_norm(const char *a, const char *b)
+{
+    if (!a || !b || !*a || !*b) return 0;
+    char *x = sr_identity_norm(a), *y = sr_identity_norm(b);
+    int eq = *x && !strcmp(x, y);
+    free(x);
+    free(y);
+    return eq;
+}
+
+/* Picks the candidate whose artist (or album artist) and title are the entry's once
+ * normalised (see "Track identity" in docs/sources.md); without an artist in the entry, the
+ * title alone must name one song. Prefers the closest duration when the entry has one. */
+static int64_t pick_candidate(sr_library *lib, const item *it)
+{
+    int64_t best = 0, best_d = INT64_MAX, best_canon = 0;
+    int songs = 0;
+    for (int i = 0; i < it->ncand; i++) {
+        const sr_track *t = sr_library_get(lib, it->cand[i]);
+        if (!t || !t->available || !same_norm(t->title, it->title)) continue;
+        if (it->artist && !same_norm(t->artist, it->artist) && !same_norm(t->album_artist, it->artist))
+            continue;
+        int64_t canon = sr_library_canonical(lib, t->id);
+        if (canon != best_canon) songs++;
+        int64_t d = it->duration_ms > 0 ? llabs(t->duration_ms - it->duration_ms) : 0;
+        if (!best || d < best_d) best = t->id, best_d = d, best_canon = canon;
+    }
+    return !it->artist && songs > 1 ? 0 : best;
+}
+
+static void barrier_done(void *ctx, json_t *room)
+{
+    barrier *b = ctx;
+    if (room)
+        b->reply(b->ctx, b->status, b->body, NULL);
+    else {
+        json_decref(b->body);
+        reply_error(b->reply, b->ctx, 500, "internal", "the store could not record the queue");
+    }
+    json_decref(room);
+    free(b);
+}
+
+/* Answers once everything submitted to r so far is durable (jobs complete in order). */
+static void reply_when_durable(sr_hub *h, sr_room *r, reply_fn reply, void *ctx, int status, json_t *body)
+{
+    barrier *b = sr_xcalloc(1, sizeof *b);
+    *b = (barrier){reply, ctx, status, body};
+    job *j = hub_job_new(r);
+    j->done = barrier_done;
+    j->ctx = b;
+    hub_submit(h, j, NULL);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static void imp_done(sr_task *base)
+{
+    imp_task *t = (imp_task *)base;
+    sr_hub *h = t->h;
+    if (t->status) {
+        sr_log(SR_LOG_ERROR, "import failed", "err=\"%s\"", sr_strerror(t->status));
+        reply_error(t->reply, t->ctx, 500, "internal", "the store could not resolve or record the tracks");
+        return task_free(t);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        item *it = &t->items[i];
+        if (it->kind == IT_STREAM && it->id) {
+            sr_track_row row = {.id = it->id, .source = "stream", .ref = it->location,
+                                .title = it->stream_title, .artist = it->artist,
+                                .duration_ms = it->duration_ms, .available = 1,
+                                .identity = it->identity};
+            sr_library_add(h->lib, &row);
+        } else if (it->kind == IT_PATH && !it->id) {
+            it->id = pick_candidate(h->lib, it);
+            if (!it->id) it->reason = it->ncand ? "no_match" : "not_found";
+        }
+    }
+    sr_room *r = t->room ? hub_room_get(h, t->room) : NULL;
+    if (t->streams_ep) {
+        item *it = &t->items[0];
+        json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
+        if (!r) {
+            t->reply(t->ctx, 201, body, NULL);
+            return task_free(t);
+        }
+        const char *code = NULL;
+        int64_t e = hub_queue_track(h, r, t->user, it->id, &code);
+        if (!e) {
+            json_object_set_new(body, "error", json_pack("{s:s,s:s}", "code", code, "message",
+                                                         "the stream was added to the library but not queued"));
+            t->reply(t->ctx, 409, body, NULL);
+            return task_free(t);
+        }
+        json_object_set_new(body, "entry", json_integer(e));
+        reply_when_durable(h, r, t->reply, t->ctx, 201, body);
+        return task_free(t);
+    }
+    json_t *added = json_array(), *missed = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        item *it = &t->items[i];
+        const char *code = it->reason;
+        int64_t e = 0;
+        if (it->id && r) {
+            e = hub_queue_track(h, r, t->user, it->id, &code);
+        } else if (it->id) {
+            code = "no_such_room";
+        }
+        if (e) {
+            json_array_append_new(added, json_pack("{s:i,s:I,s:o}", "index", it->index, "entry",
+                                                   (json_int_t)e, "track",
+                                                   sr_library_track_ref(h->lib, sr_library_canonical(h->lib, it->id))));
+            continue;
+        }
+        json_t *o = json_pack("{s:i,s:s,s:o,s:o,s:s}", "index", it->index, "location", it->location,
+                              "title", str_or_null(it->title), "artist", str_or_null(it->artist),
+                              "reason", code ? code : "not_found");
+        if (it->id) json_object_set_new(o, "track", sr_library_track_ref(h->lib, it->id));
+        json_array_append_new(missed, o);
+    }
+    json_t *body = json_pack("{s:s,s:o,s:I,s:o,s:o}", "format", t->format, "title",
+                             str_or_null(t->pl_title), "entries", (json_int_t)t->n, "added", added,
+                             "unresolved", missed);
+    if (r && json_array_size(added))
+        reply_when_durable(h, r, t->reply, t->ctx, 200, body);
+    else
+        t->reply(t->ctx, 200, body, NULL);
+    task_free(t);
+}
+
+/* ---------- REST ---------- */
+
+/* The room a request names, checked for uid the way joining and queue_add are: 0, or -1
+ * after answering. */
+static int room_checks(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, sr_room **out)
+{
+    sr_room *r = hub_room_get(h, room);
+    if (!r || !hub_may_enter(h, r, uid, NULL))
+        return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id"), -1;
+    if (hub_has_role(r, uid, ROLE_BANNED, sr_now_ms()))
+        return reply_error(q->reply, q->ctx, 403, "banned", "this room banned you"), -1;
+    int rank = hub_rank(h, r, uid);
+    if (r->locked && rank < RANK_MOD)
+        return reply_error(q->reply, q->ctx, 403, "queue_locked", "a moderator locked the queue"), -1;
+    if (rank < (r->who_add == WHO_MODS ? RANK_MOD : r->who_add == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
+        return reply_error(q->reply, q->ctx, 403, "not_allowed", "this room's rules do not let you add tracks"), -1;
+    *out = r;
+    return 0;
+}
+
+static imp_task *task_new(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, size_t n)
+{
+    imp_task *t = sr_xcalloc(1, sizeof *t);
+    t->base.run = imp_run;
+    t->base.done = imp_done;
+    t->h = h;
+    t->room = room;
+    t->user = uid;
+    t->reply = q->reply;
+    t->ctx = q->ctx;
+    t->items = sr_xcalloc(n ? n : 1, sizeof *t->items);
+    t->n = n;
+    return t;
+}
+
+/* Fills a stream item: the title recorded (given, else from the URL) and its identity. */
+static void stream_item(item *it)
+{
+    if (it->title && it->artist) {
+        it->stream_title = sr_xstrdup(it->title);
+    } else {
+        it->stream_title = it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
+    }
+    it->identity = sr_track_identity(it->artist, it->title, it->duration_ms, NULL, NULL);
+}
+
+/* POST /api/library/streams {"url","title"?,"artist"?,"room"?} */
+static void ep_streams(sr_hub *h, const sr_rest *q, int64_t uid)
+{
+    json_t *b = q->body;
+    if (!json_is_object(b)) return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
+    json_t *url = json_object_get(b, "url"), *title = json_object_get(b, "title"),
+           *artist = json_object_get(b, "artist"), *room = json_object_get(b, "room");
+    const char *why;
+    char msg[160];
+    if (!url) return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'url' is required");
+    if (!json_is_string(url)) return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'url' must be a string");
+    if (json_string_length(url) > SR_STREAM_URL_MAX)
+        return reply_error(q->reply, q->ctx, 400, "too_long", "field 'url' is longer than 2048 bytes");
+    if (sr_stream_url_check(json_string_value(url), json_string_length(url), &why))
+        return reply_error(q->reply, q->ctx, 400, "bad_url", why);
+    json_t *texts[2] = {title, artist};
+    const char *names[2] = {"title", "artist"};
+    for (int i = 0; i < 2; i++) {
+        if (!texts[i] || json_is_null(texts[i])) continue;
+        if (!json_is_string(texts[i]) ||
+            sr_stream_text_check(json_string_value(texts[i]), json_string_length(texts[i]), &why)) {
+            snprintf(msg, sizeof msg, "field '%s' %s", names[i], json_is_string(texts[i]) ? why : "must be a string");
+            return reply_error(q->reply, q->ctx, 400,
+                               json_is_string(texts[i]) && !strcmp(why, "is longer than 200 characters") ? "too_long" : "bad_field",
+                               msg);
+        }
+    }
+    if (room && !json_is_null(room) && (!json_is_integer(room) || json_integer_value(room) <= 0))
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'room' must be a room id");
+    int64_t rid = room && json_is_integer(room) ? json_integer_value(room) : 0;
+    sr_room *r = NULL;
+    if (rid && room_checks(h, q, rid, uid, &r)) return;
+    imp_task *t = task_new(h, q, rid, uid, 1);
+    t->streams_ep = 1;
+    t->format = "stream";
+    item *it = &t->items[0];
+    it->kind = IT_STREAM;
+    it->location = sr_xstrdup(json_string_value(url));
+    it->title = json_is_string(title) ? sr_xstrdup(json_string_value(title)) : NULL;
+    it->artist = json_is_string(artist) ? sr_xstrdup(json_string_value(artist)) : NULL;
+    stream_item(it);
+    sr_pool_submit(h->pool, &t->base);
+}
+
+static const char *const pl_kind[] = {"ok", "not_playlist", "syntax", "binary", "limit"};
+
+/* POST /api/rooms/:id/import {"playlist","format"?,"name"?} */
+static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
+{
+    sr_room *r;
+    if (room_checks(h, q, rid, uid, &r)) return;
+    json_t *b = q->body;
+    if (!json_is_object(b)) return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
+    json_t *pl = json_object_get(b, "playlist"), *fmt = json_object_get(b, "format"),
+           *name = json_object_get(b, "name");
+    if (!pl) return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required");
+    if (!json_is_string(pl)) return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string");
+    if (name && !json_is_string(name)) return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string");
+    sr_pl_format f = SR_PL_AUTO;
+    if (fmt && !json_is_null(fmt)) {
+        f = json_is_string(fmt) ? sr_playlist_format_parse(json_string_value(fmt)) : SR_PL_AUTO;
+        if (f == SR_PL_AUTO)
+            return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'format' must be m3u, m3u8, pls or xspf");
+    }
+    const char *text = json_string_value(pl);
+    size_t len = json_string_length(pl);
+    if (f == SR_PL_AUTO) f = sr_playlist_detect(text, len, name ? json_string_value(name) : NULL);
+    sr_playlist list = {0};
+    sr_pl_err err;
+    if (sr_playlist_parse(f, text, len, &list, &err)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s: %s at byte %zu", sr_playlist_format_name(f), err.msg, err.pos);
+        return q->reply(q->ctx, 400,
+                        json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist", "message", msg,
+                                  "kind", pl_kind[err.code], "pos", (json_int_t)err.pos),
+                        NULL);
+    }
+    if (!list.n) {
+        sr_playlist_clear(&list);
+        return reply_error(q->reply, q->ctx, 400, "empty_playlist", "the playlist names no tracks");
+    }
+    imp_task *t = task_new(h, q, rid, uid, list.n);
+    t->format = sr_playlist_format_name(f);
+    t->pl_title = list.title;
+    list.title = NULL;
+    for (size_t i = 0; i < list.n; i++) {
+        sr_pl_entry *e = &list.v[i];
+        item *it = &t->items[i];
+        it->index = (int)i;
+        it->location = e->location;
+        it->title = e->title;
+        it->artist = e->artist;
+        it->duration_ms = e->duration_ms;
+        e->location = e->title = e->artist = NULL;
+        const char *why;
+        if (!strncasecmp(it->location, "http://", 7) || !strncasecmp(it->location, "https://", 8)) {
+            if (sr_stream_url_check(it->location, strlen(it->location), &why)) {
+                it->kind = IT_BAD;
+                it->reason = "bad_url";
+            } else {
+                it->kind = IT_STREAM;
+                stream_item(it);
+            }
+        } else if (strstr(it->location, "://") && strncasecmp(it->location, "file://", 7)) {
+            it->kind = IT_BAD; /* rtsp://, spotify://, ...: no source plays these */
+            it->reason = "unsupported";
+        } else {
+            it->kind = IT_PATH;
+            it->path = normalise_path(it->location, f == SR_PL_XSPF, &it->absolute);
+        }
+    }
+    sr_playlist_clear(&list);
+    sr_pool_submit(h->pool, &t->base);
+}
+
+int sr_import_rest(sr_hub *h, const sr_rest *q)
+{
+    const char *p = q->path;
+    int64_t rid = 0;
+    if (!strcmp(p, "/api/library/streams")) {
+        /* handled below */
+    } else if (!strncmp(p, "/api/rooms/", 11)) {
+        const char *s = p + 11;
+        while (*s >= '0' && *s <= '9' && rid < 1000000000000LL)
+            rid = rid * 10 + (*s++ - '0');
+        if (!rid || strcmp(s, "/import")) return 0;
+    } else {
+        return 0;
+    }
+    if (q->method != 'P') return reply_error(q->reply, q->ctx, 405, "method_not_allowed", "use POST"), 1;
+    int64_t uid = sr_hub_token_user(h, q->token);
+    if (rid) {
+        sr_room *r = hub_room_get(h, rid);
+        if (!r || !hub_may_enter(h, r, uid, NULL))
+            return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id"), 1;
+    }
+    if (!uid) return reply_error(q->reply, q->ctx, 401, "unauthenticated", "sign in first"), 1;
+    if (rid)
+        ep_import(h, q, rid, uid);
+    else
+        ep_streams(h, q, uid);
+    return 1;
+}

@@ -1,0 +1,24 @@
+/* import.h - playlists (M3U/PLS/XSPF) and stream URLs into the library and a room's queue, over
+ * REST. Parsing and checks on the service thread (CPU only); resolving entries against the
+ * store and recording stream tracks on the hub's task pool, never on the service thread. */
+#ifndef SR_IMPORT_H
+#define SR_IMPORT_H
+
+#include <stdint.h>
+
+#include "app/hub.h"
+
+/* Routes POST /api/rooms/:id/import and POST /api/library/streams (see docs/protocol.md).
+ * Returns 1 when the path is one of these (req->reply is then called exactly once, now or
+ * later), 0 otherwise. Service thread. */
+int sr_import_rest(sr_hub *h, const sr_rest *req);
+
+/* The hook in hub.c where an imported or stream track enters a room's queue: queues track tid
+ * (its canonical copy) in room r for uid with the rules of queue_add (locked queue, who may
+ * add, per-person limit, queue size) but no WebSocket session to answer; the entry_added
+ * delta goes to the room once durable. Returns the new entry's id, or 0 with *code set to the
+ * protocol's error code ("queue_locked", "not_allowed", "limit_reached", "no_such_track",
+ * "queue_full"; static). */
+int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code);
+
+#endif
