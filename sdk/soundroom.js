@@ -643,3 +643,4 @@ export class Client {
     return (await this.api('GET', `/api/tracks?${qs}`)).tracks;
   }
 }
+export * from './account.js';
