@@ -44,7 +44,15 @@ test('two listeners play the same track in step with the server clock', async (t
   // Leave room for settling plus sampling before the track ends.
   const np = await waitForTrackWithTime(a.page, SETTLE_MS + 8000);
   await Promise.all([waitForPlayback(a.page), waitForPlayback(b.page)]);
-  await sleep(SETTLE_MS);
+  // Let the players settle; keep a trace of their drift (ms) to explain a failure.
+  const trace = { A: [], B: [] };
+  for (const end = Date.now() + SETTLE_MS; Date.now() < end;) {
+    const [ra, rb] = await Promise.all([reading(a.page), reading(b.page)]);
+    trace.A.push(Math.round((ra.pos - ra.expected) * 1000));
+    trace.B.push(Math.round((rb.pos - rb.expected) * 1000));
+    await sleep(500);
+  }
+  const history = `drift while settling, ms: A [${trace.A}], B [${trace.B}]`;
 
   // Both pages show the same track to the person looking at them.
   for (const p of [a.page, b.page]) {
@@ -66,7 +74,7 @@ test('two listeners play the same track in step with the server clock', async (t
     // Map each audio position to the server time at which the track would have started.
     const startA = ra.now - ra.pos * 1000;
     const startB = rb.now - rb.pos * 1000;
-    const msg = `sample ${i}: A pos ${ra.pos.toFixed(3)} s (rate ${ra.rate}), B pos ${rb.pos.toFixed(3)} s (rate ${rb.rate})`;
+    const msg = `${history}; sample ${i}: A pos ${ra.pos.toFixed(3)} s (rate ${ra.rate}), B pos ${rb.pos.toFixed(3)} s (rate ${rb.rate})`;
     assert.ok(Math.abs(startA - startB) <= TOLERANCE_MS,
       `${msg}: the two pages are ${(startA - startB).toFixed(1)} ms apart`);
     assert.ok(Math.abs(startA - ra.startedAt) <= TOLERANCE_MS,
@@ -79,7 +87,7 @@ test('two listeners play the same track in step with the server clock', async (t
     await sleep(300);
   }
 
-  t.diagnostic(`largest deviation over ${SAMPLES} samples: ${worst.toFixed(1)} ms (limit ${TOLERANCE_MS} ms)`);
+  t.diagnostic(`largest deviation over ${SAMPLES} samples: ${worst.toFixed(1)} ms (limit ${TOLERANCE_MS} ms); ${history}`);
 
   // The progress the person sees follows the same clock (m:ss, so within a second).
   const shown = await a.page.locator('sr-now-playing .elapsed').textContent();

@@ -5,6 +5,12 @@
 // On a new track we seek there; then every CHECK_MS we measure
 // drift = audio.currentTime - expected and correct it: a hard seek when it is
 // large, otherwise a small playbackRate nudge until it is back within DONE_S.
+//
+// A seek takes time (fetching and decoding from the new position), so a hard seek
+// pauses, seeks a little ahead of the schedule (`lead`, learnt from how long seeks
+// take), and calls play() when the server clock reaches that position, less the
+// time the browser takes to get sound going (`startLatency`, learnt from the drift
+// found right after a start).
 
 const CHECK_MS = 1000;
 const HARD_SEEK_S = 0.5; // |drift| above this: seek
@@ -12,6 +18,10 @@ const START_S = 0.02; // |drift| above this: start nudging the rate
 const DONE_S = 0.01; // nudge until |drift| is below this, then rate 1.0
 const MAX_NUDGE = 0.05; // playbackRate stays within 1 ± MAX_NUDGE
 const GAIN = 0.8; // fraction of the drift a nudge removes per second
+const RESEEK_S = 0.1; // right after a start, a miss above this is corrected by seeking again
+const MAX_RESEEKS = 2; // per track
+const LEAD_MIN = 0.15; // s ahead of the schedule a seek aims, at least
+const LEAD_MAX = 3;
 const HAVE_METADATA = 1;
 const HAVE_FUTURE_DATA = 3;
 
@@ -33,13 +43,18 @@ export class Player extends EventTarget {
     this.startedAt = 0;
     this.state = 'idle';
     this.drift = null; // last measured drift, s
-    this.seekLatency = 0.05; // s; learned from how far behind a seek lands
+    this.lead = 0.4; // s; how far ahead a hard seek aims, learnt from how long seeks take
+    this.startLatency = 0.05; // s from play() to the clock moving, learnt
+    this._afterStart = false;
+    this._reseeks = 0;
     this._key = '';
     this._nudging = false;
-    this._afterSeek = false;
+    this._seek = null; // {target, started, scheduled}: a hard seek until playback restarts
     this._startTimer = 0;
     const a = this.audio;
     a.addEventListener('loadedmetadata', () => this._hardSeek());
+    a.addEventListener('seeked', () => this._seeked());
+    a.addEventListener('canplay', () => this._seeked());
     a.addEventListener('playing', () => {
       this._setState('playing');
       setTimeout(() => this.check(), 250);
@@ -71,17 +86,19 @@ export class Player extends EventTarget {
     this.startedAt = startedAt;
     this.drift = null;
     this._nudging = false;
+    this._seek = null;
+    this._reseeks = 0;
     clearTimeout(this._startTimer);
     this.audio.playbackRate = 1;
-    this.audio.src = track.url;
+    this.audio.src = track.url; // then loadedmetadata -> _hardSeek -> seeked -> play on time
     if (this.state !== 'blocked') this._setState('loading');
-    this._play();
   }
 
   stop() {
     this._key = '';
     this.track = null;
     this.drift = null;
+    this._seek = null;
     clearTimeout(this._startTimer);
     this.audio.pause();
     this.audio.removeAttribute('src');
@@ -93,7 +110,7 @@ export class Player extends EventTarget {
   unlock() {
     if (!this.track) return;
     this._setState('loading');
-    this._play();
+    this._play(); // inside the gesture: this is what the browser wants to see
     this._hardSeek();
   }
 
@@ -104,7 +121,7 @@ export class Player extends EventTarget {
   check() {
     const a = this.audio;
     if (!this.track || this.state === 'blocked' || this.state === 'error') return;
-    if (a.readyState < HAVE_METADATA || a.seeking) return;
+    if (a.readyState < HAVE_METADATA || a.seeking || this._seek) return;
     const expected = this.expectedPosition();
     const dur = this._duration();
     if (dur && expected >= dur - 0.05) return; // ending; the server will move on
@@ -116,10 +133,16 @@ export class Player extends EventTarget {
     if (a.readyState < HAVE_FUTURE_DATA) return; // buffering: the clock is not moving
     const drift = a.currentTime - expected;
     this.drift = drift;
-    if (this._afterSeek) {
-      // Whatever drift is left right after a seek is the seek's latency error.
-      this._afterSeek = false;
-      if (Math.abs(drift) < 2 * HARD_SEEK_S) this.seekLatency = clamp(this.seekLatency - drift, 0, 1);
+    if (this._afterStart) {
+      // What is left right after a scheduled start is our start-latency error.
+      this._afterStart = false;
+      if (Math.abs(drift) < HARD_SEEK_S) this.startLatency = clamp(this.startLatency - drift, 0, 0.4);
+      if (Math.abs(drift) > RESEEK_S && this._reseeks < MAX_RESEEKS) {
+        // Our own start missed by far: nudging would take seconds, so aim again.
+        this._reseeks++;
+        this._hardSeek();
+        return;
+      }
     }
     if (Math.abs(drift) > HARD_SEEK_S) {
       this._hardSeek();
@@ -147,12 +170,46 @@ export class Player extends EventTarget {
     const expected = this.expectedPosition();
     if (expected == null || a.readyState < HAVE_METADATA) return;
     if (expected < 0) return this._waitForStart(expected);
-    const target = expected + this.seekLatency;
-    const end = Number.isFinite(a.duration) ? a.duration : Infinity;
     a.playbackRate = 1;
     this._nudging = false;
-    a.currentTime = Math.min(target, Math.max(0, end - 0.05));
-    this._afterSeek = true;
+    const end = Number.isFinite(a.duration) ? a.duration : Infinity;
+    const target = expected + this.lead;
+    if (target >= end - 0.1) {
+      // Too close to the end to be worth it: the server moves on shortly.
+      this._seek = null;
+      a.currentTime = Math.max(0, end - 0.05);
+      return;
+    }
+    clearTimeout(this._startTimer);
+    this._seek = { target, started: performance.now() };
+    if (!a.paused) a.pause();
+    a.currentTime = target;
+  }
+
+  /** A hard seek landed and can play: start when the server clock reaches the target. */
+  _seeked() {
+    const a = this.audio;
+    const s = this._seek;
+    if (!s || s.scheduled || a.seeking || a.readyState < HAVE_FUTURE_DATA) return;
+    s.scheduled = true;
+    const took = (performance.now() - s.started) / 1000;
+    this.lead = clamp(1.5 * took + 0.05, LEAD_MIN, LEAD_MAX);
+    // Seconds until the schedule reaches the target, less the start-up time.
+    const wait = s.target - this.expectedPosition() - this.startLatency;
+    if (wait < -RESEEK_S && this._reseeks < MAX_RESEEKS) {
+      // The seek took longer than the lead: aim again with the lead just learnt.
+      this._reseeks++;
+      this._seek = null;
+      this._hardSeek();
+      return;
+    }
+    clearTimeout(this._startTimer);
+    this._startTimer = setTimeout(() => {
+      if (this._seek !== s) return;
+      this._seek = null;
+      this._afterStart = true;
+      this._play();
+    }, Math.max(0, wait * 1000));
   }
 
   _waitForStart(expected) {
