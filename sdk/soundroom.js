@@ -644,3 +644,4 @@ export class Client {
   }
 }
 export * from './account.js';
+export * from './adapters.js';
