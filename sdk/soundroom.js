@@ -14,9 +14,13 @@ const CLOCK_SAMPLES = 8;
 const CHAT_KEEP = 500;
 const REQUEST_TIMEOUT_MS = 10000;
 const DELTA_TYPES = new Set([
-  'presence', 'entry_added', 'entry_voted', 'entry_removed', 'now_playing', 'skip', 'chat',
-  'notice',
+  'presence', 'entry_added', 'entry_voted', 'entry_removed', 'entry_moved', 'now_playing', 'skip',
+  'chat', 'chat_deleted', 'notice', 'room_updated', 'role',
 ]);
+// Close codes after which reconnecting cannot help: the session was revoked.
+const TERMINAL_CLOSE = new Set([4003]);
+// hello errors after which reconnecting cannot help.
+const TERMINAL_HELLO = new Set(['unauthenticated', 'banned']);
 
 /** An error from the server (`code` as in protocol.md) or from the SDK itself. */
 export class SoundroomError extends Error {
@@ -28,8 +32,14 @@ export class SoundroomError extends Error {
   }
 }
 
-/** Queue order: higher score first, then earlier `added_at`, then lower id. */
+/**
+ * Queue order: pinned entries first (in the order they were pinned; Array#sort is stable), then
+ * higher score, then earlier `added_at`, then lower id.
+ */
 export function compareEntries(a, b) {
+  const pa = a.pinned ? 1 : 0;
+  const pb = b.pinned ? 1 : 0;
+  if (pa || pb) return pb - pa;
   return b.score - a.score || a.added_at - b.added_at || a.id - b.id;
 }
 
@@ -48,6 +58,45 @@ function wsUrlOf(url) {
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
   return u.href;
+}
+
+/**
+ * Calls the REST API at `base` (an http(s) or ws(s) URL of the server); resolves with the parsed
+ * body, rejects with a SoundroomError carrying `code` and `status`. `session` is sent as a
+ * bearer token.
+ */
+export async function api(base, method, path, body, { session, fetch: f } = {}) {
+  const init = { method, headers: {} };
+  if (session) init.headers.authorization = `Bearer ${session}`;
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const res = await (f ?? globalThis.fetch)(restBase(base) + path, init);
+  let json = null;
+  try {
+    json = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  if (!res.ok) {
+    const e = json?.error;
+    throw new SoundroomError(e?.code ?? `http_${res.status}`, e?.message ?? res.statusText, {
+      status: res.status,
+      body: json,
+    });
+  }
+  return json;
+}
+
+/** Creates an account; resolves with `{user, token}` (pass `token` as `session` to connect). */
+export function signUp(url, { username, password, name }, opts) {
+  return api(url, 'POST', '/api/auth/signup', { username, password, name }, opts);
+}
+
+/** Signs in; resolves with `{user, token}` (pass `token` as `session` to connect). */
+export function logIn(url, { username, password }, opts) {
+  return api(url, 'POST', '/api/auth/login', { username, password }, opts);
 }
 
 // The client clock: monotonic where the platform has one, in ms since the epoch.
@@ -70,6 +119,10 @@ export class Client {
   user = null;
   /** The guest token: pass it to a later connect() to come back as the same person. */
   token = null;
+  /** The account session token (bearer), when signed in; see logIn(). */
+  session = null;
+  /** True when connected as an account rather than a guest. */
+  account = false;
   /** Estimated server clock minus client clock, in ms. */
   offset = 0;
   /** Round trip of the clock sample in use, in ms (Infinity before the first pong). */
@@ -111,6 +164,7 @@ export class Client {
     this.#fetch = opts.fetch ?? ((...a) => globalThis.fetch(...a));
     this.#name = opts.name;
     this.token = opts.token ?? null;
+    this.session = opts.session ?? null;
     this.#reconnect = opts.reconnect !== false;
     this.#timeout = opts.timeout ?? REQUEST_TIMEOUT_MS;
     this.ready = new Promise((resolve, reject) => (this.#first = { resolve, reject }));
@@ -226,8 +280,10 @@ export class Client {
   }
 
   async #onOpen(ws) {
-    const hello = { type: 'hello', v: 1, name: this.#name };
-    if (this.token) hello.token = this.token;
+    const hello = { type: 'hello', v: 1 };
+    if (this.#name != null) hello.name = this.#name;
+    if (this.session) hello.session = this.session;
+    else if (this.token) hello.token = this.token;
     let welcome;
     try {
       welcome = await this.#call(hello, ws);
@@ -238,6 +294,7 @@ export class Client {
         this.#first.reject(err);
         this.#first = null;
       } else {
+        if (TERMINAL_HELLO.has(err.code)) this.#closing = true;
         this.#emit('error', err);
       }
       ws.close(1000);
@@ -259,6 +316,7 @@ export class Client {
 
   #onWelcome(w) {
     this.user = w.user;
+    this.account = !!w.account;
     if (w.token) this.token = w.token;
     if (this.#samples.length === 0 && typeof w.server_time === 'number') {
       this.offset = w.server_time - clientNow();
@@ -282,6 +340,7 @@ export class Client {
       this.#first = null;
       this.#closing = true;
     }
+    if (TERMINAL_CLOSE.has(code)) this.#closing = true;
     if (this.#closing || !this.#reconnect) {
       this.#closing = true;
       if (this.status !== 'closed') {
@@ -396,6 +455,8 @@ export class Client {
     else if (m.type === 'snapshot') this.#onSnapshot(m);
     else if (m.type === 'resumed') this.#onResumed(m);
     else if (DELTA_TYPES.has(m.type) && m.seq !== undefined) this.#onDelta(m);
+    else if (m.type === 'kicked') this.#onKicked(m);
+    else if (m.type === 'friend') this.#emit('friend', m);
     const p = m.ref !== undefined && m.ref !== null ? this.#pending.get(m.ref) : undefined;
     if (p) {
       this.#pending.delete(m.ref);
@@ -417,9 +478,12 @@ export class Client {
       nowPlaying: m.now_playing ?? null,
       queue: [...(m.queue ?? [])].sort(compareEntries),
       listeners: [...(m.listeners ?? [])],
+      listenerCount: m.listener_count ?? (m.listeners ?? []).length,
       chat: [...(m.chat ?? [])],
       skip: m.skip ?? { votes: 0, needed: 1 },
       mySkip: false,
+      settings: m.settings ?? null,
+      yourRole: m.your_role ?? null,
     };
     this.#emit('snapshot', this.room);
     this.#emit('state', this.room);
@@ -429,6 +493,14 @@ export class Client {
     if (!this.room || this.room.id !== m.room) return;
     this.#resyncing = false;
     this.#emit('resumed', m);
+  }
+
+  #onKicked(m) {
+    if (this.room && this.room.id === m.room) {
+      this.room = null;
+      this.#emit('state', null);
+    }
+    this.#emit('kicked', m);
   }
 
   #rejoin() {
@@ -456,13 +528,17 @@ export class Client {
     r.seq = d.seq;
     switch (d.type) {
       case 'presence': {
-        const i = r.listeners.findIndex((u) => u.id === d.user.id);
-        if (d.op === 'join') {
-          if (i < 0) r.listeners.push(d.user);
-          else r.listeners[i] = d.user;
-        } else if (i >= 0) {
-          r.listeners.splice(i, 1);
+        // {joined:[…], left:[…], count} (a join and a leave within one tick cancel out), or
+        // the older {op, user}.
+        const left = d.left ?? (d.op === 'leave' && d.user ? [d.user] : []);
+        const joined = d.joined ?? (d.op === 'join' && d.user ? [d.user] : []);
+        for (const u of left) r.listeners = r.listeners.filter((x) => x.id !== u.id);
+        for (const u of joined) {
+          const i = r.listeners.findIndex((x) => x.id === u.id);
+          if (i < 0) r.listeners.push(u);
+          else r.listeners[i] = u;
         }
+        r.listenerCount = typeof d.count === 'number' ? d.count : r.listeners.length;
         this.#emit('presence', d);
         break;
       }
@@ -484,6 +560,19 @@ export class Client {
         r.queue = r.queue.filter((e) => e.id !== d.id);
         this.#emit('queue', d);
         break;
+      case 'entry_moved': {
+        // Pinned: to the top, after the entries pinned before it.
+        const e = r.queue.find((x) => x.id === d.id);
+        if (e) {
+          r.queue = r.queue.filter((x) => x !== e);
+          e.pinned = d.pinned !== false;
+          const at = e.pinned ? r.queue.filter((x) => x.pinned).length : r.queue.length;
+          r.queue.splice(at, 0, e);
+          r.queue.sort(compareEntries);
+        }
+        this.#emit('queue', d);
+        break;
+      }
       case 'now_playing': {
         const { track, started_at, entry, added_by, from, skipped } = d;
         r.nowPlaying = { track, started_at, entry, added_by, from, skipped };
@@ -505,8 +594,21 @@ export class Client {
         if (r.chat.length > CHAT_KEEP) r.chat.splice(0, r.chat.length - CHAT_KEEP);
         this.#emit('chat', d);
         break;
+      case 'chat_deleted':
+        r.chat = r.chat.filter((m) => m.id !== d.id);
+        this.#emit('chat', d);
+        break;
       case 'notice':
         this.#emit('notice', d);
+        break;
+      case 'room_updated':
+        if (d.info) r.info = d.info;
+        if (d.settings) r.settings = d.settings;
+        this.#emit('room', d);
+        break;
+      case 'role':
+        if (this.user && d.user && d.user.id === this.user.id) r.yourRole = d.role;
+        this.#emit('role', d);
         break;
     }
     // Some deltas (presence, now_playing) may carry the new skip tally as well.
@@ -527,9 +629,14 @@ export class Client {
     return this.user;
   }
 
-  /** Joins a room (leaving any other); resolves with `room` once the snapshot is applied. */
-  async join(roomId) {
-    await this.request({ type: 'join', room: roomId });
+  /**
+   * Joins a room (leaving any other); resolves with `room` once the snapshot is applied.
+   * `invite` admits the holder of a private room's invite code.
+   */
+  async join(roomId, { invite } = {}) {
+    const msg = { type: 'join', room: roomId };
+    if (invite !== undefined) msg.invite = invite;
+    await this.request(msg);
     return this.room;
   }
 
@@ -580,6 +687,14 @@ export class Client {
     return ack.id;
   }
 
+  /**
+   * A moderator action in the current room: `mod('kick', {user: 7})`, `mod('move', {entry})`,
+   * `mod('lock')`… (see protocol.md). Resolves with the ack.
+   */
+  mod(action, fields = {}) {
+    return this.request({ type: 'mod', room: this.#roomId(), action, ...fields });
+  }
+
   /** Searches the library over the socket; resolves with tracks. */
   async search(q = '', limit) {
     const msg = { type: 'search', q };
@@ -594,27 +709,12 @@ export class Client {
     return this.#restBase + path;
   }
 
-  /** Calls the REST API; resolves with the parsed body, throws SoundroomError (`status`). */
-  async api(method, path, body) {
-    const init = { method, headers: {} };
-    if (body !== undefined) {
-      init.headers['content-type'] = 'application/json';
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    }
-    const res = await this.#fetch(this.#restBase + path, init);
-    let json = null;
-    try {
-      json = await res.json();
-    } catch {
-      /* not JSON */
-    }
-    if (!res.ok) {
-      const e = json?.error;
-      throw new SoundroomError(e?.code ?? `http_${res.status}`, e?.message ?? res.statusText, {
-        status: res.status,
-      });
-    }
-    return json;
+  /**
+   * Calls the REST API (with the session as a bearer token when signed in); resolves with the
+   * parsed body, throws SoundroomError (`code`, `status`).
+   */
+  api(method, path, body) {
+    return api(this.#restBase, method, path, body, { session: this.session, fetch: this.#fetch });
   }
 
   async listRooms() {

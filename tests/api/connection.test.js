@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
 import WebSocket from 'ws';
-import { client, closeAll, makeRoom, raw, Server, tcpWs, test } from './harness.js';
+import { account, client, closeAll, makeRoom, raw, Server, tcpWs, test, waitFor } from './harness.js';
 
 let srv;
 before(async () => {
@@ -74,6 +74,30 @@ test('hello names: trimmed, 1-40 characters', async () => {
   isError(await ws.call({ type: 'hello', v: 1 }), 'missing_field');
   isError(await ws.call({ type: 'hello', v: 1, name: 42 }), 'bad_field');
   ws.close();
+});
+
+test('an account signs in with hello.session: its own name, no guest token', async () => {
+  const acc = await account(srv, 'Grace Hopper');
+  const a = await client(srv, 'ignored', { session: acc.token });
+  assert.equal(a.account, true);
+  assert.equal(a.user.id, acc.user.id);
+  assert.equal(a.user.name, 'Grace Hopper', "the account's name, not the one sent");
+  assert.equal(a.token, null, 'no guest token for an account');
+  const again = await client(srv, 'other', { session: acc.token });
+  assert.equal(again.user.id, a.user.id);
+  await assert.rejects(client(srv, 'x', { session: 'not-a-session' }), (e) => e.code === 'unauthenticated');
+});
+
+test('logging out closes the session\'s other sockets with 4003; the SDK does not reconnect', async () => {
+  const acc = await account(srv, 'Leaver');
+  const a = await client(srv, null, { session: acc.token });
+  const closed = waitFor(a, 'connection', (e) => e.status === 'closed');
+  const out = await srv.http('POST', '/api/auth/logout', { headers: { authorization: `Bearer ${acc.token}` } });
+  assert.equal(out.status, 200, JSON.stringify(out.body));
+  assert.equal((await closed).code, 4003);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(a.status, 'closed');
+  await assert.rejects(client(srv, null, { session: acc.token }), (e) => e.code === 'unauthenticated');
 });
 
 test('connect() rejects with too_long when the name is refused', async () => {

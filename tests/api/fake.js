@@ -17,7 +17,7 @@ export async function startFake({ clockSkewMs = 0 } = {}) {
     hellos: [],
     nextUser: 1,
     onMessage: () => {},
-    now: () => Date.now() + clockSkewMs,
+    now: () => performance.timeOrigin + performance.now() + clockSkewMs,
     send(conn, msgOrArray) {
       conn.send(JSON.stringify(msgOrArray));
     },
@@ -35,7 +35,7 @@ export async function startFake({ clockSkewMs = 0 } = {}) {
       fake.received.push(msg);
       if (msg.type === 'ping') {
         const t1 = fake.now();
-        fake.send(conn, { type: 'pong', t0: msg.t0, t1, t2: t1 + 0.5 });
+        fake.send(conn, { type: 'pong', t0: msg.t0, t1, t2: fake.now() });
       } else if (msg.type === 'hello') {
         fake.hellos.push(msg);
         let user = tokens.get(msg.token);

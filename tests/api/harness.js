@@ -20,6 +20,12 @@ const GIVEN_LIBRARY = process.env.SOUNDROOM_LIBRARY;
 
 const AUDIO = /\.(ogg|opus|oga|mp3|flac|wav|m4a)$/i;
 
+// Servers still running when the test process exits (a test that failed half-way) are killed.
+const running = new Set();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
 /** Makes the demo library once (tests/out/library) and returns its path. */
 export function library() {
   if (GIVEN_LIBRARY) return path.resolve(GIVEN_LIBRARY);
@@ -101,8 +107,10 @@ export class Server {
     this.exit = null;
     const proc = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
+    running.add(proc);
     this.exited = new Promise((resolve) => {
       proc.on('exit', (code, signal) => {
+        running.delete(proc);
         this.exit = { code, signal };
         resolve(this.exit);
       });
@@ -219,8 +227,9 @@ export async function client(srv, name = 'Tester', opts = {}) {
 
 /** Closes every client opened through client()/raw(). */
 export async function closeAll() {
-  await Promise.all([...clients].map((c) => c.close().catch(() => {})));
+  const all = [...clients];
   clients.clear();
+  await Promise.race([Promise.all(all.map((c) => c.close().catch(() => {}))), sleep(3000)]);
 }
 
 /**
@@ -321,9 +330,28 @@ export async function until(cond, ms = 5000, what = String(cond)) {
   }
 }
 
-/** Makes a fresh room over REST and returns it. */
+/** Signs up a fresh account on srv; resolves with {user, token, username, password}. */
+export async function account(srv, name) {
+  const username = `u${Math.random().toString(36).slice(2, 10)}`;
+  const password = 'correct horse battery';
+  const res = await srv.http('POST', '/api/auth/signup', { body: { username, password, ...(name ? { name } : {}) } });
+  if (res.status !== 201) throw new Error(`signup: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...res.body, username, password };
+}
+
+/** The account that owns the rooms makeRoom() creates on srv (made once per server). */
+export async function owner(srv) {
+  srv.owner ??= await account(srv, 'Owner');
+  return srv.owner;
+}
+
+/** Makes a fresh room over REST (as owner(srv)) and returns it once it plays. */
 export async function makeRoom(srv, name = `room ${Math.random().toString(36).slice(2, 8)}`) {
-  const res = await srv.http('POST', '/api/rooms', { body: { name, description: 'test', tags: ['t'] } });
+  const { token } = await owner(srv);
+  const res = await srv.http('POST', '/api/rooms', {
+    body: { name, description: 'test', tags: ['t'] },
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (res.status !== 201) throw new Error(`POST /api/rooms: ${res.status} ${JSON.stringify(res.body)}`);
   // A room plays from the moment it exists; the server may take a few ms to start it.
   const { id } = res.body.room;

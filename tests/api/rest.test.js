@@ -4,14 +4,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before } from 'node:test';
-import { allTracks, client, closeAll, Server, test } from './harness.js';
+import { allTracks, client, closeAll, owner, Server, test, until } from './harness.js';
 
 let srv;
 let tracks;
+let auth; // {authorization: 'Bearer …'} of an account: only accounts create rooms
 before(async () => {
   srv = await Server.start();
   tracks = await allTracks(srv);
+  auth = { authorization: `Bearer ${(await owner(srv)).token}` };
 });
+const post = (body) => srv.http('POST', '/api/rooms', { body, headers: auth });
 afterEach(closeAll);
 after(async () => {
   await closeAll();
@@ -37,7 +40,7 @@ test('GET /api/health and /api/time', async () => {
 });
 
 test('POST /api/rooms creates a room that GET /api/rooms and /api/rooms/:id show', async () => {
-  const res = await srv.http('POST', '/api/rooms', { body: { name: 'Jazz 🎷', description: 'late night', tags: ['jazz', 'chill'] } });
+  const res = await post({ name: 'Jazz 🎷', description: 'late night', tags: ['jazz', 'chill'] });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const room = res.body.room;
   assert.ok(Number.isInteger(room.id));
@@ -51,6 +54,8 @@ test('POST /api/rooms creates a room that GET /api/rooms and /api/rooms/:id show
   assert.equal(one.body.room.name, 'Jazz 🎷');
   assert.deepEqual(one.body.room.tags, ['jazz', 'chill']);
 
+  const playing = async () => (await srv.http('GET', `/api/rooms/${room.id}`)).body.room?.now_playing;
+  await until(playing, 3000, 'the new room to start playing');
   const a = await client(srv, 'Ada');
   await a.join(room.id);
   const list = await srv.http('GET', '/api/rooms');
@@ -63,35 +68,39 @@ test('POST /api/rooms creates a room that GET /api/rooms and /api/rooms/:id show
   assert.equal(r.listeners, 1);
   assert.equal(r.now_playing?.id, a.room.nowPlaying.track.id);
 
-  const minimal = await srv.http('POST', '/api/rooms', { body: { name: 'Bare' } });
+  const minimal = await post({ name: 'Bare' });
   assert.equal(minimal.status, 201);
   assert.equal(minimal.body.room.name, 'Bare');
   assert.deepEqual(minimal.body.room.tags ?? [], []);
 
-  // the SDK's REST helpers see the same
+  // the SDK's REST helpers see the same; creating needs an account's session
   assert.ok((await a.listRooms()).some((x) => x.id === room.id));
   assert.equal((await a.getRoom(room.id)).name, 'Jazz 🎷');
-  const made = await a.createRoom({ name: 'Via SDK', tags: ['x'] });
+  await assert.rejects(a.createRoom({ name: 'Guest room' }), (e) => e.status === 401 && e.code === 'unauthenticated');
+  const o = await client(srv, undefined, { session: (await owner(srv)).token });
+  const made = await o.createRoom({ name: 'Via SDK', tags: ['x'] });
   assert.equal(made.name, 'Via SDK');
 });
 
 test('POST /api/rooms errors: bad_json, missing_field, bad_field, too_long, too_large', async () => {
-  isError(await srv.http('POST', '/api/rooms', { body: '{"name": ' }), 400, 'bad_json');
-  isError(await srv.http('POST', '/api/rooms', { body: {} }), 400, 'missing_field');
-  isError(await srv.http('POST', '/api/rooms', { body: { description: 'no name' } }), 400, 'missing_field');
-  isError(await srv.http('POST', '/api/rooms', { body: { name: 5 } }), 400, 'bad_field');
-  isError(await srv.http('POST', '/api/rooms', { body: { name: 'ok', tags: 'jazz' } }), 400, 'bad_field');
-  isError(await srv.http('POST', '/api/rooms', { body: { name: 'ok', tags: [1] } }), 400, 'bad_field');
-  isError(await srv.http('POST', '/api/rooms', { body: { name: 'ok', description: 3 } }), 400, 'bad_field');
+  isError(await post('{"name": '), 400, 'bad_json');
+  isError(await post({}), 400, 'missing_field');
+  isError(await post({ description: 'no name' }), 400, 'missing_field');
+  isError(await post({ name: 5 }), 400, 'bad_field');
+  isError(await post({ name: 'ok', tags: 'jazz' }), 400, 'bad_field');
+  isError(await post({ name: 'ok', tags: [1] }), 400, 'bad_field');
+  isError(await post({ name: 'ok', description: 3 }), 400, 'bad_field');
   // A JSON body that is not an object: the REST table lists bad_field, the WS table calls the
   // same mistake bad_message; either tells the user what is wrong.
-  const arr = await srv.http('POST', '/api/rooms', { body: '[1]' });
+  const arr = await post('[1]');
   assert.equal(arr.status, 400);
   assert.ok(['bad_field', 'bad_message'].includes(arr.body.error?.code), JSON.stringify(arr.body));
-  isError(await srv.http('POST', '/api/rooms', { body: { name: 'n'.repeat(41) } }), 400, 'too_long');
-  isError(await srv.http('POST', '/api/rooms', { body: { name: 'x', description: 'd'.repeat(70 * 1024) } }), 413, 'too_large');
-  const a = await client(srv, 'Ada');
-  await assert.rejects(a.createRoom({ name: '' }), (x) => x.status === 400 && ['bad_field', 'missing_field'].includes(x.code));
+  isError(await post({ name: 'n'.repeat(41) }), 400, 'too_long');
+  isError(await post({ name: 'x', description: 'd'.repeat(70 * 1024) }), 413, 'too_large');
+  const empty = await post({ name: '   ' });
+  assert.equal(empty.status, 400, JSON.stringify(empty.body));
+  assert.ok(['bad_field', 'missing_field'].includes(empty.body.error?.code));
+  isError(await srv.http('POST', '/api/rooms', { body: { name: 'guest' } }), 401, 'unauthenticated');
 });
 
 test('GET /api/rooms/:id of an unknown room is 404 no_such_room; other errors', async () => {

@@ -123,16 +123,18 @@ test('deltas apply in order from array frames; stale seqs are ignored', async ()
     d(9, { type: 'chat', msg: { id: 0, text: 'old' } }),
     d(11, { type: 'entry_added', entry: entry(8, 0, 300) }),
     d(12, { type: 'entry_voted', entry: { id: 8, score: 5, up: 5, down: 0 } }),
-    d(13, { type: 'presence', op: 'join', user: { id: 2, name: 'Bo' }, count: 2 }),
+    d(13, { type: 'presence', joined: [{ id: 2, name: 'Bo' }, { id: 3, name: 'Cy' }], left: [], count: 3, skip: { votes: 0, needed: 2 } }),
     d(14, { type: 'chat', msg: { id: 2, user: { id: 2, name: 'Bo' }, text: 'yo', ts: 2 } }),
     d(14, { type: 'chat', msg: { id: 3, text: 'dup' } }),
     d(15, { type: 'skip', votes: 1, needed: 2 }),
     d(16, { type: 'entry_removed', id: 7, reason: 'removed' }),
     d(17, { type: 'now_playing', track: track(8), started_at: 5, entry: 8, added_by: { id: 9, name: 'Z' }, from: 'queue', skipped: true }),
-    d(18, { type: 'presence', op: 'leave', user: { id: 2, name: 'Bo' }, count: 1 }),
+    d(18, { type: 'presence', joined: [], left: [{ id: 2, name: 'Bo' }, { id: 3, name: 'Cy' }], count: 1, skip: { votes: 0, needed: 1 } }),
   ]);
   await until(() => a.room.seq === 18);
   assert.deepEqual(deltas, [11, 12, 13, 14, 15, 16, 17, 18]);
+  assert.equal(a.room.listenerCount, 1);
+  assert.deepEqual(a.room.skip, { votes: 0, needed: 1 });
   assert.deepEqual(chats, ['yo']);
   assert.deepEqual(a.room.queue.map((e) => e.id), [6, 5]);
   assert.equal(a.room.nowPlaying.entry, 8);
@@ -271,4 +273,45 @@ test('room actions send the protocol messages', async () => {
     { type: 'search', q: 't', limit: 5 },
     { type: 'leave', room: 1 },
   ]);
+});
+
+test('moderation deltas: entry_moved pins, chat_deleted, room_updated, role; kicked leaves', async () => {
+  const fake = await setup();
+  roomFake(fake);
+  const a = await open(fake);
+  await a.join(1);
+  const conn = fake.conns[0];
+  const d = (seq, rest) => ({ room: 1, epoch: 'e1', seq, ...rest });
+  fake.send(conn, [
+    d(11, { type: 'entry_moved', id: 5, pinned: true }),
+    d(12, { type: 'entry_moved', id: 7, pinned: true }),
+    d(13, { type: 'entry_voted', entry: { id: 6, score: 9, up: 9, down: 0 } }),
+    d(14, { type: 'chat_deleted', id: 1 }),
+    d(15, { type: 'room_updated', info: { id: 1, name: 'New', description: '', tags: [] }, settings: { locked: true } }),
+    d(16, { type: 'role', user: { id: 1, name: 'Ada' }, role: 'moderator' }),
+  ]);
+  await until(() => a.room.seq === 16);
+  assert.deepEqual(a.room.queue.map((e) => e.id), [5, 7, 6], 'pinned first, in pin order');
+  assert.deepEqual(a.room.chat, []);
+  assert.equal(a.room.info.name, 'New');
+  assert.deepEqual(a.room.settings, { locked: true });
+  assert.equal(a.room.yourRole, 'moderator');
+  const kicked = waitFor(a, 'kicked');
+  fake.send(conn, { type: 'kicked', room: 1, reason: 'kick' });
+  assert.equal((await kicked).reason, 'kick');
+  assert.equal(a.room, null);
+});
+
+test('a session signs in with hello.session; 4003 (revoked) does not reconnect', async () => {
+  const fake = await setup();
+  const a = await open(fake, null, { session: 'sess-1' });
+  assert.equal(fake.hellos[0].session, 'sess-1');
+  assert.equal('name' in fake.hellos[0], false);
+  assert.equal('token' in fake.hellos[0], false);
+  const closed = waitFor(a, 'connection', (e) => e.status === 'closed');
+  fake.conns[0].close(4003, 'session revoked');
+  assert.equal((await closed).code, 4003);
+  await sleep(600);
+  assert.equal(fake.hellos.length, 1);
+  assert.equal(a.status, 'closed');
 });
