@@ -9,7 +9,7 @@ PKGS=(build-essential pkg-config clang libclang-rt-14-dev
       libavformat-dev libavcodec-dev libavutil-dev libcmocka-dev
       libqrencode-dev libmaxminddb-dev libpq-dev libhiredis-dev
       ffmpeg chromium nodejs npm
-      singularity-music)
+      singularity-music xmoto-data asc-music sound-theme-freedesktop)
 
 missing=()
 for p in "${PKGS[@]}"; do
