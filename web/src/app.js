@@ -99,8 +99,13 @@ class SrApp extends LitElement {
     };
     this._onState = (room) => {
       this._onEvent();
+      if (room !== null) return;
       // The SDK dropped the room (a resume failed): join afresh, which reports any error.
-      if (room === null && this._route.view === 'room' && !this._joining) this._applyRoute();
+      // Decide after the SDK's current dispatch: a 'kicked' event may follow and go to the lobby.
+      setTimeout(() => {
+        const c = this._client;
+        if (c && !c.room && !this._joining && parseRoute().view === 'room') this._applyRoute();
+      }, 0);
     };
     this._onConnection = (ev) => {
       this._conn = connectionState(ev);
