@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -1707,6 +1708,9 @@ static void spawn(int idx, int role, uint32_t base, uint32_t n)
     if (pid < 0)
         die("fork: %s", strerror(errno));
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the coordinator */
+        if (getppid() == 1)
+            _exit(1);
         for (int i = 0; i < idx; i++) {
             close(P[i].ctl_out);
             close(P[i].res_in);
