@@ -159,9 +159,10 @@ static sr_room *room_new(sr_hub *h, int64_t id, const char *name, const char *de
 
 static json_t *entry_json(sr_hub *h, const sr_entry *e)
 {
-    return json_pack("{s:I,s:o,s:o,s:f,s:i,s:i,s:i}", "id", (json_int_t)e->id, "track",
-                     sr_library_track_ref(h->lib, e->track), "added_by", hub_user_json(h, e->user), "added_at",
-                     e->added_at, "score", sr_entry_score(e), "up", e->up, "down", e->down);
+    return json_pack("{s:I,s:o,s:o,s:f,s:i,s:i,s:i,s:b}", "id", (json_int_t)e->id, "track",
+                     sr_library_track_ref(h->lib, e->track), "added_by", hub_user_json(h, e->user),
+                     "added_at", e->added_at, "score", sr_entry_score(e), "up", e->up, "down",
+                     e->down, "pinned", e->pin > 0);
 }
 
 static json_t *np_json(sr_hub *h, sr_room *r)
@@ -595,7 +596,7 @@ void sr_hub_session_closed(sr_hub *h, sr_session *s)
     sr_session_unref(s);
 }
 
-static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
+static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t viewer)
 {
     json_t *o = sr_proto_reply("snapshot", ref);
     json_object_set_new(o, "room", json_integer(r->id));
@@ -608,7 +609,12 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume)
     json_object_set_new(o, "now_playing", np_json(h, r));
     json_t *q = json_array();
     for (int i = 0; i < r->queue.n; i++)
-        json_array_append_new(q, entry_json(h, r->queue.items[i]));
+    {
+        json_t *e = entry_json(h, r->queue.items[i]);
+        int mine = sr_entry_vote_of(r->queue.items[i], viewer);
+        if (mine) json_object_set_new(e, "my_vote", json_integer(mine)); /* the viewer's own vote */
+        json_array_append_new(q, e);
+    }
     json_object_set_new(o, "queue", q);
     json_t *ls = json_array();
     for (int i = 0; i < r->nlisteners && i < SNAPSHOT_LISTENERS; i++)
@@ -755,7 +761,7 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
         }
     }
     static const char *const ranks[] = {"listener", "member", "moderator", "owner", "admin"};
-    json_t *snap = snapshot(h, r, m->ref, m->resume);
+    json_t *snap = snapshot(h, r, m->ref, m->resume, s->user);
     json_object_set_new(snap, "your_role", json_string(ranks[hub_rank(h, r, s->user)]));
     hub_send_json(h, s, snap);
 }

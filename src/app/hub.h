@@ -37,6 +37,8 @@ typedef struct sr_session {
     char *rx;
     size_t rx_len;
     int rx_discard; /* an oversize message is being read to its end, then we close 1009 */
+    int64_t close_at_us, last_rx_us; /* lingering close: when it began, when input last came */
+    int close_ready; /* input went quiet: send the close frame at the next writable */
     /* per-connection rate limit (token bucket) */
     double tokens;
     int64_t tokens_at;

@@ -67,6 +67,7 @@ typedef struct http_req {
     char content_range[96];
     const char *cache;
     int csp;
+    int routed; /* route() ran for this transaction (lws may still report a body of 0 bytes) */
     char set_cookie[200];
     char token[160]; /* session token from the cookie or Authorization: Bearer */
     char addr[64];   /* peer address */
@@ -161,12 +162,30 @@ static static_file *find_static(sr_server *srv, const char *url)
 
 /* ---------- sessions (WebSocket) ---------- */
 
+#define LINGER_QUIET_US 80000
+#define LINGER_MAX_US 2000000
+
+/* Closes with a code, lingering first: input is read and dropped until the client goes quiet
+ * (or 2 s pass), because closing a socket with unread input makes the kernel send a reset, and
+ * the client would lose our close frame with the reason in it. Queued replies still go out. */
 static void net_close(sr_session *s, int code, const char *reason)
 {
     if (!s->wsi || s->close_code) return;
     s->close_code = code;
     s->close_reason = reason;
-    lws_callback_on_writable(s->wsi);
+    s->close_at_us = s->last_rx_us = sr_mono_us();
+    lws_set_timer_usecs(s->wsi, LINGER_QUIET_US);
+}
+
+static void linger_check(struct lws *wsi, sr_session *s)
+{
+    int64_t now = sr_mono_us();
+    if (now - s->last_rx_us >= LINGER_QUIET_US || now - s->close_at_us >= LINGER_MAX_US) {
+        s->close_ready = 1;
+        lws_callback_on_writable(wsi);
+    } else {
+        lws_set_timer_usecs(wsi, LINGER_QUIET_US);
+    }
 }
 
 static void out_drop_all(sr_session *s)
@@ -222,12 +241,13 @@ static sr_msg *out_pop(sr_session *s)
  * burst costs one write and one syscall per client. Returns -1 to close. */
 static int ws_writable(sr_server *srv, struct lws *wsi, sr_session *s)
 {
-    if (s->close_code) {
+    if (s->close_code && s->close_ready && !s->out_n) {
         lws_close_reason(wsi, (enum lws_close_status)s->close_code,
                          (unsigned char *)s->close_reason, strlen(s->close_reason));
         return -1;
     }
     if (!s->out_n) return 0;
+    if (s->close_code && s->close_ready) lws_callback_on_writable(wsi); /* the close comes next */
     if (s->out_n == 1) {
         sr_msg *m = out_pop(s);
         int n = lws_write(wsi, (unsigned char *)sr_msg_bytes(m), m->len, LWS_WRITE_TEXT);
@@ -638,6 +658,8 @@ static int route_import(sr_server *srv, http_req *r)
 
 static void route(sr_server *srv, struct lws *wsi, http_req *r)
 {
+    if (r->routed) return;
+    r->routed = 1;
     const char *u = r->uri, *end;
     int get = r->method == 'G' || r->method == 'H';
     if (!strncmp(u, "/api/", 5)) {
@@ -907,7 +929,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (srv->shutting) net_close(ps->s, 1001, "server shutting down");
         return 0;
     case LWS_CALLBACK_RECEIVE:
+        if (ps->s && ps->s->close_code) { /* closing: drop input while we linger */
+            ps->s->last_rx_us = sr_mono_us();
+            return 0;
+        }
         return ps->s ? ws_receive(srv, wsi, ps->s, in, len) : -1;
+    case LWS_CALLBACK_TIMER:
+        if (ps && ps->s && ps->s->close_code) linger_check(wsi, ps->s);
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ps->s ? ws_writable(srv, wsi, ps->s) : 0;
     case LWS_CALLBACK_CLOSED:

@@ -59,7 +59,7 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
 {
     memset(m, 0, sizeof *m);
     json_error_t je;
-    m->root = json_loadb(data, len, 0, &je);
+    m->root = json_loadb(data, len, JSON_DECODE_ANY, &je);
     if (!m->root) return bad(err, "bad_json", "invalid JSON at offset %d: %s", je.position, je.text);
     if (!json_is_object(m->root)) return bad(err, "bad_message", "a message must be a JSON object");
     json_t *ref = json_object_get(m->root, "ref");
@@ -246,7 +246,8 @@ json_t *sr_proto_error(const char *code, const char *message, json_t *ref)
 
 char *sr_proto_dump(json_t *o)
 {
-    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    /* 17 significant digits: a double survives the round trip (clients echo times exactly) */
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
     if (!s) s = sr_xstrdup("{}");
     return s;

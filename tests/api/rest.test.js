@@ -95,7 +95,7 @@ test('POST /api/rooms errors: bad_json, missing_field, bad_field, too_long, too_
   const arr = await post('[1]');
   assert.equal(arr.status, 400);
   assert.ok(['bad_field', 'bad_message'].includes(arr.body.error?.code), JSON.stringify(arr.body));
-  isError(await post({ name: 'n'.repeat(41) }), 400, 'too_long');
+  isError(await post({ name: 'n'.repeat(81) }), 400, 'too_long'); // room names: at most 80
   isError(await post({ name: 'x', description: 'd'.repeat(70 * 1024) }), 413, 'too_large');
   const empty = await post({ name: '   ' });
   assert.equal(empty.status, 400, JSON.stringify(empty.body));
