@@ -707,7 +707,8 @@ static void notify_one(sr_session *s, void *ud)
 void hub_friends_notify(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
-    if (!u || !u->username || !u->nfollowers || !h->net.each_session) return;
+    /* people who hide their activity are not announced at all */
+    if (!u || !u->username || u->hide_activity || !u->nfollowers || !h->net.each_session) return;
     notify_ctx c = {h, uid, NULL};
     c.msg = json_pack("{s:s,s:o,s:o}", "type", "friend", "user", hub_user_json(h, uid),
                       "listening_in", where_json(h, u));

@@ -1112,6 +1112,8 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
            *tags = json_object_get(body, "tags");
     if (!name) FAIL("missing_field", "field 'name' is required");
     if (!json_is_string(name) || !json_string_length(name)) FAIL("bad_field", "field 'name' must be a non-empty string");
+    if (!json_string_value(name)[strspn(json_string_value(name), " \t")])
+        FAIL("bad_field", "field 'name' must not be blank");
     if (sr_utf8_len(json_string_value(name), json_string_length(name)) > 80) FAIL("too_long", "field 'name' is over 80 characters");
     if (desc && !json_is_string(desc)) FAIL("bad_field", "field 'description' must be a string");
     if (desc && sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500)
