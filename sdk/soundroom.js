@@ -745,3 +745,4 @@ export class Client {
 }
 export * from './account.js';
 export * from './adapters.js';
+export * from './lobby.js';
