@@ -65,7 +65,7 @@ function restCells() {
     ['PATCH', () => `/api/rooms/${R.id}`, rank(OWNER), () => ({ description: 'edited by a cell' })],
     ['PATCH', () => `/api/rooms/${P.id}`, (role) => (!entersPrivate(role) ? '404 no_such_room' : rank(OWNER)(role)), () => ({ description: 'edited' })],
     ['GET', () => `/api/rooms/${R.id}/audit`, rank(OWNER)],
-    ['POST', () => `/api/rooms/${R.id}/invites`, rank(MOD), () => ({})],
+    ['POST', () => `/api/rooms/${R.id}/invites`, rank(MOD)],
     ['POST', () => `/api/rooms/${R.id}/import`, (role) => (role === 'banned' ? '403 banned' : account()(role)),
       () => ({ playlist: `#EXTM3U\n#EXTINF:-1,${T.artist} - ${T.title}\nelsewhere/${T.title}.ogg\n`, format: 'm3u' })],
     ['POST', '/api/library/streams', account('201'), () => ({ url: `http://radio.example/${Math.random().toString(36).slice(2)}` })],
@@ -83,7 +83,7 @@ function restCells() {
     ['POST', '/api/auth/signup', pub('201'), () => ({ username: `cell_${Math.random().toString(36).slice(2, 10)}`, password: PASSWORD })],
     ['POST', '/api/auth/login', pub('200'), () => ({ username: target.username, password: PASSWORD })],
     // a throwaway session of the role, so the role keeps its own
-    ['POST', '/api/auth/logout', account(), () => ({}), { freshSession: true }],
+    ['POST', '/api/auth/logout', account(), null, { freshSession: true }],
     ['POST', '/api/auth/password', account('403 bad_credentials'), () => ({ old_password: 'not the password', new_password: 'whatever 123' })],
     ['GET', '/api/me', account()],
     ['PATCH', '/api/me', account(), () => ({ bio: 'set by a cell' })],
