@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-static void presence_flush(sr_hub *h, sr_room *r);
+static void presence_flush(sr_hub *h, sr_room *r, double now);
 
 /* ---------- small helpers ---------- */
 
@@ -439,7 +439,7 @@ void sr_hub_tick(sr_hub *h, double now)
 {
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
-        presence_flush(h, r);
+        presence_flush(h, r, now);
         const sr_track *t = sr_library_get(h->lib, r->np_track);
         int nlib;
         sr_library_playable(h->lib, &nlib);
@@ -496,9 +496,13 @@ static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
 }
 
 /* One presence delta per room per tick for everyone who came or went. */
-static void presence_flush(sr_hub *h, sr_room *r)
+static void presence_flush(sr_hub *h, sr_room *r, double now)
 {
     if (!r->npend_join && !r->npend_left) return;
+    /* A big room hears about its count once a second: each presence delta goes to every
+     * listener, so a join storm would otherwise cost listeners x ticks messages. */
+    if (r->nlisteners > PRESENCE_DETAIL_MAX && now - r->presence_sent < 1000) return;
+    r->presence_sent = now;
     json_t *o = hub_delta("presence");
     if (r->nlisteners <= PRESENCE_DETAIL_MAX) {
         json_object_set_new(o, "joined", users_json(h, r->pend_join, r->npend_join));

@@ -109,6 +109,7 @@ struct sr_room {
     /* listeners who came or went since the last tick, flushed as one presence delta */
     int64_t *pend_join, *pend_left;
     int npend_join, npend_left, cappend_join, cappend_left;
+    double presence_sent; /* when the last presence delta went out */
     json_t *chat[CHAT_KEEP];
     int chat_head, chat_n;
     sr_history history;
