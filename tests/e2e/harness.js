@@ -104,11 +104,12 @@ export async function startServer(name) {
   };
 }
 
-export function launchBrowser() {
+/** Debian's chromium; `autoplay` is its --autoplay-policy (by default sound may start unprompted). */
+export function launchBrowser({ autoplay = 'no-user-gesture-required' } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      '--disable-sync', '--no-first-run', `--autoplay-policy=${autoplay}`],
   });
 }
 

@@ -225,7 +225,10 @@ export class Player extends EventTarget {
     const p = this.audio.play();
     if (!p) return;
     p.catch((err) => {
-      if (err && err.name === 'NotAllowedError') this._setState('blocked');
+      if (err && err.name === 'NotAllowedError' && this.state !== 'blocked') {
+        console.info('soundroom: the browser wants a tap before playing sound; showing "Tap to listen"');
+        this._setState('blocked');
+      }
       // AbortError: src changed or paused before playing; the next check retries.
     });
   }
