@@ -19,7 +19,7 @@
 #define MAX_ORIGINS 16
 
 typedef struct config {
-    char *host, *data, *store, *library, *web, *log_level, *chat_rate;
+    char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus;
     int port, max_queue, out_max_msgs, rx_buffer, guest_chat, guest_add, guest_vote, pw_ops,
         pw_mem_kib;
     double session_days;
@@ -57,6 +57,7 @@ static const struct option_def {
     {"port", O_INT, &cfg.port, "TCP port (default 8080)"},
     {"data", O_STR, &cfg.data, "data directory (default ./data)"},
     {"store", O_STR, &cfg.store, "store DSN: sqlite:PATH (default sqlite:DATA/soundroom.db)"},
+    {"bus", O_STR, &cfg.bus, "fan-out bus between nodes: local (default)"},
     {"library", O_STR, &cfg.library, "music directory to scan and serve"},
     {"web", O_STR, &cfg.web, "web client directory (default web/dist)"},
     {"allow-origin", O_ORIGIN, NULL, "extra allowed WebSocket Origin (repeatable)"},
@@ -278,6 +279,11 @@ static int finish_config(sr_hub_config *hc)
     hc->pw_ops = cfg.pw_ops >= 1 ? (unsigned long long)cfg.pw_ops : 1;
     hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
+    hc->bus_url = cfg.bus ? cfg.bus : "local";
+    if (strcmp(hc->bus_url, "local")) {
+        fprintf(stderr, "soundroom: unknown --bus '%s' (this build knows: local)\n", hc->bus_url);
+        return -1;
+    }
     return 0;
 }
 
@@ -353,6 +359,7 @@ static void free_config(void)
     free(cfg.web);
     free(cfg.log_level);
     free(cfg.chat_rate);
+    free(cfg.bus);
     for (int i = 0; i < cfg.norigins; i++)
         free((char *)cfg.origins[i]);
 }

@@ -8,6 +8,7 @@
  * be a few ms ahead of what was published; clients skip deltas at or below the snapshot's seq. */
 #include "app/hub.h"
 #include "app/hub_internal.h"
+#include "bus/bus.h"
 #include "app/import.h"
 #include "app/library.h"
 #include "core/history.h"
@@ -237,7 +238,16 @@ static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m)
 {
     sr_history_push(&r->history, seq, m);
     r->published = seq;
-    for (int i = 0; i < r->nmembers; i++)
+    h->bus->ops->publish(h->bus, r->id, m);
+}
+
+/* The bus hands every room delta back (from this node or, with a shared bus, another):
+ * the same bytes go to each listener here. */
+static void bus_deliver(void *ud, int64_t room, sr_msg *m)
+{
+    sr_hub *h = ud;
+    sr_room *r = hub_room_get(h, room);
+    for (int i = 0; r && i < r->nmembers; i++)
         h->net.send(r->members[i], m);
 }
 
@@ -1308,6 +1318,7 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     h->st = st;
     h->net = *net;
     h->lib = sr_library_new();
+    if (sr_bus_open(cfg->bus_url, bus_deliver, h, &h->bus)) sr_bus_open("local", bus_deliver, h, &h->bus);
     randombytes_buf(&h->rng, sizeof h->rng);
     h->rng |= 1;
     return h;
@@ -1347,6 +1358,7 @@ void sr_hub_free(sr_hub *h)
     }
     free(h->rooms);
     sr_library_free(h->lib);
+    if (h->bus) h->bus->ops->close(h->bus);
     for (int64_t i = 0; i < h->nusers; i++)
         if (h->users[i]) {
             user *u = h->users[i];

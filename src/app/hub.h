@@ -58,6 +58,7 @@ typedef struct sr_hub_config {
     unsigned long long pw_ops; /* argon2id cost */
     size_t pw_mem;
     double session_days;
+    const char *bus_url; /* "local" (default) */
 } sr_hub_config;
 
 /* Hooks into the network layer, implemented by net/. */

@@ -155,6 +155,7 @@ struct sr_hub {
     sr_worker *wk;
     sr_hub_net net;
     sr_library *lib;
+    struct sr_bus *bus;
     user **users; /* by id */
     int64_t nusers, capusers;
     /* token hash -> user id, open addressing */
