@@ -243,12 +243,21 @@ void hub_on_lobby(sr_hub *h, sr_session *s, sr_cmsg *m)
 typedef struct push_ctx {
     sr_hub *h;
     sr_msg *m;
+    json_t *o;    /* the shared update, for per-person copies */
+    int personal; /* the 10 s round: accounts also get their recommendations */
 } push_ctx;
 
 static void push_one(sr_session *s, void *ud)
 {
     push_ctx *c = ud;
-    if (s->lobby && s->wsi) c->h->net.send(s, c->m);
+    if (!s->lobby || !s->wsi) return;
+    if (c->personal && !hub_is_guest(c->h, s->user)) {
+        json_t *mine = json_copy(c->o);
+        json_object_set_new(mine, "recommended", recommended_ids(c->h, s->user));
+        hub_send_json(c->h, s, mine);
+        return;
+    }
+    c->h->net.send(s, c->m); /* the same bytes for everyone else */
 }
 
 void hub_lobby_tick(sr_hub *h, double now)
@@ -273,10 +282,12 @@ void hub_lobby_tick(sr_hub *h, double now)
         h->trending_sent = now;
         json_object_set_new(o, "trending", trending_ids(h, now));
     }
-    /* encoded once for every subscriber */
-    push_ctx c = {h, sr_msg_take(sr_proto_dump(o))};
+    /* encoded once for every subscriber (accounts get a copy with their recommendations on
+     * the 10 s round) */
+    push_ctx c = {h, sr_msg_take(sr_proto_dump(json_incref(o))), o, trending};
     h->net.each_session(push_one, &c);
     sr_msg_unref(c.m);
+    json_decref(o);
 }
 
 static void set_like(sr_hub *h, int64_t uid, int64_t track, int on)
