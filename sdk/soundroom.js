@@ -676,7 +676,9 @@ export class Client {
   /** Votes to skip the current track (true) or retracts that vote (false). */
   async voteSkip(value = true) {
     const room = this.room;
-    const ack = await this.request({ type: 'skip', room: this.#roomId(), value: !!value });
+    // Name the track: a vote that arrives after it ended must not skip the next one.
+    const track = room?.nowPlaying?.track?.id;
+    const ack = await this.request({ type: 'skip', room: this.#roomId(), value: !!value, ...(track ? { track } : {}) });
     if (room === this.room && room) room.mySkip = !!value;
     return ack;
   }

@@ -902,6 +902,13 @@ static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 
 static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
+    if (m->track && m->track != r->np_track) {
+        /* a vote meant for a track that already ended must not skip the next one */
+        job *j = hub_job_new(r);
+        hub_job_ack(j, s, m->ref, json_pack("{s:b}", "stale", 1));
+        hub_submit(h, j, NULL);
+        return;
+    }
     int i = skip_index(r, s->user);
     int changed = 0;
     if (m->value && i < 0 && r->np_track) {

@@ -153,6 +153,9 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (!v) return bad(err, "missing_field", "field 'value' is required");
         if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'value' must be true or false");
         m->value = json_is_true(v);
+        if ((v = json_object_get(root, "track")) && (!json_is_integer(v) || json_integer_value(v) <= 0))
+            return bad(err, "bad_field", "field 'track' must be a positive integer");
+        m->track = v ? json_integer_value(v) : 0;
         return 0;
     case SR_C_CHAT:
         if (get_id(root, "room", &m->room, err)) return -1;
