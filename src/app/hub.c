@@ -799,39 +799,11 @@ static int guest_refused(sr_hub *h, sr_session *s, int allowed, json_t *ref)
     return 1;
 }
 
-static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
-{
-    if (guest_refused(h, s, h->cfg.guest_add, m->ref)) return;
-    int rank = hub_rank(h, r, s->user);
-    if (r->locked && rank < RANK_MOD)
-        return hub_send_error(h, s, "queue_locked", "a moderator locked the queue", m->ref);
-    if (rank < (r->who_add == WHO_MODS ? RANK_MOD : r->who_add == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
-        return hub_send_error(h, s, "not_allowed", "this room's rules do not let you add tracks", m->ref);
-    if (r->max_per_person && rank < RANK_MOD && sr_queue_count_by(&r->queue, s->user) >= r->max_per_person)
-        return hub_send_error(h, s, "limit_reached", "you have as many tracks queued as this room allows", m->ref);
-    /* the same song from another source or file is one track: votes and plays count on it */
-    const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, m->track));
-    if (!t || !t->available) return hub_send_error(h, s, "no_such_track", "no playable track with that id", m->ref);
-    if (r->queue.n >= h->cfg.max_queue) return hub_send_error(h, s, "queue_full", "the queue is full", m->ref);
-    sr_entry *e = sr_entry_new(++h->max_entry, t->id, s->user, sr_now_ms());
-    sr_queue_insert(&r->queue, e);
-    job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ENTRY_ADD);
-    w->a = e->id;
-    w->b = r->id;
-    w->c = t->id;
-    w->d = s->user;
-    w->t = e->added_at;
-    hub_job_ack(j, s, m->ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
-    hub_activity(h, r, SR_TREND_ADD);
-    json_t *o = hub_delta("entry_added");
-    json_object_set_new(o, "entry", entry_json(h, e));
-    hub_submit(h, j, o);
-}
-
-/* The hook where a playlist import or a stream added over REST enters a room's queue
- * (app/import.c): queue_add's rules and delta, without a session to answer. */
-int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code)
+/* Queues track tid for uid in r under the room's rules; the one path for queue_add, playlist
+ * imports and streams added over REST (app/import.c). Returns the entry id, or 0 with *code set
+ * (the protocol's error code). With s, s gets the ack once the entry is durable. */
+static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code,
+                           sr_session *s, json_t *ref)
 {
     int rank = hub_rank(h, r, uid);
     if (r->locked && rank < RANK_MOD) return *code = "queue_locked", 0;
@@ -839,6 +811,7 @@ int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const c
         return *code = "not_allowed", 0;
     if (r->max_per_person && rank < RANK_MOD && sr_queue_count_by(&r->queue, uid) >= r->max_per_person)
         return *code = "limit_reached", 0;
+    /* the same song from another source or file is one track: votes and plays count on it */
     const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, tid));
     if (!t || !t->available) return *code = "no_such_track", 0;
     if (r->queue.n >= h->cfg.max_queue) return *code = "queue_full", 0;
@@ -851,10 +824,36 @@ int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const c
     w->c = t->id;
     w->d = uid;
     w->t = e->added_at;
+    if (s) hub_job_ack(j, s, ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
+    hub_activity(h, r, SR_TREND_ADD);
     json_t *o = hub_delta("entry_added");
     json_object_set_new(o, "entry", entry_json(h, e));
     hub_submit(h, j, o);
     return e->id;
+}
+
+int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code)
+{
+    return queue_track(h, r, uid, tid, code, NULL, NULL);
+}
+
+static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+{
+    static const struct {
+        const char *code, *message;
+    } why[] = {
+        {"queue_locked", "a moderator locked the queue"},
+        {"not_allowed", "this room's rules do not let you add tracks"},
+        {"limit_reached", "you have as many tracks queued as this room allows"},
+        {"no_such_track", "no playable track with that id"},
+        {"queue_full", "the queue is full"},
+    };
+    if (guest_refused(h, s, h->cfg.guest_add, m->ref)) return;
+    const char *code = NULL;
+    if (queue_track(h, r, s->user, m->track, &code, s, m->ref)) return;
+    for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
+        if (!strcmp(why[i].code, code)) return hub_send_error(h, s, code, why[i].message, m->ref);
+    hub_send_error(h, s, code, "the track could not be queued", m->ref);
 }
 
 static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
@@ -1179,6 +1178,7 @@ int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void
 {
     sr_room *r = hub_create_room_now(h, owner, body, code, message, msgsize);
     if (!r) return -1;
+    hub_advance(h, r, sr_now_ms(), 0); /* a room plays from its first moment */
     /* replies once the room's writes (submitted just before) are durable: jobs finish in order */
     job *j = hub_job_new(r);
     j->done = done;

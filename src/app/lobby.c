@@ -656,6 +656,7 @@ static void ep_artist_room(sr_hub *h, const sr_rest *q, const char *name)
     json_decref(body);
     if (!r) return reply_error(q, 400, code, msg);
     r->artist = sr_xstrdup(canon);
+    hub_advance(h, r, sr_now_ms(), 0); /* plays the artist from its first moment */
     job *j = hub_job_new(r);
     hub_room_write_settings(j, r);
     done_ctx *c = sr_xcalloc(1, sizeof *c);
