@@ -39,12 +39,6 @@ typedef struct pw_task {
 
 /* ---------- helpers ---------- */
 
-static void reply_error(const sr_rest *q, int status, const char *code, const char *message)
-{
-    q->reply(q->ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message),
-             NULL);
-}
-
 int hub_is_guest(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
@@ -249,28 +243,6 @@ static char *new_token(char hash[65])
     return sr_xstrdup(tok);
 }
 
-/* Reply carrying the new session once the writes are durable. */
-typedef struct signin_ctx {
-    void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
-    void *ctx;
-    int status;
-    json_t *body;
-    char cookie[160];
-} signin_ctx;
-
-static void signin_done(void *ctx, json_t *durable)
-{
-    signin_ctx *c = ctx;
-    if (durable) {
-        c->reply(c->ctx, c->status, c->body, c->cookie[0] ? c->cookie : NULL);
-    } else {
-        json_decref(c->body);
-        c->reply(c->ctx, 500, json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message", "the store could not record this"), NULL);
-    }
-    json_decref(durable);
-    free(c);
-}
-
 /* Starts a session for uid: the writes in j (plus the session row) become durable, then the
  * client gets the token in the body (for SDK clients) and in an HttpOnly cookie (browsers). */
 static void start_session(sr_hub *h, job *j, int64_t uid, int status,
@@ -284,17 +256,12 @@ static void start_session(sr_hub *h, job *j, int64_t uid, int status,
     w->s1 = sr_xstrdup(hash);
     w->a = uid;
     w->t = expires;
-    signin_ctx *c = sr_xcalloc(1, sizeof *c);
-    c->reply = reply;
-    c->ctx = ctx;
-    c->status = status;
-    c->body = json_pack("{s:o,s:s}", "user", me_json(h, uid), "token", token);
-    snprintf(c->cookie, sizeof c->cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d",
-             token, (int)(h->cfg.session_days * 86400));
+    char cookie[200];
+    snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d", token,
+             (int)(h->cfg.session_days * 86400));
+    json_t *body = json_pack("{s:o,s:s}", "user", me_json(h, uid), "token", token);
     free(token);
-    j->done = signin_done;
-    j->ctx = c;
-    hub_submit(h, j, NULL);
+    hub_submit_reply(h, j, NULL, reply, ctx, status, body, cookie);
 }
 
 static void pw_done(sr_task *base)
@@ -368,14 +335,7 @@ static void pw_done(sr_task *base)
         w->a = t->uid;
         w->s2 = sr_xstrdup(t->keep_hash);
         revoke(h, NULL, t->uid, t->keep_hash); /* every other session signs in again */
-        signin_ctx *c = sr_xcalloc(1, sizeof *c);
-        c->reply = t->reply;
-        c->ctx = t->ctx;
-        c->status = 200;
-        c->body = json_pack("{s:b}", "ok", 1);
-        j->done = signin_done;
-        j->ctx = c;
-        hub_submit(h, j, NULL);
+        hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "ok", 1), NULL);
         break;
     }
     case T_DELETE: {
@@ -407,15 +367,8 @@ static void pw_done(sr_task *base)
         hub_forget_chat_of(h, t->uid);
         job *j = hub_job_new(NULL);
         hub_job_write(j, SR_W_USER_DELETE)->a = t->uid;
-        signin_ctx *c = sr_xcalloc(1, sizeof *c);
-        c->reply = t->reply;
-        c->ctx = t->ctx;
-        c->status = 200;
-        c->body = json_pack("{s:b}", "deleted", 1);
-        snprintf(c->cookie, sizeof c->cookie, COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-        j->done = signin_done;
-        j->ctx = c;
-        hub_submit(h, j, NULL);
+        hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "deleted", 1),
+                         COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
         sr_log(SR_LOG_INFO, "account deleted", "user=%lld", (long long)t->uid);
         break;
     }
@@ -443,17 +396,17 @@ static int check_password(const sr_rest *q, const char *pw, const char *field)
     char msg[80];
     if (!pw) {
         snprintf(msg, sizeof msg, "field '%s' is required", field);
-        reply_error(q, 400, "missing_field", msg);
+        hub_rest_error(q, 400, "missing_field", msg);
         return -1;
     }
     size_t n = strlen(pw);
     if (n < 8) {
         snprintf(msg, sizeof msg, "field '%s' must be at least 8 characters", field);
-        reply_error(q, 400, "bad_field", msg);
+        hub_rest_error(q, 400, "bad_field", msg);
         return -1;
     }
     if (n > 1024) {
-        reply_error(q, 400, "too_long", "passwords are at most 1024 bytes");
+        hub_rest_error(q, 400, "too_long", "passwords are at most 1024 bytes");
         return -1;
     }
     return 0;
@@ -463,14 +416,14 @@ static void ep_signup(sr_hub *h, const sr_rest *q)
 {
     const char *username = str_field(q->body, "username"), *pw = str_field(q->body, "password"),
                *name = str_field(q->body, "name");
-    if (!username) return reply_error(q, 400, "missing_field", "field 'username' is required");
+    if (!username) return hub_rest_error(q, 400, "missing_field", "field 'username' is required");
     if (!valid_username(username))
-        return reply_error(q, 400, "bad_field", "usernames are 3-32 of a-z, 0-9, '_', '-', '.'");
+        return hub_rest_error(q, 400, "bad_field", "usernames are 3-32 of a-z, 0-9, '_', '-', '.'");
     if (check_password(q, pw, "password")) return;
     if (name && (!*name || sr_utf8_len(name, strlen(name)) > 40))
-        return reply_error(q, 400, "bad_field", "field 'name' must be 1-40 characters");
+        return hub_rest_error(q, 400, "bad_field", "field 'name' must be 1-40 characters");
     if (sr_map_get(&h->usernames, username))
-        return reply_error(q, 409, "username_taken", "that username is taken");
+        return hub_rest_error(q, 409, "username_taken", "that username is taken");
     pw_task *t = pw_new(h, T_SIGNUP, q);
     t->username = sr_xstrdup(username);
     t->name = sr_xstrdup(name ? name : username);
@@ -481,10 +434,10 @@ static void ep_signup(sr_hub *h, const sr_rest *q)
 static void ep_login(sr_hub *h, const sr_rest *q)
 {
     const char *username = str_field(q->body, "username"), *pw = str_field(q->body, "password");
-    if (!username) return reply_error(q, 400, "missing_field", "field 'username' is required");
-    if (!pw) return reply_error(q, 400, "missing_field", "field 'password' is required");
+    if (!username) return hub_rest_error(q, 400, "missing_field", "field 'username' is required");
+    if (!pw) return hub_rest_error(q, 400, "missing_field", "field 'password' is required");
     if (strlen(username) > 64 || strlen(pw) > 1024)
-        return reply_error(q, 401, "bad_credentials", "wrong username or password");
+        return hub_rest_error(q, 401, "bad_credentials", "wrong username or password");
     char ukey[80], akey[80];
     snprintf(ukey, sizeof ukey, "u:%s", username);
     snprintf(akey, sizeof akey, "a:%s", q->addr ? q->addr : "?");
@@ -511,25 +464,17 @@ static void ep_logout(sr_hub *h, const sr_rest *q)
 {
     char hash[65];
     if (!session_user(h, q->token, hash))
-        return reply_error(q, 401, "unauthenticated", "not signed in");
+        return hub_rest_error(q, 401, "unauthenticated", "not signed in");
     revoke(h, hash, 0, NULL);
     job *j = hub_job_new(NULL);
     hub_job_write(j, SR_W_SESSION_REVOKE)->s1 = sr_xstrdup(hash);
-    signin_ctx *c = sr_xcalloc(1, sizeof *c);
-    c->reply = q->reply;
-    c->ctx = q->ctx;
-    c->status = 200;
-    c->body = json_pack("{s:b}", "ok", 1);
-    snprintf(c->cookie, sizeof c->cookie, COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    j->done = signin_done;
-    j->ctx = c;
-    hub_submit(h, j, NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "ok", 1), COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
 }
 
 static void ep_password(sr_hub *h, const sr_rest *q, int64_t uid, const char *hash)
 {
     const char *old = str_field(q->body, "old_password"), *nw = str_field(q->body, "new_password");
-    if (!old) return reply_error(q, 400, "missing_field", "field 'old_password' is required");
+    if (!old) return hub_rest_error(q, 400, "missing_field", "field 'old_password' is required");
     if (check_password(q, nw, "new_password")) return;
     user *u = hub_user_get(h, uid);
     pw_task *t = pw_new(h, T_PASSWORD, q);
@@ -544,7 +489,7 @@ static void ep_password(sr_hub *h, const sr_rest *q, int64_t uid, const char *ha
 static void ep_delete_me(sr_hub *h, const sr_rest *q, int64_t uid)
 {
     const char *pw = str_field(q->body, "password");
-    if (!pw) return reply_error(q, 400, "missing_field", "field 'password' is required");
+    if (!pw) return hub_rest_error(q, 400, "missing_field", "field 'password' is required");
     user *u = hub_user_get(h, uid);
     pw_task *t = pw_new(h, T_DELETE, q);
     t->uid = uid;
@@ -553,37 +498,23 @@ static void ep_delete_me(sr_hub *h, const sr_rest *q, int64_t uid)
     sr_pool_submit(h->pool, &t->base);
 }
 
-/* Replies once a plain write job is durable. */
-static void reply_when_durable(sr_hub *h, job *j, const sr_rest *q, int status, json_t *body)
-{
-    signin_ctx *c = sr_xcalloc(1, sizeof *c);
-    c->reply = q->reply;
-    c->ctx = q->ctx;
-    c->status = status;
-    c->body = body;
-    c->cookie[0] = 0;
-    j->done = signin_done;
-    j->ctx = c;
-    hub_submit(h, j, NULL);
-}
-
 static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
     json_t *name = json_object_get(q->body, "name"), *bio = json_object_get(q->body, "bio"),
            *hide = json_object_get(q->body, "hide_activity");
-    if (!json_is_object(q->body)) return reply_error(q, 400, "bad_json", "the body must be a JSON object");
+    if (!json_is_object(q->body)) return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
     if (name && (!json_is_string(name) || !json_string_length(name)))
-        return reply_error(q, 400, "bad_field", "field 'name' must be a non-empty string");
+        return hub_rest_error(q, 400, "bad_field", "field 'name' must be a non-empty string");
     if (name && sr_utf8_len(json_string_value(name), json_string_length(name)) > 40)
-        return reply_error(q, 400, "too_long", "field 'name' is over 40 characters");
-    if (bio && !json_is_string(bio)) return reply_error(q, 400, "bad_field", "field 'bio' must be a string");
+        return hub_rest_error(q, 400, "too_long", "field 'name' is over 40 characters");
+    if (bio && !json_is_string(bio)) return hub_rest_error(q, 400, "bad_field", "field 'bio' must be a string");
     if (bio && sr_utf8_len(json_string_value(bio), json_string_length(bio)) > 300)
-        return reply_error(q, 400, "too_long", "field 'bio' is over 300 characters");
+        return hub_rest_error(q, 400, "too_long", "field 'bio' is over 300 characters");
     if (hide && !json_is_boolean(hide))
-        return reply_error(q, 400, "bad_field", "field 'hide_activity' must be true or false");
+        return hub_rest_error(q, 400, "bad_field", "field 'hide_activity' must be true or false");
     for (const char *p = name ? json_string_value(name) : ""; *p; p++)
-        if ((unsigned char)*p < 0x20) return reply_error(q, 400, "bad_field", "names may not contain control characters");
+        if ((unsigned char)*p < 0x20) return hub_rest_error(q, 400, "bad_field", "names may not contain control characters");
     if (name) free(u->name), u->name = sr_xstrdup(json_string_value(name));
     if (bio) free(u->bio), u->bio = sr_xstrdup(json_string_value(bio));
     if (hide) u->hide_activity = json_is_true(hide);
@@ -594,7 +525,7 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
     w->s2 = sr_xstrdup(u->bio ? u->bio : "");
     w->v = u->hide_activity;
     hub_friends_notify(h, uid);
-    reply_when_durable(h, j, q, 200, json_pack("{s:o}", "user", me_json(h, uid)));
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", me_json(h, uid)), NULL);
 }
 
 static int follows(user *u, int64_t other)
@@ -657,8 +588,8 @@ static json_t *profile_json(sr_hub *h, int64_t uid, int64_t viewer)
 static void ep_follow(sr_hub *h, const sr_rest *q, int64_t uid, int64_t target, int on)
 {
     user *me = hub_user_get(h, uid), *t = hub_user_get(h, target);
-    if (!t || !t->username) return reply_error(q, 404, "no_such_user", "no user with that id");
-    if (target == uid) return reply_error(q, 400, "bad_field", "you cannot follow yourself");
+    if (!t || !t->username) return hub_rest_error(q, 404, "no_such_user", "no user with that id");
+    if (target == uid) return hub_rest_error(q, 400, "bad_field", "you cannot follow yourself");
     if (on && !follows(me, target)) {
         push_id(&me->following, &me->nfollowing, &me->capfollowing, target);
         push_id(&t->followers, &t->nfollowers, &t->capfollowers, uid);
@@ -672,7 +603,7 @@ static void ep_follow(sr_hub *h, const sr_rest *q, int64_t uid, int64_t target, 
     w->b = target;
     w->v = on;
     w->t = sr_now_ms();
-    reply_when_durable(h, j, q, 200, json_pack("{s:o}", "user", profile_json(h, target, uid)));
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", profile_json(h, target, uid)), NULL);
 }
 
 /* Friends (mutual follows) and where they listen now. */
@@ -735,17 +666,6 @@ void hub_send_user(sr_hub *h, int64_t uid, json_t *o)
     json_decref(o);
 }
 
-static int64_t path_id(const char *p, const char **rest)
-{
-    int64_t v = 0;
-    const char *s = p;
-    while (*p >= '0' && *p <= '9' && v < 1000000000000LL)
-        v = v * 10 + (*p++ - '0');
-    if (p == s) return 0;
-    *rest = p;
-    return v;
-}
-
 int hub_accounts_rest(sr_hub *h, const sr_rest *q)
 {
     const char *p = q->path, *rest = "";
@@ -753,42 +673,42 @@ int hub_accounts_rest(sr_hub *h, const sr_rest *q)
     int64_t me = session_user(h, q->token, hash);
     if (!strncmp(p, "/api/auth/", 10)) {
         p += 10;
-        if (q->method != 'P') return reply_error(q, 405, "method_not_allowed", "use POST"), 1;
+        if (q->method != 'P') return hub_rest_error(q, 405, "method_not_allowed", "use POST"), 1;
         if (!strcmp(p, "signup")) return ep_signup(h, q), 1;
         if (!strcmp(p, "login")) return ep_login(h, q), 1;
         if (!strcmp(p, "logout")) return ep_logout(h, q), 1;
         if (!strcmp(p, "password")) {
-            if (!me) return reply_error(q, 401, "unauthenticated", "sign in first"), 1;
+            if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
             return ep_password(h, q, me, hash), 1;
         }
-        return reply_error(q, 404, "not_found", "no such endpoint"), 1;
+        return hub_rest_error(q, 404, "not_found", "no such endpoint"), 1;
     }
     if (!strcmp(p, "/api/me") || !strcmp(p, "/api/me/friends")) {
-        if (!me) return reply_error(q, 401, "unauthenticated", "sign in first"), 1;
+        if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
         if (!strcmp(p, "/api/me/friends")) {
-            if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+            if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
             return q->reply(q->ctx, 200, friends_json(h, me), NULL), 1;
         }
         if (q->method == 'G') return q->reply(q->ctx, 200, json_pack("{s:o}", "user", me_json(h, me)), NULL), 1;
         if (q->method == 'A') return ep_patch_me(h, q, me), 1;
         if (q->method == 'D') return ep_delete_me(h, q, me), 1;
-        return reply_error(q, 405, "method_not_allowed", "use GET, PATCH or DELETE"), 1;
+        return hub_rest_error(q, 405, "method_not_allowed", "use GET, PATCH or DELETE"), 1;
     }
     if (!strncmp(p, "/api/users/", 11)) {
-        int64_t id = path_id(p + 11, &rest);
+        int64_t id = hub_path_id(p + 11, &rest);
         user *u = hub_user_get(h, id);
-        if (!id || !u || (!u->username && strcmp(rest, ""))) return reply_error(q, 404, "no_such_user", "no user with that id"), 1;
+        if (!id || !u || (!u->username && strcmp(rest, ""))) return hub_rest_error(q, 404, "no_such_user", "no user with that id"), 1;
         if (!strcmp(rest, "")) {
-            if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+            if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
             return q->reply(q->ctx, 200, json_pack("{s:o}", "user", profile_json(h, id, me)), NULL), 1;
         }
         if (!strcmp(rest, "/follow")) {
-            if (!me) return reply_error(q, 401, "unauthenticated", "sign in first"), 1;
+            if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
             if (q->method == 'P' || q->method == 'U') return ep_follow(h, q, me, id, 1), 1;
             if (q->method == 'D') return ep_follow(h, q, me, id, 0), 1;
-            return reply_error(q, 405, "method_not_allowed", "use POST or DELETE"), 1;
+            return hub_rest_error(q, 405, "method_not_allowed", "use POST or DELETE"), 1;
         }
-        return reply_error(q, 404, "not_found", "no such endpoint"), 1;
+        return hub_rest_error(q, 404, "not_found", "no such endpoint"), 1;
     }
     return 0;
 }

@@ -302,6 +302,64 @@ void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
     }
 }
 
+/* ---------- REST helpers ---------- */
+
+void hub_rest_error(const sr_rest *q, int status, const char *code, const char *message)
+{
+    q->reply(q->ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message),
+             NULL);
+}
+
+int64_t hub_path_id(const char *p, const char **rest)
+{
+    int64_t v = 0;
+    const char *s = p;
+    while (*p >= '0' && *p <= '9' && v < 1000000000000LL)
+        v = v * 10 + (*p++ - '0');
+    if (p == s) return 0;
+    *rest = p;
+    return v;
+}
+
+typedef struct reply_ctx {
+    void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
+    void *ctx;
+    int status;
+    json_t *body;
+    char cookie[200];
+} reply_ctx;
+
+static void reply_durable(void *ctx, json_t *durable)
+{
+    reply_ctx *c = ctx;
+    if (durable) {
+        c->reply(c->ctx, c->status, c->body, c->cookie[0] ? c->cookie : NULL);
+    } else {
+        json_decref(c->body);
+        c->reply(c->ctx, 500,
+                 json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
+                           "the store could not record this"),
+                 NULL);
+    }
+    json_decref(durable);
+    free(c);
+}
+
+void hub_submit_reply(sr_hub *h, job *j, json_t *delta,
+                      void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
+                      void *ctx, int status, json_t *body, const char *set_cookie)
+{
+    reply_ctx *c = sr_xcalloc(1, sizeof *c);
+    c->reply = reply;
+    c->ctx = ctx;
+    c->status = status;
+    c->body = body;
+    if (set_cookie) snprintf(c->cookie, sizeof c->cookie, "%s", set_cookie);
+    j->done = reply_durable;
+    j->ctx = c;
+    hub_submit(h, j, delta);
+}
+
 /* ---------- playback ---------- */
 
 static void rank_played(sr_room *r, int64_t tid)

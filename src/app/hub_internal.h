@@ -270,6 +270,19 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *guest_ha
 /* Sends o (new reference, taken) to every open session of uid. */
 void hub_send_user(sr_hub *h, int64_t uid, json_t *o);
 
+/* REST helpers shared by accounts.c, moderation.c and lobby.c. */
+/* Answers q with {"error":{code,message}} and status. */
+void hub_rest_error(const sr_rest *q, int status, const char *code, const char *message);
+/* Reads the decimal id at the start of p; returns 0 when there is none, else sets *rest to what
+ * follows it. */
+int64_t hub_path_id(const char *p, const char **rest);
+/* Submits j (with delta, which may be NULL) and, once it is durable, answers through reply(ctx)
+ * with status, body (taken) and set_cookie (copied; may be NULL); a failed write answers 500
+ * internal instead. */
+void hub_submit_reply(sr_hub *h, job *j, json_t *delta,
+                      void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
+                      void *ctx, int status, json_t *body, const char *set_cookie);
+
 /* Makes j answer s with {"type":"ack","ref":ref, ...extra} once durable (takes extra). */
 void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra);
 

@@ -21,11 +21,7 @@
 
 /* ---------- small helpers ---------- */
 
-static void reply_error(const sr_rest *q, int status, const char *code, const char *message)
-{
-    q->reply(q->ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message),
-             NULL);
-}
+
 
 static void like_key(char *buf, size_t n, int64_t uid, int64_t track)
 {
@@ -404,7 +400,7 @@ static void stats_done(sr_task *base)
     stats_task *t = (stats_task *)base;
     sr_hub *h = t->h;
     if (t->rc) {
-        reply_error(&t->q, 500, "internal", "the statistics could not be read");
+        hub_rest_error(&t->q, 500, "internal", "the statistics could not be read");
         goto out;
     }
     json_t *rows = json_object_get(t->out, "rows"), *row, *list = json_array();
@@ -489,17 +485,6 @@ static void stats_submit(sr_hub *h, const sr_rest *q, const char *kind, json_t *
 
 /* ---------- REST ---------- */
 
-static int64_t path_id(const char *p, const char **rest)
-{
-    int64_t v = 0;
-    const char *s = p;
-    while (*p >= '0' && *p <= '9' && v < 1000000000000LL)
-        v = v * 10 + (*p++ - '0');
-    if (p == s) return 0;
-    *rest = p;
-    return v;
-}
-
 /* Reads ?name=value from the request path's query (the path given to the hub has none:
  * server.c passes the query separately in q->query). */
 static const char *arg(const sr_rest *q, const char *name, char *buf, size_t n)
@@ -538,16 +523,16 @@ static double since_arg(const sr_rest *q, int *bad)
 
 static void ep_room_stats(sr_hub *h, const sr_rest *q, sr_room *r, const char *what)
 {
-    if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET");
+    if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET");
     int limit = limit_arg(q, 50, 200), bad = 0;
-    if (limit < 0) return reply_error(q, 400, "bad_field", "limit must be 1 to 200");
+    if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 200");
     double since = since_arg(q, &bad);
-    if (bad) return reply_error(q, 400, "bad_field", "period must be all or 7d");
+    if (bad) return hub_rest_error(q, 400, "bad_field", "period must be all or 7d");
     if (!strcmp(what, "/top-tracks")) {
         char b[16];
         const char *by = arg(q, "by", b, sizeof b);
         if (by && strcmp(by, "plays") && strcmp(by, "votes"))
-            return reply_error(q, 400, "bad_field", "by must be plays or votes");
+            return hub_rest_error(q, 400, "bad_field", "by must be plays or votes");
         stats_submit(h, q, "top_tracks",
                      json_pack("{s:I,s:f,s:i,s:i}", "room", (json_int_t)r->id, "since", since,
                                "limit", limit, "by", by && !strcmp(by, "votes")));
@@ -590,33 +575,6 @@ static json_t *likes_json(sr_hub *h, user *u)
     return json_pack("{s:o}", "tracks", a);
 }
 
-typedef struct done_ctx {
-    sr_rest q;
-    json_t *body;
-    int status;
-} done_ctx;
-
-static void durable_reply(void *ctx, json_t *durable)
-{
-    done_ctx *c = ctx;
-    if (durable)
-        c->q.reply(c->q.ctx, c->status ? c->status : 200, c->body, NULL);
-    else
-        json_decref(c->body), reply_error(&c->q, 500, "internal", "the store could not record this");
-    json_decref(durable);
-    free(c);
-}
-
-static void submit_reply(sr_hub *h, job *j, json_t *delta, const sr_rest *q, json_t *body)
-{
-    done_ctx *c = sr_xcalloc(1, sizeof *c);
-    c->q = *q;
-    c->body = body;
-    j->done = durable_reply;
-    j->ctx = c;
-    hub_submit(h, j, delta);
-}
-
 static void set_favorite(user *u, int64_t room, int on)
 {
     for (int i = 0; i < u->nfavorites; i++)
@@ -635,8 +593,8 @@ static void set_favorite(user *u, int64_t room, int on)
 /* The room of an artist: found, or made when the library has the artist's tracks. */
 static void ep_artist_room(sr_hub *h, const sr_rest *q, const char *name)
 {
-    if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET");
-    if (!*name || strlen(name) > 200) return reply_error(q, 404, "no_such_artist", "no such artist");
+    if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET");
+    if (!*name || strlen(name) > 200) return hub_rest_error(q, 404, "no_such_artist", "no such artist");
     for (int i = 0; i < h->nrooms; i++)
         if (h->rooms[i]->artist && !strcasecmp(h->rooms[i]->artist, name))
             return q->reply(q->ctx, 200,
@@ -648,24 +606,19 @@ static void ep_artist_room(sr_hub *h, const sr_rest *q, const char *name)
         const sr_track *t = sr_library_get(h->lib, lib[i]);
         if (t && t->artist && !strcasecmp(t->artist, name)) canon = t->artist;
     }
-    if (!canon) return reply_error(q, 404, "no_such_artist", "the library has no tracks by that artist");
+    if (!canon) return hub_rest_error(q, 404, "no_such_artist", "the library has no tracks by that artist");
     json_t *body = json_pack("{s:s,s:s,s:[s]}", "name", canon, "description", "", "tags", "artist");
     const char *code;
     char msg[160];
     sr_room *r = hub_create_room_now(h, 0, body, &code, msg, sizeof msg);
     json_decref(body);
-    if (!r) return reply_error(q, 400, code, msg);
+    if (!r) return hub_rest_error(q, 400, code, msg);
     r->artist = sr_xstrdup(canon);
     hub_advance(h, r, sr_now_ms(), 0); /* plays the artist from its first moment */
     job *j = hub_job_new(r);
     hub_room_write_settings(j, r);
-    done_ctx *c = sr_xcalloc(1, sizeof *c);
-    c->q = *q;
-    c->body = json_pack("{s:o}", "room", summary_json(h, r, sr_now_ms()));
-    j->done = durable_reply;
-    j->ctx = c;
-    c->status = 201; /* made now */
-    hub_submit(h, j, NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 201 /* made now */,
+                     json_pack("{s:o}", "room", summary_json(h, r, sr_now_ms())), NULL);
     sr_log(SR_LOG_INFO, "artist room created", "room=%lld", (long long)r->id);
 }
 
@@ -674,11 +627,11 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
     const char *p = q->path, *rest = "";
     int64_t me = sr_hub_token_user(h, q->token);
     if (!strncmp(p, "/api/rooms/", 11)) {
-        int64_t id = path_id(p + 11, &rest);
+        int64_t id = hub_path_id(p + 11, &rest);
         if (!id || (strcmp(rest, "/top-tracks") && strcmp(rest, "/top-fans") && strcmp(rest, "/history")))
             return 0;
         sr_room *r = hub_room_get(h, id);
-        if (!r || !hub_may_enter(h, r, me, NULL)) return reply_error(q, 404, "no_such_room", "no room with that id"), 1;
+        if (!r || !hub_may_enter(h, r, me, NULL)) return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
         return ep_room_stats(h, q, r, rest), 1;
     }
     if (!strncmp(p, "/api/artists/", 13)) {
@@ -692,38 +645,38 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
     if (strncmp(p, "/api/me/likes", 13) && strncmp(p, "/api/me/history", 15) &&
         strncmp(p, "/api/me/favorites", 17))
         return 0;
-    if (!me) return reply_error(q, 401, "unauthenticated", "sign in first"), 1;
+    if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
     user *u = hub_user_get(h, me);
     if (!strcmp(p, "/api/me/likes")) {
-        if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
         return q->reply(q->ctx, 200, likes_json(h, u), NULL), 1;
     }
     if (!strcmp(p, "/api/me/likes.m3u")) {
-        if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
         return raw_m3u(h, q, u), 1;
     }
     if (!strncmp(p, "/api/me/likes/", 14)) {
-        int64_t id = path_id(p + 14, &rest);
-        if (!id || *rest || !sr_library_get(h->lib, id)) return reply_error(q, 404, "no_such_track", "no track with that id"), 1;
-        if (q->method != 'U' && q->method != 'D') return reply_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
+        int64_t id = hub_path_id(p + 14, &rest);
+        if (!id || *rest || !sr_library_get(h->lib, id)) return hub_rest_error(q, 404, "no_such_track", "no track with that id"), 1;
+        if (q->method != 'U' && q->method != 'D') return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
         int on = q->method == 'U';
         int64_t track = canonical(h, id);
         job *j = like_job(h, me, track, on);
         sr_room *r = j->room;
-        submit_reply(h, j, r ? likes_delta(h, r) : NULL, q, json_pack("{s:b}", "liked", on));
+        hub_submit_reply(h, j, r ? likes_delta(h, r) : NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "liked", on), NULL);
         return 1;
     }
     if (!strncmp(p, "/api/me/history", 15)) {
         if (strcmp(p, "/api/me/history")) return 0;
-        if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
         int limit = limit_arg(q, 50, 500);
-        if (limit < 0) return reply_error(q, 400, "bad_field", "limit must be 1 to 500"), 1;
+        if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 500"), 1;
         stats_submit(h, q, "user_history",
                      json_pack("{s:I,s:f,s:i}", "user", (json_int_t)me, "now", sr_now_ms(), "limit", limit));
         return 1;
     }
     if (!strcmp(p, "/api/me/favorites")) {
-        if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
         json_t *a = json_array();
         double now = sr_now_ms();
         for (int i = 0; i < u->nfavorites; i++) {
@@ -733,10 +686,10 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
         return q->reply(q->ctx, 200, json_pack("{s:o}", "rooms", a), NULL), 1;
     }
     if (!strncmp(p, "/api/me/favorites/", 18)) {
-        int64_t id = path_id(p + 18, &rest);
+        int64_t id = hub_path_id(p + 18, &rest);
         sr_room *r = id && !*rest ? hub_room_get(h, id) : NULL;
-        if (!r || !hub_may_enter(h, r, me, NULL)) return reply_error(q, 404, "no_such_room", "no room with that id"), 1;
-        if (q->method != 'U' && q->method != 'D') return reply_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
+        if (!r || !hub_may_enter(h, r, me, NULL)) return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
+        if (q->method != 'U' && q->method != 'D') return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
         int on = q->method == 'U';
         set_favorite(u, id, on);
         job *j = hub_job_new(NULL);
@@ -745,7 +698,7 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
         w->b = id;
         w->v = on;
         w->t = sr_now_ms();
-        submit_reply(h, j, NULL, q, json_pack("{s:b}", "favorite", on));
+        hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "favorite", on), NULL);
         return 1;
     }
     return 0;

@@ -336,73 +336,40 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 
 /* ---------- REST ---------- */
 
-static void reply_error(const sr_rest *q, int status, const char *code, const char *message)
-{
-    q->reply(q->ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message),
-             NULL);
-}
 
-typedef struct rest_ctx {
-    void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
-    void *ctx;
-    json_t *body;
-} rest_ctx;
-
-static void rest_done(void *ctx, json_t *durable)
-{
-    rest_ctx *c = ctx;
-    if (durable)
-        c->reply(c->ctx, 200, c->body, NULL);
-    else
-        json_decref(c->body),
-            c->reply(c->ctx, 500, json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message", "the store could not record this"), NULL);
-    json_decref(durable);
-    free(c);
-}
-
-static void submit_then_reply(sr_hub *h, job *j, json_t *delta, const sr_rest *q, json_t *body)
-{
-    rest_ctx *c = sr_xcalloc(1, sizeof *c);
-    c->reply = q->reply;
-    c->ctx = q->ctx;
-    c->body = body;
-    j->done = rest_done;
-    j->ctx = c;
-    hub_submit(h, j, delta);
-}
 
 static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
 {
     json_t *b = q->body;
-    if (!json_is_object(b)) return reply_error(q, 400, "bad_json", "the body must be a JSON object");
+    if (!json_is_object(b)) return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
     json_t *name = json_object_get(b, "name"), *desc = json_object_get(b, "description"),
            *tags = json_object_get(b, "tags");
     if (name && (!json_is_string(name) || !json_string_length(name) ||
                  sr_utf8_len(json_string_value(name), json_string_length(name)) > 80))
-        return reply_error(q, 400, "bad_field", "name must be 1-80 characters");
+        return hub_rest_error(q, 400, "bad_field", "name must be 1-80 characters");
     if (desc && (!json_is_string(desc) ||
                  sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500))
-        return reply_error(q, 400, "bad_field", "description must be at most 500 characters");
+        return hub_rest_error(q, 400, "bad_field", "description must be at most 500 characters");
     if (tags) {
         size_t i;
         json_t *t;
         if (!json_is_array(tags) || json_array_size(tags) > 10)
-            return reply_error(q, 400, "bad_field", "tags must be an array of at most 10 strings");
+            return hub_rest_error(q, 400, "bad_field", "tags must be an array of at most 10 strings");
         json_array_foreach(tags, i, t) if (!json_is_string(t) || !json_string_length(t) ||
                                            json_string_length(t) > 120)
-            return reply_error(q, 400, "bad_field", "each tag must be a non-empty string");
+            return hub_rest_error(q, 400, "bad_field", "each tag must be a non-empty string");
     }
     const char *code = NULL;
     char msg[120];
     json_t *rules = json_object_get(b, "rules");
-    if (rules && !json_is_object(rules)) return reply_error(q, 400, "bad_field", "rules must be an object");
-    if (rules && apply_settings(r, rules, &code, msg, sizeof msg)) return reply_error(q, 400, code, msg);
+    if (rules && !json_is_object(rules)) return hub_rest_error(q, 400, "bad_field", "rules must be an object");
+    if (rules && apply_settings(r, rules, &code, msg, sizeof msg)) return hub_rest_error(q, 400, code, msg);
     json_t *vis = json_object_get(b, "visibility");
     if (vis) {
         json_t *o = json_pack("{s:O}", "visibility", vis);
         int rc = apply_settings(r, o, &code, msg, sizeof msg);
         json_decref(o);
-        if (rc) return reply_error(q, 400, code, msg);
+        if (rc) return hub_rest_error(q, 400, code, msg);
     }
     if (name) free(r->name), r->name = sr_xstrdup(json_string_value(name));
     if (desc) free(r->description), r->description = sr_xstrdup(json_string_value(desc));
@@ -423,7 +390,7 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     audit(h, j, r, me, "update_room", 0, NULL);
     json_t *body = json_pack("{s:o,s:o}", "room", hub_room_info_json(r), "settings", hub_room_settings_json(r));
     if (r->invite[0]) json_object_set_new(body, "invite", json_string(r->invite));
-    submit_then_reply(h, j, settings_delta(r), q, body);
+    hub_submit_reply(h, j, settings_delta(r), q->reply, q->ctx, 200, body, NULL);
 }
 
 static void ep_audit(sr_hub *h, const sr_rest *q, sr_room *r)
@@ -445,44 +412,33 @@ static void ep_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     audit(h, j, r, me, "new_invite", 0, NULL);
     char url[96];
     snprintf(url, sizeof url, "/#/room/%lld?invite=%s", (long long)r->id, r->invite);
-    submit_then_reply(h, j, NULL, q, json_pack("{s:s,s:s}", "invite", r->invite, "url", url));
-}
-
-static int64_t path_id(const char *p, const char **rest)
-{
-    int64_t v = 0;
-    const char *s = p;
-    while (*p >= '0' && *p <= '9' && v < 1000000000000LL)
-        v = v * 10 + (*p++ - '0');
-    if (p == s) return 0;
-    *rest = p;
-    return v;
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:s,s:s}", "invite", r->invite, "url", url), NULL);
 }
 
 int hub_moderation_rest(sr_hub *h, const sr_rest *q)
 {
     if (strncmp(q->path, "/api/rooms/", 11)) return 0;
     const char *rest = "";
-    int64_t id = path_id(q->path + 11, &rest);
+    int64_t id = hub_path_id(q->path + 11, &rest);
     int patch = !*rest && q->method == 'A';
     int audit_ep = !strcmp(rest, "/audit"), invite_ep = !strcmp(rest, "/invites");
     if (!id || !(patch || audit_ep || invite_ep)) return 0;
     sr_room *r = hub_room_get(h, id);
     int64_t me = sr_hub_token_user(h, q->token);
-    if (!r || !hub_may_enter(h, r, me, NULL)) return reply_error(q, 404, "no_such_room", "no room with that id"), 1;
-    if (!me) return reply_error(q, 401, "unauthenticated", "sign in first"), 1;
+    if (!r || !hub_may_enter(h, r, me, NULL)) return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
+    if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
     int rank = hub_rank(h, r, me);
     if (patch) {
-        if (rank < RANK_OWNER) return reply_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
+        if (rank < RANK_OWNER) return hub_rest_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
         return ep_patch_room(h, q, r, me), 1;
     }
     if (audit_ep) {
-        if (q->method != 'G') return reply_error(q, 405, "method_not_allowed", "use GET"), 1;
-        if (rank < RANK_OWNER) return reply_error(q, 403, "not_allowed", "only the room's owner may read its audit log"), 1;
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
+        if (rank < RANK_OWNER) return hub_rest_error(q, 403, "not_allowed", "only the room's owner may read its audit log"), 1;
         return ep_audit(h, q, r), 1;
     }
-    if (q->method != 'P') return reply_error(q, 405, "method_not_allowed", "use POST"), 1;
-    if (rank < RANK_MOD) return reply_error(q, 403, "not_allowed", "only moderators may invite"), 1;
+    if (q->method != 'P') return hub_rest_error(q, 405, "method_not_allowed", "use POST"), 1;
+    if (rank < RANK_MOD) return hub_rest_error(q, 403, "not_allowed", "only moderators may invite"), 1;
     return ep_invite(h, q, r, me), 1;
 }
 
