@@ -955,7 +955,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 r->too_large = 1;
             } else {
                 r->post = sr_xrealloc(r->post, r->post_len + len + 1);
-                memcpy(r->post + r->post_len, in, len);
+                if (len) memcpy(r->post + r->post_len, in, len); /* lws may report 0 bytes, in NULL */
                 r->post_len += len;
             }
         }
