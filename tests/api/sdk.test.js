@@ -268,7 +268,7 @@ test('room actions send the protocol messages', async () => {
     { type: 'queue_add', room: 1, track: 3 },
     { type: 'vote', room: 1, entry: 6, value: -1 },
     { type: 'queue_remove', room: 1, entry: 6 },
-    { type: 'skip', room: 1, value: true },
+    { type: 'skip', room: 1, value: true, track: 1 }, // names the track it is about
     { type: 'chat', room: 1, text: 'hey' },
     { type: 'search', q: 't', limit: 5 },
     { type: 'leave', room: 1 },
