@@ -80,3 +80,11 @@ format:
 
 clean:
 	rm -rf build build-asan web/dist
+
+# Library benchmarks (bench/scan.sh, not part of make test): soundroom's scanner against ffprobe
+# over the same 10,000 files, and FTS query latency on 100,000 tracks; writes
+# bench/RESULTS-library.md.
+.PHONY: bench-library
+bench-library: $(B)/soundroom $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $(B)/bench-fts bench/scan_fts.c $(LIB_OBJS) $(LDLIBS)
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) BENCH_FTS=$(abspath $(B)/bench-fts) bash bench/scan.sh
