@@ -27,6 +27,7 @@ typedef struct sr_session {
     sr_room *room;
     int member_idx;
     int net_idx; /* position in the network layer's session list */
+    int dirty;   /* on the network layer's list of sessions to flush after this service pass */
     /* outbound queue: a ring of shared message references */
     sr_msg **out;
     int out_head, out_n, out_cap;
