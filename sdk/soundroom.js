@@ -15,7 +15,7 @@ const CHAT_KEEP = 500;
 const REQUEST_TIMEOUT_MS = 10000;
 const DELTA_TYPES = new Set([
   'presence', 'entry_added', 'entry_voted', 'entry_removed', 'entry_moved', 'now_playing', 'skip',
-  'chat', 'chat_deleted', 'notice', 'room_updated', 'role',
+  'chat', 'chat_deleted', 'notice', 'room_updated', 'role', 'likes',
 ]);
 // Close codes after which reconnecting cannot help: the session was revoked.
 const TERMINAL_CLOSE = new Set([4003]);
@@ -574,8 +574,8 @@ export class Client {
         break;
       }
       case 'now_playing': {
-        const { track, started_at, entry, added_by, from, skipped } = d;
-        r.nowPlaying = { track, started_at, entry, added_by, from, skipped };
+        const { track, started_at, entry, added_by, from, skipped, likes } = d;
+        r.nowPlaying = { track, started_at, entry, added_by, from, skipped, likes: likes ?? 0 };
         r.skip = { ...r.skip, votes: 0 };
         r.mySkip = false;
         if (entry !== null && entry !== undefined) {
@@ -585,6 +585,11 @@ export class Client {
         this.#emit('now_playing', d);
         break;
       }
+      case 'likes':
+        // how many present listeners like what plays
+        if (r.nowPlaying && r.nowPlaying.track?.id === d.track) r.nowPlaying = { ...r.nowPlaying, likes: d.count };
+        this.#emit('likes', d);
+        break;
       case 'skip':
         r.skip = { votes: d.votes, needed: d.needed };
         this.#emit('skip', d);

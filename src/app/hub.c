@@ -169,11 +169,12 @@ static json_t *entry_json(sr_hub *h, const sr_entry *e)
 static json_t *np_json(sr_hub *h, sr_room *r)
 {
     if (!r->np_track) return json_null();
-    return json_pack("{s:o,s:f,s:o,s:o,s:s}", "track", sr_library_track_ref(h->lib, r->np_track), "started_at",
-                     r->np_started_at, "entry",
+    return json_pack("{s:o,s:f,s:o,s:o,s:s,s:i}", "track", sr_library_track_ref(h->lib, r->np_track),
+                     "started_at", r->np_started_at, "entry",
                      r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
                      r->np_user ? hub_user_json(h, r->np_user) : json_null(), "from",
-                     r->np_from ? "fallback" : "queue");
+                     r->np_from ? "fallback" : "queue", "likes",
+                     hub_room_likes(h, r, r->np_track));
 }
 
 double hub_skip_ratio(sr_hub *h, sr_room *r)
@@ -457,6 +458,8 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
         track_notice(h, r, cur->id, "track_unavailable", "stopped: it cannot be played any more");
         skipped = 1; /* counts as a skip: it did not play to its end */
     }
+    /* a track ranks when it played to its end, as the store counts it (skipped = 0) */
+    if (!skipped && cur) rank_played(r, cur->id);
     if (!skipped && cur) {
         double end = r->np_started_at + (double)sr_library_play_ms(cur);
         /* Continue seamlessly from the scheduled end unless we are far past it (a restart). */
@@ -492,13 +495,11 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
         w->s1 = sr_xstrdup("played");
     }
     sr_entry_free(e);
-    rank_played(r, tid);
     recent_push(r, tid);
     json_t *o = np_json(h, r);
     json_object_set_new(o, "type", json_string("now_playing"));
     json_object_set_new(o, "skipped", json_boolean(skipped));
     json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
-    json_object_set_new(o, "likes", json_integer(hub_room_likes(h, r, tid)));
     r->lobby_dirty = 1;
     hub_submit(h, j, o);
 }

@@ -707,8 +707,16 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
         }
         char query[512] = "";
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0)
-            lws_hdr_copy(wsi, query, sizeof query, WSI_TOKEN_HTTP_URI_ARGS);
+        /* lws keeps each "name=value" as its own fragment: join them back with '&' */
+        size_t qn = 0;
+        for (int f = 0; qn + 2 < sizeof query; f++) {
+            int k = lws_hdr_copy_fragment(wsi, query + qn + (qn ? 1 : 0),
+                                          (int)(sizeof query - qn - 1), WSI_TOKEN_HTTP_URI_ARGS, f);
+            if (k <= 0) break;
+            if (qn) query[qn] = '&';
+            qn += (size_t)k + (qn ? 1 : 0);
+        }
+        query[qn < sizeof query ? qn : sizeof query - 1] = 0;
         sr_rest rq = {.method = r->method,
                       .path = u,
                       .body = body,

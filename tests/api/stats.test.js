@@ -102,7 +102,6 @@ test('likes: per song over WebSocket and REST; the room counts present listeners
 
 nodeTest('a snapshot\'s now_playing carries likes', {
   timeout: 30000,
-  todo: 'server bug: hub.c np_json() (the snapshot\'s now_playing) has no "likes"; only the now_playing delta adds it',
 }, async () => {
   const room = await roomWith(srv, owner, { name: 'Likes snapshot' });
   const p = await signupAs(srv, 'Liker');
@@ -118,7 +117,7 @@ nodeTest('a snapshot\'s now_playing carries likes', {
   await c.leave();
 });
 
-nodeTest('the SDK keeps following the room through likes deltas (no re-join)', { timeout: 30000, todo: 'sdk bug: soundroom.js DELTA_TYPES lacks "likes", so the likes delta is never applied and the next delta looks like a gap: the client re-joins (resume) after every like' }, async () => {
+nodeTest('the SDK keeps following the room through likes deltas (no re-join)', { timeout: 30000 }, async () => {
   const room = await roomWith(srv, owner, { name: 'Likes and seq' });
   const p = await signupAs(srv, 'Seq');
   const c = await sdkAs(srv, p);
@@ -269,7 +268,6 @@ test('top tracks by plays and by votes; ties by the other figure, then track id;
 
 nodeTest('top tracks: query parameters combine (by, period and limit together)', {
   timeout: 30000,
-  todo: 'server bug: the query string reaches the hub without "&" between parameters (GET /api/rooms/:id/top-tracks?by=votes&period=7d → 400 "by must be plays or votes")',
 }, async () => {
   const week = await L.topTracks(srv.base, null, S.room.id, { by: 'votes', period: '7d', limit: 3 });
   assert.deepEqual(week.map(S.row), ['Three 1/2', 'Two 2/1', 'Four 1/1']);
@@ -315,7 +313,6 @@ test('top fans: listening minutes + 10·tracks added that played + votes; ties b
 
 nodeTest('"top" mode: the room plays only its most played tracks instead of the queue', {
   timeout: 30000,
-  todo: 'server bug: in memory a room ranks a track when it starts (hub.c rank_played), so a skipped play makes it a "top" track until a restart (the store ranks skipped = 0 only): top mode plays the skipped fallback track',
 }, async () => {
   const r = await patchRoom(srv, owner, S.room.id, { rules: { mode: 'top' } });
   assert.equal(r.settings.mode, 'top');
