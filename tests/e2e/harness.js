@@ -55,8 +55,9 @@ export async function startServer(name) {
   const logPath = join(OUT, `e2e-${name}.log`);
   const log = createWriteStream(logPath);
   let tail = '';
+  // Cheap password hashing: sign-ups in the browser tests take milliseconds, not seconds.
   const proc = spawn(BIN, ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', data,
-    '--library', library, '--web', WEB], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--library', library, '--web', WEB, '--pw-mem-kib', '1024', '--pw-ops', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk) => {
     log.write(chunk);
     tail = (tail + chunk).slice(-4000);
@@ -151,6 +152,20 @@ export async function joinDemoRoom(page, baseUrl, name) {
   const res = await enterAs(page, baseUrl, name);
   await page.getByRole('heading', { level: 1, name: DEMO_ROOM.name }).waitFor({ timeout: 15000 });
   return res;
+}
+
+/**
+ * Creates an account through the web client's sign-up form and waits until the header shows the
+ * display name. Resolves with the page.
+ */
+export async function signUpAs(page, baseUrl, { username, name, password = 'correct horse battery' }) {
+  await page.goto(`${baseUrl}/#/signup`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name (optional)').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('header a.name').filter({ hasText: name }).waitFor({ timeout: 10000 });
+  return page;
 }
 
 /** Waits until the page's <audio> is really playing (not paused, data buffered, clock moving). */

@@ -1,16 +1,22 @@
-// app.js - <sr-app>: the shell. Owns the SDK client, the player and hash routing.
+// app.js - <sr-app>: the shell. Owns the SDK client, the store, the player, sign-in and hash routing.
 import { LitElement, html, css } from 'lit';
 import { connect } from '../../sdk/soundroom.js';
+import { logout } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
 import { prefs } from './prefs.js';
-import { parseRoute } from './route.js';
+import { parseRoute, userHref } from './route.js';
 import { errorText } from './format.js';
 import { Player } from './player.js';
+import { Store } from './store.js';
 import './name-prompt.js';
 import './connection-status.js';
 import './lobby.js';
 import './room-view.js';
 import './toasts.js';
+import './auth-form.js';
+import './profile-view.js';
+import './my-music.js';
+import './favorites-drawer.js';
 
 // Every event the SDK emits; any of them may change what the room view shows.
 const EVENTS = ['snapshot', 'resumed', 'delta', 'now_playing', 'chat', 'presence', 'queue', 'skip'];
@@ -44,6 +50,9 @@ class SrApp extends LitElement {
     _renaming: { state: true },
     _nameError: { state: true },
     _toasts: { state: true },
+    _me: { state: true },
+    _drawer: { state: true },
+    _starting: { state: true },
   };
 
   static styles = [base, css`
@@ -62,9 +71,20 @@ class SrApp extends LitElement {
       display: inline-grid; place-items: center; color: var(--accent-text); font-size: 0.9rem;
     }
     .spacer { flex: 1; }
-    .me { display: flex; align-items: center; gap: 6px; min-width: 0; }
-    .me .name { max-width: 30vw; }
-    .me button { min-height: 32px; padding: 4px 8px; font-size: 0.85rem; }
+    header { flex-wrap: wrap; row-gap: 6px; }
+    .me { display: flex; align-items: center; justify-content: flex-end; gap: 6px; min-width: 0; flex: 1 1 0; }
+    .me .name { max-width: 40vw; }
+    a.name { color: var(--text); font-weight: 600; }
+    .me button, .me .button, .bar button, .bar .button { min-height: 36px; padding: 4px 10px; font-size: 0.85rem; }
+    .bar { display: flex; gap: 6px; flex-basis: 100%; order: 3; }
+    .bar > * { flex: 1; }
+    .bar .button[aria-current='page'] { border-color: var(--accent); color: var(--accent); }
+    @media (min-width: 720px) {
+      .bar { flex-basis: auto; order: 1; }
+      .bar > * { flex: none; }
+      .me { order: 2; }
+    }
+    button.fav[aria-expanded='true'] { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
     main { flex: 1; width: 100%; max-width: 1200px; margin: 0 auto; padding: 12px; min-width: 0; }
     .center { max-width: 420px; margin: 10vh auto 0; text-align: center; }
   `];
@@ -86,11 +106,20 @@ class SrApp extends LitElement {
     this._retryDelay = 1000;
     this._joinSeq = 0;
     this._joining = false;
+    this._store = new Store(location.origin);
+    this._me = null;
+    this._drawer = false;
+    this._starting = false;
+    this._returnTo = '#/';
     this._player = new Player(() => (this._client ? this._client.now() : Date.now()));
     this._playerState = this._player.state;
     this._player.addEventListener('statechange', () => { this._playerState = this._player.state; });
     this._onHash = () => {
+      const before = this._route;
       this._route = parseRoute();
+      if (!['signin', 'signup'].includes(before.view) && ['signin', 'signup'].includes(this._route.view)) {
+        this._returnTo = this._hashOf(before);
+      }
       this._applyRoute();
     };
     this._onEvent = () => {
@@ -108,6 +137,11 @@ class SrApp extends LitElement {
       }, 0);
     };
     this._onConnection = (ev) => {
+      if (ev && ev.status === 'closed' && ev.code === 4003) {
+        // The session was revoked (signed out, or the password changed, elsewhere).
+        this._afterSignOut('You were signed out.');
+        return;
+      }
       this._conn = connectionState(ev);
       if (this._client && this._client.token) prefs.token = this._client.token;
       if (this._conn === 'open') this._applyRoute();
@@ -128,7 +162,36 @@ class SrApp extends LitElement {
   connectedCallback() {
     super.connectedCallback();
     window.addEventListener('hashchange', this._onHash);
-    if (this._name && !this._client) this._connect();
+    if (!this._client) this._start();
+  }
+
+  /** First load: a browser that signed in before asks who it is; then connects. */
+  async _start() {
+    if (prefs.account) {
+      this._starting = true;
+      try {
+        await this._store.loadMe();
+      } catch (err) {
+        // The server is unreachable: try again shortly.
+        this._connectError = errorText(err);
+        this._starting = false;
+        clearTimeout(this._retryTimer);
+        this._retryTimer = setTimeout(() => this._start(), this._retryDelay);
+        this._retryDelay = Math.min(this._retryDelay * 2, 15000);
+        return;
+      }
+      this._starting = false;
+      this._me = this._store.me;
+      if (!this._me) prefs.account = '';
+    }
+    if (this._me || this._name) this._connect();
+  }
+
+  _hashOf(route) {
+    if (route.view === 'room') return `#/room/${route.roomId}`;
+    if (route.view === 'user') return userHref(route.userId);
+    if (route.view === 'music') return '#/music';
+    return '#/';
   }
 
   disconnectedCallback() {
@@ -156,8 +219,13 @@ class SrApp extends LitElement {
     this._conn = 'connecting';
     this._connectError = '';
     let client;
+    // An account is known by the session cookie the handshake carries; a guest by name and token.
+    // (The server ignores an account's name but still asks for one in hello.)
+    const opts = this._me
+      ? { name: this._me.name || this._me.username, reconnect: true }
+      : { name: this._name, token: prefs.token || undefined, reconnect: true };
     try {
-      client = await connect(wsUrl(), { name: this._name, token: prefs.token || undefined, reconnect: true });
+      client = await connect(wsUrl(), opts);
     } catch (err) {
       this._conn = 'closed';
       if (err && NAME_ERRORS.has(err.code)) {
@@ -178,10 +246,65 @@ class SrApp extends LitElement {
     client.on('notice', this._onNotice);
     client.on('kicked', this._onKicked);
     client.on('error', this._onError);
-    if (client.token) prefs.token = client.token;
+    if (client.token && !client.account) prefs.token = client.token;
+    if (this._me && !client.account) {
+      // The session ended while we were away: carry on as a guest.
+      this._me = null;
+      this._store.me = null;
+      prefs.account = '';
+    }
     this._client = client;
+    this._store.attach(client);
     this._conn = 'open';
     this._applyRoute();
+  }
+
+  /** Opens a new connection, so the handshake carries the session cookie as it is now. */
+  _reconnect() {
+    this._disconnect();
+    this._connect();
+  }
+
+  _signedIn(e) {
+    const user = e.detail.user;
+    this._store.me = user;
+    this._me = user;
+    prefs.account = '1';
+    this._toast(`Signed in as ${user.name}.`);
+    this._reconnect();
+    const back = this._returnTo || '#/';
+    this._returnTo = '#/';
+    location.hash = back;
+  }
+
+  async _signOut() {
+    this._disconnect(); // first, so the revoked socket's 4003 is not taken for a surprise
+    try {
+      await logout(this._store.base, null);
+    } catch (err) {
+      if (err.status !== 401) this._toast(`Could not sign out: ${errorText(err)}`, 'error');
+    }
+    this._afterSignOut('Signed out.');
+  }
+
+  _afterSignOut(message) {
+    this._disconnect();
+    this._store.me = null;
+    this._me = null;
+    this._drawer = false;
+    prefs.account = '';
+    if (message) this._toast(message);
+    if (this._name) this._connect();
+  }
+
+  _profileChanged(e) {
+    // The profile page saved the account: the header shows the new name.
+    const user = e.detail.user;
+    if (this._me && user && user.id === this._me.id) {
+      this._me = { ...this._me, ...user };
+      this._store.me = this._me;
+      this._store.changed();
+    }
   }
 
   _disconnect() {
@@ -194,6 +317,7 @@ class SrApp extends LitElement {
     c.off('kicked', this._onKicked);
     c.off('error', this._onError);
     this._client = null;
+    this._store.detach();
     this._player.stop();
     c.close();
   }
@@ -284,24 +408,47 @@ class SrApp extends LitElement {
   }
 
   render() {
-    const needName = !this._name || this._renaming;
+    const auth = ['signin', 'signup'].includes(this._route.view);
+    const needName = !this._me && (!this._name || this._renaming) && !auth;
+    const me = this._me;
+    const view = this._route.view;
     return html`
       <header>
         <a class="brand" href="#/"><span class="logo" aria-hidden="true">♪</span>soundroom</a>
         <span class="spacer"></span>
-        ${this._name && !needName ? html`
+        ${me ? html`
+          <span class="me">
+            <a class="name ellipsis" href=${userHref(me.id)} title="Your profile">${me.name}</a>
+            <button type="button" @click=${() => this._signOut()}>Sign out</button>
+          </span>
+          <nav class="bar" aria-label="Your music">
+            <a class="button" href="#/" aria-current=${view === 'lobby' ? 'page' : 'false'}>Lobby</a>
+            <a class="button" href="#/music" aria-current=${view === 'music' ? 'page' : 'false'}>My music</a>
+            <button type="button" class="fav" aria-expanded=${this._drawer ? 'true' : 'false'} aria-controls="favorites"
+              title="Your favourite rooms" @click=${() => { this._drawer = !this._drawer; }}>★ Favourites</button>
+          </nav>`
+        : this._name && !needName && !this._starting ? html`
           <span class="me">
             <span class="name ellipsis" title="Your name">${this._name}</span>
             <button type="button" @click=${() => { this._renaming = true; }}>Rename</button>
+            ${auth ? '' : html`<a class="button" href="#/signin">Sign in</a>`}
           </span>` : ''}
       </header>
-      ${needName ? '' : html`<sr-connection-status .state=${this._conn}></sr-connection-status>`}
+      ${needName || auth ? '' : html`<sr-connection-status .state=${this._conn}></sr-connection-status>`}
       <main>${this._renderMain(needName)}</main>
+      ${me ? html`<sr-favorites-drawer id="favorites" .store=${this._store} .open=${this._drawer}
+        @close=${() => { this._drawer = false; }}></sr-favorites-drawer>` : ''}
       <sr-toasts .items=${this._toasts}></sr-toasts>
     `;
   }
 
   _renderMain(needName) {
+    const view = this._route.view;
+    if (view === 'signin' || view === 'signup') {
+      return html`<sr-auth-form .mode=${view} .store=${this._store} .me=${this._me}
+        @signed-in=${this._signedIn}></sr-auth-form>`;
+    }
+    if (this._starting) return html`<div class="center"><p class="muted">Connecting…</p></div>`;
     if (needName) {
       return html`<sr-name-prompt .name=${this._name} .cancellable=${!!this._client} .error=${this._nameError}
         @name-chosen=${this._chooseName} @cancel=${() => { this._renaming = false; this._nameError = ''; }}></sr-name-prompt>`;
@@ -310,15 +457,20 @@ class SrApp extends LitElement {
       return html`<div class="center">
         ${this._connectError
           ? html`<p class="error">Cannot reach the server: ${this._connectError}</p>
-              <button class="primary" type="button" @click=${() => this._connect()}>Try again</button>`
+              <button class="primary" type="button" @click=${() => (this._me || this._name ? this._connect() : this._start())}>Try again</button>`
           : html`<p class="muted">Connecting…</p>`}
       </div>`;
     }
-    if (this._route.view === 'room') {
-      return html`<sr-room-view .client=${this._client} .rev=${this._rev} .roomId=${this._route.roomId}
+    if (view === 'room') {
+      return html`<sr-room-view .client=${this._client} .store=${this._store} .rev=${this._rev} .roomId=${this._route.roomId}
         .player=${this._player} .playerState=${this._playerState} .joinError=${this._joinError}></sr-room-view>`;
     }
-    return html`<sr-lobby .client=${this._client} .connected=${this._conn === 'open'}></sr-lobby>`;
+    if (view === 'user') {
+      return html`<sr-profile-view .store=${this._store} .userId=${this._route.userId}
+        @profile-saved=${this._profileChanged}></sr-profile-view>`;
+    }
+    if (view === 'music') return html`<sr-my-music .store=${this._store}></sr-my-music>`;
+    return html`<sr-lobby .client=${this._client} .store=${this._store} .connected=${this._conn === 'open'}></sr-lobby>`;
   }
 }
 

@@ -1,4 +1,4 @@
-// chat-panel.js - <sr-chat-panel>: the room's chat. Messages are rendered as text only, never as HTML.
+// chat-panel.js - <sr-chat-panel>: the room's chat (moderators may delete lines). Messages are rendered as text only, never as HTML.
 import { LitElement, html, css } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { base } from './shared-styles.js';
@@ -11,6 +11,7 @@ class SrChatPanel extends LitElement {
     client: { attribute: false },
     messages: { attribute: false },
     me: { attribute: false },
+    canModerate: { type: Boolean },
     _sending: { state: true },
     _error: { state: true },
   };
@@ -29,6 +30,8 @@ class SrChatPanel extends LitElement {
     form { display: flex; gap: 8px; margin-top: 10px; }
     form input { flex: 1; }
     .empty { margin: 0; }
+    .line .spacer { flex: 1; }
+    button.delete { min-height: 24px; min-width: 24px; padding: 0 6px; font-size: 0.75rem; color: var(--muted); }
   `];
 
   constructor() {
@@ -36,6 +39,7 @@ class SrChatPanel extends LitElement {
     this.client = null;
     this.messages = [];
     this.me = {};
+    this.canModerate = false;
     this._sending = false;
     this._error = '';
     this._stick = true;
@@ -75,6 +79,16 @@ class SrChatPanel extends LitElement {
     }
   }
 
+  async _delete(m) {
+    try {
+      await this.client.mod('delete_chat', { msg: m.id });
+    } catch (err) {
+      this.dispatchEvent(new CustomEvent('sr-toast', {
+        detail: { text: `Could not delete: ${errorText(err)}`, kind: 'error' }, bubbles: true, composed: true,
+      }));
+    }
+  }
+
   render() {
     const msgs = this.messages || [];
     const myId = this.me && this.me.id;
@@ -84,7 +98,10 @@ class SrChatPanel extends LitElement {
         ${msgs.length === 0 ? html`<li class="empty muted">No messages yet. Say hello!</li>` : ''}
         ${repeat(msgs, (m) => m.id, (m) => html`<li class=${m.user && m.user.id === myId ? 'msg me' : 'msg'} data-msg=${m.id}>
           <div class="line"><span class="who">${(m.user && m.user.name) || 'someone'}</span>
-            <time class="muted">${timeOfDay(m.ts)}</time></div>
+            <time class="muted">${timeOfDay(m.ts)}</time>
+            ${this.canModerate ? html`<span class="spacer"></span><button class="delete" type="button"
+              aria-label="Delete this message by ${(m.user && m.user.name) || 'someone'}" title="Delete (moderator)"
+              @click=${() => this._delete(m)}>✕</button>` : ''}</div>
           <p class="text">${m.text}</p>
         </li>`)}
       </ol>

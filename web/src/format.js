@@ -1,4 +1,4 @@
-// format.js - small display helpers.
+// format.js - small display helpers: clock times, dates, durations, plurals, error text.
 
 /** Seconds -> "m:ss" (or "h:mm:ss"); null/NaN -> "–:––". */
 export function clock(seconds) {
@@ -26,4 +26,22 @@ export function errorText(err) {
 /** "1 listener" / "3 listeners". */
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Server ms timestamp -> "25 Nov, 14:05" (the date left out for today). */
+export function dateTime(ms) {
+  if (!Number.isFinite(ms)) return '';
+  const d = new Date(ms);
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (d.toDateString() === new Date().toDateString()) return time;
+  return `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
+}
+
+/** Milliseconds -> "1 h 5 min" / "12 min" / "40 s". */
+export function duration(ms) {
+  const s = Math.max(0, Math.round((Number(ms) || 0) / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }

@@ -1,39 +1,126 @@
-// listener-list.js - <sr-listener-list>: who is in the room right now.
+// listener-list.js - <sr-listener-list>: who is in the room right now. A name opens that person's profile;
+// moderators get mute, kick and ban for each listener (owners also appoint moderators).
 import { LitElement, html, css } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { base } from './shared-styles.js';
+import { userHref } from './route.js';
+import { errorText } from './format.js';
+
+const MUTE_S = 600;
 
 class SrListenerList extends LitElement {
   static properties = {
+    client: { attribute: false },
     listeners: { attribute: false },
     count: { type: Number },
     me: { attribute: false },
+    canModerate: { type: Boolean },
+    isOwner: { type: Boolean },
+    _target: { state: true },
+    _confirm: { state: true },
+    _busy: { state: true },
   };
 
   static styles = [base, css`
     ul { display: flex; flex-wrap: wrap; gap: 6px; }
     li {
+      display: inline-flex; align-items: center; gap: 2px;
       padding: 4px 10px; border-radius: 99px; background: var(--panel-2); font-size: 0.9rem;
       max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
     }
     li.me { outline: 1px solid var(--up); }
-    .more { margin: 8px 0 0; font-size: 0.9rem; }
+    a.who { color: inherit; text-decoration: none; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+    a.who:hover, a.who:focus-visible { text-decoration: underline; }
+    button.more {
+      min-height: 24px; min-width: 28px; padding: 0 4px; margin-left: 4px; border-radius: 99px; font-size: 0.9rem;
+    }
+    button.more::before { content: '⋯'; }
+    button.more[aria-expanded='true'] { border-color: var(--accent); }
+    .more-count { margin: 8px 0 0; font-size: 0.9rem; }
+    .modbar {
+      margin-top: 10px; padding: 10px; border-radius: 10px; border: 1px solid var(--line); background: var(--panel-2);
+      display: flex; flex-wrap: wrap; gap: 6px; align-items: center;
+    }
+    .modbar .target { flex-basis: 100%; font-weight: 600; overflow-wrap: anywhere; }
+    .modbar button, .modbar .button { min-height: 36px; font-size: 0.85rem; }
+    button.danger { color: var(--down); }
   `];
 
   constructor() {
     super();
+    this.client = null;
     this.listeners = [];
     this.count = 0;
     this.me = {};
+    this.canModerate = false;
+    this.isOwner = false;
+    this._target = null;
+    this._confirm = '';
+    this._busy = false;
+  }
+
+  willUpdate(changed) {
+    // The person left, or we lost the right to moderate: close their actions.
+    if (this._target && (!this.canModerate || !(this.listeners || []).some((u) => u.id === this._target.id))) {
+      this._target = null;
+    }
+  }
+
+  _choose(u) {
+    this._confirm = '';
+    this._target = this._target && this._target.id === u.id ? null : u;
+  }
+
+  async _act(action, fields, done) {
+    const u = this._target;
+    if ((action === 'kick' || action === 'ban') && this._confirm !== action) {
+      this._confirm = action; // a second tap confirms
+      return;
+    }
+    this._confirm = '';
+    this._busy = true;
+    try {
+      await this.client.mod(action, { user: u.id, ...fields });
+      this.dispatchEvent(new CustomEvent('sr-toast', { detail: { text: `${u.name} ${done}.`, kind: 'notice' }, bubbles: true, composed: true }));
+    } catch (err) {
+      this.dispatchEvent(new CustomEvent('sr-toast', {
+        detail: { text: `Could not ${action.replace('_', ' ')} ${u.name}: ${errorText(err)}`, kind: 'error' }, bubbles: true, composed: true,
+      }));
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  _modbar() {
+    const u = this._target;
+    const b = this._busy;
+    return html`<div class="modbar" role="group" aria-label="Moderate ${u.name}">
+      <span class="target">${u.name}</span>
+      <a class="button" href=${userHref(u.id)}>Profile</a>
+      <button type="button" ?disabled=${b} @click=${() => this._act('mute', { seconds: MUTE_S }, 'is muted for 10 minutes')}>Mute 10 min</button>
+      <button type="button" ?disabled=${b} @click=${() => this._act('unmute', {}, 'may chat again')}>Unmute</button>
+      <button type="button" class="danger" ?disabled=${b} @click=${() => this._act('kick', {}, 'was removed from the room')}>
+        ${this._confirm === 'kick' ? 'Confirm kick' : 'Kick'}</button>
+      <button type="button" class="danger" ?disabled=${b} @click=${() => this._act('ban', {}, 'is banned from the room')}>
+        ${this._confirm === 'ban' ? 'Confirm ban' : 'Ban'}</button>
+      ${this.isOwner ? html`
+        <button type="button" ?disabled=${b} @click=${() => this._act('set_role', { role: 'moderator' }, 'is a moderator now')}>Make moderator</button>
+        <button type="button" ?disabled=${b} @click=${() => this._act('set_role', { role: 'none' }, 'has no role now')}>Remove role</button>` : ''}
+      <button type="button" @click=${() => { this._target = null; }}>Close</button>
+    </div>`;
   }
 
   render() {
     const list = this.listeners || [];
     const myId = this.me && this.me.id;
+    const t = this._target;
     return html`<section class="panel" aria-labelledby="listeners-h">
       <h2 id="listeners-h">Listening (${Math.max(this.count, list.length)})</h2>
-      <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}>${u.name}${u.id === myId ? ' (you)' : ''}</li>`)}</ul>
-      ${this.count > list.length ? html`<p class="muted more">and ${this.count - list.length} more</p>` : ''}
+      <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}><a class="who" href=${userHref(u.id)} title="Profile of ${u.name}">${u.name}</a>${u.id === myId ? ' (you)' : ''}${this.canModerate && u.id !== myId
+        ? html`<button class="more" type="button" aria-label="Moderate ${u.name}" aria-expanded=${t && t.id === u.id ? 'true' : 'false'}
+            @click=${() => this._choose(u)}></button>` : ''}</li>`)}</ul>
+      ${this.count > list.length ? html`<p class="muted more-count">and ${this.count - list.length} more</p>` : ''}
+      ${t ? this._modbar() : ''}
     </section>`;
   }
 }

@@ -1,18 +1,27 @@
-// lobby.js - <sr-lobby>: the list of rooms, with listeners and what is playing, and the create form.
+// lobby.js - <sr-lobby>: the live room list (SDK lobby subscription), room search, trending,
+// recommended, friends listening now, and the create form.
 import { LitElement, html, css } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { searchRooms } from '../../sdk/lobby.js';
 import { base } from './shared-styles.js';
 import { roomHref } from './route.js';
 import { errorText, plural } from './format.js';
+import { StoreWatcher } from './store.js';
 import './create-room.js';
+import './room-card.js';
+import './friends-list.js';
 
-const REFRESH_MS = 10000;
+const DEBOUNCE_MS = 250;
+const PICKS = 6;
 
 class SrLobby extends LitElement {
   static properties = {
     client: { attribute: false },
+    store: { attribute: false },
     connected: { type: Boolean },
-    _rooms: { state: true },
-    _error: { state: true },
+    _q: { state: true },
+    _results: { state: true },
+    _searchError: { state: true },
   };
 
   static styles = [base, css`
@@ -20,83 +29,126 @@ class SrLobby extends LitElement {
     @media (min-width: 900px) {
       :host { grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); align-items: start; }
     }
+    .col { display: grid; gap: var(--gap); align-content: start; min-width: 0; }
     .rooms { display: grid; gap: 8px; }
-    a.room {
-      display: block; color: inherit; text-decoration: none; padding: 12px;
+    .search { display: flex; gap: 8px; margin-bottom: 10px; }
+    .search input { flex: 1; }
+    .picks { display: flex; flex-wrap: wrap; gap: 6px; }
+    a.pick {
+      display: inline-flex; flex-direction: column; min-width: 0; max-width: 100%; padding: 6px 10px;
       border: 1px solid var(--line); border-radius: 10px; background: var(--panel-2);
+      color: inherit; text-decoration: none;
     }
-    a.room:hover, a.room:focus-visible { border-color: var(--accent); }
-    .name { font-weight: 600; font-size: 1.05rem; }
-    .desc { font-size: 0.9rem; margin-top: 2px; }
-    .meta { display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 6px; font-size: 0.85rem; }
-    .listeners { color: var(--up); }
-    .tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
-    .tag { font-size: 0.75rem; padding: 1px 8px; border-radius: 99px; background: var(--panel); color: var(--muted); }
+    a.pick:hover, a.pick:focus-visible { border-color: var(--accent); }
+    .pick .pname { font-weight: 600; }
+    .pick .psub { font-size: 0.8rem; }
+    .section + .section { margin-top: 12px; }
+    .note { margin: 0; }
   `];
 
   constructor() {
     super();
     this.client = null;
+    this.store = null;
     this.connected = true;
-    this._rooms = null;
-    this._error = '';
+    this._q = '';
+    this._results = null;
+    this._searchError = '';
     this._timer = 0;
-  }
-
-  connectedCallback() {
-    super.connectedCallback();
-    this._load();
-    this._timer = setInterval(() => this._load(), REFRESH_MS);
+    this._seq = 0;
+    new StoreWatcher(this);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    clearInterval(this._timer);
+    clearTimeout(this._timer);
   }
 
-  updated(changed) {
-    if (changed.has('connected') && this.connected && changed.get('connected') === false) this._load();
+  _onInput(e) {
+    const q = e.target.value;
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._search(q), DEBOUNCE_MS);
   }
 
-  async _load() {
-    if (!this.client) return;
+  async _search(q) {
+    q = q.trim();
+    this._q = q;
+    const seq = ++this._seq;
+    if (!q) {
+      this._results = null;
+      this._searchError = '';
+      return;
+    }
     try {
-      const r = await this.client.listRooms();
-      this._rooms = Array.isArray(r) ? r : (r && r.rooms) || [];
-      this._error = '';
+      const rooms = await searchRooms(this.store.base, q);
+      if (seq !== this._seq) return;
+      this._results = rooms;
+      this._searchError = '';
     } catch (err) {
-      this._error = errorText(err);
+      if (seq === this._seq) this._searchError = errorText(err);
     }
   }
 
-  _room(r) {
-    const np = r.now_playing || r.nowPlaying;
-    const listeners = Number(r.listeners) || 0;
-    return html`<li>
-      <a class="room" href=${roomHref(r.id)}>
-        <div class="name">${r.name}</div>
-        ${r.description ? html`<div class="desc muted">${r.description}</div>` : ''}
-        <div class="meta">
-          <span class="listeners">● ${plural(listeners, 'listener')}</span>
-          <span class="muted ellipsis">${np ? html`♪ ${np.title}${np.artist ? ` — ${np.artist}` : ''}` : 'Nothing playing'}</span>
-        </div>
-        ${r.tags && r.tags.length ? html`<div class="tags">${r.tags.map((t) => html`<span class="tag">${t}</span>`)}</div>` : ''}
-      </a>
-    </li>`;
+  /** The live summary of a room found by search (search answers are a snapshot). */
+  _live(r) {
+    return (this.store && this.store.lobby && this.store.lobby.rooms.get(r.id)) || r;
+  }
+
+  _pick(r) {
+    const np = r.now_playing;
+    return html`<a class="pick" href=${roomHref(r.id)}>
+      <span class="pname ellipsis">${r.name}</span>
+      <span class="psub muted ellipsis">${plural(Number(r.listeners) || 0, 'listener')}${np ? html` · ♪ ${np.title}` : ''}</span>
+    </a>`;
+  }
+
+  _picks(title, id, rooms, empty) {
+    return html`<div class="section" aria-labelledby=${id}>
+      <h2 id=${id}>${title}</h2>
+      ${rooms.length ? html`<div class="picks">${repeat(rooms.slice(0, PICKS), (r) => r.id, (r) => this._pick(r))}</div>`
+        : html`<p class="note muted">${empty}</p>`}
+    </div>`;
+  }
+
+  _list(rooms) {
+    return html`<ul class="rooms">${repeat(rooms, (r) => r.id, (r) => html`<li>
+      <sr-room-card .store=${this.store} .room=${r}></sr-room-card></li>`)}</ul>`;
   }
 
   render() {
+    const s = this.store;
+    const lobby = s && s.lobby;
+    const searching = !!this._q;
+    const all = lobby ? [...lobby.rooms.values()].sort((a, b) => (b.listeners - a.listeners) || (a.id - b.id)) : null;
     return html`
-      <section class="panel" aria-labelledby="rooms-h">
-        <h2 id="rooms-h">Rooms</h2>
-        ${this._error ? html`<p class="error" role="alert">Could not load rooms: ${this._error}</p>` : ''}
-        ${this._rooms == null
-          ? html`<p class="muted">Loading rooms…</p>`
-          : this._rooms.length
-            ? html`<ul class="rooms">${this._rooms.map((r) => this._room(r))}</ul>`
-            : html`<p class="muted">No rooms yet. Create the first one.</p>`}
-      </section>
-      <sr-create-room .client=${this.client}></sr-create-room>
+      <div class="col">
+        <section class="panel" aria-labelledby="rooms-h">
+          <h2 id="rooms-h">${searching ? 'Rooms found' : 'Rooms'}</h2>
+          <form class="search" role="search" @submit=${(e) => { e.preventDefault(); clearTimeout(this._timer); this._search(e.target.elements.q.value); }}>
+            <label class="visually-hidden" for="room-q">Search rooms</label>
+            <input id="room-q" name="q" type="search" placeholder="Search rooms by name, tag or what plays"
+              maxlength="200" autocomplete="off" enterkeyhint="search" @input=${this._onInput}>
+          </form>
+          ${s && s.lobbyError ? html`<p class="error" role="alert">Could not load rooms: ${s.lobbyError}</p>` : ''}
+          ${searching
+            ? this._searchError ? html`<p class="error" role="alert">Search failed: ${this._searchError}</p>`
+              : this._results == null ? html`<p class="muted">Searching…</p>`
+              : this._results.length ? this._list(this._results.map((r) => this._live(r)))
+              : html`<p class="muted">No room matches “${this._q}”.</p>`
+            : all == null ? html`<p class="muted">Loading rooms…</p>`
+              : all.length ? this._list(all)
+              : html`<p class="muted">No rooms yet. Create the first one.</p>`}
+        </section>
+      </div>
+      <div class="col">
+        ${lobby ? html`<section class="panel">
+          ${this._picks('Trending', 'trending-h', lobby.list('trending'), 'Nothing is happening yet.')}
+          ${s.account ? this._picks('Recommended for you', 'recommended-h', lobby.list('recommended'),
+            'Follow friends, favourite rooms and like tracks to get recommendations.') : ''}
+        </section>` : ''}
+        ${s && s.account ? html`<sr-friends-list .store=${s}></sr-friends-list>` : ''}
+        <sr-create-room .client=${this.client}></sr-create-room>
+      </div>
     `;
   }
 }

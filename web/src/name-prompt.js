@@ -1,4 +1,4 @@
-// name-prompt.js - <sr-name-prompt>: asks a guest for the name others will see.
+// name-prompt.js - <sr-name-prompt>: asks a guest for the name others will see (or points to signing in).
 import { LitElement, html, css } from 'lit';
 import { base } from './shared-styles.js';
 
@@ -19,6 +19,8 @@ class SrNamePrompt extends LitElement {
     form { display: grid; gap: 12px; }
     .row { display: flex; gap: 8px; flex-wrap: wrap; }
     .row button { flex: 1; }
+    .account { margin: 16px 0 0; font-size: 0.9rem; }
+    .account a { color: var(--accent); }
   `];
 
   constructor() {
@@ -71,6 +73,8 @@ class SrNamePrompt extends LitElement {
             <button class="primary" type="submit">${this.cancellable ? 'Save' : 'Continue'}</button>
           </div>
         </form>
+        ${this.cancellable ? '' : html`<p class="account muted">Have an account? <a href="#/signin">Sign in</a>,
+          or <a href="#/signup">create one</a> to keep favourite rooms, friends and the tracks you like.</p>`}
       </div>
     `;
   }

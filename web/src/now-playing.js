@@ -1,7 +1,8 @@
-// now-playing.js - <sr-now-playing>: cover, title, artist and a progress bar driven by server time.
+// now-playing.js - <sr-now-playing>: cover, title, artist (a link to the artist's room) and a progress bar driven by server time.
 import { LitElement, html, css } from 'lit';
 import { base } from './shared-styles.js';
 import { clock } from './format.js';
+import './artist-link.js';
 
 const TICK_MS = 250;
 
@@ -10,6 +11,7 @@ class SrNowPlaying extends LitElement {
     track: { attribute: false },
     startedAt: { type: Number },
     addedBy: { attribute: false },
+    store: { attribute: false },
     now: { attribute: false },
     player: { attribute: false },
     playerState: { type: String },
@@ -48,6 +50,7 @@ class SrNowPlaying extends LitElement {
     this.track = null;
     this.startedAt = 0;
     this.addedBy = null;
+    this.store = null;
     this.now = () => Date.now();
     this.player = null;
     this.playerState = 'idle';
@@ -100,7 +103,9 @@ class SrNowPlaying extends LitElement {
           <div class="meta">
             <h2 id="np-h">Now playing</h2>
             <div class="title">${t.title || 'Untitled'}</div>
-            <div class="artist muted">${t.artist || 'Unknown artist'}${t.album ? ` — ${t.album}` : ''}</div>
+            <div class="artist muted">${t.artist && this.store
+              ? html`<sr-artist-link .store=${this.store} .name=${t.artist}></sr-artist-link>`
+              : t.artist || 'Unknown artist'}${t.album ? ` — ${t.album}` : ''}</div>
             ${this.addedBy ? html`<div class="by muted">added by ${this.addedBy.name}</div>` : ''}
           </div>
         </div>

@@ -1,6 +1,7 @@
-// prefs.js - the guest name and token, kept in localStorage between visits.
+// prefs.js - the guest name and token, and whether this browser signed in, kept in localStorage between visits.
 const NAME = 'soundroom.name';
 const TOKEN = 'soundroom.token';
+const ACCOUNT = 'soundroom.account';
 
 function read(key) {
   try {
@@ -24,4 +25,7 @@ export const prefs = {
   set name(v) { write(NAME, v); },
   get token() { return read(TOKEN); },
   set token(v) { write(TOKEN, v); },
+  /** '1' once this browser signed in: only then is the session cookie worth asking about. */
+  get account() { return read(ACCOUNT); },
+  set account(v) { write(ACCOUNT, v); },
 };

@@ -1,4 +1,5 @@
-// queue-list.js - <sr-queue-list>: the room's queue with up/down votes, scores and remove-my-entry.
+// queue-list.js - <sr-queue-list>: the room's queue with up/down votes, scores and remove-my-entry; for
+// moderators also remove-any-entry and move-to-top.
 import { LitElement, html, css } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { base } from './shared-styles.js';
@@ -9,6 +10,7 @@ class SrQueueList extends LitElement {
     client: { attribute: false },
     entries: { attribute: false },
     me: { attribute: false },
+    canModerate: { type: Boolean },
     _votes: { state: true },
     _busy: { state: true },
   };
@@ -32,7 +34,10 @@ class SrQueueList extends LitElement {
     button.up[aria-pressed='true'] { background: var(--up); border-color: var(--up); color: #04140c; }
     button.down[aria-pressed='true'] { background: var(--down); border-color: var(--down); color: #1d0408; }
     button.remove { padding: 4px; width: 40px; color: var(--muted); }
+    button.top { padding: 4px; width: 40px; color: var(--muted); }
+    .pin { color: var(--warn); }
     .empty { margin: 0; }
+    @media (max-width: 480px) { .controls.many { flex-wrap: wrap; justify-content: flex-end; max-width: 132px; } }
     @media (max-width: 380px) { .pos { display: none; } li { grid-template-columns: minmax(0, 1fr) auto; } }
   `];
 
@@ -41,6 +46,7 @@ class SrQueueList extends LitElement {
     this.client = null;
     this.entries = [];
     this.me = {};
+    this.canModerate = false;
     this._votes = new Map(); // entry id -> my vote while it is being sent (then entry.my_vote)
     this._busy = new Set();
   }
@@ -67,12 +73,26 @@ class SrQueueList extends LitElement {
     }
   }
 
-  async _remove(e) {
+  async _remove(e, mine = true) {
     this._busy = new Set(this._busy).add(e.id);
     try {
-      await this.client.removeEntry(e.id);
+      if (mine) await this.client.removeEntry(e.id);
+      else await this.client.mod('remove', { entry: e.id });
     } catch (err) {
       this._toast(`Could not remove: ${errorText(err)}`);
+    } finally {
+      const b = new Set(this._busy);
+      b.delete(e.id);
+      this._busy = b;
+    }
+  }
+
+  async _moveTop(e) {
+    this._busy = new Set(this._busy).add(e.id);
+    try {
+      await this.client.mod('move', { entry: e.id });
+    } catch (err) {
+      this._toast(`Could not move: ${errorText(err)}`);
     } finally {
       const b = new Set(this._busy);
       b.delete(e.id);
@@ -90,17 +110,20 @@ class SrQueueList extends LitElement {
       <div class="info">
         <div class="title ellipsis">${t.title || 'Untitled'}</div>
         <div class="sub muted ellipsis">${t.artist || 'Unknown artist'} · ${clock((t.duration_ms || 0) / 1000)}
-          · added by ${mine ? 'you' : (e.added_by && e.added_by.name) || 'someone'}</div>
+          · added by ${mine ? 'you' : (e.added_by && e.added_by.name) || 'someone'}${e.pinned ? html` · <span class="pin">pinned</span>` : ''}</div>
       </div>
-      <div class="controls">
+      <div class="controls ${this.canModerate ? 'many' : ''}">
         <button class="vote up" type="button" aria-pressed=${v === 1 ? 'true' : 'false'}
           aria-label="Vote up ${t.title}" title="Vote up" @click=${() => this._vote(e, v === 1 ? 0 : 1)}>▲</button>
         <span class="score ${score > 0 ? 'pos-score' : score < 0 ? 'neg-score' : ''}"
           title="${e.up || 0} up, ${e.down || 0} down" aria-label="score ${score}">${score}</span>
         <button class="vote down" type="button" aria-pressed=${v === -1 ? 'true' : 'false'}
           aria-label="Vote down ${t.title}" title="Vote down" @click=${() => this._vote(e, v === -1 ? 0 : -1)}>▼</button>
-        ${mine ? html`<button class="remove" type="button" aria-label="Remove ${t.title} from the queue"
-          title="Remove from the queue" ?disabled=${this._busy.has(e.id)} @click=${() => this._remove(e)}>✕</button>` : ''}
+        ${this.canModerate && !e.pinned ? html`<button class="top" type="button" aria-label="Move ${t.title} to the top"
+          title="Move to the top (play next)" ?disabled=${this._busy.has(e.id)} @click=${() => this._moveTop(e)}>⤒</button>` : ''}
+        ${mine || this.canModerate ? html`<button class="remove" type="button" aria-label="Remove ${t.title} from the queue"
+          title=${mine ? 'Remove from the queue' : 'Remove from the queue (moderator)'} ?disabled=${this._busy.has(e.id)}
+          @click=${() => this._remove(e, mine)}>✕</button>` : ''}
       </div>
     </li>`;
   }

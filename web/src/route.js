@@ -1,14 +1,26 @@
-// route.js - hash routing: "#/" is the lobby, "#/room/<id>" a room.
+// route.js - hash routing: "#/" the lobby, "#/room/<id>" a room, "#/user/<id>" a profile,
+// "#/music" my likes and history, "#/signin" and "#/signup".
 
-/** Parses location.hash into {view: 'lobby'} or {view: 'room', roomId: <int>}. */
+/**
+ * Parses location.hash into {view: 'lobby'}, {view: 'room', roomId}, {view: 'user', userId},
+ * {view: 'music'}, {view: 'signin'} or {view: 'signup'}.
+ */
 export function parseRoute(hash = location.hash) {
-  const m = /^#\/room\/(\d{1,15})\/?$/.exec(hash);
+  let m = /^#\/room\/(\d{1,15})\/?$/.exec(hash);
   if (m) return { view: 'room', roomId: Number(m[1]) };
+  m = /^#\/user\/(\d{1,15})\/?$/.exec(hash);
+  if (m) return { view: 'user', userId: Number(m[1]) };
+  m = /^#\/(music|signin|signup)\/?$/.exec(hash);
+  if (m) return { view: m[1] };
   return { view: 'lobby' };
 }
 
 export function roomHref(id) {
   return `#/room/${id}`;
+}
+
+export function userHref(id) {
+  return `#/user/${id}`;
 }
 
 export function go(href) {

@@ -1,7 +1,8 @@
-// track-search.js - <sr-track-search>: search the library and add tracks to the room's queue.
+// track-search.js - <sr-track-search>: search the library, add tracks to the room's queue, like them.
 import { LitElement, html, css } from 'lit';
 import { base } from './shared-styles.js';
 import { clock, errorText } from './format.js';
+import './like-button.js';
 
 const LIMIT = 25;
 const DEBOUNCE_MS = 250;
@@ -10,6 +11,8 @@ class SrTrackSearch extends LitElement {
   static properties = {
     client: { attribute: false },
     queued: { attribute: false },
+    store: { attribute: false },
+    locked: { type: Boolean }, // a moderator locked the queue (and this person may not add)
     _results: { state: true },
     _error: { state: true },
     _adding: { state: true },
@@ -25,12 +28,16 @@ class SrTrackSearch extends LitElement {
     .title { font-weight: 600; }
     .sub { font-size: 0.85rem; }
     .note { margin: 10px 0 0; font-size: 0.9rem; }
+    .buttons { display: flex; gap: 6px; align-items: center; }
+    .locked { color: var(--warn); }
   `];
 
   constructor() {
     super();
     this.client = null;
     this.queued = new Set();
+    this.store = null;
+    this.locked = false;
     this._results = null;
     this._error = '';
     this._adding = new Set();
@@ -91,6 +98,7 @@ class SrTrackSearch extends LitElement {
         <input id="q" name="q" type="search" placeholder="Search title, artist or album" maxlength="200"
           autocomplete="off" enterkeyhint="search" @input=${this._onInput}>
       </form>
+      ${this.locked ? html`<p class="note locked" role="status">A moderator locked the queue: nobody can add tracks for now.</p>` : ''}
       ${this._error ? html`<p class="note error" role="alert">Search failed: ${this._error}</p>` : ''}
       ${results == null ? html`<p class="note muted">Loading…</p>`
         : results.length === 0 ? html`<p class="note muted">No tracks found.</p>`
@@ -102,9 +110,12 @@ class SrTrackSearch extends LitElement {
               <div class="title ellipsis">${t.title || 'Untitled'}</div>
               <div class="sub muted ellipsis">${t.artist || 'Unknown artist'}${t.album ? ` — ${t.album}` : ''} · ${clock((t.duration_ms || 0) / 1000)}</div>
             </div>
-            <button type="button" class=${inQueue ? '' : 'primary'} ?disabled=${busy}
-              aria-label="Add ${t.title} to the queue" @click=${() => this._add(t)}>
-              ${busy ? 'Adding…' : inQueue ? 'Add again' : 'Add'}</button>
+            <div class="buttons">
+              ${this.store && this.store.account ? html`<sr-like-button .store=${this.store} .track=${t}></sr-like-button>` : ''}
+              <button type="button" class=${inQueue ? '' : 'primary'} ?disabled=${busy || this.locked}
+                aria-label="Add ${t.title} to the queue" @click=${() => this._add(t)}>
+                ${busy ? 'Adding…' : inQueue ? 'Add again' : 'Add'}</button>
+            </div>
           </li>`;
         })}</ul>`}
     </section>`;
