@@ -88,3 +88,7 @@ clean:
 bench-library: $(B)/soundroom $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $(B)/bench-fts bench/scan_fts.c $(LIB_OBJS) $(LDLIBS)
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) BENCH_FTS=$(abspath $(B)/bench-fts) bash bench/scan.sh
+
+# The lobby of 10,000 rooms and a room of 100,000 plays (not part of `make test`): bench/RESULTS-lobby.md.
+bench-lobby: $(B)/soundroom
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node bench/lobby/bench.mjs
