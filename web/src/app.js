@@ -75,14 +75,17 @@ class SrApp extends LitElement {
     .me { display: flex; align-items: center; justify-content: flex-end; gap: 6px; min-width: 0; flex: 1 1 0; }
     .me .name { max-width: 40vw; }
     a.name { color: var(--text); font-weight: 600; }
-    .me button, .me .button, .bar button, .bar .button { min-height: 36px; padding: 4px 10px; font-size: 0.85rem; }
+    .me button, .me .button, .bar button, .bar .button {
+      min-height: 36px; padding: 4px 8px; font-size: 0.85rem; white-space: nowrap;
+    }
+    .me > button, .me > .button { flex: none; }
     .bar { display: flex; gap: 6px; flex-basis: 100%; order: 3; }
     .bar > * { flex: 1; }
     .bar .button[aria-current='page'] { border-color: var(--accent); color: var(--accent); }
     @media (min-width: 720px) {
-      .bar { flex-basis: auto; order: 1; }
+      .bar { flex-basis: auto; order: 1; margin-left: auto; }
       .bar > * { flex: none; }
-      .me { order: 2; }
+      .me { order: 2; flex: 0 1 auto; }
     }
     button.fav[aria-expanded='true'] { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
     main { flex: 1; width: 100%; max-width: 1200px; margin: 0 auto; padding: 12px; min-width: 0; }
@@ -415,7 +418,7 @@ class SrApp extends LitElement {
     return html`
       <header>
         <a class="brand" href="#/"><span class="logo" aria-hidden="true">♪</span>soundroom</a>
-        <span class="spacer"></span>
+        ${me ? '' : html`<span class="spacer"></span>`}
         ${me ? html`
           <span class="me">
             <a class="name ellipsis" href=${userHref(me.id)} title="Your profile">${me.name}</a>

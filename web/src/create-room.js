@@ -53,15 +53,15 @@ class SrCreateRoom extends LitElement {
         <form @submit=${this._submit} novalidate>
           <div>
             <label for="room-name">Name</label>
-            <input id="room-name" name="name" maxlength="40" required placeholder="Friday night">
+            <input id="room-name" name="name" maxlength="80" required placeholder="Friday night">
           </div>
           <div>
             <label for="room-desc">Description (optional)</label>
-            <input id="room-desc" name="description" maxlength="200" placeholder="What is this room for?">
+            <input id="room-desc" name="description" maxlength="500" placeholder="What is this room for?">
           </div>
           <div>
             <label for="room-tags">Tags (comma separated, optional)</label>
-            <input id="room-tags" name="tags" maxlength="200" placeholder="jazz, chill">
+            <input id="room-tags" name="tags" maxlength="330" placeholder="jazz, chill">
           </div>
           <p class="error" role="alert" ?hidden=${!this._error}>${this._error}</p>
           <button class="primary" type="submit" ?disabled=${this._busy}>

@@ -141,7 +141,7 @@ class SrRoomStats extends LitElement {
 
   _history(rows) {
     return html`<ol>${rows.map((p) => html`<li>
-      <span class="rank">${p.skipped ? '⏭' : '♪'}</span>
+      <span class="rank" aria-hidden="true">${p.skipped ? '»' : '♪'}</span>
       <div class="info"><div class="title">${p.track.title || 'Untitled'}</div>
         <div class="sub muted">${this._artist(p.track)} · ${dateTime(p.started_at)} · ${p.added_by
           ? html`added by <a href=${userHref(p.added_by.id)}>${p.added_by.name}</a>`

@@ -118,7 +118,7 @@ class SrRoomView extends LitElement {
         ${canMod ? html`<div class="tools">
           <button type="button" class=${locked ? 'locked' : ''} aria-pressed=${locked ? 'true' : 'false'} ?disabled=${this._busy}
             @click=${() => this._mod(locked ? 'unlock' : 'lock', {}, locked ? 'unlock the queue' : 'lock the queue')}>
-            ${locked ? '🔒 Unlock queue' : 'Lock queue'}</button>
+            ${locked ? 'Unlock queue' : 'Lock queue'}</button>
           ${isOwner ? html`<button type="button" aria-expanded=${this._settings ? 'true' : 'false'}
             @click=${() => { this._settings = !this._settings; }}>Room settings</button>` : ''}
         </div>` : ''}
@@ -133,7 +133,7 @@ class SrRoomView extends LitElement {
             <sr-skip-button slot="actions" .client=${c} .skip=${{ ...(room.skip || { votes: 0, needed: 1 }) }}
               .mine=${!!room.mySkip}></sr-skip-button>
             ${canMod && np.track ? html`<button slot="actions" type="button" class="mod-skip" ?disabled=${this._busy}
-              @click=${() => this._mod('skip', {}, 'skip')}>⏭ Skip now</button>` : ''}
+              @click=${() => this._mod('skip', {}, 'skip')}>Skip now</button>` : ''}
           </sr-now-playing>
           <sr-queue-list .client=${c} .entries=${[...queue]} .me=${me} .canModerate=${canMod}></sr-queue-list>
           <sr-track-search .client=${c} .store=${s} .locked=${locked && !canMod}

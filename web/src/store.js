@@ -10,6 +10,9 @@ import { friends as friendList, me as fetchMe } from '../../sdk/account.js';
 import { subscribeLobby, like, favorites, addFavorite, removeFavorite, likes as likedTracks } from '../../sdk/lobby.js';
 import { watchLikes } from '../../sdk/web-extras.js';
 
+// The most room ids the server puts in a lobby list (src/app/lobby.c LIST_MAX).
+const LIST_MAX = 50;
+
 export class Store extends EventTarget {
   /** `base`: the server's URL (REST goes there with the page's session cookie). */
   constructor(base) {
@@ -61,8 +64,15 @@ export class Store extends EventTarget {
   attach(client) {
     this.detach();
     this.client = client;
-    const unsubscribe = subscribeLobby(client, (lobby) => {
+    const unsubscribe = subscribeLobby(client, (lobby, m) => {
       this.lobby = lobby;
+      // lobby_update cannot say that a room left the lobby (made unlisted or private). Trending
+      // ranks every public room, up to LIST_MAX ids: a shorter list names them all, so a room
+      // missing from it has gone.
+      if (Array.isArray(m.trending) && m.trending.length < LIST_MAX) {
+        const listed = new Set(m.trending);
+        for (const id of [...lobby.rooms.keys()]) if (!listed.has(id)) lobby.rooms.delete(id);
+      }
       if (lobby.favorites.length && this.account) {
         for (const id of lobby.favorites) if (!this.favorites.has(id)) this.favorites.set(id, lobby.rooms.get(id) ?? { id });
       }
