@@ -666,6 +666,49 @@ void hub_send_user(sr_hub *h, int64_t uid, json_t *o)
     json_decref(o);
 }
 
+/* Every account, for server admins: {"users":[{id,username,name,admin,disabled}]}. */
+static json_t *admin_users_json(sr_hub *h)
+{
+    json_t *a = json_array();
+    for (int64_t i = 1; i < h->nusers; i++) {
+        user *u = h->users[i];
+        if (!u || !u->username) continue;
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:b,s:b}", "id", (json_int_t)i, "username",
+                                           u->username, "name", u->name, "admin", u->admin,
+                                           "disabled", u->disabled));
+    }
+    return json_pack("{s:o}", "users", a);
+}
+
+/* PATCH /api/admin/users/:id {"disabled"?, "admin"?}: a disabled account's sessions end at
+ * once (its sockets close with 4003). Admins cannot demote or disable themselves. */
+static void ep_admin_user(sr_hub *h, const sr_rest *q, int64_t me, int64_t id)
+{
+    json_t *dis = json_object_get(q->body, "disabled"), *adm = json_object_get(q->body, "admin");
+    if (!json_is_object(q->body) || (!dis && !adm))
+        return hub_rest_error(q, 400, "missing_field", "give 'disabled' and/or 'admin'");
+    if ((dis && !json_is_boolean(dis)) || (adm && !json_is_boolean(adm)))
+        return hub_rest_error(q, 400, "bad_field", "'disabled' and 'admin' must be true or false");
+    if (id == me) return hub_rest_error(q, 400, "bad_field", "admins cannot change their own standing");
+    user *u = hub_user_get(h, id);
+    if (dis) u->disabled = json_is_true(dis);
+    if (adm) u->admin = json_is_true(adm);
+    job *j = hub_job_new(NULL);
+    sr_write *w = hub_job_write(j, SR_W_USER_FLAGS);
+    w->a = id;
+    w->v = u->admin;
+    w->b = u->disabled;
+    if (u->disabled) {
+        hub_job_write(j, SR_W_SESSION_REVOKE)->a = id;
+        revoke(h, NULL, id, NULL);
+    }
+    sr_log(SR_LOG_INFO, "account changed by an admin", "user=%lld admin=%lld", (long long)id, (long long)me);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
+                     json_pack("{s:{s:I,s:s,s:b,s:b}}", "user", "id", (json_int_t)id, "username",
+                               u->username, "admin", u->admin, "disabled", u->disabled),
+                     NULL);
+}
+
 int hub_accounts_rest(sr_hub *h, const sr_rest *q)
 {
     const char *p = q->path, *rest = "";
@@ -693,6 +736,20 @@ int hub_accounts_rest(sr_hub *h, const sr_rest *q)
         if (q->method == 'A') return ep_patch_me(h, q, me), 1;
         if (q->method == 'D') return ep_delete_me(h, q, me), 1;
         return hub_rest_error(q, 405, "method_not_allowed", "use GET, PATCH or DELETE"), 1;
+    }
+    if (!strncmp(p, "/api/admin/users", 16)) {
+        user *mu = hub_user_get(h, me);
+        if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
+        if (!mu->admin) return hub_rest_error(q, 403, "not_allowed", "only server admins may do that"), 1;
+        if (!strcmp(p + 16, "")) {
+            if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
+            return q->reply(q->ctx, 200, admin_users_json(h), NULL), 1;
+        }
+        int64_t id = p[16] == '/' ? hub_path_id(p + 17, &rest) : 0;
+        user *u = hub_user_get(h, id);
+        if (!id || *rest || !u || !u->username) return hub_rest_error(q, 404, "no_such_user", "no account with that id"), 1;
+        if (q->method != 'A') return hub_rest_error(q, 405, "method_not_allowed", "use PATCH"), 1;
+        return ep_admin_user(h, q, me, id), 1;
     }
     if (!strncmp(p, "/api/users/", 11)) {
         int64_t id = hub_path_id(p + 11, &rest);
