@@ -14,6 +14,7 @@ let server;
 let browser;
 let ada;
 let bob;
+let adaUsername;
 
 before(async () => {
   server = await startServer('lobby');
@@ -21,7 +22,8 @@ before(async () => {
   ada = await newPage(browser);
   bob = await newPage(browser);
   const tag = Date.now().toString(36);
-  await signUpAs(ada.page, server.url, { username: `ada_${tag}`, name: 'Ada' });
+  adaUsername = `ada_${tag}`;
+  await signUpAs(ada.page, server.url, { username: adaUsername, name: 'Ada' });
   await signUpAs(bob.page, server.url, { username: `bob_${tag}`, name: 'Bob' });
 });
 
@@ -161,4 +163,43 @@ test('Ada likes the playing track; Bob sees the count; the track is in her likes
 
   assert.deepEqual([...ada.seen.pageErrors, ...bob.seen.pageErrors], [], 'no uncaught errors');
   assert.deepEqual(await ada.page.evaluate(() => window.__cspViolations), [], 'no CSP violation');
+});
+
+test('signing out in another tab signs this one out too; signing in again brings the favourites back', async () => {
+  const page = ada.page;
+  await page.getByRole('link', { name: 'Lobby', exact: true }).click();
+  // A second tab of the same browser signs out: this tab's socket is closed (4003) and it says so.
+  const other = await ada.context.newPage();
+  await other.goto(`${server.url}/#/`);
+  await other.locator('header a.name').filter({ hasText: 'Ada' }).waitFor({ timeout: 10000 });
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You were signed out.').waitFor({ timeout: 10000 });
+  // Never a guest in this browser: it asks for a guest name, or to sign in.
+  await page.getByLabel('Your name').waitFor({ timeout: 5000 });
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+  await other.close();
+
+  // Signing in again (a new socket carries the new cookie) brings back her account and favourites.
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Username').fill(adaUsername);
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Wrong username or password.').waitFor({ timeout: 5000 });
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('header a.name').filter({ hasText: 'Ada' }).waitFor({ timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.__soundroom.client.account), true, 'the socket is the account');
+  await page.getByRole('button', { name: /Favourites/ }).click();
+  await page.getByRole('dialog', { name: 'Favourite rooms' }).locator('a.fav-room', { hasText: ROOM }).waitFor({ timeout: 5000 });
+  await page.getByRole('button', { name: 'Close favourites' }).click();
+
+  // Signing out here leaves a guest prompt, and the socket is a guest's once a name is given.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Your name').fill('Ada as a guest');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('header .name').filter({ hasText: 'Ada as a guest' }).waitFor({ timeout: 10000 });
+  await page.locator('sr-lobby a.room').first().waitFor({ timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.__soundroom.client.account), false, 'the socket is a guest\'s');
+  assert.equal(await page.getByRole('button', { name: /Favourites/ }).count(), 0, 'guests have no favourites drawer');
+  assert.deepEqual(ada.seen.pageErrors, [], 'no uncaught errors');
 });
