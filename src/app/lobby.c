@@ -18,6 +18,7 @@
 #define LOBBY_EVERY_MS 500
 #define TRENDING_EVERY_MS 10000
 #define LIST_MAX 50
+#define LOBBY_ROOMS 200
 
 /* ---------- small helpers ---------- */
 
@@ -220,19 +221,47 @@ static json_t *favorite_ids(sr_hub *h, int64_t uid)
 
 /* ---------- WebSocket ---------- */
 
+static void add_unique(int64_t *ids, int *n, int64_t id)
+{
+    for (int i = 0; i < *n; i++)
+        if (ids[i] == id) return;
+    ids[(*n)++] = id;
+}
+
 void hub_on_lobby(sr_hub *h, sr_session *s, sr_cmsg *m)
 {
     s->lobby = m->value;
     if (!m->value) return hub_send_json(h, s, sr_proto_reply("ack", m->ref));
     double now = sr_now_ms();
     json_t *o = sr_proto_reply("lobby", m->ref);
-    json_t *rooms = json_array();
+    json_t *trending = trending_ids(h, now), *recommended = recommended_ids(h, s->user),
+           *favorites = favorite_ids(h, s->user);
+    /* The rooms the lists name, then the fullest others, up to LOBBY_ROOMS: a lobby of ten
+     * thousand rooms must not cost every subscriber megabytes. Search finds the rest. */
+    int64_t *ids = sr_xmalloc(((size_t)h->nrooms + 1) * sizeof *ids);
+    int n = 0;
+    json_t *lists[] = {trending, recommended, favorites}, *v;
+    size_t k;
+    for (int l = 0; l < 3; l++)
+        json_array_foreach(lists[l], k, v) add_unique(ids, &n, json_integer_value(v));
+    sr_ranked_room *full = sr_xcalloc((size_t)h->nrooms + 1, sizeof *full);
+    int nf = 0;
     for (int i = 0; i < h->nrooms; i++)
-        if (!h->rooms[i]->visibility) json_array_append_new(rooms, summary_json(h, h->rooms[i], now));
+        if (!h->rooms[i]->visibility)
+            full[nf++] = (sr_ranked_room){h->rooms[i]->id, h->rooms[i]->nlisteners, h->rooms[i]->nlisteners};
+    sr_rank_rooms(full, nf);
+    for (int i = 0; i < nf && n < LOBBY_ROOMS; i++) add_unique(ids, &n, full[i].id);
+    free(full);
+    json_t *rooms = json_array();
+    for (int i = 0; i < n; i++) {
+        sr_room *r = hub_room_get(h, ids[i]);
+        if (r && !r->visibility) json_array_append_new(rooms, summary_json(h, r, now));
+    }
+    free(ids);
     json_object_set_new(o, "rooms", rooms);
-    json_object_set_new(o, "trending", trending_ids(h, now));
-    json_object_set_new(o, "recommended", recommended_ids(h, s->user));
-    json_object_set_new(o, "favorites", favorite_ids(h, s->user));
+    json_object_set_new(o, "trending", trending);
+    json_object_set_new(o, "recommended", recommended);
+    json_object_set_new(o, "favorites", favorites);
     hub_send_json(h, s, o);
 }
 

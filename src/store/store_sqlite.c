@@ -772,9 +772,11 @@ static int sq_stats(sr_store *st, const char *kind, json_t *params, json_t **out
         rc = stats_rows(s,
                         "SELECT p.track_id, p.started_at, COALESCE(p.user_id, 0), p.skipped,"
                         " p.from_queue, COALESCE(SUM(CASE WHEN v.value > 0 THEN 1 ELSE 0 END), 0),"
-                        " COALESCE(SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END), 0) FROM plays p"
-                        " LEFT JOIN votes v ON v.entry_id = p.entry_id WHERE p.room_id = ?1"
-                        " GROUP BY p.id ORDER BY p.id DESC LIMIT ?2",
+                        " COALESCE(SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END), 0)"
+                        /* the newest plays first (by index), then their votes: never the whole room */
+                        " FROM (SELECT * FROM plays WHERE room_id = ?1 ORDER BY started_at DESC"
+                        " LIMIT ?2) p LEFT JOIN votes v ON v.entry_id = p.entry_id"
+                        " GROUP BY p.id ORDER BY p.started_at DESC, p.id DESC",
                         params, b, 2, rows);
     } else if (!strcmp(kind, "user_history")) {
         static const char *const b[] = {"user", "now", "limit"};
