@@ -188,7 +188,8 @@ test('signing out in another tab signs this one out too; signing in again brings
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('header a.name').filter({ hasText: 'Ada' }).waitFor({ timeout: 10000 });
-  assert.equal(await page.evaluate(() => window.__soundroom.client.account), true, 'the socket is the account');
+  // the socket is the account's (the app opens it once the sign-in answered)
+  await page.waitForFunction(() => window.__soundroom.client?.account === true, null, { timeout: 10000 });
   await page.getByRole('button', { name: /Favourites/ }).click();
   await page.getByRole('dialog', { name: 'Favourite rooms' }).locator('a.fav-room', { hasText: ROOM }).waitFor({ timeout: 5000 });
   await page.getByRole('button', { name: 'Close favourites' }).click();
@@ -199,7 +200,7 @@ test('signing out in another tab signs this one out too; signing in again brings
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.locator('header .name').filter({ hasText: 'Ada as a guest' }).waitFor({ timeout: 10000 });
   await page.locator('sr-lobby a.room').first().waitFor({ timeout: 10000 });
-  assert.equal(await page.evaluate(() => window.__soundroom.client.account), false, 'the socket is a guest\'s');
+  assert.equal(await page.evaluate(() => window.__soundroom.client?.account), false, 'the socket is a guest\'s');
   assert.equal(await page.getByRole('button', { name: /Favourites/ }).count(), 0, 'guests have no favourites drawer');
   assert.deepEqual(ada.seen.pageErrors, [], 'no uncaught errors');
 });
