@@ -74,6 +74,7 @@ export function subscribeLobby(client, onUpdate = () => {}) {
   const apply = (m, full) => {
     if (full) lobby.rooms = new Map();
     for (const s of m.rooms ?? []) lobby.rooms.set(s.id, s);
+    for (const id of m.removed ?? []) lobby.rooms.delete(id); // made unlisted or private
     for (const k of ['trending', 'recommended', 'favorites']) if (Array.isArray(m[k])) lobby[k] = m[k];
     onUpdate(lobby, m);
   };

@@ -290,19 +290,27 @@ void hub_lobby_tick(sr_hub *h, double now)
     if (!h->net.each_session) return;
     int trending = now - h->trending_sent >= TRENDING_EVERY_MS;
     if (!trending && now - h->lobby_sent < LOBBY_EVERY_MS) return;
-    json_t *rooms = json_array();
+    json_t *rooms = json_array(), *removed = json_array();
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
         if (!r->lobby_dirty) continue;
         r->lobby_dirty = 0;
-        if (!r->visibility) json_array_append_new(rooms, summary_json(h, r, now));
+        if (!r->visibility)
+            json_array_append_new(rooms, summary_json(h, r, now));
+        else /* made unlisted or private: gone from the lobby */
+            json_array_append_new(removed, json_integer(r->id));
     }
-    if (!json_array_size(rooms) && !trending) {
+    if (!json_array_size(rooms) && !json_array_size(removed) && !trending) {
         json_decref(rooms);
+        json_decref(removed);
         return;
     }
     h->lobby_sent = now;
     json_t *o = json_pack("{s:s,s:o}", "type", "lobby_update", "rooms", rooms);
+    if (json_array_size(removed))
+        json_object_set_new(o, "removed", removed);
+    else
+        json_decref(removed);
     if (trending) {
         h->trending_sent = now;
         json_object_set_new(o, "trending", trending_ids(h, now));

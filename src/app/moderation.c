@@ -379,6 +379,7 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
         randombytes_buf(b16, sizeof b16);
         sodium_bin2hex(r->invite, sizeof r->invite, b16, sizeof b16);
     }
+    r->lobby_dirty = 1; /* the lobby hears of a new name, or that the room left it */
     job *j = hub_job_new(r);
     sr_write *w = hub_job_write(j, SR_W_ROOM);
     w->a = r->id;

@@ -84,9 +84,9 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     case SR_C_HELLO: {
         if ((v = json_object_get(root, "v")) && (!json_is_integer(v) || json_integer_value(v) != 1))
             return bad(err, "bad_field", "field 'v' must be 1 (this server speaks protocol 1)");
-        /* A signed-in client may leave the name out: its account's name is used. */
-        int signed_in = json_is_string(json_object_get(root, "session"));
-        if (get_str(root, "name", !signed_in, &m->name, &m->name_len, err)) return -1;
+        /* A signed-in client (bearer session or cookie) may leave the name out: its account's
+         * name is used. Guests without a name are refused by the hub, which knows who is who. */
+        if (get_str(root, "name", 0, &m->name, &m->name_len, err)) return -1;
         if (!m->name) {
             m->name = "";
             goto hello_rest;

@@ -28,7 +28,8 @@ static void test_errors(void **state)
     assert_string_equal(code_of("{\"type\":5}"), "bad_message");
     assert_string_equal(code_of("{\"type\":\"ping\",\"t0\":1,\"ref\":[1]}"), "bad_message");
     assert_string_equal(code_of("{\"type\":\"dance\"}"), "unknown_type");
-    assert_string_equal(code_of("{\"type\":\"hello\"}"), "missing_field");
+    assert_string_equal(code_of("{\"type\":\"hello\"}"), "ok"); /* the hub asks guests for a name */
+    assert_string_equal(code_of("{\"type\":\"hello\",\"name\":5}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"  \"}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"a\",\"v\":2}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"0123456789012345678901234567890123456789x\"}"), "too_long");
