@@ -224,6 +224,9 @@ run_one() { # kind workload
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 1.0) }'; then
+    log "warning: load average ${LOAD_BEFORE%% *} before starting; other work on this machine will skew the figures"
+fi
 BUSY_BEFORE=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 10 {printf "%s%s (%s%%)", sep, $2, $1; sep=", "}')
 for w in $WORKLOADS; do
     for kind in $SERVERS; do
