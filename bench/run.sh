@@ -425,6 +425,13 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
         done
     done
     echo '```'
+    echo
+    echo "## Other benchmarks"
+    echo
+    echo "- Library scan (10,000 files, against ffprobe) and full-text search on 100,000 tracks:"
+    echo "  [RESULTS-library.md](RESULTS-library.md), from \`make bench-library\`."
+    echo "- A lobby of 10,000 rooms and a room with 100,000 plays:"
+    echo "  [RESULTS-lobby.md](RESULTS-lobby.md), from \`make bench-lobby\`."
 } >"$RESULTS"
 
 echo
