@@ -1035,7 +1035,11 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
             h->net.close(s, 1008, "rate limit");
             return;
         }
-        hub_send_error(h, s, "rate_limited", "too many messages; slow down", NULL);
+        /* still echo the message's ref, so the client knows which request was dropped */
+        json_t *root = json_loadb(data, len, JSON_DECODE_ANY, NULL), *ref = json_object_get(root, "ref");
+        hub_send_error(h, s, "rate_limited", "too many messages; slow down",
+                       json_is_integer(ref) || json_is_string(ref) ? ref : NULL);
+        json_decref(root);
         return;
     }
     s->dropped = 0;
