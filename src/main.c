@@ -65,10 +65,13 @@ static const struct option_def {
     {"msg-rate", O_DBL, &cfg.msg_rate, "messages per second per connection (default 40)"},
     {"skip-ratio", O_DBL, &cfg.skip_ratio, "share of listeners needed to skip (default 0.5)"},
     {"max-queue", O_INT, &cfg.max_queue, "queue entries per room (default 500)"},
-    {"out-max-bytes", O_LONG, &cfg.out_max_bytes, "outbound bytes queued per client (default 4 MiB)"},
-    {"out-max-msgs", O_INT, &cfg.out_max_msgs, "outbound messages queued per client (default 8192)"},
+    {"out-max-bytes", O_LONG, &cfg.out_max_bytes,
+     "outbound bytes queued per client (default 4 MiB)"},
+    {"out-max-msgs", O_INT, &cfg.out_max_msgs,
+     "outbound messages queued per client (default 8192)"},
     {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 1024)"},
-    {"guest-chat", O_INT, &cfg.guest_chat, "1: guests (no account) may chat, 0: may not (default 1)"},
+    {"guest-chat", O_INT, &cfg.guest_chat,
+     "1: guests (no account) may chat, 0: may not (default 1)"},
     {"guest-add", O_INT, &cfg.guest_add, "1: guests may queue tracks (default 1)"},
     {"guest-vote", O_INT, &cfg.guest_vote, "1: guests may vote (default 1)"},
     {"pw-ops", O_INT, &cfg.pw_ops, "argon2id passes for new password hashes (default 2)"},
@@ -152,7 +155,8 @@ static int read_config_file(const char *path)
     while (fgets(line, sizeof line, f)) {
         lineno++;
         char *p = line;
-        while (isspace((unsigned char)*p)) p++;
+        while (isspace((unsigned char)*p))
+            p++;
         if (!*p || *p == '#') continue;
         char *eq = strchr(p, '=');
         if (!eq) {
@@ -161,12 +165,15 @@ static int read_config_file(const char *path)
             continue;
         }
         char *k_end = eq;
-        while (k_end > p && isspace((unsigned char)k_end[-1])) k_end--;
+        while (k_end > p && isspace((unsigned char)k_end[-1]))
+            k_end--;
         *k_end = 0;
         char *v = eq + 1;
-        while (isspace((unsigned char)*v)) v++;
+        while (isspace((unsigned char)*v))
+            v++;
         size_t n = strlen(v);
-        while (n && isspace((unsigned char)v[n - 1])) v[--n] = 0;
+        while (n && isspace((unsigned char)v[n - 1]))
+            v[--n] = 0;
         char where[64];
         snprintf(where, sizeof where, "%s:%d", path, lineno);
         if (set_option(p, v, where)) rc = -1;

@@ -17,7 +17,7 @@
 #define COOKIE "sr_session"
 #define THROTTLE_FREE 5       /* failures per account before backing off */
 #define THROTTLE_FREE_ADDR 20 /* per address: many people may share one (NAT) */
-#define THROTTLE_MAX_S 900 /* longest back-off */
+#define THROTTLE_MAX_S 900    /* longest back-off */
 
 typedef enum { T_SIGNUP, T_LOGIN, T_PASSWORD, T_DELETE } task_kind;
 
@@ -197,7 +197,8 @@ static void pw_free(pw_task *t)
     free(t->username);
     free(t->name);
     if (t->password) sodium_memzero(t->password, strlen(t->password)), free(t->password);
-    if (t->new_password) sodium_memzero(t->new_password, strlen(t->new_password)), free(t->new_password);
+    if (t->new_password)
+        sodium_memzero(t->new_password, strlen(t->new_password)), free(t->new_password);
     free(t->hash);
     free(t->new_hash);
     free(t);
@@ -271,11 +272,17 @@ static void pw_done(sr_task *base)
     switch (t->kind) {
     case T_SIGNUP: {
         if (!t->ok) {
-            t->reply(t->ctx, 500, json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message", "could not hash the password"), NULL);
+            t->reply(t->ctx, 500,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
+                               "could not hash the password"),
+                     NULL);
             break;
         }
         if (sr_map_get(&h->usernames, t->username)) { /* taken while we were hashing */
-            t->reply(t->ctx, 409, json_pack("{s:{s:s,s:s}}", "error", "code", "username_taken", "message", "that username is taken"), NULL);
+            t->reply(t->ctx, 409,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "username_taken", "message",
+                               "that username is taken"),
+                     NULL);
             break;
         }
         int64_t uid = h->nusers ? h->nusers : 1;
@@ -303,7 +310,10 @@ static void pw_done(sr_task *base)
             thr_fail(h, ukey);
             thr_fail(h, akey);
             sr_log(SR_LOG_WARN, "sign-in failed", "addr=\"%s\"", t->addr);
-            t->reply(t->ctx, 401, json_pack("{s:{s:s,s:s}}", "error", "code", "bad_credentials", "message", "wrong username or password"), NULL);
+            t->reply(t->ctx, 401,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "bad_credentials", "message",
+                               "wrong username or password"),
+                     NULL);
             break;
         }
         thr_clear(h, ukey);
@@ -322,7 +332,10 @@ static void pw_done(sr_task *base)
     case T_PASSWORD: {
         user *u = hub_user_get(h, t->uid);
         if (!t->ok || !u || !t->new_hash) {
-            t->reply(t->ctx, 403, json_pack("{s:{s:s,s:s}}", "error", "code", "bad_credentials", "message", "the current password is wrong"), NULL);
+            t->reply(t->ctx, 403,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "bad_credentials", "message",
+                               "the current password is wrong"),
+                     NULL);
             break;
         }
         free(u->pw_hash);
@@ -341,7 +354,10 @@ static void pw_done(sr_task *base)
     case T_DELETE: {
         user *u = hub_user_get(h, t->uid);
         if (!t->ok || !u || !u->username) {
-            t->reply(t->ctx, 403, json_pack("{s:{s:s,s:s}}", "error", "code", "bad_credentials", "message", "the password is wrong"), NULL);
+            t->reply(t->ctx, 403,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "bad_credentials", "message",
+                               "the password is wrong"),
+                     NULL);
             break;
         }
         revoke(h, NULL, t->uid, NULL);
@@ -468,7 +484,8 @@ static void ep_logout(sr_hub *h, const sr_rest *q)
     revoke(h, hash, 0, NULL);
     job *j = hub_job_new(NULL);
     hub_job_write(j, SR_W_SESSION_REVOKE)->s1 = sr_xstrdup(hash);
-    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "ok", 1), COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "ok", 1),
+                     COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
 }
 
 static void ep_password(sr_hub *h, const sr_rest *q, int64_t uid, const char *hash)
@@ -503,18 +520,21 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
     user *u = hub_user_get(h, uid);
     json_t *name = json_object_get(q->body, "name"), *bio = json_object_get(q->body, "bio"),
            *hide = json_object_get(q->body, "hide_activity");
-    if (!json_is_object(q->body)) return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
+    if (!json_is_object(q->body))
+        return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
     if (name && (!json_is_string(name) || !json_string_length(name)))
         return hub_rest_error(q, 400, "bad_field", "field 'name' must be a non-empty string");
     if (name && sr_utf8_len(json_string_value(name), json_string_length(name)) > 40)
         return hub_rest_error(q, 400, "too_long", "field 'name' is over 40 characters");
-    if (bio && !json_is_string(bio)) return hub_rest_error(q, 400, "bad_field", "field 'bio' must be a string");
+    if (bio && !json_is_string(bio))
+        return hub_rest_error(q, 400, "bad_field", "field 'bio' must be a string");
     if (bio && sr_utf8_len(json_string_value(bio), json_string_length(bio)) > 300)
         return hub_rest_error(q, 400, "too_long", "field 'bio' is over 300 characters");
     if (hide && !json_is_boolean(hide))
         return hub_rest_error(q, 400, "bad_field", "field 'hide_activity' must be true or false");
     for (const char *p = name ? json_string_value(name) : ""; *p; p++)
-        if ((unsigned char)*p < 0x20) return hub_rest_error(q, 400, "bad_field", "names may not contain control characters");
+        if ((unsigned char)*p < 0x20)
+            return hub_rest_error(q, 400, "bad_field", "names may not contain control characters");
     if (name) free(u->name), u->name = sr_xstrdup(json_string_value(name));
     if (bio) free(u->bio), u->bio = sr_xstrdup(json_string_value(bio));
     if (hide) u->hide_activity = json_is_true(hide);
@@ -525,7 +545,8 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
     w->s2 = sr_xstrdup(u->bio ? u->bio : "");
     w->v = u->hide_activity;
     hub_friends_notify(h, uid);
-    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", me_json(h, uid)), NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", me_json(h, uid)),
+                     NULL);
 }
 
 static int follows(user *u, int64_t other)
@@ -603,7 +624,8 @@ static void ep_follow(sr_hub *h, const sr_rest *q, int64_t uid, int64_t target, 
     w->b = target;
     w->v = on;
     w->t = sr_now_ms();
-    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", profile_json(h, target, uid)), NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
+                     json_pack("{s:o}", "user", profile_json(h, target, uid)), NULL);
 }
 
 /* Friends (mutual follows) and where they listen now. */
@@ -689,7 +711,8 @@ static void ep_admin_user(sr_hub *h, const sr_rest *q, int64_t me, int64_t id)
         return hub_rest_error(q, 400, "missing_field", "give 'disabled' and/or 'admin'");
     if ((dis && !json_is_boolean(dis)) || (adm && !json_is_boolean(adm)))
         return hub_rest_error(q, 400, "bad_field", "'disabled' and 'admin' must be true or false");
-    if (id == me) return hub_rest_error(q, 400, "bad_field", "admins cannot change their own standing");
+    if (id == me)
+        return hub_rest_error(q, 400, "bad_field", "admins cannot change their own standing");
     user *u = hub_user_get(h, id);
     if (dis) u->disabled = json_is_true(dis);
     if (adm) u->admin = json_is_true(adm);
@@ -702,7 +725,8 @@ static void ep_admin_user(sr_hub *h, const sr_rest *q, int64_t me, int64_t id)
         hub_job_write(j, SR_W_SESSION_REVOKE)->a = id;
         revoke(h, NULL, id, NULL);
     }
-    sr_log(SR_LOG_INFO, "account changed by an admin", "user=%lld admin=%lld", (long long)id, (long long)me);
+    sr_log(SR_LOG_INFO, "account changed by an admin", "user=%lld admin=%lld", (long long)id,
+           (long long)me);
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
                      json_pack("{s:{s:I,s:s,s:b,s:b}}", "user", "id", (json_int_t)id, "username",
                                u->username, "admin", u->admin, "disabled", u->disabled),
@@ -732,7 +756,8 @@ int hub_accounts_rest(sr_hub *h, const sr_rest *q)
             if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
             return q->reply(q->ctx, 200, friends_json(h, me), NULL), 1;
         }
-        if (q->method == 'G') return q->reply(q->ctx, 200, json_pack("{s:o}", "user", me_json(h, me)), NULL), 1;
+        if (q->method == 'G')
+            return q->reply(q->ctx, 200, json_pack("{s:o}", "user", me_json(h, me)), NULL), 1;
         if (q->method == 'A') return ep_patch_me(h, q, me), 1;
         if (q->method == 'D') return ep_delete_me(h, q, me), 1;
         return hub_rest_error(q, 405, "method_not_allowed", "use GET, PATCH or DELETE"), 1;
@@ -740,24 +765,28 @@ int hub_accounts_rest(sr_hub *h, const sr_rest *q)
     if (!strncmp(p, "/api/admin/users", 16)) {
         user *mu = hub_user_get(h, me);
         if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
-        if (!mu->admin) return hub_rest_error(q, 403, "not_allowed", "only server admins may do that"), 1;
+        if (!mu->admin)
+            return hub_rest_error(q, 403, "not_allowed", "only server admins may do that"), 1;
         if (!strcmp(p + 16, "")) {
             if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
             return q->reply(q->ctx, 200, admin_users_json(h), NULL), 1;
         }
         int64_t id = p[16] == '/' ? hub_path_id(p + 17, &rest) : 0;
         user *u = hub_user_get(h, id);
-        if (!id || *rest || !u || !u->username) return hub_rest_error(q, 404, "no_such_user", "no account with that id"), 1;
+        if (!id || *rest || !u || !u->username)
+            return hub_rest_error(q, 404, "no_such_user", "no account with that id"), 1;
         if (q->method != 'A') return hub_rest_error(q, 405, "method_not_allowed", "use PATCH"), 1;
         return ep_admin_user(h, q, me, id), 1;
     }
     if (!strncmp(p, "/api/users/", 11)) {
         int64_t id = hub_path_id(p + 11, &rest);
         user *u = hub_user_get(h, id);
-        if (!id || !u || (!u->username && strcmp(rest, ""))) return hub_rest_error(q, 404, "no_such_user", "no user with that id"), 1;
+        if (!id || !u || (!u->username && strcmp(rest, "")))
+            return hub_rest_error(q, 404, "no_such_user", "no user with that id"), 1;
         if (!strcmp(rest, "")) {
             if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
-            return q->reply(q->ctx, 200, json_pack("{s:o}", "user", profile_json(h, id, me)), NULL), 1;
+            return q->reply(q->ctx, 200, json_pack("{s:o}", "user", profile_json(h, id, me)), NULL),
+                   1;
         }
         if (!strcmp(rest, "/follow")) {
             if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;

@@ -56,19 +56,34 @@ static void ld_max(void *ud, int64_t u, int64_t room, int64_t entry, int64_t cha
     ((ulist *)ud)->max_id = u;
 }
 
-static void nop_room(void *ud, const sr_room_row *r) { (void)ud, (void)r; }
-static void nop_track(void *ud, const sr_track_row *t) { (void)ud, (void)t; }
+static void nop_room(void *ud, const sr_room_row *r)
+{
+    (void)ud, (void)r;
+}
+static void nop_track(void *ud, const sr_track_row *t)
+{
+    (void)ud, (void)t;
+}
 static void nop_entry(void *ud, int64_t a, int64_t b, int64_t c, int64_t d, double e)
 {
     (void)ud, (void)a, (void)b, (void)c, (void)d, (void)e;
 }
-static void nop_vote(void *ud, int64_t a, int64_t b, int c) { (void)ud, (void)a, (void)b, (void)c; }
+static void nop_vote(void *ud, int64_t a, int64_t b, int c)
+{
+    (void)ud, (void)a, (void)b, (void)c;
+}
 static void nop_chat(void *ud, int64_t a, int64_t b, int64_t c, const char *t, double d)
 {
     (void)ud, (void)a, (void)b, (void)c, (void)t, (void)d;
 }
-static void nop_ranked(void *ud, int64_t a, int64_t b, int64_t c) { (void)ud, (void)a, (void)b, (void)c; }
-static void nop_recent(void *ud, int64_t a, int64_t b) { (void)ud, (void)a, (void)b; }
+static void nop_ranked(void *ud, int64_t a, int64_t b, int64_t c)
+{
+    (void)ud, (void)a, (void)b, (void)c;
+}
+static void nop_recent(void *ud, int64_t a, int64_t b)
+{
+    (void)ud, (void)a, (void)b;
+}
 
 static urow *by_username(ulist *l, const char *username)
 {
@@ -103,9 +118,17 @@ static int apply(sr_store *st, sr_write *w, int n)
 int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const char *name)
 {
     ulist l = {0};
-    sr_load_sink k = {.ud = &l, .user = ld_user, .room = nop_room, .track = nop_track,
-                      .entry = nop_entry, .vote = nop_vote, .chat = nop_chat, .ranked = nop_ranked,
-                      .recent = nop_recent, .max_ids = ld_max, .chat_limit = 1,
+    sr_load_sink k = {.ud = &l,
+                      .user = ld_user,
+                      .room = nop_room,
+                      .track = nop_track,
+                      .entry = nop_entry,
+                      .vote = nop_vote,
+                      .chat = nop_chat,
+                      .ranked = nop_ranked,
+                      .recent = nop_recent,
+                      .max_ids = ld_max,
+                      .chat_limit = 1,
                       .account = ld_account};
     int rc = st->ops->load(st, &k);
     urow *u = name ? by_username(&l, name) : NULL;
@@ -179,11 +202,14 @@ int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const
         w[1] = (sr_write){.kind = SR_W_SESSION_REVOKE, .a = u->id};
         rc = apply(st, w, verb[0] == 'd' ? 2 : 1);
     } else if (!strcmp(verb, "promote") || !strcmp(verb, "demote")) {
-        w[0] = (sr_write){.kind = SR_W_USER_FLAGS, .a = u->id, .v = verb[0] == 'p', .b = u->disabled};
+        w[0] =
+            (sr_write){.kind = SR_W_USER_FLAGS, .a = u->id, .v = verb[0] == 'p', .b = u->disabled};
         rc = apply(st, w, 1);
     } else {
-        fprintf(stderr, "soundroom: unknown user command '%s' (add, list, passwd, disable, "
-                        "enable, promote, demote)\n", verb);
+        fprintf(stderr,
+                "soundroom: unknown user command '%s' (add, list, passwd, disable, "
+                "enable, promote, demote)\n",
+                verb);
         rc = 2;
         goto out;
     }

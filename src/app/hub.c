@@ -113,7 +113,8 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
 {
     if (id >= h->capusers) {
         int64_t cap = h->capusers ? h->capusers : 256;
-        while (cap <= id) cap *= 2;
+        while (cap <= id)
+            cap *= 2;
         h->users = sr_xrealloc(h->users, (size_t)cap * sizeof *h->users);
         memset(h->users + h->capusers, 0, (size_t)(cap - h->capusers) * sizeof *h->users);
         h->capusers = cap;
@@ -169,12 +170,11 @@ static json_t *entry_json(sr_hub *h, const sr_entry *e)
 static json_t *np_json(sr_hub *h, sr_room *r)
 {
     if (!r->np_track) return json_null();
-    return json_pack("{s:o,s:f,s:o,s:o,s:s,s:i}", "track", sr_library_track_ref(h->lib, r->np_track),
-                     "started_at", r->np_started_at, "entry",
-                     r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
+    return json_pack("{s:o,s:f,s:o,s:o,s:s,s:i}", "track",
+                     sr_library_track_ref(h->lib, r->np_track), "started_at", r->np_started_at,
+                     "entry", r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
                      r->np_user ? hub_user_json(h, r->np_user) : json_null(), "from",
-                     r->np_from ? "fallback" : "queue", "likes",
-                     hub_room_likes(h, r, r->np_track));
+                     r->np_from ? "fallback" : "queue", "likes", hub_room_likes(h, r, r->np_track));
 }
 
 double hub_skip_ratio(sr_hub *h, sr_room *r)
@@ -190,8 +190,8 @@ static json_t *skip_json(sr_room *r, double ratio)
 
 json_t *hub_room_info_json(sr_room *r)
 {
-    return json_pack("{s:I,s:s,s:s,s:O}", "id", (json_int_t)r->id, "name", r->name,
-                     "description", r->description, "tags", r->tags);
+    return json_pack("{s:I,s:s,s:s,s:O}", "id", (json_int_t)r->id, "name", r->name, "description",
+                     r->description, "tags", r->tags);
 }
 
 /* ---------- the write pipeline ---------- */
@@ -257,12 +257,15 @@ static void finish(sr_hub *h, job *j)
     if (j->delta) publish(h, j->room, j->seq, j->delta);
     if (j->s) {
         if (j->base.status)
-            hub_send_error(h, j->s, "internal", "the store could not record this", json_object_get(j->ack, "ref"));
+            hub_send_error(h, j->s, "internal", "the store could not record this",
+                           json_object_get(j->ack, "ref"));
         else if (j->ack)
             hub_send_json(h, j->s, json_incref(j->ack));
     }
     if (j->done)
-        j->done(j->ctx, j->base.status ? NULL : j->room ? hub_room_info_json(j->room) : json_true());
+        j->done(j->ctx, j->base.status ? NULL
+                        : j->room      ? hub_room_info_json(j->room)
+                                       : json_true());
     json_decref(j->ack);
     sr_msg_unref(j->delta);
     if (j->s) sr_session_unref(j->s);
@@ -512,7 +515,8 @@ void sr_hub_tick(sr_hub *h, double now)
         const sr_track *t = sr_library_get(h->lib, r->np_track);
         int nlib;
         sr_library_playable(h->lib, &nlib);
-        if (t ? sr_play_ended(now, r->np_started_at, sr_library_play_ms(t)) || !t->available : (r->queue.n || nlib))
+        if (t ? sr_play_ended(now, r->np_started_at, sr_library_play_ms(t)) || !t->available
+              : (r->queue.n || nlib))
             hub_advance(h, r, now, 0);
     }
     hub_lobby_tick(h, now);
@@ -681,8 +685,7 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t 
     json_object_set_new(o, "settings", hub_room_settings_json(r));
     json_object_set_new(o, "now_playing", np_json(h, r));
     json_t *q = json_array();
-    for (int i = 0; i < r->queue.n; i++)
-    {
+    for (int i = 0; i < r->queue.n; i++) {
         json_t *e = entry_json(h, r->queue.items[i]);
         int mine = sr_entry_vote_of(r->queue.items[i], viewer);
         if (mine) json_object_set_new(e, "my_vote", json_integer(mine)); /* the viewer's own vote */
@@ -761,14 +764,16 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         /* An account: its own name, no guest token; the connection's identity is fixed. */
         s->user = s->auth_user;
         job *j = hub_job_new(NULL);
-        json_t *extra = json_pack("{s:i,s:o,s:f,s:b}", "v", SR_PROTO_VERSION, "user",
-                                  hub_user_json(h, s->user), "server_time", sr_now_ms(), "account", 1);
+        json_t *extra =
+            json_pack("{s:i,s:o,s:f,s:b}", "v", SR_PROTO_VERSION, "user", hub_user_json(h, s->user),
+                      "server_time", sr_now_ms(), "account", 1);
         hub_job_ack(j, s, m->ref, extra);
         json_object_set_new(j->ack, "type", json_string("welcome"));
         hub_submit(h, j, NULL);
         return;
     }
-    if (!m->name_len) return hub_send_error(h, s, "missing_field", "field 'name' is required", m->ref);
+    if (!m->name_len)
+        return hub_send_error(h, s, "missing_field", "field 'name' is required", m->ref);
     if (s->user) {
         uid = s->user; /* a second hello renames */
     } else if (m->token) {
@@ -809,7 +814,8 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
     if (!r || !hub_may_enter(h, r, s->user, m->invite)) {
         /* a private room is not there for those who may not enter it */
         if (r && r->visibility == 2)
-            return hub_send_error(h, s, "not_allowed", "this room is private: you need an invite", m->ref);
+            return hub_send_error(h, s, "not_allowed", "this room is private: you need an invite",
+                                  m->ref);
         return hub_send_error(h, s, "no_such_room", "no room with that id", m->ref);
     }
     if (hub_has_role(r, s->user, ROLE_BANNED, sr_now_ms()) && hub_rank(h, r, s->user) < RANK_MOD)
@@ -866,9 +872,12 @@ static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, cons
 {
     int rank = hub_rank(h, r, uid);
     if (r->locked && rank < RANK_MOD) return *code = "queue_locked", 0;
-    if (rank < (r->who_add == WHO_MODS ? RANK_MOD : r->who_add == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
+    if (rank < (r->who_add == WHO_MODS      ? RANK_MOD
+                : r->who_add == WHO_MEMBERS ? RANK_MEMBER
+                                            : RANK_NONE))
         return *code = "not_allowed", 0;
-    if (r->max_per_person && rank < RANK_MOD && sr_queue_count_by(&r->queue, uid) >= r->max_per_person)
+    if (r->max_per_person && rank < RANK_MOD &&
+        sr_queue_count_by(&r->queue, uid) >= r->max_per_person)
         return *code = "limit_reached", 0;
     /* the same song from another source or file is one track: votes and plays count on it */
     const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, tid));
@@ -919,10 +928,13 @@ static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     if (guest_refused(h, s, h->cfg.guest_vote, m->ref)) return;
     int rank = hub_rank(h, r, s->user);
-    if (rank < (r->who_vote == WHO_MODS ? RANK_MOD : r->who_vote == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
+    if (rank < (r->who_vote == WHO_MODS      ? RANK_MOD
+                : r->who_vote == WHO_MEMBERS ? RANK_MEMBER
+                                             : RANK_NONE))
         return hub_send_error(h, s, "not_allowed", "this room's rules do not let you vote", m->ref);
     int rc = sr_queue_vote(&r->queue, m->entry, s->user, m->value);
-    if (rc == SR_ENOENT) return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
+    if (rc == SR_ENOENT)
+        return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
     job *j = hub_job_new(r);
     hub_job_ack(j, s, m->ref, json_pack("{s:i}", "my_vote", m->value));
     json_t *o = NULL;
@@ -934,9 +946,9 @@ static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         w->v = m->value;
         hub_activity(h, r, SR_TREND_VOTE);
         o = hub_delta("entry_voted");
-        json_object_set_new(o, "entry", json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id,
-                                                  "score", sr_entry_score(e), "up", e->up, "down",
-                                                  e->down));
+        json_object_set_new(o, "entry",
+                            json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id, "score",
+                                      sr_entry_score(e), "up", e->up, "down", e->down));
     }
     hub_submit(h, j, o);
 }
@@ -945,7 +957,8 @@ static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     sr_entry *e = sr_queue_find(&r->queue, m->entry);
     if (!e) return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
-    if (e->user != s->user) return hub_send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
+    if (e->user != s->user)
+        return hub_send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
     sr_entry_free(sr_queue_remove(&r->queue, m->entry));
     job *j = hub_job_new(r);
     sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
@@ -1002,12 +1015,14 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         if (r->listeners[i].user == s->user) me = &r->listeners[i];
     if (r->slow_mode_s && me && hub_rank(h, r, s->user) < RANK_MOD &&
         now - me->last_chat < r->slow_mode_s * 1000.0)
-        return hub_send_error(h, s, "slow_mode", "slow mode: wait a little between messages", m->ref);
+        return hub_send_error(h, s, "slow_mode", "slow mode: wait a little between messages",
+                              m->ref);
     if (me) me->last_chat = now;
     user *u = hub_user_get(h, s->user);
     if (!bucket_take(&u->chat_tokens, &u->chat_at, h->cfg.chat_rate / h->cfg.chat_window_s,
                      h->cfg.chat_rate))
-        return hub_send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment", m->ref);
+        return hub_send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment",
+                              m->ref);
     int64_t id = ++h->max_chat;
     double ts = sr_now_ms();
     json_t *msg = json_pack("{s:I,s:o,s:s%,s:f}", "id", (json_int_t)id, "user",
@@ -1036,7 +1051,8 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
             return;
         }
         /* still echo the message's ref, so the client knows which request was dropped */
-        json_t *root = json_loadb(data, len, JSON_DECODE_ANY, NULL), *ref = json_object_get(root, "ref");
+        json_t *root = json_loadb(data, len, JSON_DECODE_ANY, NULL),
+               *ref = json_object_get(root, "ref");
         hub_send_error(h, s, "rate_limited", "too many messages; slow down",
                        json_is_integer(ref) || json_is_string(ref) ? ref : NULL);
         json_decref(root);
@@ -1129,9 +1145,11 @@ static int room_matches(sr_hub *h, sr_room *r, const char *q)
     snprintf(hay, n, "%s\n%s\n%s\n%s\n%s", r->name, r->description, tags, t ? t->title : "",
              t ? t->artist : "");
     free(tags);
-    for (char *p = hay; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = hay; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     char *lq = sr_xstrdup(q), *save = NULL;
-    for (char *p = lq; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = lq; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     int ok = 1;
     for (char *w = strtok_r(lq, " \t", &save); w && ok; w = strtok_r(NULL, " \t", &save))
         ok = strstr(hay, w) != NULL;
@@ -1194,10 +1212,12 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
     json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description"),
            *tags = json_object_get(body, "tags");
     if (!name) FAIL("missing_field", "field 'name' is required");
-    if (!json_is_string(name) || !json_string_length(name)) FAIL("bad_field", "field 'name' must be a non-empty string");
+    if (!json_is_string(name) || !json_string_length(name))
+        FAIL("bad_field", "field 'name' must be a non-empty string");
     if (!json_string_value(name)[strspn(json_string_value(name), " \t")])
         FAIL("bad_field", "field 'name' must not be blank");
-    if (sr_utf8_len(json_string_value(name), json_string_length(name)) > 80) FAIL("too_long", "field 'name' is over 80 characters");
+    if (sr_utf8_len(json_string_value(name), json_string_length(name)) > 80)
+        FAIL("too_long", "field 'name' is over 80 characters");
     if (desc && !json_is_string(desc)) FAIL("bad_field", "field 'description' must be a string");
     if (desc && sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500)
         FAIL("too_long", "field 'description' is over 500 characters");
@@ -1207,8 +1227,10 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
     json_t *tg;
     json_array_foreach(tags, i, tg)
     {
-        if (!json_is_string(tg) || !json_string_length(tg)) FAIL("bad_field", "each tag must be a non-empty string");
-        if (sr_utf8_len(json_string_value(tg), json_string_length(tg)) > 30) FAIL("too_long", "a tag is over 30 characters");
+        if (!json_is_string(tg) || !json_string_length(tg))
+            FAIL("bad_field", "each tag must be a non-empty string");
+        if (sr_utf8_len(json_string_value(tg), json_string_length(tg)) > 30)
+            FAIL("too_long", "a tag is over 30 characters");
     }
 #undef FAIL
     for (i = 0; i < json_string_length(name); i++)
@@ -1217,9 +1239,9 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
             snprintf(message, msgsize, "field 'name' must not contain control characters");
             return NULL;
         }
-    sr_room *r = room_new(h, h->max_room + 1, json_string_value(name),
-                          desc ? json_string_value(desc) : "", tags ? json_deep_copy(tags) : NULL,
-                          sr_now_ms());
+    sr_room *r =
+        room_new(h, h->max_room + 1, json_string_value(name), desc ? json_string_value(desc) : "",
+                 tags ? json_deep_copy(tags) : NULL, sr_now_ms());
     r->owner = owner;
     job *j = hub_job_new(r);
     sr_write *w = hub_job_write(j, SR_W_ROOM);
@@ -1236,8 +1258,9 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
     return r;
 }
 
-int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body, void (*done)(void *ctx, json_t *room),
-                       void *ctx, const char **code, char *message, size_t msgsize)
+int sr_hub_create_room(sr_hub *h, int64_t owner, json_t *body,
+                       void (*done)(void *ctx, json_t *room), void *ctx, const char **code,
+                       char *message, size_t msgsize)
 {
     sr_room *r = hub_create_room_now(h, owner, body, code, message, msgsize);
     if (!r) return -1;
@@ -1361,13 +1384,15 @@ int sr_hub_start(sr_hub *h)
     hub_accounts_start(h);
     if (h->st->ops->load(h->st, &sink)) return SR_EIO;
     if (!h->nrooms) {
-        sr_room *r = room_new(h, 1, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
-                              json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
+        sr_room *r =
+            room_new(h, 1, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
+                     json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
         sr_write w = {.kind = SR_W_ROOM, .a = r->id, .t = r->created};
         w.s1 = sr_xstrdup(r->name);
         w.s2 = sr_xstrdup(r->description);
         w.s3 = sr_proto_dump(json_incref(r->tags));
-        int rc = h->st->ops->begin(h->st) || h->st->ops->write(h->st, &w) || h->st->ops->commit(h->st);
+        int rc =
+            h->st->ops->begin(h->st) || h->st->ops->write(h->st, &w) || h->st->ops->commit(h->st);
         sr_write_clear(&w);
         if (rc) return SR_EIO;
         sr_log(SR_LOG_INFO, "created the demo room", "room=1");
@@ -1388,7 +1413,8 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     h->st = st;
     h->net = *net;
     h->lib = sr_library_new();
-    if (sr_bus_open(cfg->bus_url, bus_deliver, h, &h->bus)) sr_bus_open("local", bus_deliver, h, &h->bus);
+    if (sr_bus_open(cfg->bus_url, bus_deliver, h, &h->bus))
+        sr_bus_open("local", bus_deliver, h, &h->bus);
     randombytes_buf(&h->rng, sizeof h->rng);
     h->rng |= 1;
     return h;

@@ -21,7 +21,7 @@ typedef struct sr_session {
     int refs;
     void *wsi; /* the lws connection; NULL once it has closed */
     sr_hub *hub;
-    int64_t user; /* 0 until hello */
+    int64_t user;       /* 0 until hello */
     int64_t auth_user;  /* the signed-in account of this connection's session, or 0 */
     char auth_hash[65]; /* hash of that session's token (to close it on logout) */
     sr_room *room;
@@ -48,15 +48,15 @@ typedef struct sr_session {
 } sr_session;
 
 typedef struct sr_hub_config {
-    double skip_ratio;     /* share of present listeners needed to skip (0.5) */
-    int chat_rate;         /* chat messages per person per chat_window_s */
+    double skip_ratio; /* share of present listeners needed to skip (0.5) */
+    int chat_rate;     /* chat messages per person per chat_window_s */
     double chat_window_s;
-    double msg_rate;       /* messages per second per connection; burst is twice that */
-    size_t out_max_bytes;  /* outbound bound before a slow client is dropped */
+    double msg_rate;      /* messages per second per connection; burst is twice that */
+    size_t out_max_bytes; /* outbound bound before a slow client is dropped */
     int out_max_msgs;
-    int max_queue;         /* entries per room */
+    int max_queue;                         /* entries per room */
     int guest_chat, guest_add, guest_vote; /* may guests (no account) do these? */
-    unsigned long long pw_ops; /* argon2id cost */
+    unsigned long long pw_ops;             /* argon2id cost */
     size_t pw_mem;
     double session_days;
     const char *bus_url; /* "local" (default) */
@@ -110,7 +110,7 @@ void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 /* A REST request handed to the hub. The hub answers by calling reply exactly once, now or
  * later (after a durable write or a password hash); body is a new reference it gives away. */
 typedef struct sr_rest {
-    char method; /* 'G' GET, 'H' HEAD, 'P' POST, 'U' PUT, 'A' PATCH, 'D' DELETE */
+    char method;       /* 'G' GET, 'H' HEAD, 'P' POST, 'U' PUT, 'A' PATCH, 'D' DELETE */
     const char *path;  /* e.g. "/api/auth/login" */
     json_t *body;      /* parsed JSON body or NULL (borrowed) */
     const char *token; /* session token from the cookie or bearer header, or NULL */

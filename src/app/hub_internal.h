@@ -71,7 +71,6 @@ typedef struct listener {
     int64_t presence_id; /* the open listening interval (presence_log) */
 } listener;
 
-
 /* Per-room roles; one person may hold several (a muted member). */
 enum { ROLE_MOD = 1, ROLE_MEMBER = 2, ROLE_BANNED = 4, ROLE_MUTED = 8 };
 typedef struct room_role {
@@ -182,7 +181,6 @@ struct sr_hub {
     sr_store *stats_st;
     double lobby_sent, trending_sent;
 };
-
 
 /* Sends o (taking the reference) to s, if it is still connected. */
 void hub_send_json(sr_hub *h, sr_session *s, json_t *o);

@@ -24,9 +24,9 @@ typedef struct item {
     char *location, *title, *artist;
     int64_t duration_ms;
     int kind;
-    char *path;     /* IT_PATH: normalised components "a/b/c.mp3" */
-    int absolute;   /* IT_PATH: the location was an absolute path */
-    int64_t id;     /* the track found (by path) or recorded (a stream); 0 when none */
+    char *path;   /* IT_PATH: normalised components "a/b/c.mp3" */
+    int absolute; /* IT_PATH: the location was an absolute path */
+    int64_t id;   /* the track found (by path) or recorded (a stream); 0 when none */
     int64_t cand[MAX_CAND];
     int ncand;          /* artist + title candidates from full-text search */
     const char *reason; /* why it has no track (static) */
@@ -81,7 +81,10 @@ static void task_free(imp_task *t)
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Normalises a playlist location to path components joined by '/': a file:// URL's path
@@ -98,7 +101,8 @@ static char *normalise_path(const char *loc, int decode, int *absolute)
     size_t n = strlen(loc);
     char *s = sr_xmalloc(n + 1), *o = s;
     for (size_t i = 0; i < n; i++) {
-        if (decode && loc[i] == '%' && i + 2 < n + 1 && hexval(loc[i + 1]) >= 0 && hexval(loc[i + 2]) >= 0) {
+        if (decode && loc[i] == '%' && i + 2 < n + 1 && hexval(loc[i + 1]) >= 0 &&
+            hexval(loc[i + 2]) >= 0) {
             char c = (char)(hexval(loc[i + 1]) * 16 + hexval(loc[i + 2]));
             if (!c) {
                 free(s);
@@ -152,7 +156,8 @@ typedef struct refs {
     size_t n, cap;
 } refs;
 
-static void known_cb(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size, int available)
+static void known_cb(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size,
+                     int available)
 {
     refs *k = ud;
     if (!available || !ref) return;
@@ -204,8 +209,10 @@ static int64_t resolve_path(const refs *k, const char *path, int absolute)
     size_t lo = 0, hi = k->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (base_cmp(&k->v[mid], &key) < 0) lo = mid + 1;
-        else hi = mid;
+        if (base_cmp(&k->v[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     int ncomp = 1;
     for (const char *c = path; *c; c++)
@@ -219,7 +226,8 @@ static int64_t resolve_path(const refs *k, const char *path, int absolute)
         int m = tail_match(ref, path);
         if (absolute ? m < 2 : m < ncomp) continue;
         size_t len = strlen(ref);
-        if (m > best_k || (m == best_k && len < best_len)) best = k->v[i].id, best_k = m, best_len = len;
+        if (m > best_k || (m == best_k && len < best_len))
+            best = k->v[i].id, best_k = m, best_len = len;
     }
     return best;
 }
@@ -271,13 +279,19 @@ static void imp_run(sr_task *base)
         for (size_t i = 0; i < t->n && !rc; i++) {
             item *it = &t->items[i];
             if (it->kind != IT_STREAM) continue;
-            sr_track_row row = {.source = "stream", .ref = it->location, .title = it->stream_title,
-                                .artist = it->artist, .duration_ms = it->duration_ms,
-                                .available = 1, .identity = it->identity};
+            sr_track_row row = {.source = "stream",
+                                .ref = it->location,
+                                .title = it->stream_title,
+                                .artist = it->artist,
+                                .duration_ms = it->duration_ms,
+                                .available = 1,
+                                .identity = it->identity};
             rc = st->ops->upsert_track(st, &row, &it->id);
         }
-        if (rc) st->ops->rollback(st);
-        else rc = st->ops->commit(st);
+        if (rc)
+            st->ops->rollback(st);
+        else
+            rc = st->ops->commit(st);
     }
     st->ops->close(st);
     t->status = rc;
@@ -306,7 +320,8 @@ static int64_t pick_candidate(sr_library *lib, const item *it)
     for (int i = 0; i < it->ncand; i++) {
         const sr_track *t = sr_library_get(lib, it->cand[i]);
         if (!t || !t->available || !same_norm(t->title, it->title)) continue;
-        if (it->artist && !same_norm(t->artist, it->artist) && !same_norm(t->album_artist, it->artist))
+        if (it->artist && !same_norm(t->artist, it->artist) &&
+            !same_norm(t->album_artist, it->artist))
             continue;
         int64_t canon = sr_library_canonical(lib, t->id);
         if (canon != best_canon) songs++;
@@ -330,7 +345,8 @@ static void barrier_done(void *ctx, json_t *room)
 }
 
 /* Answers once everything submitted to r so far is durable (jobs complete in order). */
-static void reply_when_durable(sr_hub *h, sr_room *r, reply_fn reply, void *ctx, int status, json_t *body)
+static void reply_when_durable(sr_hub *h, sr_room *r, reply_fn reply, void *ctx, int status,
+                               json_t *body)
 {
     barrier *b = sr_xcalloc(1, sizeof *b);
     *b = (barrier){reply, ctx, status, body};
@@ -351,15 +367,20 @@ static void imp_done(sr_task *base)
     sr_hub *h = t->h;
     if (t->status) {
         sr_log(SR_LOG_ERROR, "import failed", "err=\"%s\"", sr_strerror(t->status));
-        reply_error(t->reply, t->ctx, 500, "internal", "the store could not resolve or record the tracks");
+        reply_error(t->reply, t->ctx, 500, "internal",
+                    "the store could not resolve or record the tracks");
         return task_free(t);
     }
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
         if (it->kind == IT_STREAM && it->id) {
-            sr_track_row row = {.id = it->id, .source = "stream", .ref = it->location,
-                                .title = it->stream_title, .artist = it->artist,
-                                .duration_ms = it->duration_ms, .available = 1,
+            sr_track_row row = {.id = it->id,
+                                .source = "stream",
+                                .ref = it->location,
+                                .title = it->stream_title,
+                                .artist = it->artist,
+                                .duration_ms = it->duration_ms,
+                                .available = 1,
                                 .identity = it->identity};
             sr_library_add(h->lib, &row);
         } else if (it->kind == IT_PATH && !it->id) {
@@ -378,8 +399,9 @@ static void imp_done(sr_task *base)
         const char *code = NULL;
         int64_t e = hub_queue_track(h, r, t->user, it->id, &code);
         if (!e) {
-            json_object_set_new(body, "error", json_pack("{s:s,s:s}", "code", code, "message",
-                                                         "the stream was added to the library but not queued"));
+            json_object_set_new(body, "error",
+                                json_pack("{s:s,s:s}", "code", code, "message",
+                                          "the stream was added to the library but not queued"));
             t->reply(t->ctx, 409, body, NULL);
             return task_free(t);
         }
@@ -398,9 +420,10 @@ static void imp_done(sr_task *base)
             code = "no_such_room";
         }
         if (e) {
-            json_array_append_new(added, json_pack("{s:i,s:I,s:o}", "index", it->index, "entry",
-                                                   (json_int_t)e, "track",
-                                                   sr_library_track_ref(h->lib, sr_library_canonical(h->lib, it->id))));
+            json_array_append_new(
+                added,
+                json_pack("{s:i,s:I,s:o}", "index", it->index, "entry", (json_int_t)e, "track",
+                          sr_library_track_ref(h->lib, sr_library_canonical(h->lib, it->id))));
             continue;
         }
         json_t *o = json_pack("{s:i,s:s,s:o,s:o,s:s}", "index", it->index, "location", it->location,
@@ -409,9 +432,9 @@ static void imp_done(sr_task *base)
         if (it->id) json_object_set_new(o, "track", sr_library_track_ref(h->lib, it->id));
         json_array_append_new(missed, o);
     }
-    json_t *body = json_pack("{s:s,s:o,s:I,s:o,s:o}", "format", t->format, "title",
-                             str_or_null(t->pl_title), "entries", (json_int_t)t->n, "added", added,
-                             "unresolved", missed);
+    json_t *body =
+        json_pack("{s:s,s:o,s:I,s:o,s:o}", "format", t->format, "title", str_or_null(t->pl_title),
+                  "entries", (json_int_t)t->n, "added", added, "unresolved", missed);
     if (r && json_array_size(added))
         reply_when_durable(h, r, t->reply, t->ctx, 200, body);
     else
@@ -432,9 +455,14 @@ static int room_checks(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, s
         return reply_error(q->reply, q->ctx, 403, "banned", "this room banned you"), -1;
     int rank = hub_rank(h, r, uid);
     if (r->locked && rank < RANK_MOD)
-        return reply_error(q->reply, q->ctx, 403, "queue_locked", "a moderator locked the queue"), -1;
-    if (rank < (r->who_add == WHO_MODS ? RANK_MOD : r->who_add == WHO_MEMBERS ? RANK_MEMBER : RANK_NONE))
-        return reply_error(q->reply, q->ctx, 403, "not_allowed", "this room's rules do not let you add tracks"), -1;
+        return reply_error(q->reply, q->ctx, 403, "queue_locked", "a moderator locked the queue"),
+               -1;
+    if (rank < (r->who_add == WHO_MODS      ? RANK_MOD
+                : r->who_add == WHO_MEMBERS ? RANK_MEMBER
+                                            : RANK_NONE))
+        return reply_error(q->reply, q->ctx, 403, "not_allowed",
+                           "this room's rules do not let you add tracks"),
+               -1;
     *out = r;
     return 0;
 }
@@ -460,7 +488,8 @@ static void stream_item(item *it)
     if (it->title && it->artist) {
         it->stream_title = sr_xstrdup(it->title);
     } else {
-        it->stream_title = it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
+        it->stream_title =
+            it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
     }
     it->identity = sr_track_identity(it->artist, it->title, it->duration_ms, NULL, NULL);
 }
@@ -469,15 +498,18 @@ static void stream_item(item *it)
 static void ep_streams(sr_hub *h, const sr_rest *q, int64_t uid)
 {
     json_t *b = q->body;
-    if (!json_is_object(b)) return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
+    if (!json_is_object(b))
+        return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
     json_t *url = json_object_get(b, "url"), *title = json_object_get(b, "title"),
            *artist = json_object_get(b, "artist"), *room = json_object_get(b, "room");
     const char *why;
     char msg[160];
     if (!url) return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'url' is required");
-    if (!json_is_string(url)) return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'url' must be a string");
+    if (!json_is_string(url))
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'url' must be a string");
     if (json_string_length(url) > SR_STREAM_URL_MAX)
-        return reply_error(q->reply, q->ctx, 400, "too_long", "field 'url' is longer than 2048 bytes");
+        return reply_error(q->reply, q->ctx, 400, "too_long",
+                           "field 'url' is longer than 2048 bytes");
     if (sr_stream_url_check(json_string_value(url), json_string_length(url), &why))
         return reply_error(q->reply, q->ctx, 400, "bad_url", why);
     json_t *texts[2] = {title, artist};
@@ -486,9 +518,13 @@ static void ep_streams(sr_hub *h, const sr_rest *q, int64_t uid)
         if (!texts[i] || json_is_null(texts[i])) continue;
         if (!json_is_string(texts[i]) ||
             sr_stream_text_check(json_string_value(texts[i]), json_string_length(texts[i]), &why)) {
-            snprintf(msg, sizeof msg, "field '%s' %s", names[i], json_is_string(texts[i]) ? why : "must be a string");
+            snprintf(msg, sizeof msg, "field '%s' %s", names[i],
+                     json_is_string(texts[i]) ? why : "must be a string");
             return reply_error(q->reply, q->ctx, 400,
-                               json_is_string(texts[i]) && !strcmp(why, "is longer than 200 characters") ? "too_long" : "bad_field",
+                               json_is_string(texts[i]) &&
+                                       !strcmp(why, "is longer than 200 characters")
+                                   ? "too_long"
+                                   : "bad_field",
                                msg);
         }
     }
@@ -517,17 +553,22 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
     sr_room *r;
     if (room_checks(h, q, rid, uid, &r)) return;
     json_t *b = q->body;
-    if (!json_is_object(b)) return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
+    if (!json_is_object(b))
+        return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
     json_t *pl = json_object_get(b, "playlist"), *fmt = json_object_get(b, "format"),
            *name = json_object_get(b, "name");
-    if (!pl) return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required");
-    if (!json_is_string(pl)) return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string");
-    if (name && !json_is_string(name)) return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string");
+    if (!pl)
+        return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required");
+    if (!json_is_string(pl))
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string");
+    if (name && !json_is_string(name))
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string");
     sr_pl_format f = SR_PL_AUTO;
     if (fmt && !json_is_null(fmt)) {
         f = json_is_string(fmt) ? sr_playlist_format_parse(json_string_value(fmt)) : SR_PL_AUTO;
         if (f == SR_PL_AUTO)
-            return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'format' must be m3u, m3u8, pls or xspf");
+            return reply_error(q->reply, q->ctx, 400, "bad_field",
+                               "field 'format' must be m3u, m3u8, pls or xspf");
     }
     const char *text = json_string_value(pl);
     size_t len = json_string_length(pl);
@@ -536,10 +577,12 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
     sr_pl_err err;
     if (sr_playlist_parse(f, text, len, &list, &err)) {
         char msg[200];
-        snprintf(msg, sizeof msg, "%s: %s at byte %zu", sr_playlist_format_name(f), err.msg, err.pos);
+        snprintf(msg, sizeof msg, "%s: %s at byte %zu", sr_playlist_format_name(f), err.msg,
+                 err.pos);
         return q->reply(q->ctx, 400,
-                        json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist", "message", msg,
-                                  "kind", pl_kind[err.code], "pos", (json_int_t)err.pos),
+                        json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist",
+                                  "message", msg, "kind", pl_kind[err.code], "pos",
+                                  (json_int_t)err.pos),
                         NULL);
     }
     if (!list.n) {
@@ -594,7 +637,8 @@ int sr_import_rest(sr_hub *h, const sr_rest *q)
     } else {
         return 0;
     }
-    if (q->method != 'P') return reply_error(q->reply, q->ctx, 405, "method_not_allowed", "use POST"), 1;
+    if (q->method != 'P')
+        return reply_error(q->reply, q->ctx, 405, "method_not_allowed", "use POST"), 1;
     int64_t uid = sr_hub_token_user(h, q->token);
     if (rid) {
         sr_room *r = hub_room_get(h, rid);

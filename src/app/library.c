@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCAN_BATCH 256       /* files per scanner transaction */
-#define DEBOUNCE_MS 400      /* quiet time after inotify events before a rescan */
+#define SCAN_BATCH 256  /* files per scanner transaction */
+#define DEBOUNCE_MS 400 /* quiet time after inotify events before a rescan */
 #define COVER_CACHE_MAX (64 * 1024 * 1024)
 #define COVER_FILE_MAX (16 * 1024 * 1024)
 
@@ -91,7 +91,7 @@ typedef struct rjob {
     void *ctx;
     /* result */
     int status;
-    json_t *body;      /* query answer; for "tracks": {"ids":[…]} until poll maps them */
+    json_t *body; /* query answer; for "tracks": {"ids":[…]} until poll maps them */
     unsigned char *img;
     size_t img_len;
     char mime[32];
@@ -291,7 +291,8 @@ void sr_library_add(sr_library *lib, const sr_track_row *r)
     lib->tracks[r->id] = t;
     lib->idmap_dirty = 1;
     if (!was_playable && is_playable(t)) {
-        lib->playable = sr_xrealloc(lib->playable, (size_t)(lib->nplayable + 1) * sizeof *lib->playable);
+        lib->playable =
+            sr_xrealloc(lib->playable, (size_t)(lib->nplayable + 1) * sizeof *lib->playable);
         lib->playable[lib->nplayable++] = t->id;
     } else if (was_playable && !is_playable(t)) {
         playable_drop(lib, t->id);
@@ -433,9 +434,9 @@ typedef struct known {
 
 typedef struct scan_ctx {
     sr_store *st;
-    known *k;       /* sorted by ref */
+    known *k; /* sorted by ref */
     size_t nk, capk;
-    int64_t *seen;  /* ids found this pass */
+    int64_t *seen; /* ids found this pass */
     int n, cap;
     int probed;
     row_copy *batch_head, *batch_tail; /* rows of this batch (ids filled in at flush) */
@@ -444,7 +445,8 @@ typedef struct scan_ctx {
     int keep_rows;
 } scan_ctx;
 
-static void known_row(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size, int available)
+static void known_row(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size,
+                      int available)
 {
     scan_ctx *c = ud;
     if (c->nk == c->capk) {
@@ -617,8 +619,10 @@ static int scan_pass(scan_ctx *c, const char *dir, sr_scan_opts *opts)
         /* Only a scan that completed may declare missing files gone. */
         rc = st->ops->begin(st);
         if (!rc) rc = st->ops->mark_unavailable(st, "local", c->seen, c->n);
-        if (!rc) rc = st->ops->commit(st);
-        else st->ops->rollback(st);
+        if (!rc)
+            rc = st->ops->commit(st);
+        else
+            st->ops->rollback(st);
         if (!rc && c->keep_rows) {
             /* the ids that were available and were not seen */
             if (c->n) qsort(c->seen, (size_t)c->n, sizeof *c->seen, id_cmp);
@@ -704,7 +708,9 @@ static void scanner_pass(sr_library *lib)
     lib->last_ms = (double)(sr_mono_us() - t0) / 1000.0;
     pthread_cond_broadcast(&lib->cv);
     pthread_mutex_unlock(&lib->mu);
-    if (n < 0) sr_log(SR_LOG_WARN, "library scan failed", "dir=\"%s\" err=\"%s\"", lib->root, sr_strerror(n));
+    if (n < 0)
+        sr_log(SR_LOG_WARN, "library scan failed", "dir=\"%s\" err=\"%s\"", lib->root,
+               sr_strerror(n));
     scan_ctx_clear(&w.c);
 }
 
@@ -796,8 +802,12 @@ static const char *image_mime(const unsigned char *d, size_t n)
 static void run_job(sr_library *lib, rjob *j)
 {
     if (j->kind == JOB_QUERY) {
-        sr_track_query q = {.text = j->text, .artist = j->artist, .album = j->album,
-                            .genre = j->genre, .year = j->year, .limit = j->limit};
+        sr_track_query q = {.text = j->text,
+                            .artist = j->artist,
+                            .album = j->album,
+                            .genre = j->genre,
+                            .year = j->year,
+                            .limit = j->limit};
         sr_store *st = lib->read_st;
         if (!strcmp(j->what, "tracks")) {
             json_t *ids = json_array();
@@ -1044,8 +1054,7 @@ json_t *sr_library_status(sr_library *lib)
 {
     int n;
     sr_library_playable(lib, &n);
-    if (!lib->mu_init)
-        return json_pack("{s:b,s:i,s:i}", "scanning", 0, "scans", 0, "tracks", n);
+    if (!lib->mu_init) return json_pack("{s:b,s:i,s:i}", "scanning", 0, "scans", 0, "tracks", n);
     pthread_mutex_lock(&lib->mu);
     json_t *o = json_pack("{s:b,s:b,s:i,s:i,s:{s:I,s:I,s:I,s:f}}", "scanning",
                           lib->scanning || lib->rescan_wanted, "watching", lib->inotify_fd >= 0,

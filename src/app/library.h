@@ -18,7 +18,7 @@ typedef struct sr_track {
                    for an external service */
     char *source;
     char *title, *artist, *album, *album_artist, *genre, *identity, *cover_ref;
-    char *hay; /* lower-cased "title\nartist\nalbum" for the in-memory search */
+    char *hay;           /* lower-cased "title\nartist\nalbum" for the in-memory search */
     int64_t duration_ms; /* 0: a live stream (no end) */
     int has_cover, available;
     int track_no, disc_no, year;
@@ -89,13 +89,12 @@ typedef void (*sr_library_done)(void *ctx, int status, json_t *body);
 int sr_library_query(sr_library *lib, const char *kind, const sr_track_query *q,
                      sr_library_done done, void *ctx);
 /* An answer with bytes: a cover image. data stays valid until the library is freed. */
-typedef void (*sr_library_cover_done)(void *ctx, int status, const unsigned char *data,
-                                      size_t len, const char *mime);
+typedef void (*sr_library_cover_done)(void *ctx, int status, const unsigned char *data, size_t len,
+                                      const char *mime);
 /* The cover of track id (embedded picture, else the image beside the file), scaled to fit
  * size x size as a JPEG when size > 0. Served from memory after the first read. Calls done
  * at once (cached or an error) or later from sr_library_poll(). Returns 0, or SR_ENOENT (no
  * such track or no cover) without calling done. */
-int sr_library_cover(sr_library *lib, int64_t id, int size, sr_library_cover_done done,
-                     void *ctx);
+int sr_library_cover(sr_library *lib, int64_t id, int size, sr_library_cover_done done, void *ctx);
 
 #endif

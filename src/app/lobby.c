@@ -22,8 +22,6 @@
 
 /* ---------- small helpers ---------- */
 
-
-
 static void like_key(char *buf, size_t n, int64_t uid, int64_t track)
 {
     snprintf(buf, n, "%lld:%lld", (long long)uid, (long long)track);
@@ -113,8 +111,8 @@ static json_t *trending_ids(sr_hub *h, double now)
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
         if (r->visibility) continue;
-        rr[n++] = (sr_ranked_room){r->id, sr_activity_value(&r->activity, now, SR_TRENDING_HALF_LIFE_MS),
-                                   r->nlisteners};
+        rr[n++] = (sr_ranked_room){
+            r->id, sr_activity_value(&r->activity, now, SR_TRENDING_HALF_LIFE_MS), r->nlisteners};
     }
     sr_rank_rooms(rr, n);
     json_t *a = json_array();
@@ -128,8 +126,10 @@ static int is_friend(sr_hub *h, user *me, int64_t me_id, int64_t other)
 {
     user *o = hub_user_get(h, other);
     int a = 0, b = 0;
-    for (int i = 0; i < me->nfollowing; i++) a |= me->following[i] == other;
-    for (int i = 0; o && i < o->nfollowing; i++) b |= o->following[i] == me_id;
+    for (int i = 0; i < me->nfollowing; i++)
+        a |= me->following[i] == other;
+    for (int i = 0; o && i < o->nfollowing; i++)
+        b |= o->following[i] == me_id;
     return a && b;
 }
 
@@ -137,7 +137,8 @@ static int has_string(json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (json_is_string(v) && !strcasecmp(json_string_value(v), s)) return 1;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && !strcasecmp(json_string_value(v), s)) return 1;
     return 0;
 }
 
@@ -166,14 +167,16 @@ static sr_rec_features features(sr_hub *h, user *u, int64_t uid, sr_room *r)
     int64_t played[RANKED + 1];
     int np = 0;
     if (r->np_track) played[np++] = r->np_track;
-    for (int i = 0; i < r->nrank; i++) played[np++] = r->rank[i].track;
+    for (int i = 0; i < r->nrank; i++)
+        played[np++] = r->rank[i].track;
     const char *seen[RANKED + 1];
     int nseen = 0;
     for (int i = 0; i < np; i++) {
         const sr_track *t = sr_library_get(h->lib, played[i]);
         if (!t || !t->artist || !*t->artist) continue;
         int dup = 0;
-        for (int k = 0; k < nseen; k++) dup |= !strcasecmp(seen[k], t->artist);
+        for (int k = 0; k < nseen; k++)
+            dup |= !strcasecmp(seen[k], t->artist);
         if (dup) continue;
         for (int k = 0; k < u->nlikes; k++) {
             const sr_track *lt = sr_library_get(h->lib, u->likes[k].track);
@@ -248,9 +251,11 @@ void hub_on_lobby(sr_hub *h, sr_session *s, sr_cmsg *m)
     int nf = 0;
     for (int i = 0; i < h->nrooms; i++)
         if (!h->rooms[i]->visibility)
-            full[nf++] = (sr_ranked_room){h->rooms[i]->id, h->rooms[i]->nlisteners, h->rooms[i]->nlisteners};
+            full[nf++] =
+                (sr_ranked_room){h->rooms[i]->id, h->rooms[i]->nlisteners, h->rooms[i]->nlisteners};
     sr_rank_rooms(full, nf);
-    for (int i = 0; i < nf && n < LOBBY_ROOMS; i++) add_unique(ids, &n, full[i].id);
+    for (int i = 0; i < nf && n < LOBBY_ROOMS; i++)
+        add_unique(ids, &n, full[i].id);
     free(full);
     json_t *rooms = json_array();
     for (int i = 0; i < n; i++) {
@@ -338,7 +343,8 @@ static void set_like(sr_hub *h, int64_t uid, int64_t track, int on)
     } else if (!on && sr_map_del(&h->likeset, k)) {
         for (int i = 0; i < u->nlikes; i++)
             if (u->likes[i].track == track) {
-                memmove(u->likes + i, u->likes + i + 1, (size_t)(u->nlikes - i - 1) * sizeof *u->likes);
+                memmove(u->likes + i, u->likes + i + 1,
+                        (size_t)(u->nlikes - i - 1) * sizeof *u->likes);
                 u->nlikes--;
                 break;
             }
@@ -448,8 +454,8 @@ static void stats_done(sr_task *base)
         {
             json_array_append_new(
                 list, json_pack("{s:o,s:I,s:I}", "track",
-                                track_or_id(h, json_integer_value(json_array_get(row, 0))),
-                                "plays", json_integer_value(json_array_get(row, 1)), "upvotes",
+                                track_or_id(h, json_integer_value(json_array_get(row, 0))), "plays",
+                                json_integer_value(json_array_get(row, 1)), "upvotes",
                                 json_integer_value(json_array_get(row, 2))));
         }
     } else if (!strcmp(t->kind, "top_fans")) {
@@ -462,7 +468,8 @@ static void stats_done(sr_task *base)
             f[i].ms = (int64_t)json_number_value(json_array_get(row, 1));
             f[i].played = json_integer_value(json_array_get(row, 2));
             f[i].votes = json_integer_value(json_array_get(row, 3));
-            f[i].score = floor((double)f[i].ms / 60000.0) + 10.0 * (double)f[i].played + (double)f[i].votes;
+            f[i].score =
+                floor((double)f[i].ms / 60000.0) + 10.0 * (double)f[i].played + (double)f[i].votes;
         }
         if (n > 1) qsort(f, n, sizeof *f, fan_cmp);
         int64_t limit = json_integer_value(json_object_get(t->params, "limit"));
@@ -481,8 +488,8 @@ static void stats_done(sr_task *base)
             json_array_append_new(
                 list, json_pack("{s:o,s:f,s:o,s:i,s:i,s:b,s:s}", "track",
                                 track_or_id(h, json_integer_value(json_array_get(row, 0))),
-                                "started_at", json_number_value(json_array_get(row, 1)),
-                                "added_by", by ? hub_user_json(h, by) : json_null(), "up",
+                                "started_at", json_number_value(json_array_get(row, 1)), "added_by",
+                                by ? hub_user_json(h, by) : json_null(), "up",
                                 (int)json_integer_value(json_array_get(row, 5)), "down",
                                 (int)json_integer_value(json_array_get(row, 6)), "skipped",
                                 (int)json_integer_value(json_array_get(row, 3)), "from",
@@ -575,10 +582,11 @@ static void ep_room_stats(sr_hub *h, const sr_rest *q, sr_room *r, const char *w
                                "limit", limit, "by", by && !strcmp(by, "votes")));
     } else if (!strcmp(what, "/top-fans")) {
         stats_submit(h, q, "top_fans",
-                     json_pack("{s:I,s:f,s:f,s:i}", "room", (json_int_t)r->id, "since", since, "now",
-                               sr_now_ms(), "limit", limit));
+                     json_pack("{s:I,s:f,s:f,s:i}", "room", (json_int_t)r->id, "since", since,
+                               "now", sr_now_ms(), "limit", limit));
     } else {
-        stats_submit(h, q, "history", json_pack("{s:I,s:i}", "room", (json_int_t)r->id, "limit", limit));
+        stats_submit(h, q, "history",
+                     json_pack("{s:I,s:i}", "room", (json_int_t)r->id, "limit", limit));
     }
 }
 
@@ -594,8 +602,10 @@ static void raw_m3u(sr_hub *h, const sr_rest *q, user *u)
         char artist[200], title[200];
         snprintf(artist, sizeof artist, "%s", t->artist ? t->artist : "");
         snprintf(title, sizeof title, "%s", t->title ? t->title : "");
-        for (char *p = artist; *p; p++) if (*p == '\n' || *p == '\r') *p = ' ';
-        for (char *p = title; *p; p++) if (*p == '\n' || *p == '\r') *p = ' ';
+        for (char *p = artist; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+        for (char *p = title; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
         n += (size_t)snprintf(out + n, cap - n, "#EXTINF:%lld,%s - %s\n/media/%lld\n",
                               (long long)(t->duration_ms / 1000), artist, title, (long long)t->id);
         if (n >= cap) n = cap - 1;
@@ -631,11 +641,13 @@ static void set_favorite(user *u, int64_t room, int on)
 static void ep_artist_room(sr_hub *h, const sr_rest *q, const char *name)
 {
     if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET");
-    if (!*name || strlen(name) > 200) return hub_rest_error(q, 404, "no_such_artist", "no such artist");
+    if (!*name || strlen(name) > 200)
+        return hub_rest_error(q, 404, "no_such_artist", "no such artist");
     for (int i = 0; i < h->nrooms; i++)
         if (h->rooms[i]->artist && !strcasecmp(h->rooms[i]->artist, name))
             return q->reply(q->ctx, 200,
-                            json_pack("{s:o}", "room", summary_json(h, h->rooms[i], sr_now_ms())), NULL);
+                            json_pack("{s:o}", "room", summary_json(h, h->rooms[i], sr_now_ms())),
+                            NULL);
     int nlib;
     const int64_t *lib = sr_library_playable(h->lib, &nlib);
     const char *canon = NULL;
@@ -643,7 +655,8 @@ static void ep_artist_room(sr_hub *h, const sr_rest *q, const char *name)
         const sr_track *t = sr_library_get(h->lib, lib[i]);
         if (t && t->artist && !strcasecmp(t->artist, name)) canon = t->artist;
     }
-    if (!canon) return hub_rest_error(q, 404, "no_such_artist", "the library has no tracks by that artist");
+    if (!canon)
+        return hub_rest_error(q, 404, "no_such_artist", "the library has no tracks by that artist");
     json_t *body = json_pack("{s:s,s:s,s:[s]}", "name", canon, "description", "", "tags", "artist");
     const char *code;
     char msg[160];
@@ -665,10 +678,12 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
     int64_t me = sr_hub_token_user(h, q->token);
     if (!strncmp(p, "/api/rooms/", 11)) {
         int64_t id = hub_path_id(p + 11, &rest);
-        if (!id || (strcmp(rest, "/top-tracks") && strcmp(rest, "/top-fans") && strcmp(rest, "/history")))
+        if (!id ||
+            (strcmp(rest, "/top-tracks") && strcmp(rest, "/top-fans") && strcmp(rest, "/history")))
             return 0;
         sr_room *r = hub_room_get(h, id);
-        if (!r || !hub_may_enter(h, r, me, NULL)) return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
+        if (!r || !hub_may_enter(h, r, me, NULL))
+            return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
         return ep_room_stats(h, q, r, rest), 1;
     }
     if (!strncmp(p, "/api/artists/", 13)) {
@@ -694,13 +709,16 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
     }
     if (!strncmp(p, "/api/me/likes/", 14)) {
         int64_t id = hub_path_id(p + 14, &rest);
-        if (!id || *rest || !sr_library_get(h->lib, id)) return hub_rest_error(q, 404, "no_such_track", "no track with that id"), 1;
-        if (q->method != 'U' && q->method != 'D') return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
+        if (!id || *rest || !sr_library_get(h->lib, id))
+            return hub_rest_error(q, 404, "no_such_track", "no track with that id"), 1;
+        if (q->method != 'U' && q->method != 'D')
+            return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
         int on = q->method == 'U';
         int64_t track = canonical(h, id);
         job *j = like_job(h, me, track, on);
         sr_room *r = j->room;
-        hub_submit_reply(h, j, r ? likes_delta(h, r) : NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "liked", on), NULL);
+        hub_submit_reply(h, j, r ? likes_delta(h, r) : NULL, q->reply, q->ctx, 200,
+                         json_pack("{s:b}", "liked", on), NULL);
         return 1;
     }
     if (!strncmp(p, "/api/me/history", 15)) {
@@ -708,8 +726,9 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
         if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
         int limit = limit_arg(q, 50, 500);
         if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 500"), 1;
-        stats_submit(h, q, "user_history",
-                     json_pack("{s:I,s:f,s:i}", "user", (json_int_t)me, "now", sr_now_ms(), "limit", limit));
+        stats_submit(
+            h, q, "user_history",
+            json_pack("{s:I,s:f,s:i}", "user", (json_int_t)me, "now", sr_now_ms(), "limit", limit));
         return 1;
     }
     if (!strcmp(p, "/api/me/favorites")) {
@@ -718,15 +737,18 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
         double now = sr_now_ms();
         for (int i = 0; i < u->nfavorites; i++) {
             sr_room *r = hub_room_get(h, u->favorites[i]);
-            if (r && hub_may_enter(h, r, me, NULL)) json_array_append_new(a, summary_json(h, r, now));
+            if (r && hub_may_enter(h, r, me, NULL))
+                json_array_append_new(a, summary_json(h, r, now));
         }
         return q->reply(q->ctx, 200, json_pack("{s:o}", "rooms", a), NULL), 1;
     }
     if (!strncmp(p, "/api/me/favorites/", 18)) {
         int64_t id = hub_path_id(p + 18, &rest);
         sr_room *r = id && !*rest ? hub_room_get(h, id) : NULL;
-        if (!r || !hub_may_enter(h, r, me, NULL)) return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
-        if (q->method != 'U' && q->method != 'D') return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
+        if (!r || !hub_may_enter(h, r, me, NULL))
+            return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
+        if (q->method != 'U' && q->method != 'D')
+            return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
         int on = q->method == 'U';
         set_favorite(u, id, on);
         job *j = hub_job_new(NULL);
@@ -735,7 +757,8 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
         w->b = id;
         w->v = on;
         w->t = sr_now_ms();
-        hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "favorite", on), NULL);
+        hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "favorite", on),
+                         NULL);
         return 1;
     }
     return 0;

@@ -64,16 +64,20 @@ static int apply_settings(sr_room *r, json_t *o, const char **code, char *msg, s
     json_t *v;
     if ((v = json_object_get(o, "visibility")) &&
         (t.visibility = name_index(vis_names, 3, json_string_value(v))) < 0)
-        return *code = "bad_field", snprintf(msg, msz, "visibility must be public, unlisted or private"), -1;
+        return *code = "bad_field",
+               snprintf(msg, msz, "visibility must be public, unlisted or private"), -1;
     if ((v = json_object_get(o, "who_add")) &&
         (t.who_add = name_index(who_names, 3, json_string_value(v))) < 0)
-        return *code = "bad_field", snprintf(msg, msz, "who_add must be everyone, members or moderators"), -1;
+        return *code = "bad_field",
+               snprintf(msg, msz, "who_add must be everyone, members or moderators"), -1;
     if ((v = json_object_get(o, "who_vote")) &&
         (t.who_vote = name_index(who_names, 3, json_string_value(v))) < 0)
-        return *code = "bad_field", snprintf(msg, msz, "who_vote must be everyone, members or moderators"), -1;
+        return *code = "bad_field",
+               snprintf(msg, msz, "who_vote must be everyone, members or moderators"), -1;
     if ((v = json_object_get(o, "max_per_person"))) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 500)
-            return *code = "bad_field", snprintf(msg, msz, "max_per_person must be 0 (no limit) to 500"), -1;
+            return *code = "bad_field",
+                   snprintf(msg, msz, "max_per_person must be 0 (no limit) to 500"), -1;
         t.max_per_person = (int)json_integer_value(v);
     }
     if ((v = json_object_get(o, "slow_mode_s"))) {
@@ -83,11 +87,13 @@ static int apply_settings(sr_room *r, json_t *o, const char **code, char *msg, s
     }
     if ((v = json_object_get(o, "skip_ratio"))) {
         if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
-            return *code = "bad_field", snprintf(msg, msz, "skip_ratio must be 0 (server default) to 1"), -1;
+            return *code = "bad_field",
+                   snprintf(msg, msz, "skip_ratio must be 0 (server default) to 1"), -1;
         t.skip_ratio = json_number_value(v);
     }
     if ((v = json_object_get(o, "locked"))) {
-        if (!json_is_boolean(v)) return *code = "bad_field", snprintf(msg, msz, "locked must be true or false"), -1;
+        if (!json_is_boolean(v))
+            return *code = "bad_field", snprintf(msg, msz, "locked must be true or false"), -1;
         t.locked = json_is_true(v);
     }
     if ((v = json_object_get(o, "mode"))) {
@@ -144,10 +150,14 @@ static void set_role(sr_room *r, int64_t uid, int role, double until, int on)
 static const char *role_name(int role)
 {
     switch (role) {
-    case ROLE_MOD: return "moderator";
-    case ROLE_MEMBER: return "member";
-    case ROLE_BANNED: return "banned";
-    default: return "muted";
+    case ROLE_MOD:
+        return "moderator";
+    case ROLE_MEMBER:
+        return "member";
+    case ROLE_BANNED:
+        return "banned";
+    default:
+        return "muted";
     }
 }
 
@@ -201,8 +211,9 @@ static void kick_one(sr_session *s, void *ud)
     kick_ctx *k = ud;
     if (s->user != k->uid || s->room != k->r) return;
     hub_member_remove(k->h, s);
-    hub_send_json(k->h, s, json_pack("{s:s,s:I,s:s}", "type", "kicked", "room",
-                                     (json_int_t)k->r->id, "reason", k->reason));
+    hub_send_json(k->h, s,
+                  json_pack("{s:s,s:I,s:s}", "type", "kicked", "room", (json_int_t)k->r->id,
+                            "reason", k->reason));
 }
 
 static void kick(sr_hub *h, sr_room *r, int64_t uid, const char *reason)
@@ -258,7 +269,8 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
             free(j);
             return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
         }
-        snprintf(detail, sizeof detail, "entry %lld track %lld", (long long)e->id, (long long)e->track);
+        snprintf(detail, sizeof detail, "entry %lld track %lld", (long long)e->id,
+                 (long long)e->track);
         if (!strcmp(a, "remove")) {
             int64_t by = e->user;
             sr_entry_free(sr_queue_remove(&r->queue, m->entry));
@@ -287,7 +299,8 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
             found = 1;
             json_decref(r->chat[idx]);
             for (int q = k; q < r->chat_n - 1; q++)
-                r->chat[(r->chat_head + q) % CHAT_KEEP] = r->chat[(r->chat_head + q + 1) % CHAT_KEEP];
+                r->chat[(r->chat_head + q) % CHAT_KEEP] =
+                    r->chat[(r->chat_head + q + 1) % CHAT_KEEP];
             r->chat_n--;
         }
         if (!found && m->msg > h->max_chat) {
@@ -336,12 +349,11 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 
 /* ---------- REST ---------- */
 
-
-
 static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
 {
     json_t *b = q->body;
-    if (!json_is_object(b)) return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
+    if (!json_is_object(b))
+        return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
     json_t *name = json_object_get(b, "name"), *desc = json_object_get(b, "description"),
            *tags = json_object_get(b, "tags");
     if (name && (!json_is_string(name) || !json_string_length(name) ||
@@ -354,16 +366,21 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
         size_t i;
         json_t *t;
         if (!json_is_array(tags) || json_array_size(tags) > 10)
-            return hub_rest_error(q, 400, "bad_field", "tags must be an array of at most 10 strings");
-        json_array_foreach(tags, i, t) if (!json_is_string(t) || !json_string_length(t) ||
-                                           json_string_length(t) > 120)
-            return hub_rest_error(q, 400, "bad_field", "each tag must be a non-empty string");
+            return hub_rest_error(q, 400, "bad_field",
+                                  "tags must be an array of at most 10 strings");
+        json_array_foreach(
+            tags, i, t) if (!json_is_string(t) || !json_string_length(t) ||
+                            json_string_length(t) >
+                                120) return hub_rest_error(q, 400, "bad_field",
+                                                           "each tag must be a non-empty string");
     }
     const char *code = NULL;
     char msg[120];
     json_t *rules = json_object_get(b, "rules");
-    if (rules && !json_is_object(rules)) return hub_rest_error(q, 400, "bad_field", "rules must be an object");
-    if (rules && apply_settings(r, rules, &code, msg, sizeof msg)) return hub_rest_error(q, 400, code, msg);
+    if (rules && !json_is_object(rules))
+        return hub_rest_error(q, 400, "bad_field", "rules must be an object");
+    if (rules && apply_settings(r, rules, &code, msg, sizeof msg))
+        return hub_rest_error(q, 400, code, msg);
     json_t *vis = json_object_get(b, "visibility");
     if (vis) {
         json_t *o = json_pack("{s:O}", "visibility", vis);
@@ -389,7 +406,8 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     w->t = r->created;
     hub_room_write_settings(j, r);
     audit(h, j, r, me, "update_room", 0, NULL);
-    json_t *body = json_pack("{s:o,s:o}", "room", hub_room_info_json(r), "settings", hub_room_settings_json(r));
+    json_t *body = json_pack("{s:o,s:o}", "room", hub_room_info_json(r), "settings",
+                             hub_room_settings_json(r));
     if (r->invite[0]) json_object_set_new(body, "invite", json_string(r->invite));
     hub_submit_reply(h, j, settings_delta(r), q->reply, q->ctx, 200, body, NULL);
 }
@@ -413,7 +431,8 @@ static void ep_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     audit(h, j, r, me, "new_invite", 0, NULL);
     char url[96];
     snprintf(url, sizeof url, "/#/room/%lld?invite=%s", (long long)r->id, r->invite);
-    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:s,s:s}", "invite", r->invite, "url", url), NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
+                     json_pack("{s:s,s:s}", "invite", r->invite, "url", url), NULL);
 }
 
 int hub_moderation_rest(sr_hub *h, const sr_rest *q)
@@ -426,20 +445,26 @@ int hub_moderation_rest(sr_hub *h, const sr_rest *q)
     if (!id || !(patch || audit_ep || invite_ep)) return 0;
     sr_room *r = hub_room_get(h, id);
     int64_t me = sr_hub_token_user(h, q->token);
-    if (!r || !hub_may_enter(h, r, me, NULL)) return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
+    if (!r || !hub_may_enter(h, r, me, NULL))
+        return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
     if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
     int rank = hub_rank(h, r, me);
     if (patch) {
-        if (rank < RANK_OWNER) return hub_rest_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
+        if (rank < RANK_OWNER)
+            return hub_rest_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
         return ep_patch_room(h, q, r, me), 1;
     }
     if (audit_ep) {
         if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
-        if (rank < RANK_OWNER) return hub_rest_error(q, 403, "not_allowed", "only the room's owner may read its audit log"), 1;
+        if (rank < RANK_OWNER)
+            return hub_rest_error(q, 403, "not_allowed",
+                                  "only the room's owner may read its audit log"),
+                   1;
         return ep_audit(h, q, r), 1;
     }
     if (q->method != 'P') return hub_rest_error(q, 405, "method_not_allowed", "use POST"), 1;
-    if (rank < RANK_MOD) return hub_rest_error(q, 403, "not_allowed", "only moderators may invite"), 1;
+    if (rank < RANK_MOD)
+        return hub_rest_error(q, 403, "not_allowed", "only moderators may invite"), 1;
     return ep_invite(h, q, r, me), 1;
 }
 

@@ -9,7 +9,7 @@
 /* A ring of the last cap deltas, in seq order with no gaps. */
 typedef struct sr_history {
     sr_msg **msgs;
-    int cap, head, n; /* head: index of the oldest */
+    int cap, head, n;   /* head: index of the oldest */
     uint64_t first_seq; /* seq of the oldest held delta */
 } sr_history;
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 enum {
-    SR_RANGE_NONE = 0,     /* no usable Range: send the whole entity with 200 */
-    SR_RANGE_PARTIAL = 1,  /* send [*start, *end] inclusive with 206 */
+    SR_RANGE_NONE = 0,           /* no usable Range: send the whole entity with 200 */
+    SR_RANGE_PARTIAL = 1,        /* send [*start, *end] inclusive with 206 */
     SR_RANGE_UNSATISFIABLE = -1, /* answer 416 with Content-Range: bytes * / size */
 };
 

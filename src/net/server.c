@@ -59,7 +59,7 @@ typedef struct http_req {
     int ready, headers_sent;
     int status;
     const char *ctype;
-    char *body; /* owned */
+    char *body;              /* owned */
     const char *static_body; /* borrowed */
     size_t body_len, sent;
     int fd;
@@ -69,8 +69,8 @@ typedef struct http_req {
     int csp;
     int routed; /* route() ran for this transaction (lws may still report a body of 0 bytes) */
     char set_cookie[200];
-    char token[160]; /* session token from the cookie or Authorization: Bearer */
-    char addr[64];   /* peer address */
+    char token[160];                  /* session token from the cookie or Authorization: Bearer */
+    char addr[64];                    /* peer address */
     char etag[48], last_modified[40]; /* validators of a media file or cover, or "" */
 } http_req;
 
@@ -112,12 +112,18 @@ static const char *ctype_of(const char *path)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-        {".png", "image/png"},                 {".jpg", "image/jpeg"},
-        {".ico", "image/x-icon"},              {".json", "application/json"},
-        {".map", "application/json"},          {".webmanifest", "application/manifest+json"},
-        {".woff2", "font/woff2"},              {".txt", "text/plain; charset=utf-8"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".ico", "image/x-icon"},
+        {".json", "application/json"},
+        {".map", "application/json"},
+        {".webmanifest", "application/manifest+json"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
     };
     const char *dot = strrchr(path, '.');
     if (dot)
@@ -322,7 +328,8 @@ static void session_track(sr_server *srv, sr_session *s)
 {
     if (srv->nsessions == srv->capsessions) {
         srv->capsessions = srv->capsessions ? srv->capsessions * 2 : 64;
-        srv->sessions = sr_xrealloc(srv->sessions, (size_t)srv->capsessions * sizeof *srv->sessions);
+        srv->sessions =
+            sr_xrealloc(srv->sessions, (size_t)srv->capsessions * sizeof *srv->sessions);
     }
     s->net_idx = srv->nsessions;
     srv->sessions[srv->nsessions++] = s;
@@ -547,7 +554,8 @@ static void serve_cover(sr_server *srv, http_req *r, int64_t id)
     if (sz && (size < 16 || size > 1024))
         return respond_error(r, 400, "bad_field", "size must be 16 to 1024");
     sr_library *lib = sr_hub_library(srv->hub);
-    if (!sr_library_get(lib, id)) return respond_error(r, 404, "no_such_track", "no track with that id");
+    if (!sr_library_get(lib, id))
+        return respond_error(r, 404, "no_such_track", "no track with that id");
     snprintf(r->etag, sizeof r->etag, "\"cover-%lld-%d\"", (long long)id, size);
     if (r->wsi && header_is(r->wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, r->etag)) {
         r->cache = "public, max-age=86400";
@@ -610,7 +618,8 @@ static void route_library(sr_server *srv, struct lws *wsi, http_req *r, const ch
     if (!strcmp(p, "/rescan")) {
         if (r->method != 'P') return respond_error(r, 405, "method_not_allowed", "use POST");
         if (!from_loopback(wsi, r))
-            return respond_error(r, 403, "forbidden", "rescans are only accepted from this machine");
+            return respond_error(r, 403, "forbidden",
+                                 "rescans are only accepted from this machine");
         if (sr_library_rescan(lib))
             return respond_error(r, 409, "no_library", "the server runs without --library");
         return respond_json(r, 202, json_pack("{s:b}", "scanning", 1));
@@ -747,7 +756,8 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
                 const char *q = lws_get_urlarg_by_name(wsi, "q=", qb, sizeof qb);
                 return respond_json(r, 200, sr_hub_rooms_json(srv->hub, q));
             }
-            if (r->method != 'P') return respond_error(r, 405, "method_not_allowed", "use GET or POST");
+            if (r->method != 'P')
+                return respond_error(r, 405, "method_not_allowed", "use GET or POST");
             int64_t owner = sr_hub_token_user(srv->hub, r->token);
             if (!owner) return respond_error(r, 401, "unauthenticated", "sign in to create a room");
             json_error_t je;
@@ -766,7 +776,9 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
         if (!strncmp(p, "rooms/", 6)) {
             int64_t id = parse_id(p + 6, &end);
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
-            json_t *o = id && !*end ? sr_hub_room_json(srv->hub, id, sr_hub_token_user(srv->hub, r->token)) : NULL;
+            json_t *o = id && !*end
+                            ? sr_hub_room_json(srv->hub, id, sr_hub_token_user(srv->hub, r->token))
+                            : NULL;
             if (!o) return respond_error(r, 404, "no_such_room", "no room with that id");
             return respond_json(r, 200, o);
         }
@@ -777,19 +789,22 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             const char *q = lws_get_urlarg_by_name(wsi, "q=", qb, sizeof qb);
             const char *lim = lws_get_urlarg_by_name(wsi, "limit=", lb, sizeof lb);
             int limit = lim && *lim ? atoi(lim) : 50;
-            if (limit < 1 || limit > 500) return respond_error(r, 400, "bad_field", "limit must be 1 to 500");
+            if (limit < 1 || limit > 500)
+                return respond_error(r, 400, "bad_field", "limit must be 1 to 500");
             char bufs[4][256];
             sr_track_query tq = {.text = q && *q ? q : NULL, .limit = limit};
             if (library_filters(wsi, r, &tq, bufs)) return;
             if (tq.text || tq.artist || tq.album || tq.genre || tq.year) {
                 /* full-text search and filters: SQLite FTS5 on the library's reader thread */
                 r->refs++;
-                if (!sr_library_query(sr_hub_library(srv->hub), "tracks", &tq, library_done, r)) return;
+                if (!sr_library_query(sr_hub_library(srv->hub), "tracks", &tq, library_done, r))
+                    return;
                 r->refs--;
             }
             return respond_json(r, 200, sr_hub_tracks_json(srv->hub, q ? q : "", limit));
         }
-        if (!strncmp(p, "library", 7) && (!p[7] || p[7] == '/')) return route_library(srv, wsi, r, p + 7);
+        if (!strncmp(p, "library", 7) && (!p[7] || p[7] == '/'))
+            return route_library(srv, wsi, r, p + 7);
         if (!strncmp(p, "tracks/", 7)) {
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
             int64_t id = parse_id(p + 7, &end);
@@ -821,8 +836,9 @@ static int http_writable(struct lws *wsi, http_req *r)
     if (!r || !r->ready) return 0;
     if (!r->headers_sent) {
         if (lws_add_http_header_status(wsi, (unsigned)r->status, &p, end) ||
-            lws_add_http_header_by_name(wsi, (unsigned char *)"content-type:",
-                                        (unsigned char *)r->ctype, (int)strlen(r->ctype), &p, end) ||
+            lws_add_http_header_by_name(wsi,
+                                        (unsigned char *)"content-type:", (unsigned char *)r->ctype,
+                                        (int)strlen(r->ctype), &p, end) ||
             lws_add_http_header_content_length(wsi, r->body_len, &p, end) ||
             lws_add_http_header_by_name(wsi, (unsigned char *)"x-content-type-options:",
                                         (unsigned char *)"nosniff", 7, &p, end) ||
@@ -832,16 +848,16 @@ static int http_writable(struct lws *wsi, http_req *r)
         if (r->csp &&
             (lws_add_http_header_by_name(wsi, (unsigned char *)"content-security-policy:",
                                          (unsigned char *)CSP, (int)strlen(CSP), &p, end) ||
-             lws_add_http_header_by_name(wsi, (unsigned char *)"x-frame-options:",
-                                         (unsigned char *)"DENY", 4, &p, end)))
+             lws_add_http_header_by_name(
+                 wsi, (unsigned char *)"x-frame-options:", (unsigned char *)"DENY", 4, &p, end)))
             return -1;
         const char *cache = r->cache ? r->cache : "no-store";
         if (lws_add_http_header_by_name(wsi, (unsigned char *)"cache-control:",
                                         (unsigned char *)cache, (int)strlen(cache), &p, end))
             return -1;
         if (r->fd >= 0 || !strncmp(r->uri, "/media/", 7)) {
-            if (lws_add_http_header_by_name(wsi, (unsigned char *)"accept-ranges:",
-                                            (unsigned char *)"bytes", 5, &p, end))
+            if (lws_add_http_header_by_name(
+                    wsi, (unsigned char *)"accept-ranges:", (unsigned char *)"bytes", 5, &p, end))
                 return -1;
         }
         if (r->etag[0] &&
@@ -849,19 +865,18 @@ static int http_writable(struct lws *wsi, http_req *r)
                                         (int)strlen(r->etag), &p, end))
             return -1;
         if (r->last_modified[0] &&
-            lws_add_http_header_by_name(wsi, (unsigned char *)"last-modified:",
-                                        (unsigned char *)r->last_modified,
-                                        (int)strlen(r->last_modified), &p, end))
+            lws_add_http_header_by_name(
+                wsi, (unsigned char *)"last-modified:", (unsigned char *)r->last_modified,
+                (int)strlen(r->last_modified), &p, end))
             return -1;
         if (r->content_range[0] &&
-            lws_add_http_header_by_name(wsi, (unsigned char *)"content-range:",
-                                        (unsigned char *)r->content_range,
-                                        (int)strlen(r->content_range), &p, end))
+            lws_add_http_header_by_name(
+                wsi, (unsigned char *)"content-range:", (unsigned char *)r->content_range,
+                (int)strlen(r->content_range), &p, end))
             return -1;
-        if (r->set_cookie[0] &&
-            lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:",
-                                        (unsigned char *)r->set_cookie, (int)strlen(r->set_cookie),
-                                        &p, end))
+        if (r->set_cookie[0] && lws_add_http_header_by_name(wsi, (unsigned char *)"set-cookie:",
+                                                            (unsigned char *)r->set_cookie,
+                                                            (int)strlen(r->set_cookie), &p, end))
             return -1;
         if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
         r->headers_sent = 1;
@@ -877,7 +892,8 @@ static int http_writable(struct lws *wsi, http_req *r)
         if (n <= 0) return -1;
         r->file_pos += n;
         int last = r->file_pos > r->file_end;
-        if (lws_write(wsi, fbuf + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
+        if (lws_write(wsi, fbuf + LWS_PRE, (size_t)n,
+                      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
             return -1;
         if (!last) {
             lws_callback_on_writable(wsi);
@@ -998,7 +1014,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 r->too_large = 1;
             } else {
                 r->post = sr_xrealloc(r->post, r->post_len + len + 1);
-                if (len) memcpy(r->post + r->post_len, in, len); /* lws may report 0 bytes, in NULL */
+                if (len)
+                    memcpy(r->post + r->post_len, in, len); /* lws may report 0 bytes, in NULL */
                 r->post_len += len;
             }
         }
@@ -1072,8 +1089,8 @@ static void lws_logger(int level, const char *line)
     sr_log(level == LLL_ERR ? SR_LOG_ERROR : SR_LOG_WARN, "lws", "detail=\"%s\"", buf);
 }
 
-sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg,
-                         sr_store *store, const char *library)
+sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg, sr_store *store,
+                         const char *library)
 {
     sr_server *srv = sr_xcalloc(1, sizeof *srv);
     srv->cfg = *cfg;
@@ -1117,7 +1134,8 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     }
     if (cfg->web_dir) load_static(srv, cfg->web_dir, "");
     if (cfg->web_dir && !find_static(srv, "/index.html"))
-        sr_log(SR_LOG_WARN, "no web client found", "dir=\"%s\" hint=\"run make web\"", cfg->web_dir);
+        sr_log(SR_LOG_WARN, "no web client found", "dir=\"%s\" hint=\"run make web\"",
+               cfg->web_dir);
     return srv;
 }
 
@@ -1148,7 +1166,8 @@ int sr_server_run(sr_server *srv)
         }
         if (srv->shutting) {
             sr_hub_poll(srv->hub);
-            if ((!srv->nsessions && !sr_hub_pending(srv->hub)) || sr_mono_us() > srv->deadline) break;
+            if ((!srv->nsessions && !sr_hub_pending(srv->hub)) || sr_mono_us() > srv->deadline)
+                break;
         }
     }
     flush_dirty(srv); /* drops the references the list still holds */

@@ -18,8 +18,8 @@ typedef struct sr_server sr_server;
 
 /* Creates the listening server. hub_cfg and store are handed to the hub it creates; store is
  * borrowed. library may be NULL. Returns NULL on failure (logged). */
-sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg,
-                         sr_store *store, const char *library);
+sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg, sr_store *store,
+                         const char *library);
 /* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it), then closes every socket
  * with 1001, waits for pending writes to be durable, and returns 0. */
 int sr_server_run(sr_server *srv);

@@ -11,10 +11,19 @@ static const struct {
     const char *name;
     sr_ctype type;
 } types[] = {
-    {"hello", SR_C_HELLO},   {"ping", SR_C_PING},         {"join", SR_C_JOIN},
-    {"leave", SR_C_LEAVE},   {"queue_add", SR_C_QUEUE_ADD}, {"vote", SR_C_VOTE},
-    {"queue_remove", SR_C_QUEUE_REMOVE}, {"skip", SR_C_SKIP}, {"chat", SR_C_CHAT},
-    {"search", SR_C_SEARCH}, {"mod", SR_C_MOD}, {"lobby", SR_C_LOBBY}, {"like", SR_C_LIKE},
+    {"hello", SR_C_HELLO},
+    {"ping", SR_C_PING},
+    {"join", SR_C_JOIN},
+    {"leave", SR_C_LEAVE},
+    {"queue_add", SR_C_QUEUE_ADD},
+    {"vote", SR_C_VOTE},
+    {"queue_remove", SR_C_QUEUE_REMOVE},
+    {"skip", SR_C_SKIP},
+    {"chat", SR_C_CHAT},
+    {"search", SR_C_SEARCH},
+    {"mod", SR_C_MOD},
+    {"lobby", SR_C_LOBBY},
+    {"like", SR_C_LIKE},
 };
 
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -60,12 +69,14 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     memset(m, 0, sizeof *m);
     json_error_t je;
     m->root = json_loadb(data, len, JSON_DECODE_ANY, &je);
-    if (!m->root) return bad(err, "bad_json", "invalid JSON at offset %d: %s", je.position, je.text);
+    if (!m->root)
+        return bad(err, "bad_json", "invalid JSON at offset %d: %s", je.position, je.text);
     if (!json_is_object(m->root)) return bad(err, "bad_message", "a message must be a JSON object");
     json_t *ref = json_object_get(m->root, "ref");
     if (ref) {
         if (!(json_is_integer(ref) || (json_is_string(ref) && json_string_length(ref) <= 64)))
-            return bad(err, "bad_message", "'ref' must be an integer or a string of at most 64 bytes");
+            return bad(err, "bad_message",
+                       "'ref' must be an integer or a string of at most 64 bytes");
         m->ref = ref;
     }
     json_t *type = json_object_get(m->root, "type");
@@ -92,7 +103,8 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
             goto hello_rest;
         }
         /* Trim the name's surrounding blanks; the rest is kept as sent. */
-        while (m->name_len && (*m->name == ' ' || *m->name == '\t')) m->name++, m->name_len--;
+        while (m->name_len && (*m->name == ' ' || *m->name == '\t'))
+            m->name++, m->name_len--;
         while (m->name_len && (m->name[m->name_len - 1] == ' ' || m->name[m->name_len - 1] == '\t'))
             m->name_len--;
         if (!m->name_len) return bad(err, "bad_field", "field 'name' must not be empty");
@@ -106,7 +118,8 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (get_str(root, "token", 0, &m->token, &tl, err)) return -1;
         if (m->token && tl > 128) return bad(err, "too_long", "field 'token' is over 128 bytes");
         if (get_str(root, "session", 0, &m->session, &tl, err)) return -1;
-        if (m->session && tl > 128) return bad(err, "too_long", "field 'session' is over 128 bytes");
+        if (m->session && tl > 128)
+            return bad(err, "too_long", "field 'session' is over 128 bytes");
         return 0;
     }
     case SR_C_PING:
@@ -136,9 +149,11 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     case SR_C_LEAVE:
         return get_id(root, "room", &m->room, err);
     case SR_C_QUEUE_ADD:
-        return get_id(root, "room", &m->room, err) || get_id(root, "track", &m->track, err) ? -1 : 0;
+        return get_id(root, "room", &m->room, err) || get_id(root, "track", &m->track, err) ? -1
+                                                                                            : 0;
     case SR_C_QUEUE_REMOVE:
-        return get_id(root, "room", &m->room, err) || get_id(root, "entry", &m->entry, err) ? -1 : 0;
+        return get_id(root, "room", &m->room, err) || get_id(root, "entry", &m->entry, err) ? -1
+                                                                                            : 0;
     case SR_C_VOTE:
         if (get_id(root, "room", &m->room, err) || get_id(root, "entry", &m->entry, err)) return -1;
         v = json_object_get(root, "value");
@@ -151,9 +166,11 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (get_id(root, "room", &m->room, err)) return -1;
         v = json_object_get(root, "value");
         if (!v) return bad(err, "missing_field", "field 'value' is required");
-        if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'value' must be true or false");
+        if (!json_is_boolean(v))
+            return bad(err, "bad_field", "field 'value' must be true or false");
         m->value = json_is_true(v);
-        if ((v = json_object_get(root, "track")) && (!json_is_integer(v) || json_integer_value(v) <= 0))
+        if ((v = json_object_get(root, "track")) &&
+            (!json_is_integer(v) || json_integer_value(v) <= 0))
             return bad(err, "bad_field", "field 'track' must be a positive integer");
         m->track = v ? json_integer_value(v) : 0;
         return 0;
@@ -165,9 +182,9 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
             return bad(err, "too_long", "chat text is over %d characters", SR_MAX_CHAT);
         return 0;
     case SR_C_MOD: {
-        static const char *const actions[] = {"skip", "remove", "move", "delete_chat", "mute",
-                                              "unmute", "kick", "ban", "unban", "lock",
-                                              "unlock", "set_role"};
+        static const char *const actions[] = {"skip",  "remove", "move",   "delete_chat",
+                                              "mute",  "unmute", "kick",   "ban",
+                                              "unban", "lock",   "unlock", "set_role"};
         if (get_id(root, "room", &m->room, err)) return -1;
         if (get_str(root, "action", 1, &m->action, NULL, err)) return -1;
         size_t k;
@@ -184,13 +201,16 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
             if (!strcmp(m->action, on_user[k]) && get_id(root, "user", &m->target_user, err))
                 return -1;
         if ((v = json_object_get(root, "seconds"))) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 31536000)
-                return bad(err, "bad_field", "field 'seconds' must be an integer from 0 to 31536000");
+            if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                json_integer_value(v) > 31536000)
+                return bad(err, "bad_field",
+                           "field 'seconds' must be an integer from 0 to 31536000");
             m->seconds = json_integer_value(v);
         }
         if (!strcmp(m->action, "set_role")) {
             if (get_str(root, "role", 1, &m->role, NULL, err)) return -1;
-            if (strcmp(m->role, "moderator") && strcmp(m->role, "member") && strcmp(m->role, "none"))
+            if (strcmp(m->role, "moderator") && strcmp(m->role, "member") &&
+                strcmp(m->role, "none"))
                 return bad(err, "bad_field", "field 'role' must be moderator, member or none");
         }
         return 0;
@@ -198,7 +218,8 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     case SR_C_LOBBY:
         m->value = 1;
         if ((v = json_object_get(root, "subscribe"))) {
-            if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'subscribe' must be true or false");
+            if (!json_is_boolean(v))
+                return bad(err, "bad_field", "field 'subscribe' must be true or false");
             m->value = json_is_true(v);
         }
         return 0;
@@ -206,13 +227,15 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (get_id(root, "track", &m->track, err)) return -1;
         v = json_object_get(root, "value");
         if (!v) return bad(err, "missing_field", "field 'value' is required");
-        if (!json_is_boolean(v)) return bad(err, "bad_field", "field 'value' must be true or false");
+        if (!json_is_boolean(v))
+            return bad(err, "bad_field", "field 'value' must be true or false");
         m->value = json_is_true(v);
         return 0;
     case SR_C_SEARCH: {
         size_t ql;
         if (get_str(root, "q", 1, &m->q, &ql, err)) return -1;
-        if (ql > SR_MAX_QUERY) return bad(err, "too_long", "field 'q' is over %d bytes", SR_MAX_QUERY);
+        if (ql > SR_MAX_QUERY)
+            return bad(err, "too_long", "field 'q' is over %d bytes", SR_MAX_QUERY);
         m->limit = 50;
         if ((v = json_object_get(root, "limit"))) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100)

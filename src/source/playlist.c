@@ -206,15 +206,18 @@ int sr_playlist_parse_m3u(const char *buf, size_t len, sr_playlist *out, sr_pl_e
                 const char *comma = NULL;
                 int quoted = 0;
                 for (const char *q = a; q < e && !comma; q++) {
-                    if (*q == '"') quoted = !quoted;
-                    else if (*q == ',' && !quoted) comma = q;
+                    if (*q == '"')
+                        quoted = !quoted;
+                    else if (*q == ',' && !quoted)
+                        comma = q;
                 }
                 const char *num_end = a;
                 while (num_end < (comma ? comma : e) && !is_space(*num_end))
                     num_end++;
                 entry_free(&inf);
                 inf.duration_ms = seconds_ms(a, (size_t)(num_end - a));
-                if (comma) split_display(comma + 1, (size_t)(e - comma - 1), &inf.artist, &inf.title);
+                if (comma)
+                    split_display(comma + 1, (size_t)(e - comma - 1), &inf.artist, &inf.title);
             } else if (starts_ci(s, n, "#PLAYLIST:")) {
                 free(out->title);
                 out->title = field_dup(s + 10, n - 10);
@@ -286,7 +289,8 @@ int sr_playlist_parse_pls(const char *buf, size_t len, sr_playlist *out, sr_pl_e
         if (!n || *s == ';' || *s == '#') continue;
         if (*s == '[') {
             if (s[n - 1] != ']') {
-                rc = fail(err, out, SR_PL_ESYNTAX, "a section header without ']'", (size_t)(s - buf));
+                rc = fail(err, out, SR_PL_ESYNTAX, "a section header without ']'",
+                          (size_t)(s - buf));
                 break;
             }
             const char *name = s + 1;
@@ -303,7 +307,8 @@ int sr_playlist_parse_pls(const char *buf, size_t len, sr_playlist *out, sr_pl_e
             break;
         }
         if (!any) {
-            rc = fail(err, out, SR_PL_EFORMAT, "not a PLS file: no [playlist] section", (size_t)(s - buf));
+            rc = fail(err, out, SR_PL_EFORMAT, "not a PLS file: no [playlist] section",
+                      (size_t)(s - buf));
             break;
         }
         if (!section) continue; /* another section's keys */
@@ -313,12 +318,17 @@ int sr_playlist_parse_pls(const char *buf, size_t len, sr_playlist *out, sr_pl_e
         trim(&v, &vn);
         long num;
         int key;
-        if ((num = key_num(k, kn, "File"))) key = K_FILE;
-        else if ((num = key_num(k, kn, "Title"))) key = K_TITLE;
-        else if ((num = key_num(k, kn, "Length"))) key = K_LENGTH;
-        else continue; /* NumberOfEntries, Version, ... */
+        if ((num = key_num(k, kn, "File")))
+            key = K_FILE;
+        else if ((num = key_num(k, kn, "Title")))
+            key = K_TITLE;
+        else if ((num = key_num(k, kn, "Length")))
+            key = K_LENGTH;
+        else
+            continue; /* NumberOfEntries, Version, ... */
         if (vn > SR_PL_MAX_FIELD) {
-            rc = fail(err, out, SR_PL_ELIMIT, "a value is longer than 4096 bytes", (size_t)(v - buf));
+            rc = fail(err, out, SR_PL_ELIMIT, "a value is longer than 4096 bytes",
+                      (size_t)(v - buf));
             break;
         }
         if (nrec == 4 * (size_t)SR_PL_MAX_ENTRIES) {
@@ -332,7 +342,8 @@ int sr_playlist_parse_pls(const char *buf, size_t len, sr_playlist *out, sr_pl_e
         recs[nrec] = (pls_rec){num, key, nrec, (size_t)(s - buf), v, vn};
         nrec++;
     }
-    if (!rc && !seen) rc = fail(err, out, SR_PL_EFORMAT, "not a PLS file: no [playlist] section", 0);
+    if (!rc && !seen)
+        rc = fail(err, out, SR_PL_EFORMAT, "not a PLS file: no [playlist] section", 0);
     if (rc) {
         free(recs);
         return rc;
@@ -466,10 +477,10 @@ static const char *decode_text(const char *p, const char *end, xbuf *b)
             unsigned long cp = 0;
             ok = d < semi;
             for (; d < semi && ok; d++) {
-                int v = *d >= '0' && *d <= '9'   ? *d - '0'
+                int v = *d >= '0' && *d <= '9'          ? *d - '0'
                         : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
                         : hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10
-                                                          : -1;
+                                                        : -1;
                 ok = v >= 0;
                 cp = cp * (hex ? 16 : 10) + (unsigned long)(v < 0 ? 0 : v);
                 if (cp > 0x10FFFF) ok = 0;
@@ -502,7 +513,7 @@ int sr_playlist_parse_xspf(const char *buf, size_t len, sr_playlist *out, sr_pl_
     int rc = 0;
 #define XFAIL(c, m, at)                                                                            \
     do {                                                                                           \
-        rc = fail(err, out, (c), (m), (size_t)((at) - buf));                                       \
+        rc = fail(err, out, (c), (m), (size_t)((at)-buf));                                         \
         goto done;                                                                                 \
     } while (0)
     while (p < end) {
@@ -515,7 +526,8 @@ int sr_playlist_parse_xspf(const char *buf, size_t len, sr_playlist *out, sr_pl_
             } else {
                 const char *bad = decode_text(p, stop, field ? &text : NULL);
                 if (bad) XFAIL(SR_PL_ESYNTAX, "a bad entity or character reference", bad);
-                if (text.n > SR_PL_MAX_FIELD) XFAIL(SR_PL_ELIMIT, "a value is longer than 4096 bytes", p);
+                if (text.n > SR_PL_MAX_FIELD)
+                    XFAIL(SR_PL_ELIMIT, "a value is longer than 4096 bytes", p);
             }
             p = stop;
             continue;
@@ -538,7 +550,8 @@ int sr_playlist_parse_xspf(const char *buf, size_t len, sr_playlist *out, sr_pl_
             if (!q) XFAIL(SR_PL_ESYNTAX, "an unterminated CDATA section", tag);
             if (!depth) XFAIL(SR_PL_ESYNTAX, "CDATA outside the root element", tag);
             if (field) xb_put(&text, p + 9, (size_t)(q - p - 9));
-            if (text.n > SR_PL_MAX_FIELD) XFAIL(SR_PL_ELIMIT, "a value is longer than 4096 bytes", tag);
+            if (text.n > SR_PL_MAX_FIELD)
+                XFAIL(SR_PL_ELIMIT, "a value is longer than 4096 bytes", tag);
             p = q + 3;
             continue;
         }
@@ -563,10 +576,10 @@ int sr_playlist_parse_xspf(const char *buf, size_t len, sr_playlist *out, sr_pl_
                 XFAIL(SR_PL_ESYNTAX, "a closing tag that does not match", tag);
             if (field && depth == (field == F_PL_TITLE ? 2 : track_depth + 1)) {
                 char *v = field_dup(text.s ? text.s : "", text.n);
-                char **slot = field == F_LOCATION  ? &cur.location
-                              : field == F_TITLE   ? &cur.title
-                              : field == F_CREATOR ? &cur.artist
-                              : field == F_ALBUM   ? &cur.album
+                char **slot = field == F_LOCATION   ? &cur.location
+                              : field == F_TITLE    ? &cur.title
+                              : field == F_CREATOR  ? &cur.artist
+                              : field == F_ALBUM    ? &cur.album
                               : field == F_PL_TITLE ? &out->title
                                                     : NULL;
                 if (field == F_DURATION && v) {
@@ -622,10 +635,12 @@ int sr_playlist_parse_xspf(const char *buf, size_t len, sr_playlist *out, sr_pl_
             p++;
             while (p < end && is_space(*p))
                 p++;
-            if (p >= end || (*p != '"' && *p != '\'')) XFAIL(SR_PL_ESYNTAX, "an unquoted attribute value", p);
+            if (p >= end || (*p != '"' && *p != '\''))
+                XFAIL(SR_PL_ESYNTAX, "an unquoted attribute value", p);
             const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
             if (!q) XFAIL(SR_PL_ESYNTAX, "an unterminated attribute value", p);
-            if (memchr(p + 1, '<', (size_t)(q - p - 1))) XFAIL(SR_PL_ESYNTAX, "'<' in an attribute value", p);
+            if (memchr(p + 1, '<', (size_t)(q - p - 1)))
+                XFAIL(SR_PL_ESYNTAX, "'<' in an attribute value", p);
             const char *bad = decode_text(p + 1, q, NULL);
             if (bad) XFAIL(SR_PL_ESYNTAX, "a bad entity or character reference", bad);
             p = q + 1;
@@ -655,12 +670,12 @@ int sr_playlist_parse_xspf(const char *buf, size_t len, sr_playlist *out, sr_pl_
                 cur.pos = (size_t)(tag - buf);
             }
         } else if (track_depth && depth == track_depth + 1 && !field) {
-            field = name_is(ln, lnn, "location")  ? F_LOCATION
-                    : name_is(ln, lnn, "title")   ? F_TITLE
-                    : name_is(ln, lnn, "creator") ? F_CREATOR
-                    : name_is(ln, lnn, "album")   ? F_ALBUM
+            field = name_is(ln, lnn, "location")   ? F_LOCATION
+                    : name_is(ln, lnn, "title")    ? F_TITLE
+                    : name_is(ln, lnn, "creator")  ? F_CREATOR
+                    : name_is(ln, lnn, "album")    ? F_ALBUM
                     : name_is(ln, lnn, "duration") ? F_DURATION
-                                                    : F_NONE;
+                                                   : F_NONE;
             text.n = 0;
         }
     }

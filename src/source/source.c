@@ -65,14 +65,15 @@ const char *sr_source_mime(const char *path)
 static const char *fold_latin(unsigned cp)
 {
     static const char *const l1[64] = {
-        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        "d", "n", "o", "o", "o", "o", "o", " ", "o", "u", "u", "u", "u", "y", "th", "ss",
-        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        "d", "n", "o", "o", "o", "o", "o", " ", "o", "u", "u", "u", "u", "y", "th", "y"};
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+        "d", "n", "o", "o", "o", "o", "o",  " ", "o", "u", "u", "u", "u", "y", "th", "ss",
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+        "d", "n", "o", "o", "o", "o", "o",  " ", "o", "u", "u", "u", "u", "y", "th", "y"};
     /* the base letter of each of U+0100..U+017F */
     static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkklllllll"
                                 "lllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-    static const char az[] = "a\0b\0c\0d\0e\0f\0g\0h\0i\0j\0k\0l\0m\0n\0o\0p\0q\0r\0s\0t\0u\0v\0w\0x\0y\0z";
+    static const char az[] =
+        "a\0b\0c\0d\0e\0f\0g\0h\0i\0j\0k\0l\0m\0n\0o\0p\0q\0r\0s\0t\0u\0v\0w\0x\0y\0z";
     if (cp >= 0xc0 && cp <= 0xff) return l1[cp - 0xc0];
     if (cp >= 0x100 && cp <= 0x17f) {
         int c = ext_a[cp - 0x100];
@@ -110,7 +111,7 @@ char *sr_identity_norm(const char *s)
             if (isalnum((int)cp)) {
                 out[o++] = (char)tolower((int)cp);
                 space = 0;
-            } else if (cp == '\'' ) {
+            } else if (cp == '\'') {
                 /* don't == dont */
             } else if (cp == '&') {
                 if (!space) out[o++] = ' ';

@@ -10,7 +10,7 @@
  * and released by sr_track_meta_clear(); any of title/artist/album may be NULL when unknown
  * (the scanner fills title from the file name when the tags have none). */
 typedef struct sr_track_meta {
-    char *path;          /* absolute path of the file */
+    char *path; /* absolute path of the file */
     char *title;
     char *artist;
     char *album;

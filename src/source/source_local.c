@@ -333,8 +333,10 @@ static char *clean_isrc(char *v)
     size_t o = 0;
     if (!v) return NULL;
     for (const char *p = v; *p && o < 13; p++)
-        if (isalnum((unsigned char)*p)) out[o++] = (char)toupper((unsigned char)*p);
-        else if (*p != '-' && *p != ' ') o = 13;
+        if (isalnum((unsigned char)*p))
+            out[o++] = (char)toupper((unsigned char)*p);
+        else if (*p != '-' && *p != ' ')
+            o = 13;
     free(v);
     if (o != 12 || !isalpha((unsigned char)out[0]) || !isalpha((unsigned char)out[1])) return NULL;
     for (int i = 7; i < 12; i++)
@@ -476,8 +478,8 @@ static int local_probe_why(const char *path, sr_track_meta *out, char *why, size
     }
     r = has_audio_packet(fc, audio, why, whylen);
     if (r == 0)
-        out->identity = sr_track_identity(out->artist, out->title, out->duration_ms, out->isrc,
-                                          out->mbid);
+        out->identity =
+            sr_track_identity(out->artist, out->title, out->duration_ms, out->isrc, out->mbid);
 out:
     avformat_close_input(&fc);
     if (r < 0) sr_track_meta_clear(out);
@@ -651,9 +653,9 @@ static int list_dir(const char *dir, char ***names_out, size_t *n_out)
  * Returns a malloc'd path or NULL. */
 static char *dir_cover(const char *dir, char *const *names, size_t n)
 {
-    static const char *const pics[] = {"cover.jpg", "cover.jpeg", "cover.png", "folder.jpg",
+    static const char *const pics[] = {"cover.jpg",   "cover.jpeg", "cover.png", "folder.jpg",
                                        "folder.jpeg", "folder.png", "front.jpg", "front.png",
-                                       "album.jpg", "album.png"};
+                                       "album.jpg",   "album.png"};
     for (size_t k = 0; k < sizeof pics / sizeof pics[0]; k++)
         for (size_t i = 0; i < n; i++) {
             struct stat sb;

@@ -14,9 +14,12 @@ int sr_stream_url_check(const char *url, size_t len, const char **why)
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
             NO("the URL must be printable ASCII without spaces (percent-encode the rest)");
     size_t skip;
-    if (len > 7 && !strncasecmp(url, "http://", 7)) skip = 7;
-    else if (len > 8 && !strncasecmp(url, "https://", 8)) skip = 8;
-    else NO("only http:// and https:// URLs can be played");
+    if (len > 7 && !strncasecmp(url, "http://", 7))
+        skip = 7;
+    else if (len > 8 && !strncasecmp(url, "https://", 8))
+        skip = 8;
+    else
+        NO("only http:// and https:// URLs can be played");
     const char *host = url + skip, *end = url + len;
     const char *auth_end = host;
     while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#')
@@ -36,8 +39,8 @@ int sr_stream_url_check(const char *url, size_t len, const char **why)
         if (colon) port = colon + 1;
         if ((colon ? colon : auth_end) == host) NO("the URL has no host");
         for (const char *p = host; p < (colon ? colon : auth_end); p++)
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                  *p == '-' || *p == '.' || *p == '_' || *p == '%'))
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '%'))
                 NO("the URL has a bad host");
     }
     if (port) {
@@ -60,10 +63,15 @@ int sr_stream_text_check(const char *s, size_t len, const char **why)
     size_t chars = 0;
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)s[i];
-        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t k = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
         if (!k || i + k > len) return (*why = "must be UTF-8", SR_EINVAL);
         for (size_t j = 1; j < k; j++)
-            if (((unsigned char)s[i + j] & 0xC0) != 0x80) return (*why = "must be UTF-8", SR_EINVAL);
+            if (((unsigned char)s[i + j] & 0xC0) != 0x80)
+                return (*why = "must be UTF-8", SR_EINVAL);
         if (c < 0x20 || c == 0x7f) return (*why = "must not contain control characters", SR_EINVAL);
         i += k;
         chars++;

@@ -126,7 +126,8 @@ static void scale_area(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw,
                     for (int c = 0; c < 3; c++)
                         acc[c] += src[((size_t)yy * (size_t)sw + (size_t)xx) * 3 + (size_t)c];
             for (int c = 0; c < 3; c++)
-                dst[((size_t)y * (size_t)dw + (size_t)x) * 3 + (size_t)c] = (uint8_t)((acc[c] + n / 2) / n);
+                dst[((size_t)y * (size_t)dw + (size_t)x) * 3 + (size_t)c] =
+                    (uint8_t)((acc[c] + n / 2) / n);
         }
     }
 }
@@ -159,7 +160,8 @@ static int encode_jpeg(const uint8_t *rgb, int w, int h, unsigned char **out, si
             const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
             int R = p[0], G = p[1], B = p[2];
             f->data[0][y * f->linesize[0] + x] = clamp8((299 * R + 587 * G + 114 * B + 500) / 1000);
-            f->data[1][y * f->linesize[1] + x] = clamp8(128 + (-169 * R - 331 * G + 500 * B) / 1000);
+            f->data[1][y * f->linesize[1] + x] =
+                clamp8(128 + (-169 * R - 331 * G + 500 * B) / 1000);
             f->data[2][y * f->linesize[2] + x] = clamp8(128 + (500 * R - 419 * G - 81 * B) / 1000);
         }
     rc = SR_EINVAL;

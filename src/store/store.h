@@ -12,15 +12,15 @@ typedef struct sr_store {
 
 /* The kinds of write. Fields of sr_write used by each are listed beside it. */
 typedef enum sr_write_kind {
-    SR_W_NONE = 0,    /* nothing to write: the job only keeps its place in the delta order */
-    SR_W_USER,        /* a=id s1=name s2=token hash t=created */
-    SR_W_ROOM,        /* a=id s1=name s2=description s3=tags (JSON array) t=created */
-    SR_W_ENTRY_ADD,   /* a=id b=room c=track d=user t=added_at */
-    SR_W_ENTRY_STATE, /* a=id s1="played"|"removed" */
-    SR_W_VOTE,        /* a=entry b=user v=value (0 deletes the vote) */
-    SR_W_CHAT,        /* a=id b=room c=user s1=text t=ts */
-    SR_W_PLAY,        /* a=play id b=room c=track d=entry (0: none) e=added by (0: none) t=started
-                         v=0 from queue / 1 fallback; also sets the room's now playing */
+    SR_W_NONE = 0,     /* nothing to write: the job only keeps its place in the delta order */
+    SR_W_USER,         /* a=id s1=name s2=token hash t=created */
+    SR_W_ROOM,         /* a=id s1=name s2=description s3=tags (JSON array) t=created */
+    SR_W_ENTRY_ADD,    /* a=id b=room c=track d=user t=added_at */
+    SR_W_ENTRY_STATE,  /* a=id s1="played"|"removed" */
+    SR_W_VOTE,         /* a=entry b=user v=value (0 deletes the vote) */
+    SR_W_CHAT,         /* a=id b=room c=user s1=text t=ts */
+    SR_W_PLAY,         /* a=play id b=room c=track d=entry (0: none) e=added by (0: none) t=started
+                          v=0 from queue / 1 fallback; also sets the room's now playing */
     SR_W_PLAY_SKIPPED, /* a=play id */
     /* accounts, follows, rooms' owners and roles */
     SR_W_ACCOUNT,        /* a=id s1=username s2=password hash s3=display name t=created */
@@ -71,7 +71,7 @@ typedef struct sr_track_row {
 
 /* What a library search or browse asks for. NULL / 0 fields do not filter. */
 typedef struct sr_track_query {
-    const char *text; /* full-text words (matched as prefixes), any order */
+    const char *text;                   /* full-text words (matched as prefixes), any order */
     const char *artist, *album, *genre; /* exact, case-insensitive; artist also matches the
                                            album artist */
     int year;
@@ -172,8 +172,8 @@ typedef struct sr_store_ops {
     int (*track_move)(sr_store *st, int64_t id, const char *ref);
     /* Available tracks matching q, best first (full-text rank when q->text, else artist,
      * album, disc, track, title); calls row(ud, id) for each, at most q->limit. */
-    int (*track_search)(sr_store *st, const sr_track_query *q,
-                        void (*row)(void *ud, int64_t id), void *ud);
+    int (*track_search)(sr_store *st, const sr_track_query *q, void (*row)(void *ud, int64_t id),
+                        void *ud);
     /* Groups of available tracks by kind ("artists", "albums", "genres", "years"), filtered
      * by q (text and limit ignored), in name (or year) order. SR_EINVAL for another kind. */
     int (*track_browse)(sr_store *st, const char *kind, const sr_track_query *q,
@@ -181,11 +181,12 @@ typedef struct sr_store_ops {
     /* ---- appended for rooms' statistics ---- */
     /* Answers a statistics query (read-only; use a twin connection off the service thread).
      * kind and params (all integers; "since" and "now" in server ms):
-     *   "top_tracks"   room, since, limit, by (0 plays, 1 upvotes) → {"rows":[[track, plays, upvotes]…]}
-     *   "top_fans"     room, since, now, limit → {"rows":[[user, listening_ms, tracks_played, votes]…]}
-     *   "history"      room, limit → {"rows":[[track, started_at, added_by, skipped, from_queue, up, down]…]}
-     *   "user_history" user, now, limit → {"rows":[[track, room, started_at]…]}
-     * *out is a new reference. Returns 0 or SR_E* (SR_EINVAL for an unknown kind). */
+     *   "top_tracks"   room, since, limit, by (0 plays, 1 upvotes) → {"rows":[[track, plays,
+     * upvotes]…]} "top_fans"     room, since, now, limit → {"rows":[[user, listening_ms,
+     * tracks_played, votes]…]} "history"      room, limit → {"rows":[[track, started_at, added_by,
+     * skipped, from_queue, up, down]…]} "user_history" user, now, limit → {"rows":[[track, room,
+     * started_at]…]} *out is a new reference. Returns 0 or SR_E* (SR_EINVAL for an unknown kind).
+     */
     int (*stats)(sr_store *st, const char *kind, json_t *params, json_t **out);
 } sr_store_ops;
 

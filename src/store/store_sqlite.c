@@ -105,8 +105,20 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 enum {
-    Q_USER, Q_ROOM, Q_ENTRY_ADD, Q_ENTRY_STATE, Q_VOTE_SET, Q_VOTE_DEL, Q_CHAT, Q_PLAY,
-    Q_ROOM_NP, Q_PLAY_SKIPPED, Q_TRACK_FIND, Q_TRACK_INS, Q_TRACK_UPD, Q_COUNT
+    Q_USER,
+    Q_ROOM,
+    Q_ENTRY_ADD,
+    Q_ENTRY_STATE,
+    Q_VOTE_SET,
+    Q_VOTE_DEL,
+    Q_CHAT,
+    Q_PLAY,
+    Q_ROOM_NP,
+    Q_PLAY_SKIPPED,
+    Q_TRACK_FIND,
+    Q_TRACK_INS,
+    Q_TRACK_UPD,
+    Q_COUNT
 };
 
 static const char *const sql_text[Q_COUNT] = {
@@ -166,7 +178,8 @@ static int exec(sqlite_store *s, const char *sql)
 
 static int migrate(sqlite_store *s)
 {
-    if (exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) return SR_EIO;
+    if (exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+        return SR_EIO;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT MAX(version) FROM schema_version", -1, &st, NULL))
         return fail(s, "schema version");
@@ -273,7 +286,8 @@ static int run(sqlite_store *s, sqlite3_stmt *q, const char *what)
 /* Statement slot i, prepared from sql on first use (NULL on error). */
 static sqlite3_stmt *lazy(sqlite_store *s, int i, const char *sql)
 {
-    if (!s->lazy[i] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->lazy[i], NULL)) {
+    if (!s->lazy[i] &&
+        sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->lazy[i], NULL)) {
         fail(s, sql);
         return NULL;
     }
@@ -314,17 +328,19 @@ static int write_account(sqlite_store *s, const sr_write *w)
     case SR_W_PASSWORD:
         return exec_bound(s, 1, "UPDATE users SET pw_hash = ?2 WHERE id = ?1", "it", w->a, w->s2);
     case SR_W_SESSION:
-        return exec_bound(s, 2,
-                          "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1,?2,?3)",
-                          "tid", w->s1, w->a, w->t);
+        return exec_bound(
+            s, 2, "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1,?2,?3)", "tid",
+            w->s1, w->a, w->t);
     case SR_W_SESSION_REVOKE:
         if (w->s1)
-            return exec_bound(s, 3, "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", "t", w->s1);
+            return exec_bound(s, 3, "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", "t",
+                              w->s1);
         return exec_bound(s, 4,
                           "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND token_hash <> ?2",
                           "it", w->a, w->s2 ? w->s2 : "");
     case SR_W_PROFILE:
-        return exec_bound(s, 5, "UPDATE users SET name = ?2, bio = ?3, hide_activity = ?4 WHERE id = ?1",
+        return exec_bound(s, 5,
+                          "UPDATE users SET name = ?2, bio = ?3, hide_activity = ?4 WHERE id = ?1",
                           "itti", w->a, w->s1, w->s2 ? w->s2 : "", (int64_t)w->v);
     case SR_W_USER_FLAGS:
         return exec_bound(s, 6, "UPDATE users SET admin = ?2, disabled = ?3 WHERE id = ?1", "iii",
@@ -336,7 +352,8 @@ static int write_account(sqlite_store *s, const sr_write *w)
                         "i", w->a);
         if (!rc) rc = exec_bound(s, 8, "DELETE FROM sessions WHERE user_id = ?1", "i", w->a);
         if (!rc)
-            rc = exec_bound(s, 9, "DELETE FROM follows WHERE follower = ?1 OR followee = ?1", "i", w->a);
+            rc = exec_bound(s, 9, "DELETE FROM follows WHERE follower = ?1 OR followee = ?1", "i",
+                            w->a);
         if (!rc) rc = exec_bound(s, 10, "DELETE FROM chat_messages WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 11, "DELETE FROM room_roles WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 25, "DELETE FROM likes WHERE user_id = ?1", "i", w->a);
@@ -344,15 +361,16 @@ static int write_account(sqlite_store *s, const sr_write *w)
         return rc;
     case SR_W_FOLLOW:
         if (w->v)
-            return exec_bound(s, 12,
-                              "INSERT INTO follows (follower, followee, created_at) VALUES (?1,?2,?3)"
-                              " ON CONFLICT (follower, followee) DO NOTHING",
-                              "iid", w->a, w->b, w->t);
+            return exec_bound(
+                s, 12,
+                "INSERT INTO follows (follower, followee, created_at) VALUES (?1,?2,?3)"
+                " ON CONFLICT (follower, followee) DO NOTHING",
+                "iid", w->a, w->b, w->t);
         return exec_bound(s, 13, "DELETE FROM follows WHERE follower = ?1 AND followee = ?2", "ii",
                           w->a, w->b);
     case SR_W_ROOM_SETTINGS:
-        return exec_bound(s, 14, "UPDATE rooms SET owner_id = ?2, settings = ?3 WHERE id = ?1", "iit",
-                          w->a, w->b, w->s1 ? w->s1 : "{}");
+        return exec_bound(s, 14, "UPDATE rooms SET owner_id = ?2, settings = ?3 WHERE id = ?1",
+                          "iit", w->a, w->b, w->s1 ? w->s1 : "{}");
     case SR_W_ROLE:
         if (w->v)
             return exec_bound(s, 15,
@@ -360,21 +378,26 @@ static int write_account(sqlite_store *s, const sr_write *w)
                               " (?1,?2,?3,?4) ON CONFLICT (room_id, user_id, role) DO UPDATE SET"
                               " until = excluded.until",
                               "iitd", w->a, w->b, w->s1, w->t);
-        return exec_bound(s, 16, "DELETE FROM room_roles WHERE room_id = ?1 AND user_id = ?2 AND role = ?3",
-                          "iit", w->a, w->b, w->s1);
+        return exec_bound(
+            s, 16, "DELETE FROM room_roles WHERE room_id = ?1 AND user_id = ?2 AND role = ?3",
+            "iit", w->a, w->b, w->s1);
     case SR_W_AUDIT:
-        return exec_bound(s, 17,
-                          "INSERT INTO audit_log (id, room_id, actor_id, action, target_id, detail, ts)"
-                          " VALUES (?1,?2,?3,?4,?5,?6,?7)",
-                          "iiitit" "d", w->a, w->b, w->c, w->s1, w->d, w->s2 ? w->s2 : "", w->t);
+        return exec_bound(
+            s, 17,
+            "INSERT INTO audit_log (id, room_id, actor_id, action, target_id, detail, ts)"
+            " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            "iiitit"
+            "d",
+            w->a, w->b, w->c, w->s1, w->d, w->s2 ? w->s2 : "", w->t);
     case SR_W_CHAT_DELETE:
         return exec_bound(s, 18, "DELETE FROM chat_messages WHERE id = ?1", "i", w->a);
     case SR_W_FAVORITE:
         if (w->v)
-            return exec_bound(s, 19,
-                              "INSERT INTO favorites (user_id, room_id, created_at) VALUES (?1,?2,?3)"
-                              " ON CONFLICT (user_id, room_id) DO NOTHING",
-                              "iid", w->a, w->b, w->t);
+            return exec_bound(
+                s, 19,
+                "INSERT INTO favorites (user_id, room_id, created_at) VALUES (?1,?2,?3)"
+                " ON CONFLICT (user_id, room_id) DO NOTHING",
+                "iid", w->a, w->b, w->t);
         return exec_bound(s, 20, "DELETE FROM favorites WHERE user_id = ?1 AND room_id = ?2", "ii",
                           w->a, w->b);
     case SR_W_LIKE:
@@ -386,11 +409,13 @@ static int write_account(sqlite_store *s, const sr_write *w)
         return exec_bound(s, 22, "DELETE FROM likes WHERE user_id = ?1 AND track_id = ?2", "ii",
                           w->a, w->b);
     case SR_W_PRESENCE_OPEN:
-        return exec_bound(s, 23,
-                          "INSERT INTO presence_log (id, user_id, room_id, joined_at) VALUES (?1,?2,?3,?4)",
-                          "iiid", w->a, w->b, w->c, w->t);
+        return exec_bound(
+            s, 23,
+            "INSERT INTO presence_log (id, user_id, room_id, joined_at) VALUES (?1,?2,?3,?4)",
+            "iiid", w->a, w->b, w->c, w->t);
     case SR_W_PRESENCE_CLOSE:
-        return exec_bound(s, 24, "UPDATE presence_log SET left_at = ?2 WHERE id = ?1", "id", w->a, w->t);
+        return exec_bound(s, 24, "UPDATE presence_log SET left_at = ?2 WHERE id = ?1", "id", w->a,
+                          w->t);
     default:
         return SR_EINVAL;
     }
@@ -560,8 +585,9 @@ static const char *col_text(sqlite3_stmt *q, int i)
 }
 
 /* Runs sql and calls row(q, ud) for each row. */
-static int each_row(sqlite_store *s, const char *sql, void (*row)(sqlite3_stmt *, const sr_load_sink *),
-                    const sr_load_sink *sink, int bind_limit)
+static int each_row(sqlite_store *s, const char *sql,
+                    void (*row)(sqlite3_stmt *, const sr_load_sink *), const sr_load_sink *sink,
+                    int bind_limit)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) return fail(s, sql);
@@ -631,7 +657,8 @@ static void row_entry(sqlite3_stmt *q, const sr_load_sink *k)
 
 static void row_vote(sqlite3_stmt *q, const sr_load_sink *k)
 {
-    k->vote(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int(q, 2));
+    k->vote(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+            sqlite3_column_int(q, 2));
 }
 
 static void row_chat(sqlite3_stmt *q, const sr_load_sink *k)
@@ -697,12 +724,14 @@ static void row_favorite(sqlite3_stmt *q, const sr_load_sink *k)
 
 static void row_like(sqlite3_stmt *q, const sr_load_sink *k)
 {
-    k->like(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_double(q, 2));
+    k->like(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+            sqlite3_column_double(q, 2));
 }
 
 static void row_visits(sqlite3_stmt *q, const sr_load_sink *k)
 {
-    k->visits(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+    k->visits(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+              sqlite3_column_int64(q, 2));
 }
 
 static void row_max_presence(sqlite3_stmt *q, const sr_load_sink *k)
@@ -747,45 +776,49 @@ static int sq_stats(sr_store *st, const char *kind, json_t *params, json_t **out
         static const char *const b[] = {"room", "since", "limit"};
         int by_votes = json_integer_value(json_object_get(params, "by")) == 1;
         char sql[900];
-        snprintf(sql, sizeof sql,
-                 "SELECT p.track_id, COUNT(*) AS plays, COALESCE(SUM(v.up), 0) AS upvotes"
-                 " FROM plays p LEFT JOIN (SELECT entry_id, SUM(CASE WHEN value > 0 THEN 1 ELSE 0 END)"
-                 " AS up FROM votes GROUP BY entry_id) v ON v.entry_id = p.entry_id"
-                 " WHERE p.room_id = ?1 AND p.skipped = 0 AND p.started_at >= ?2"
-                 " GROUP BY p.track_id ORDER BY %s, p.track_id LIMIT ?3",
-                 by_votes ? "upvotes DESC, plays DESC" : "plays DESC, upvotes DESC");
+        snprintf(
+            sql, sizeof sql,
+            "SELECT p.track_id, COUNT(*) AS plays, COALESCE(SUM(v.up), 0) AS upvotes"
+            " FROM plays p LEFT JOIN (SELECT entry_id, SUM(CASE WHEN value > 0 THEN 1 ELSE 0 END)"
+            " AS up FROM votes GROUP BY entry_id) v ON v.entry_id = p.entry_id"
+            " WHERE p.room_id = ?1 AND p.skipped = 0 AND p.started_at >= ?2"
+            " GROUP BY p.track_id ORDER BY %s, p.track_id LIMIT ?3",
+            by_votes ? "upvotes DESC, plays DESC" : "plays DESC, upvotes DESC");
         rc = stats_rows(s, sql, params, b, 3, rows);
     } else if (!strcmp(kind, "top_fans")) {
         static const char *const b[] = {"room", "since", "now"};
-        rc = stats_rows(s,
-                        "SELECT uid, SUM(ms), SUM(tp), SUM(vt) FROM ("
-                        " SELECT user_id AS uid, SUM(COALESCE(left_at, ?3) - joined_at) AS ms, 0 AS tp,"
-                        " 0 AS vt FROM presence_log WHERE room_id = ?1 AND joined_at >= ?2 GROUP BY user_id"
-                        " UNION ALL SELECT user_id, 0, COUNT(*), 0 FROM plays WHERE room_id = ?1"
-                        " AND user_id IS NOT NULL AND skipped = 0 AND started_at >= ?2 GROUP BY user_id"
-                        " UNION ALL SELECT v.user_id, 0, 0, COUNT(*) FROM votes v JOIN queue_entries e"
-                        " ON e.id = v.entry_id WHERE e.room_id = ?1 AND e.added_at >= ?2 GROUP BY v.user_id"
-                        ") x GROUP BY uid",
-                        params, b, 3, rows);
+        rc = stats_rows(
+            s,
+            "SELECT uid, SUM(ms), SUM(tp), SUM(vt) FROM ("
+            " SELECT user_id AS uid, SUM(COALESCE(left_at, ?3) - joined_at) AS ms, 0 AS tp,"
+            " 0 AS vt FROM presence_log WHERE room_id = ?1 AND joined_at >= ?2 GROUP BY user_id"
+            " UNION ALL SELECT user_id, 0, COUNT(*), 0 FROM plays WHERE room_id = ?1"
+            " AND user_id IS NOT NULL AND skipped = 0 AND started_at >= ?2 GROUP BY user_id"
+            " UNION ALL SELECT v.user_id, 0, 0, COUNT(*) FROM votes v JOIN queue_entries e"
+            " ON e.id = v.entry_id WHERE e.room_id = ?1 AND e.added_at >= ?2 GROUP BY v.user_id"
+            ") x GROUP BY uid",
+            params, b, 3, rows);
     } else if (!strcmp(kind, "history")) {
         static const char *const b[] = {"room", "limit"};
-        rc = stats_rows(s,
-                        "SELECT p.track_id, p.started_at, COALESCE(p.user_id, 0), p.skipped,"
-                        " p.from_queue, COALESCE(SUM(CASE WHEN v.value > 0 THEN 1 ELSE 0 END), 0),"
-                        " COALESCE(SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END), 0)"
-                        /* the newest plays first (by index), then their votes: never the whole room */
-                        " FROM (SELECT * FROM plays WHERE room_id = ?1 ORDER BY started_at DESC"
-                        " LIMIT ?2) p LEFT JOIN votes v ON v.entry_id = p.entry_id"
-                        " GROUP BY p.id ORDER BY p.started_at DESC, p.id DESC",
-                        params, b, 2, rows);
+        rc = stats_rows(
+            s,
+            "SELECT p.track_id, p.started_at, COALESCE(p.user_id, 0), p.skipped,"
+            " p.from_queue, COALESCE(SUM(CASE WHEN v.value > 0 THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN v.value < 0 THEN 1 ELSE 0 END), 0)"
+            /* the newest plays first (by index), then their votes: never the whole room */
+            " FROM (SELECT * FROM plays WHERE room_id = ?1 ORDER BY started_at DESC"
+            " LIMIT ?2) p LEFT JOIN votes v ON v.entry_id = p.entry_id"
+            " GROUP BY p.id ORDER BY p.started_at DESC, p.id DESC",
+            params, b, 2, rows);
     } else if (!strcmp(kind, "user_history")) {
         static const char *const b[] = {"user", "now", "limit"};
-        rc = stats_rows(s,
-                        "SELECT p.track_id, p.room_id, p.started_at FROM presence_log l JOIN plays p"
-                        " ON p.room_id = l.room_id AND p.started_at >= l.joined_at"
-                        " AND p.started_at < COALESCE(l.left_at, ?2) WHERE l.user_id = ?1"
-                        " ORDER BY p.started_at DESC LIMIT ?3",
-                        params, b, 3, rows);
+        rc =
+            stats_rows(s,
+                       "SELECT p.track_id, p.room_id, p.started_at FROM presence_log l JOIN plays p"
+                       " ON p.room_id = l.room_id AND p.started_at >= l.joined_at"
+                       " AND p.started_at < COALESCE(l.left_at, ?2) WHERE l.user_id = ?1"
+                       " ORDER BY p.started_at DESC LIMIT ?3",
+                       params, b, 3, rows);
     } else {
         json_decref(rows);
         return SR_EINVAL;
@@ -845,14 +878,14 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
                    " (SELECT COALESCE(MAX(id),0) FROM plays)",
                    row_max, k, 0);
     if (k->account)
-        rc |= each_row(s,
-                       "SELECT id, username, pw_hash, admin, disabled, bio, hide_activity FROM users"
-                       " WHERE username IS NOT NULL OR admin <> 0 OR disabled <> 0 OR bio <> ''"
-                       " OR hide_activity <> 0 ORDER BY id",
-                       row_account, k, 0);
+        rc |=
+            each_row(s,
+                     "SELECT id, username, pw_hash, admin, disabled, bio, hide_activity FROM users"
+                     " WHERE username IS NOT NULL OR admin <> 0 OR disabled <> 0 OR bio <> ''"
+                     " OR hide_activity <> 0 ORDER BY id",
+                     row_account, k, 0);
     if (k->session)
-        rc |= each_row(s,
-                       "SELECT token_hash, user_id, expires_at FROM sessions WHERE revoked = 0",
+        rc |= each_row(s, "SELECT token_hash, user_id, expires_at FROM sessions WHERE revoked = 0",
                        row_session, k, 0); /* the hub drops expired ones */
     if (k->follow) rc |= each_row(s, "SELECT follower, followee FROM follows", row_follow, k, 0);
     if (k->room_settings)
@@ -862,13 +895,15 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
         rc |= each_row(s, "SELECT room_id, user_id, role, until FROM room_roles", row_role, k, 0);
     if (k->max_audit)
         rc |= each_row(s, "SELECT COALESCE(MAX(id), 0) FROM audit_log", row_max_audit, k, 0);
-    if (k->favorite) rc |= each_row(s, "SELECT user_id, room_id FROM favorites", row_favorite, k, 0);
+    if (k->favorite)
+        rc |= each_row(s, "SELECT user_id, room_id FROM favorites", row_favorite, k, 0);
     if (k->like)
         rc |= each_row(s, "SELECT user_id, track_id, created_at FROM likes ORDER BY created_at",
                        row_like, k, 0);
     if (k->visits)
-        rc |= each_row(s, "SELECT user_id, room_id, COUNT(*) FROM presence_log GROUP BY user_id, room_id",
-                       row_visits, k, 0);
+        rc |= each_row(
+            s, "SELECT user_id, room_id, COUNT(*) FROM presence_log GROUP BY user_id, room_id",
+            row_visits, k, 0);
     if (k->max_presence) {
         /* intervals left open by a crash end where they began: their time is unknown */
         exec(s, "UPDATE presence_log SET left_at = joined_at WHERE left_at IS NULL");
@@ -975,8 +1010,10 @@ static void filter_sql(char *sql, size_t n, const sr_track_query *q, const char 
                               " AND (%s.artist = ?10 COLLATE NOCASE OR %s.album_artist = ?10"
                               " COLLATE NOCASE)",
                               t, t);
-    if (q->album && l < n) l += (size_t)snprintf(sql + l, n - l, " AND %s.album = ?11 COLLATE NOCASE", t);
-    if (q->genre && l < n) l += (size_t)snprintf(sql + l, n - l, " AND %s.genre = ?12 COLLATE NOCASE", t);
+    if (q->album && l < n)
+        l += (size_t)snprintf(sql + l, n - l, " AND %s.album = ?11 COLLATE NOCASE", t);
+    if (q->genre && l < n)
+        l += (size_t)snprintf(sql + l, n - l, " AND %s.genre = ?12 COLLATE NOCASE", t);
     if (q->year && l < n) snprintf(sql + l, n - l, " AND %s.year = ?13", t);
 }
 
@@ -996,7 +1033,8 @@ static char *fts_query(const char *text)
     char *out = sr_xmalloc(2 * n + 8);
     int in = 0, words = 0;
     for (const unsigned char *p = (const unsigned char *)text;; p++) {
-        int word = *p && (*p >= 0x80 || (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'));
+        int word = *p && (*p >= 0x80 || (*p >= '0' && *p <= '9') ||
+                          ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'));
         if (word && !in) {
             if (words++) out[o++] = ' ';
             out[o++] = '"';
@@ -1017,8 +1055,8 @@ static char *fts_query(const char *text)
     return out;
 }
 
-static int sq_track_search(sr_store *st, const sr_track_query *q,
-                           void (*row)(void *ud, int64_t id), void *ud)
+static int sq_track_search(sr_store *st, const sr_track_query *q, void (*row)(void *ud, int64_t id),
+                           void *ud)
 {
     sqlite_store *s = (sqlite_store *)st;
     char sql[1024];

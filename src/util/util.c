@@ -71,14 +71,22 @@ size_t sr_utf8_len(const char *s, size_t len)
 const char *sr_strerror(int code)
 {
     switch (code) {
-    case SR_OK: return "ok";
-    case SR_ENOMEM: return "out of memory";
-    case SR_EIO: return "i/o error";
-    case SR_EINVAL: return "invalid argument";
-    case SR_ENOENT: return "not found";
-    case SR_EEXIST: return "already exists";
-    case SR_EPERM: return "not permitted";
-    case SR_EFULL: return "full";
+    case SR_OK:
+        return "ok";
+    case SR_ENOMEM:
+        return "out of memory";
+    case SR_EIO:
+        return "i/o error";
+    case SR_EINVAL:
+        return "invalid argument";
+    case SR_ENOENT:
+        return "not found";
+    case SR_EEXIST:
+        return "already exists";
+    case SR_EPERM:
+        return "not permitted";
+    case SR_EFULL:
+        return "full";
     }
     return "unknown error";
 }

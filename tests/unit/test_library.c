@@ -34,7 +34,8 @@ static void sh(const char *fmt, ...)
 static void test_identity_normalises(void **state)
 {
     (void)state;
-    char *a = sr_track_identity("The Beatles", "Don't Let Me Down (feat. Billy Preston)", 214000, NULL, NULL);
+    char *a = sr_track_identity("The Beatles", "Don't Let Me Down (feat. Billy Preston)", 214000,
+                                NULL, NULL);
     char *b = sr_track_identity("beatles", "Don\xe2\x80\x99t let me down", 215900, NULL, NULL);
     assert_string_equal(a, "meta:beatles|dont let me down|54");
     assert_string_equal(a, b);
@@ -80,21 +81,52 @@ static void ld_track(void *ud, const sr_track_row *t)
     l->available[i] = t->available;
 }
 
-static void ld_none_u(void *ud, int64_t id, const char *n, const char *h) { (void)ud, (void)id, (void)n, (void)h; }
-static void ld_none_r(void *ud, const sr_room_row *r) { (void)ud, (void)r; }
-static void ld_none_e(void *ud, int64_t a, int64_t b, int64_t c, int64_t d, double t) { (void)ud, (void)a, (void)b, (void)c, (void)d, (void)t; }
-static void ld_none_v(void *ud, int64_t a, int64_t b, int v) { (void)ud, (void)a, (void)b, (void)v; }
-static void ld_none_c(void *ud, int64_t a, int64_t b, int64_t c, const char *t, double ts) { (void)ud, (void)a, (void)b, (void)c, (void)t, (void)ts; }
-static void ld_none_k(void *ud, int64_t a, int64_t b, int64_t c) { (void)ud, (void)a, (void)b, (void)c; }
-static void ld_none_x(void *ud, int64_t a, int64_t b) { (void)ud, (void)a, (void)b; }
-static void ld_none_m(void *ud, int64_t a, int64_t b, int64_t c, int64_t d, int64_t e) { (void)ud, (void)a, (void)b, (void)c, (void)d, (void)e; }
+static void ld_none_u(void *ud, int64_t id, const char *n, const char *h)
+{
+    (void)ud, (void)id, (void)n, (void)h;
+}
+static void ld_none_r(void *ud, const sr_room_row *r)
+{
+    (void)ud, (void)r;
+}
+static void ld_none_e(void *ud, int64_t a, int64_t b, int64_t c, int64_t d, double t)
+{
+    (void)ud, (void)a, (void)b, (void)c, (void)d, (void)t;
+}
+static void ld_none_v(void *ud, int64_t a, int64_t b, int v)
+{
+    (void)ud, (void)a, (void)b, (void)v;
+}
+static void ld_none_c(void *ud, int64_t a, int64_t b, int64_t c, const char *t, double ts)
+{
+    (void)ud, (void)a, (void)b, (void)c, (void)t, (void)ts;
+}
+static void ld_none_k(void *ud, int64_t a, int64_t b, int64_t c)
+{
+    (void)ud, (void)a, (void)b, (void)c;
+}
+static void ld_none_x(void *ud, int64_t a, int64_t b)
+{
+    (void)ud, (void)a, (void)b;
+}
+static void ld_none_m(void *ud, int64_t a, int64_t b, int64_t c, int64_t d, int64_t e)
+{
+    (void)ud, (void)a, (void)b, (void)c, (void)d, (void)e;
+}
 
 static loaded load(sr_store *st)
 {
     loaded l = {0};
-    sr_load_sink k = {.ud = &l, .user = ld_none_u, .room = ld_none_r, .track = ld_track,
-                      .entry = ld_none_e, .vote = ld_none_v, .chat = ld_none_c,
-                      .ranked = ld_none_k, .recent = ld_none_x, .max_ids = ld_none_m};
+    sr_load_sink k = {.ud = &l,
+                      .user = ld_none_u,
+                      .room = ld_none_r,
+                      .track = ld_track,
+                      .entry = ld_none_e,
+                      .vote = ld_none_v,
+                      .chat = ld_none_c,
+                      .ranked = ld_none_k,
+                      .recent = ld_none_x,
+                      .max_ids = ld_none_m};
     assert_int_equal(st->ops->load(st, &k), 0);
     return l;
 }
@@ -206,13 +238,29 @@ static void test_canonical_and_cover_fallback(void **state)
 {
     (void)state;
     sr_library *lib = sr_library_new();
-    sr_track_row a = {.id = 1, .source = "local", .ref = "/m/a.ogg", .title = "Song", .artist = "A",
-                      .duration_ms = 200000, .available = 1, .identity = "meta:a|song|50"};
-    sr_track_row b = {.id = 2, .source = "stream", .ref = "http://x/s", .title = "Song",
-                      .artist = "A", .duration_ms = 201000, .available = 1,
+    sr_track_row a = {.id = 1,
+                      .source = "local",
+                      .ref = "/m/a.ogg",
+                      .title = "Song",
+                      .artist = "A",
+                      .duration_ms = 200000,
+                      .available = 1,
+                      .identity = "meta:a|song|50"};
+    sr_track_row b = {.id = 2,
+                      .source = "stream",
+                      .ref = "http://x/s",
+                      .title = "Song",
+                      .artist = "A",
+                      .duration_ms = 201000,
+                      .available = 1,
                       .identity = "meta:a|song|51"}; /* the next bucket: still the same song */
-    sr_track_row c = {.id = 3, .source = "local", .ref = "/m/c.ogg", .title = "Other",
-                      .artist = "A", .duration_ms = 100000, .available = 1};
+    sr_track_row c = {.id = 3,
+                      .source = "local",
+                      .ref = "/m/c.ogg",
+                      .title = "Other",
+                      .artist = "A",
+                      .duration_ms = 100000,
+                      .available = 1};
     sr_library_add(lib, &a);
     sr_library_add(lib, &b);
     sr_library_add(lib, &c);

@@ -39,14 +39,15 @@ static void bad(sr_pl_format fmt, const char *s, size_t len, sr_pl_code code, si
 static void m3u_extinf(void **state)
 {
     (void)state;
-    sr_playlist pl = ok(SR_PL_M3U, "#EXTM3U\n"
-                                   "#PLAYLIST:Road trip\n"
-                                   "#EXTINF:214,The Beatles - Don't Let Me Down\n"
-                                   "Beatles/Let It Be/04 Don't Let Me Down.flac\n"
-                                   "#EXTINF:-1 tvg-name=\"Radio, One\" tvg-logo=\"x.png\",Radio One\n"
-                                   "http://radio.example/one.mp3\n"
-                                   "#EXTINF:3.5,\n"
-                                   "/abs/path.ogg\n");
+    sr_playlist pl =
+        ok(SR_PL_M3U, "#EXTM3U\n"
+                      "#PLAYLIST:Road trip\n"
+                      "#EXTINF:214,The Beatles - Don't Let Me Down\n"
+                      "Beatles/Let It Be/04 Don't Let Me Down.flac\n"
+                      "#EXTINF:-1 tvg-name=\"Radio, One\" tvg-logo=\"x.png\",Radio One\n"
+                      "http://radio.example/one.mp3\n"
+                      "#EXTINF:3.5,\n"
+                      "/abs/path.ogg\n");
     assert_int_equal(pl.n, 3);
     assert_string_equal(pl.title, "Road trip");
     assert_string_equal(pl.v[0].location, "Beatles/Let It Be/04 Don't Let Me Down.flac");
@@ -81,7 +82,8 @@ static void m3u_plain_relative_comments(void **state)
 static void m3u_bom_crlf_cr(void **state)
 {
     (void)state;
-    sr_playlist pl = ok(SR_PL_M3U, "\xEF\xBB\xBF#EXTM3U\r\n#EXTINF:10,A - B\r\none.mp3\r\ntwo.mp3\rthree.mp3");
+    sr_playlist pl =
+        ok(SR_PL_M3U, "\xEF\xBB\xBF#EXTM3U\r\n#EXTINF:10,A - B\r\none.mp3\r\ntwo.mp3\rthree.mp3");
     assert_int_equal(pl.n, 3);
     assert_string_equal(pl.v[0].location, "one.mp3");
     assert_string_equal(pl.v[0].artist, "A");
@@ -188,24 +190,24 @@ static void pls_bad(void **state)
 static void xspf_basic(void **state)
 {
     (void)state;
-    sr_playlist pl = ok(SR_PL_XSPF,
-                        "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-                        "<!-- exported -->\n"
-                        "<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n"
-                        "  <title>Shore &amp; Sea</title>\n"
-                        "  <trackList>\n"
-                        "    <track>\n"
-                        "      <location>file:///music/Tide%20Pool/two.flac</location>\n"
-                        "      <location>http://mirror/two.flac</location>\n"
-                        "      <title>Glass Harbour</title><creator>Tide Pool</creator>\n"
-                        "      <album><![CDATA[Low <Water>]]></album>\n"
-                        "      <duration>6000</duration>\n"
-                        "      <extension application=\"x\"><title>not mine</title></extension>\n"
-                        "    </track>\n"
-                        "    <track><title>no location</title></track>\n"
-                        "    <track><location>caf&#xE9;&#233;.ogg</location></track>\n"
-                        "  </trackList>\n"
-                        "</playlist>\n");
+    sr_playlist pl =
+        ok(SR_PL_XSPF, "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+                       "<!-- exported -->\n"
+                       "<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n"
+                       "  <title>Shore &amp; Sea</title>\n"
+                       "  <trackList>\n"
+                       "    <track>\n"
+                       "      <location>file:///music/Tide%20Pool/two.flac</location>\n"
+                       "      <location>http://mirror/two.flac</location>\n"
+                       "      <title>Glass Harbour</title><creator>Tide Pool</creator>\n"
+                       "      <album><![CDATA[Low <Water>]]></album>\n"
+                       "      <duration>6000</duration>\n"
+                       "      <extension application=\"x\"><title>not mine</title></extension>\n"
+                       "    </track>\n"
+                       "    <track><title>no location</title></track>\n"
+                       "    <track><location>caf&#xE9;&#233;.ogg</location></track>\n"
+                       "  </trackList>\n"
+                       "</playlist>\n");
     assert_string_equal(pl.title, "Shore & Sea");
     assert_int_equal(pl.n, 2);
     assert_string_equal(pl.v[0].location, "file:///music/Tide%20Pool/two.flac");

@@ -32,15 +32,19 @@ static void test_errors(void **state)
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":5}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"  \"}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"a\",\"v\":2}"), "bad_field");
-    assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"0123456789012345678901234567890123456789x\"}"), "too_long");
+    assert_string_equal(
+        code_of("{\"type\":\"hello\",\"name\":\"0123456789012345678901234567890123456789x\"}"),
+        "too_long");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"Ada\"}"), "ok");
     assert_string_equal(code_of("{\"type\":\"ping\"}"), "missing_field");
     assert_string_equal(code_of("{\"type\":\"ping\",\"t0\":\"x\"}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"join\",\"room\":1.5}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"join\",\"room\":0}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"join\",\"room\":1,\"seq\":3}"), "missing_field");
-    assert_string_equal(code_of("{\"type\":\"join\",\"room\":1,\"epoch\":\"a\",\"seq\":-1}"), "bad_field");
-    assert_string_equal(code_of("{\"type\":\"vote\",\"room\":1,\"entry\":2,\"value\":2}"), "bad_field");
+    assert_string_equal(code_of("{\"type\":\"join\",\"room\":1,\"epoch\":\"a\",\"seq\":-1}"),
+                        "bad_field");
+    assert_string_equal(code_of("{\"type\":\"vote\",\"room\":1,\"entry\":2,\"value\":2}"),
+                        "bad_field");
     assert_string_equal(code_of("{\"type\":\"vote\",\"room\":1,\"entry\":2}"), "missing_field");
     assert_string_equal(code_of("{\"type\":\"skip\",\"room\":1,\"value\":1}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\"\"}"), "bad_field");

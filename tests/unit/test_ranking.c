@@ -19,7 +19,7 @@ static void test_decay(void **state)
     assert_float_equal(sr_activity_value(&a, 0, H), 8, 1e-9);
     assert_float_equal(sr_activity_value(&a, H, H), 4, 1e-9);     /* one half-life */
     assert_float_equal(sr_activity_value(&a, 2 * H, H), 2, 1e-9); /* two */
-    sr_activity_add(&a, H, 3, H);                                  /* 4 + 3 */
+    sr_activity_add(&a, H, 3, H);                                 /* 4 + 3 */
     assert_float_equal(sr_activity_value(&a, H, H), 7, 1e-9);
     assert_float_equal(sr_activity_value(&a, 2 * H, H), 3.5, 1e-9);
     /* leaving never drives the score below zero */
@@ -34,11 +34,13 @@ static void test_growth_beats_size(void **state)
      * Room 2: 5 people joined in the last minute. */
     double now = 60 * 60 * 1000.0;
     sr_activity big = {0, 0}, small = {0, 0};
-    for (int i = 0; i < 50; i++) sr_activity_add(&big, 0, SR_TREND_JOIN, H);
-    for (int i = 0; i < 5; i++) sr_activity_add(&small, now - 60000, SR_TREND_JOIN, H);
+    for (int i = 0; i < 50; i++)
+        sr_activity_add(&big, 0, SR_TREND_JOIN, H);
+    for (int i = 0; i < 5; i++)
+        sr_activity_add(&small, now - 60000, SR_TREND_JOIN, H);
     double vb = sr_activity_value(&big, now, H), vs = sr_activity_value(&small, now, H);
-    assert_float_equal(vb, 150.0 / 64, 1e-9);                 /* 2.34 */
-    assert_float_equal(vs, 15.0 * exp2(-60000.0 / H), 1e-9);  /* 14.0 */
+    assert_float_equal(vb, 150.0 / 64, 1e-9);                /* 2.34 */
+    assert_float_equal(vs, 15.0 * exp2(-60000.0 / H), 1e-9); /* 14.0 */
     sr_ranked_room rr[2] = {{1, vb, 50}, {2, vs, 5}};
     sr_rank_rooms(rr, 2);
     assert_int_equal(rr[0].id, 2);
@@ -59,7 +61,8 @@ static void test_rank_ties(void **state)
 static void test_recommend(void **state)
 {
     (void)state;
-    sr_rec_features f = {.friends_present = 2, .shared_tags = 1, .liked_artists = 3, .visits = 9, .listeners = 7};
+    sr_rec_features f = {
+        .friends_present = 2, .shared_tags = 1, .liked_artists = 3, .visits = 9, .listeners = 7};
     /* 10 + 3 + 6 + 5 (visits capped) + log2(8) = 27 */
     assert_float_equal(sr_recommend_score(&f), 27.0, 1e-9);
     assert_true(sr_recommend_relevant(&f));

@@ -72,7 +72,8 @@ static void nop_wake(void *ud)
     (void)ud;
 }
 
-static sr_job *job(sr_write_kind k, int64_t a, int64_t b, int64_t c, int64_t d, int v, const char *s1)
+static sr_job *job(sr_write_kind k, int64_t a, int64_t b, int64_t c, int64_t d, int v,
+                   const char *s1)
 {
     sr_job *j = sr_xcalloc(1, sizeof *j);
     j->nw = 1;
@@ -132,9 +133,17 @@ static void test_write_reopen_load(void **state)
     assert_int_equal(sr_store_open(path, &st), 0);
     assert_int_equal(st->ops->schema_version(st), version); /* nothing re-applied on reopen */
     seen s = {0};
-    sr_load_sink sink = {.ud = &s, .user = s_user, .room = s_room, .track = s_track, .entry = s_entry,
-                         .vote = s_vote, .chat = s_chat, .ranked = s_ranked, .recent = s_recent,
-                         .max_ids = s_max, .chat_limit = 50};
+    sr_load_sink sink = {.ud = &s,
+                         .user = s_user,
+                         .room = s_room,
+                         .track = s_track,
+                         .entry = s_entry,
+                         .vote = s_vote,
+                         .chat = s_chat,
+                         .ranked = s_ranked,
+                         .recent = s_recent,
+                         .max_ids = s_max,
+                         .chat_limit = 50};
     assert_int_equal(st->ops->load(st, &sink), 0);
     assert_int_equal(s.users, 1);
     assert_int_equal(s.rooms, 1);
