@@ -104,6 +104,21 @@ static char *read_password(void)
     return sr_xstrdup(buf);
 }
 
+/* Reads the new password and hashes it into hash. Returns 0, 2 (too short) or 1. */
+static int new_password_hash(const sr_hub_config *hc, char hash[crypto_pwhash_STRBYTES])
+{
+    char *pw = read_password();
+    if (!pw || strlen(pw) < 8) {
+        fprintf(stderr, "soundroom: the password must be at least 8 characters\n");
+        free(pw);
+        return 2;
+    }
+    int rc = crypto_pwhash_str(hash, pw, strlen(pw), hc->pw_ops, hc->pw_mem) ? 1 : 0;
+    sodium_memzero(pw, strlen(pw));
+    free(pw);
+    return rc;
+}
+
 static int apply(sr_store *st, sr_write *w, int n)
 {
     int rc = st->ops->begin(st);
@@ -155,18 +170,8 @@ int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const
             rc = 1;
             goto out;
         }
-        char *pw = read_password();
-        if (!pw || strlen(pw) < 8) {
-            fprintf(stderr, "soundroom: the password must be at least 8 characters\n");
-            free(pw);
-            rc = 2;
-            goto out;
-        }
         char hash[crypto_pwhash_STRBYTES];
-        rc = crypto_pwhash_str(hash, pw, strlen(pw), hc->pw_ops, hc->pw_mem);
-        sodium_memzero(pw, strlen(pw));
-        free(pw);
-        if (rc) goto out;
+        if ((rc = new_password_hash(hc, hash))) goto out;
         w[0] = (sr_write){.kind = SR_W_ACCOUNT, .a = l.max_id + 1, .t = sr_now_ms()};
         w[0].s1 = sr_xstrdup(name);
         w[0].s2 = sr_xstrdup(hash);
@@ -181,18 +186,8 @@ int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const
         goto out;
     }
     if (!strcmp(verb, "passwd")) {
-        char *pw = read_password();
-        if (!pw || strlen(pw) < 8) {
-            fprintf(stderr, "soundroom: the password must be at least 8 characters\n");
-            free(pw);
-            rc = 2;
-            goto out;
-        }
         char hash[crypto_pwhash_STRBYTES];
-        rc = crypto_pwhash_str(hash, pw, strlen(pw), hc->pw_ops, hc->pw_mem);
-        sodium_memzero(pw, strlen(pw));
-        free(pw);
-        if (rc) goto out;
+        if ((rc = new_password_hash(hc, hash))) goto out;
         w[0] = (sr_write){.kind = SR_W_PASSWORD, .a = u->id};
         w[0].s2 = sr_xstrdup(hash);
         w[1] = (sr_write){.kind = SR_W_SESSION_REVOKE, .a = u->id};
