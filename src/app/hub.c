@@ -1204,20 +1204,25 @@ const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover)
     return t->path;
 }
 
-sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char **code,
-                             char *message, size_t msgsize)
+int hub_room_fields_check(json_t *body, int creating, const char **code, char *message,
+                          size_t msgsize)
 {
-#define FAIL(c, ...) return (*code = (c), snprintf(message, msgsize, __VA_ARGS__), NULL)
+#define FAIL(c, ...) return (*code = (c), snprintf(message, msgsize, __VA_ARGS__), -1)
     if (!json_is_object(body)) FAIL("bad_message", "the body must be a JSON object");
     json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description"),
            *tags = json_object_get(body, "tags");
-    if (!name) FAIL("missing_field", "field 'name' is required");
-    if (!json_is_string(name) || !json_string_length(name))
-        FAIL("bad_field", "field 'name' must be a non-empty string");
-    if (!json_string_value(name)[strspn(json_string_value(name), " \t")])
-        FAIL("bad_field", "field 'name' must not be blank");
-    if (sr_utf8_len(json_string_value(name), json_string_length(name)) > 80)
-        FAIL("too_long", "field 'name' is over 80 characters");
+    if (!name && creating) FAIL("missing_field", "field 'name' is required");
+    if (name) {
+        if (!json_is_string(name) || !json_string_length(name))
+            FAIL("bad_field", "field 'name' must be a non-empty string");
+        const char *n = json_string_value(name);
+        if (!n[strspn(n, " \t")]) FAIL("bad_field", "field 'name' must not be blank");
+        if (sr_utf8_len(n, json_string_length(name)) > 80)
+            FAIL("too_long", "field 'name' is over 80 characters");
+        for (size_t k = 0; k < json_string_length(name); k++)
+            if ((unsigned char)n[k] < 0x20)
+                FAIL("bad_field", "field 'name' must not contain control characters");
+    }
     if (desc && !json_is_string(desc)) FAIL("bad_field", "field 'description' must be a string");
     if (desc && sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500)
         FAIL("too_long", "field 'description' is over 500 characters");
@@ -1233,12 +1238,15 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
             FAIL("too_long", "a tag is over 30 characters");
     }
 #undef FAIL
-    for (i = 0; i < json_string_length(name); i++)
-        if ((unsigned char)json_string_value(name)[i] < 0x20) {
-            *code = "bad_field";
-            snprintf(message, msgsize, "field 'name' must not contain control characters");
-            return NULL;
-        }
+    return 0;
+}
+
+sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char **code,
+                             char *message, size_t msgsize)
+{
+    if (hub_room_fields_check(body, 1, code, message, msgsize)) return NULL;
+    json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description"),
+           *tags = json_object_get(body, "tags");
     sr_room *r =
         room_new(h, h->max_room + 1, json_string_value(name), desc ? json_string_value(desc) : "",
                  tags ? json_deep_copy(tags) : NULL, sr_now_ms());

@@ -252,6 +252,10 @@ void hub_ld_favorite(void *ud, int64_t user, int64_t room);
 void hub_ld_like(void *ud, int64_t user, int64_t track, double when);
 void hub_ld_visits(void *ud, int64_t user, int64_t room, int64_t count);
 void hub_ld_max_presence(void *ud, int64_t id);
+/* Checks a room's name (required when creating), description and tags against the limits of
+ * docs/protocol.md; -1 with code/message when one is wrong. */
+int hub_room_fields_check(json_t *body, int creating, const char **code, char *message,
+                          size_t msgsize);
 /* Creates a room in memory and submits its writes (no reply); NULL with code/message when the
  * body is not valid. */
 sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char **code,

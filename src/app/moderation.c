@@ -352,30 +352,15 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
 {
     json_t *b = q->body;
-    if (!json_is_object(b))
-        return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
-    json_t *name = json_object_get(b, "name"), *desc = json_object_get(b, "description"),
-           *tags = json_object_get(b, "tags");
-    if (name && (!json_is_string(name) || !json_string_length(name) ||
-                 sr_utf8_len(json_string_value(name), json_string_length(name)) > 80))
-        return hub_rest_error(q, 400, "bad_field", "name must be 1-80 characters");
-    if (desc && (!json_is_string(desc) ||
-                 sr_utf8_len(json_string_value(desc), json_string_length(desc)) > 500))
-        return hub_rest_error(q, 400, "bad_field", "description must be at most 500 characters");
-    if (tags) {
-        size_t i;
-        json_t *t;
-        if (!json_is_array(tags) || json_array_size(tags) > 10)
-            return hub_rest_error(q, 400, "bad_field",
-                                  "tags must be an array of at most 10 strings");
-        json_array_foreach(
-            tags, i, t) if (!json_is_string(t) || !json_string_length(t) ||
-                            json_string_length(t) >
-                                120) return hub_rest_error(q, 400, "bad_field",
-                                                           "each tag must be a non-empty string");
-    }
     const char *code = NULL;
     char msg[120];
+    /* the same rules as creating a room, the name being optional here */
+    if (!json_is_object(b))
+        return hub_rest_error(q, 400, "bad_json", "the body must be a JSON object");
+    if (hub_room_fields_check(b, 0, &code, msg, sizeof msg))
+        return hub_rest_error(q, 400, code, msg);
+    json_t *name = json_object_get(b, "name"), *desc = json_object_get(b, "description"),
+           *tags = json_object_get(b, "tags");
     json_t *rules = json_object_get(b, "rules");
     if (rules && !json_is_object(rules))
         return hub_rest_error(q, 400, "bad_field", "rules must be an object");
