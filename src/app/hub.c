@@ -306,6 +306,16 @@ void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
     }
 }
 
+void hub_room_write(job *j, sr_room *r)
+{
+    sr_write *w = hub_job_write(j, SR_W_ROOM);
+    w->a = r->id;
+    w->s1 = sr_xstrdup(r->name);
+    w->s2 = sr_xstrdup(r->description);
+    w->s3 = sr_proto_dump(json_incref(r->tags));
+    w->t = r->created;
+}
+
 /* ---------- REST helpers ---------- */
 
 void hub_rest_error(const sr_rest *q, int status, const char *code, const char *message)
@@ -1252,16 +1262,8 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
                  tags ? json_deep_copy(tags) : NULL, sr_now_ms());
     r->owner = owner;
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ROOM);
-    w->a = r->id;
-    w->s1 = sr_xstrdup(r->name);
-    w->s2 = sr_xstrdup(r->description);
-    w->s3 = sr_proto_dump(json_incref(r->tags));
-    w->t = r->created;
-    w = hub_job_write(j, SR_W_ROOM_SETTINGS);
-    w->a = r->id;
-    w->b = owner;
-    w->s1 = sr_xstrdup("{}");
+    hub_room_write(j, r);
+    hub_room_write_settings(j, r);
     hub_submit(h, j, NULL);
     return r;
 }

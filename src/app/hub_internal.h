@@ -260,6 +260,8 @@ int hub_room_fields_check(json_t *body, int creating, const char **code, char *m
  * body is not valid. */
 sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char **code,
                              char *message, size_t msgsize);
+/* Adds the room's row (name, description, tags) to j. */
+void hub_room_write(job *j, sr_room *r);
 /* Adds the room's settings row to j. */
 void hub_room_write_settings(job *j, sr_room *r);
 /* Load callbacks. */

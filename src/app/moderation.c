@@ -383,12 +383,7 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     }
     r->lobby_dirty = 1; /* the lobby hears of a new name, or that the room left it */
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ROOM);
-    w->a = r->id;
-    w->s1 = sr_xstrdup(r->name);
-    w->s2 = sr_xstrdup(r->description);
-    w->s3 = sr_proto_dump(json_incref(r->tags));
-    w->t = r->created;
+    hub_room_write(j, r);
     hub_room_write_settings(j, r);
     audit(h, j, r, me, "update_room", 0, NULL);
     json_t *body = json_pack("{s:o,s:o}", "room", hub_room_info_json(r), "settings",
