@@ -622,6 +622,7 @@ static void member_add(sr_hub *h, sr_room *r, sr_session *s)
     }
     r->listeners[r->nlisteners] = (listener){s->user, 1, 0, 0};
     hub_presence_log(h, r, &r->listeners[r->nlisteners++], 1);
+    hub_room_likes_presence(h, r, s->user, 1);
     if (!pend_drop(r->pend_left, &r->npend_left, s->user))
         pend_push(&r->pend_join, &r->npend_join, &r->cappend_join, s->user);
 }
@@ -638,6 +639,7 @@ void hub_member_remove(sr_hub *h, sr_session *s)
         if (r->listeners[k].user != s->user) continue;
         if (--r->listeners[k].conns) return;
         hub_presence_log(h, r, &r->listeners[k], 0);
+        hub_room_likes_presence(h, r, s->user, 0);
         r->listeners[k] = r->listeners[--r->nlisteners];
         int sk = skip_index(r, s->user);
         if (sk >= 0) r->skips[sk] = r->skips[--r->nskips];

@@ -134,6 +134,10 @@ struct sr_room {
     int lobby_dirty;
     char *artist; /* an artist room plays this artist when its queue is empty */
     int mode_top; /* plays its top 50 instead of the queue */
+    /* how many present listeners like likes_track (canonical; 0: not counted yet), kept up
+     * to date on joins, leaves and likes so a snapshot needn't look at every listener */
+    int64_t likes_track;
+    int likes_n;
 };
 
 /* A write job with what to do once it is durable. */
@@ -243,6 +247,7 @@ void hub_on_like(sr_hub *h, sr_session *s, sr_cmsg *m);
 void hub_activity(sr_hub *h, sr_room *r, double weight);
 /* How many present listeners of r like track. */
 int hub_room_likes(sr_hub *h, sr_room *r, int64_t track);
+void hub_room_likes_presence(sr_hub *h, sr_room *r, int64_t uid, int joined);
 /* A listener came or went: logs the listening interval, counts the visit. */
 void hub_presence_log(sr_hub *h, sr_room *r, listener *l, int joined);
 int hub_likes(sr_hub *h, int64_t uid, int64_t track);

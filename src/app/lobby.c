@@ -51,10 +51,35 @@ int hub_room_likes(sr_hub *h, sr_room *r, int64_t track)
 {
     if (!track) return 0;
     int64_t c = canonical(h, track);
+    if (c == r->likes_track) return r->likes_n;
     int n = 0;
     for (int i = 0; i < r->nlisteners; i++)
         n += hub_likes(h, r->listeners[i].user, c);
+    if (track == r->np_track) {
+        r->likes_track = c;
+        r->likes_n = n;
+    }
     return n;
+}
+
+/* A listener came (joined) or went: the room's count for its cached track follows. */
+void hub_room_likes_presence(sr_hub *h, sr_room *r, int64_t uid, int joined)
+{
+    if (r->likes_track && hub_likes(h, uid, r->likes_track)) r->likes_n += joined ? 1 : -1;
+}
+
+/* uid's like of track changed: every room counting that track with uid present follows. */
+static void room_likes_changed(sr_hub *h, int64_t uid, int64_t track, int on)
+{
+    for (int i = 0; i < h->nrooms; i++) {
+        sr_room *r = h->rooms[i];
+        if (r->likes_track != track) continue;
+        for (int k = 0; k < r->nlisteners; k++)
+            if (r->listeners[k].user == uid) {
+                r->likes_n += on ? 1 : -1;
+                break;
+            }
+    }
 }
 
 static visit *visit_of(user *u, int64_t room, int create)
@@ -356,6 +381,7 @@ static job *like_job(sr_hub *h, int64_t uid, int64_t track, int on)
 {
     int was = hub_likes(h, uid, track);
     set_like(h, uid, track, on);
+    if (was != on) room_likes_changed(h, uid, track, on);
     user *u = hub_user_get(h, uid);
     sr_room *r = u ? u->room : NULL;
     job *j = hub_job_new(NULL);

@@ -73,10 +73,14 @@ test('likes: per song over WebSocket and REST; the room counts present listeners
   await L.like(c1, song.copy, true);
   await sleep(300);
   assert.equal(seen.length, 2, 'liking a liked song again is no change');
+  // P3 comes in: the snapshot counts them; going out, they leave the count
+  const inRoom = await c3.join(room.id);
+  assert.equal(inRoom.nowPlaying.likes, 3, 'a snapshot counts every present listener who likes it');
+  await c3.leave();
   // unlike over WebSocket
   await L.like(c1, song.canon, false);
   await until(() => seen.length === 3, 3000, 'a likes delta after unliking');
-  assert.equal(seen[2].count, 1);
+  assert.equal(seen[2].count, 1, 'P3 left, P1 unliked: P2 is the one left');
   // P2's likes list holds the song once, by its canonical id
   const mine = await L.likes(srv.base, p2.token);
   assert.deepEqual(mine.map((l) => l.track.id), [song.canon]);
