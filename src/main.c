@@ -20,8 +20,8 @@
 
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus;
-    int port, max_queue, out_max_msgs, rx_buffer, guest_chat, guest_add, guest_vote, pw_ops,
-        pw_mem_kib;
+    int port, max_queue, out_max_msgs, rx_buffer, send_threads, guest_chat, guest_add, guest_vote,
+        pw_ops, pw_mem_kib;
     double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
@@ -36,6 +36,7 @@ static config cfg = {
     .max_queue = 500,
     .out_max_msgs = 8192,
     .rx_buffer = 1024,
+    .send_threads = -1,
     .msg_rate = 40,
     .skip_ratio = 0.5,
     .out_max_bytes = 4L * 1024 * 1024,
@@ -70,6 +71,8 @@ static const struct option_def {
     {"out-max-msgs", O_INT, &cfg.out_max_msgs,
      "outbound messages queued per client (default 8192)"},
     {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 1024)"},
+    {"send-threads", O_INT, &cfg.send_threads,
+     "threads that help send a fan-out (default: one per usable CPU less one, at most 3; 0: none)"},
     {"guest-chat", O_INT, &cfg.guest_chat,
      "1: guests (no account) may chat, 0: may not (default 1)"},
     {"guest-add", O_INT, &cfg.guest_add, "1: guests may queue tracks (default 1)"},
@@ -306,6 +309,7 @@ static int cmd_serve(void)
         .web_dir = cfg.web,
         .allow_origins = cfg.origins,
         .rx_buffer = cfg.rx_buffer,
+        .send_threads = cfg.send_threads,
     };
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);
     if (!srv) {

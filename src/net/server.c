@@ -1,6 +1,7 @@
 /* server.c - libwebsockets glue. One service thread runs this loop and the hub; the store's
  * write worker wakes it with lws_cancel_service(), the only lws call made off this thread. */
 #include "net/server.h"
+#include "net/fanout.h"
 #include "net/range.h"
 #include "proto/proto.h"
 #include "app/import.h"
@@ -100,6 +101,11 @@ struct sr_server {
     int out_max_msgs;
     sr_session **dirtyv; /* sessions that got output during this service pass */
     int ndirty, capdirty;
+    /* the dirty sessions whose one message goes out by a plain send(), and those sends */
+    sr_session **directv;
+    sr_send *sendv;
+    int ndirect, capdirect;
+    sr_fanout *fanout;
 };
 
 static sr_server *g_srv;
@@ -211,6 +217,8 @@ static void net_send(sr_session *s, sr_msg *m)
     if (s->out_n + 1 > srv->out_max_msgs || s->out_bytes + m->len > srv->out_max_bytes) {
         /* A client that cannot keep up is dropped rather than allowed to grow without bound
          * or slow the room; it can reconnect and resume. */
+        sr_log(SR_LOG_INFO, "closing a slow client", "code=4001 queued_msgs=%d queued_bytes=%zu",
+               s->out_n, s->out_bytes);
         out_drop_all(s);
         net_close(s, 4001, "too slow: outbound queue overflow");
         return;
@@ -301,11 +309,71 @@ static int ws_writable(sr_server *srv, struct lws *wsi, sr_session *s)
     return 0;
 }
 
+/* Puts the WebSocket header of a one-message text frame in the message's headroom; returns
+ * the frame's start. Every recipient gets the same bytes (server frames are not masked). */
+static const char *frame_of(sr_msg *m, size_t *flen)
+{
+    unsigned char *p = (unsigned char *)m->data + SR_MSG_PRE;
+    size_t len = m->len, hl = len < 126 ? 2 : len < 65536 ? 4 : 10;
+    unsigned char *h = p - hl;
+    h[0] = 0x81; /* FIN, text */
+    if (hl == 2) {
+        h[1] = (unsigned char)len;
+    } else if (hl == 4) {
+        h[1] = 126;
+        h[2] = (unsigned char)(len >> 8);
+        h[3] = (unsigned char)len;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    }
+    *flen = len + hl;
+    return (const char *)h;
+}
+
+static void direct_push(sr_server *srv, sr_session *s)
+{
+    if (srv->ndirect == srv->capdirect) {
+        srv->capdirect = srv->capdirect ? srv->capdirect * 2 : 64;
+        srv->directv = sr_xrealloc(srv->directv, (size_t)srv->capdirect * sizeof *srv->directv);
+        srv->sendv = sr_xrealloc(srv->sendv, (size_t)srv->capdirect * sizeof *srv->sendv);
+    }
+    sr_msg *m = s->out[s->out_head];
+    sr_send *d = &srv->sendv[srv->ndirect];
+    d->fd = lws_get_socket_fd(s->wsi);
+    d->buf = frame_of(m, &d->len);
+    srv->directv[srv->ndirect++] = s;
+}
+
+/* After the sends: what the kernel did not take goes to lws's own output buffer (a raw write
+ * behind which lws queues anything it sends later, such as a pong), and a dead socket is
+ * closed by lws. */
+static void direct_finish(sr_server *srv)
+{
+    for (int i = 0; i < srv->ndirect; i++) {
+        sr_session *s = srv->directv[i];
+        sr_send *d = &srv->sendv[i];
+        size_t done = d->sent > 0 ? (size_t)d->sent : 0;
+        int dead = d->sent < 0 && d->err != EAGAIN && d->err != EWOULDBLOCK;
+        if (!dead && done < d->len &&
+            lws_write(s->wsi, (unsigned char *)d->buf + done, d->len - done, LWS_WRITE_RAW) <
+                (int)(d->len - done))
+            dead = 1;
+        if (dead) lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        sr_msg_unref(out_pop(s));
+        sr_session_unref(s);
+    }
+    srv->ndirect = 0;
+}
+
 /* Writes what this service pass queued, straight away unless lws still holds unsent bytes of an
  * earlier write for that socket (lws_partial_buffered: no syscall). Waiting for
  * POLLOUT instead costs two more epoll_ctl calls per client per message, which is most of the
  * price of a fan-out to ten thousand listeners. A choked socket waits for its writable callback
- * as usual. Service thread, outside any lws callback. */
+ * as usual. A client with one message waiting (a fan-out's common case) gets the message's
+ * ready-made frame by a plain send() on the fan-out threads; lws is idle meanwhile, since this
+ * thread waits for them. Service thread, outside any lws callback. */
 static void flush_dirty(sr_server *srv)
 {
     int n = srv->ndirty;
@@ -315,13 +383,20 @@ static void flush_dirty(sr_server *srv)
         s->dirty = 0;
         struct lws *wsi = s->wsi;
         if (wsi && s->out_n && !s->close_code) {
-            if (lws_partial_buffered(wsi))
+            if (lws_partial_buffered(wsi)) {
                 lws_callback_on_writable(wsi);
-            else if (ws_writable(srv, wsi, s) < 0)
+            } else if (s->out_n == 1) {
+                direct_push(srv, s); /* keeps the reference until direct_finish */
+                continue;
+            } else if (ws_writable(srv, wsi, s) < 0) {
                 lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            }
         }
         sr_session_unref(s);
     }
+    if (!srv->ndirect) return;
+    sr_fanout_run(srv->fanout, srv->sendv, srv->ndirect);
+    direct_finish(srv);
 }
 
 static void session_track(sr_server *srv, sr_session *s)
@@ -1096,6 +1171,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->cfg = *cfg;
     srv->out_max_bytes = hub_cfg->out_max_bytes;
     srv->out_max_msgs = hub_cfg->out_max_msgs;
+    srv->fanout = sr_fanout_new(cfg->send_threads);
     g_srv = srv;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);
     if (cfg->rx_buffer > 0) protocols[0].rx_buffer_size = (size_t)cfg->rx_buffer;
@@ -1196,6 +1272,9 @@ void sr_server_free(sr_server *srv)
     free(srv->covers);
     free(srv->sessions);
     free(srv->dirtyv);
+    free(srv->directv);
+    free(srv->sendv);
+    sr_fanout_free(srv->fanout);
     free(srv->scratch);
     free(srv);
     g_srv = NULL;

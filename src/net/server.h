@@ -12,6 +12,7 @@ typedef struct sr_server_config {
     const char *web_dir;        /* static client files, may be NULL */
     const char **allow_origins; /* extra allowed Origins, NULL-terminated, may be NULL */
     int rx_buffer;              /* lws receive buffer per connection (bytes) */
+    int send_threads;           /* threads helping with fan-out sends; < 0: by CPU count */
 } sr_server_config;
 
 typedef struct sr_server sr_server;

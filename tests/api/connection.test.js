@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
 import WebSocket from 'ws';
-import { account, client, closeAll, makeRoom, raw, Server, tcpWs, test, waitFor } from './harness.js';
+import { account, client, closeAll, makeRoom, raw, Server, sleep, tcpWs, test, waitFor } from './harness.js';
 
 let srv;
 before(async () => {
@@ -332,3 +332,33 @@ test('--allow-origin admits that origin', async () => {
     await other.dispose();
   }
 });
+
+// A client that stops reading fills its socket: what the kernel did not take of a frame waits
+// in the server, later messages queue behind it, and past --out-max-bytes the server closes it
+// with 4001. Reading again, it must find every frame whole and in order. The replies come one
+// per service pass (searches answer from the reader thread), which is the path where a frame
+// goes out by a plain send() and its unsent tail is handed to lws.
+test('a client that stops reading gets intact frames in order, then 4001', async () => {
+  const other = await Server.start({ args: ['--out-max-bytes', '262144', '--msg-rate', '100000'] });
+  try {
+    const slow = await raw(other);
+    await hello(slow, 'Slow');
+    slow._socket.pause();
+    let sent = 0;
+    for (; sent < 20000 && !other.log.some((l) => l.includes('code=4001')); sent++) {
+      slow.json({ type: 'search', q: '', limit: 100, ref: sent });
+      await sleep(3);
+    }
+    slow._socket.resume();
+    const { code } = await slow.closed;
+    assert.equal(code, 4001, `close code ${code} after ${sent} searches`);
+    assert.ok(!slow.inbox.some((m) => m.type === '__unparsable__'), 'a frame arrived broken');
+    const results = slow.inbox.filter((m) => m.type === 'results');
+    assert.ok(results.length > 100, `only ${results.length} results arrived before the close`);
+    results.forEach((m, i) => assert.equal(m.ref, i, `reply ${i} has ref ${m.ref}`));
+    assert.ok(results.every((m) => m.tracks.length === results[0].tracks.length && m.tracks.length > 0));
+    assert.ok(results.length < sent, 'the slow client was cut off before the end');
+  } finally {
+    await other.dispose();
+  }
+}, { timeout: 60000 });

@@ -1,0 +1,34 @@
+/* fanout.h - sends one ready-made frame to many sockets, spread over a few threads.
+ *
+ * A chat line in a room of ten thousand is ten thousand send() calls, and on loopback most
+ * of each call's cost is the kernel's TCP work for both ends. One core does about one
+ * send per 12 us, so the last listener hears the line 120 ms after the first; with the
+ * sends spread over the cores the process may use, that time divides by their number.
+ *
+ * The caller owns the sockets (lws does) and must not touch them while sr_fanout_run runs:
+ * the service thread calls it and waits, so lws never runs concurrently with the sends. */
+#ifndef SR_FANOUT_H
+#define SR_FANOUT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct sr_send {
+    int fd;
+    const char *buf;
+    size_t len;
+    ssize_t sent; /* out: bytes the kernel took (may be short), or -1 */
+    int err;      /* out: errno when sent is -1 */
+} sr_send;
+
+typedef struct sr_fanout sr_fanout;
+
+/* threads < 0: one per CPU this process may run on, less the calling thread, at most 3.
+ * threads == 0: every send on the calling thread. */
+sr_fanout *sr_fanout_new(int threads);
+int sr_fanout_threads(const sr_fanout *f);
+/* Sends every v[i] (non-blocking) and returns when all are done. */
+void sr_fanout_run(sr_fanout *f, sr_send *v, int n);
+void sr_fanout_free(sr_fanout *f);
+
+#endif
