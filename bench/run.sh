@@ -124,19 +124,24 @@ fi
 
 # ---- servers -------------------------------------------------------------------------------
 SPID=""
-start_server() { # kind tag
-    local kind=$1 tag=$2
+# The CPUs a server may use per workload: one core for (a) and (c); for (b), the fan-out to
+# ten thousand, both (soundroom spreads its sends over them; the loadgen stays on CPU 1).
+server_cpus() { case $1 in b) echo "${BENCH_FANOUT_CPUS:-0,1}" ;; *) echo 0 ;; esac; }
+
+start_server() { # kind tag workload
+    local kind=$1 tag=$2 cpus
+    cpus=$(server_cpus "$3")
     if [ "$kind" = soundroom ]; then
         local data=$OUT/data-$tag
         rm -rf "$data"
         mkdir -p "$data"
-        taskset -c 0 "$SR_BIN" serve --port "$SR_PORT" --host 0.0.0.0 --data "$data" \
+        taskset -c "$cpus" "$SR_BIN" serve --port "$SR_PORT" --host 0.0.0.0 --data "$data" \
             --library "$LIB" --web "$WEB" --chat-rate 100000/1 --msg-rate 100000 \
             --log-level warn >"$OUT/$tag.log" 2>&1 &
         SPID=$!
         SPORT=$SR_PORT
     else
-        taskset -c 0 node bench/peer/ws-relay.mjs --port "$PEER_PORT" --host 0.0.0.0 \
+        taskset -c "$cpus" node bench/peer/ws-relay.mjs --port "$PEER_PORT" --host 0.0.0.0 \
             >"$OUT/$tag.log" 2>&1 &
         SPID=$!
         SPORT=$PEER_PORT
@@ -202,7 +207,7 @@ run_one() { # kind workload
     log "($w) $kind: starting"
     RES[$tag]=""
     STOPPED[$tag]=""
-    if ! start_server "$kind" "$tag"; then
+    if ! start_server "$kind" "$tag" "$w"; then
         STOPPED[$tag]="did not start or answer /api/health (see bench/out/$tag.log)"
         kill -KILL "$SPID" 2>/dev/null
         wait "$SPID" 2>/dev/null
@@ -373,8 +378,10 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo
     echo "## How it was measured"
     echo
-    echo "- Loopback only. The server is pinned to CPU 0 (\`taskset -c 0\`), \`bench/out/loadgen\` (C, epoll,"
-    echo "  its own WebSocket client) to CPU 1. Each workload starts a fresh server (soundroom with a new"
+    echo "- Loopback only. For (a) and (c) the server is pinned to CPU 0 (\`taskset -c 0\`); for (b) it may"
+    echo "  use CPUs $(server_cpus b) (soundroom sends a fan-out on \`--send-threads\`, by default one per"
+    echo "  usable CPU less one; Node runs its JavaScript on one thread). \`bench/out/loadgen\` (C, epoll,"
+    echo "  its own WebSocket client) is pinned to CPU 1. Each workload starts a fresh server (soundroom with a new"
     echo "  data directory, $LIB_NOTE, \`--chat-rate 100000/1 --msg-rate 100000\`)."
     echo "- (a) 100 clients join room 1; each keeps 8 chats (16-byte text) awaiting their \`ack\`. After 1 s"
     echo "  of warm-up, \`chat\` deltas received by all clients over 10 s are counted (messages, not"

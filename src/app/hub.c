@@ -76,9 +76,12 @@ sr_room *hub_room_get(sr_hub *h, int64_t id)
 
 static size_t tok_slot(sr_hub *h, const char *hash)
 {
-    uint64_t x;
-    memcpy(&x, hash, sizeof x); /* the hash is uniform: any 8 of its hex digits will do */
-    size_t i = (size_t)x & (h->tokcap - 1);
+    /* The hash is uniform, but as hex text: its digits' bytes take 16 values each, so the
+     * slot comes from the value of the first 16 digits, not from their bytes. */
+    char digits[17];
+    memcpy(digits, hash, 16);
+    digits[16] = 0;
+    size_t i = (size_t)strtoull(digits, NULL, 16) & (h->tokcap - 1);
     for (;;) {
         int64_t id = h->tokmap[i];
         if (!id || !strcmp(h->users[id]->token_hash, hash)) return i;

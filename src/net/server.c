@@ -1184,7 +1184,14 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     info.protocols = protocols;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
     info.pt_serv_buf_size = 64 * 1024;
-    info.ka_time = 0;
+    /* No lws validity timer per connection: lws files each one in a sorted list, and a new
+     * connection's expiry is the latest, so each join walked every listener's timer. Dead
+     * peers are found by TCP keepalive instead (probes after 60 s idle, gone after 100 s). */
+    static const lws_retry_bo_t no_validity_timer = {0};
+    info.retry_and_idle_policy = &no_validity_timer;
+    info.ka_time = 60;
+    info.ka_probes = 4;
+    info.ka_interval = 10;
     info.timeout_secs = 30;
     /* Keep lws' own per-connection allocations small; idle listeners are the common case. */
     info.max_http_header_data = 4096;
