@@ -26,7 +26,10 @@ function base(url) {
 async function call(url, method, path, token, body, opts = {}) {
   const init = { method, headers: {} };
   if (token) init.headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) {
+  if (opts.raw !== undefined) {
+    init.headers['content-type'] = 'application/octet-stream'; // the server reads the bytes, not this
+    init.body = opts.raw;
+  } else if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -73,7 +76,7 @@ export function password(url, token, { old_password, new_password }, opts) {
   return call(url, 'POST', '/api/auth/password', token, { old_password, new_password }, opts);
 }
 
-/** GET /api/me → the signed-in user `{id, name, username, bio, admin, hide_activity}`. */
+/** GET /api/me → the signed-in user `{id, name, username, bio, admin, hide_activity, avatar}`. */
 export async function me(url, token, opts) {
   return (await call(url, 'GET', '/api/me', token, undefined, opts)).user;
 }
@@ -106,6 +109,28 @@ export async function follow(url, token, userId, opts) {
 /** DELETE /api/users/:id/follow → the profile. */
 export async function unfollow(url, token, userId, opts) {
   return (await call(url, 'DELETE', `/api/users/${id(userId)}/follow`, token, undefined, opts)).user;
+}
+
+/**
+ * PUT /api/me/avatar: the picture's bytes (a PNG, JPEG or WebP of at most 2 MiB and 4096 × 4096
+ * pixels, as a Blob, ArrayBuffer or Uint8Array) → `{avatar}`, the URL of the square thumbnail the
+ * server made of it. Rejects with `bad_image` (not such an image) or `too_large` (over 2 MiB).
+ */
+export function setAvatar(url, token, bytes, opts = {}) {
+  return call(url, 'PUT', '/api/me/avatar', token, undefined, { ...opts, raw: bytes });
+}
+
+/** DELETE /api/me/avatar → `{avatar: null}`. */
+export function deleteAvatar(url, token, opts) {
+  return call(url, 'DELETE', '/api/me/avatar', token, undefined, opts);
+}
+
+/**
+ * GET /api/users/:id/likes?offset=&limit= → `{tracks: [{track, liked_at}], total, offset}`, newest
+ * first. A person who hides their activity shows their likes to themselves only (`not_allowed`).
+ */
+export function userLikes(url, token, userId, { offset = 0, limit = 50 } = {}, opts) {
+  return call(url, 'GET', `/api/users/${id(userId)}/likes?offset=${offset}&limit=${limit}`, token, undefined, opts);
 }
 
 /**

@@ -574,7 +574,7 @@ static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(a, hub_user_json(h, ids[i]));
+        json_array_append_new(a, hub_listener_json(h, ids[i]));
     return a;
 }
 
@@ -704,7 +704,7 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t 
     json_object_set_new(o, "queue", q);
     json_t *ls = json_array();
     for (int i = 0; i < r->nlisteners && i < SNAPSHOT_LISTENERS; i++)
-        json_array_append_new(ls, hub_user_json(h, r->listeners[i].user));
+        json_array_append_new(ls, hub_listener_json(h, r->listeners[i].user));
     json_object_set_new(o, "listeners", ls);
     json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
@@ -1389,6 +1389,7 @@ int sr_hub_start(sr_hub *h)
         .like = hub_ld_like,
         .visits = hub_ld_visits,
         .max_presence = hub_ld_max_presence,
+        .avatar = hub_ld_avatar,
     };
     hub_lobby_start(h);
     hub_accounts_start(h);
@@ -1475,6 +1476,7 @@ void sr_hub_free(sr_hub *h)
             free(u->following);
             free(u->followers);
             hub_user_free_lobby(u);
+            hub_avatar_forget(u);
             free(u);
         }
     free(h->users);
