@@ -151,6 +151,21 @@ export function createInvite(url, token, roomId, opts) {
   return call(url, 'POST', `/api/rooms/${id(roomId)}/invites`, token, undefined, opts);
 }
 
+/** GET /api/rooms/:id/invites (moderator or better) → `{invite, url}`, both null when there is none. */
+export function roomInvite(url, token, roomId, opts) {
+  return call(url, 'GET', `/api/rooms/${id(roomId)}/invites`, token, undefined, opts);
+}
+
+/** DELETE /api/rooms/:id/invites (moderator or better): the code stops working → `{invite: null, url: null}`. */
+export function revokeInvite(url, token, roomId, opts) {
+  return call(url, 'DELETE', `/api/rooms/${id(roomId)}/invites`, token, undefined, opts);
+}
+
+/** GET /api/rooms/:id/bans (moderator or better) → `[{user, until}]` (`until` null: no end); lift one with `mod(…, 'unban')`. */
+export async function roomBans(url, token, roomId, opts) {
+  return (await call(url, 'GET', `/api/rooms/${id(roomId)}/bans`, token, undefined, opts)).bans;
+}
+
 /**
  * Sends a WebSocket `mod` message for `room` through an SDK client's request():
  * `mod(client, 3, 'ban', {user: 7, seconds: 60})`. Resolves with the ack; rejects with the
