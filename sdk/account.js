@@ -133,6 +133,19 @@ export function userLikes(url, token, userId, { offset = 0, limit = 50 } = {}, o
   return call(url, 'GET', `/api/users/${id(userId)}/likes?offset=${offset}&limit=${limit}`, token, undefined, opts);
 }
 
+/** GET /api/admin/users (server admins) → `[{id, username, name, admin, disabled}]`. */
+export async function adminUsers(url, token, opts) {
+  return (await call(url, 'GET', '/api/admin/users', token, undefined, opts)).users;
+}
+
+/**
+ * PATCH /api/admin/users/:id (server admins): `{disabled?, admin?}` → the user `{id, username, admin, disabled}`.
+ * Disabling ends the account's sessions; an admin cannot change their own standing (`bad_field`).
+ */
+export async function adminUpdateUser(url, token, userId, fields, opts) {
+  return (await call(url, 'PATCH', `/api/admin/users/${id(userId)}`, token, fields, opts)).user;
+}
+
 /**
  * PATCH /api/rooms/:id (owner or admin): `{name?, description?, tags?, visibility?, rules?}` →
  * `{room, settings, invite?}`.
