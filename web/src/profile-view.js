@@ -219,7 +219,7 @@ class SrProfileView extends LitElement {
           <textarea id="p-bio" name="bio" maxlength="300" .value=${me.bio || ''}></textarea>
         </div>
         <label class="check"><input type="checkbox" name="hide" .checked=${!!me.hide_activity}>
-          Hide my activity (friends do not see which room I am in)</label>
+          Hide my activity (friends do not see which room I am in, and only I see my liked tracks)</label>
         <p class="error" role="alert" ?hidden=${!this._saveError}>${this._saveError}</p>
         <p class="ok" role="status" ?hidden=${!this._saved}>Saved.</p>
         <div><button class="primary" type="submit" ?disabled=${this._busy}>Save profile</button></div>
