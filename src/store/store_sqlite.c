@@ -103,8 +103,8 @@ static const char *const migrations[] = {
     "CREATE INDEX votes_user ON votes (user_id);",
     /* avatars: the re-encoded JPEG thumbnail, one per account. BYTEA is PostgreSQL's binary
      * type; SQLite stores the blob as given whatever the declared type, so both share it. */
-    "CREATE TABLE avatars (user_id BIGINT PRIMARY KEY, image BYTEA NOT NULL,"
-    " updated_at DOUBLE PRECISION NOT NULL);",
+    ("CREATE TABLE avatars (user_id BIGINT PRIMARY KEY, image BYTEA NOT NULL,"
+     " updated_at DOUBLE PRECISION NOT NULL);"),
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
