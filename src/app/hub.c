@@ -570,11 +570,12 @@ static int pend_drop(int64_t *a, int *n, int64_t uid)
     return 0;
 }
 
-static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
+static json_t *users_json(sr_hub *h, const int64_t *ids, int n,
+                          json_t *(*one)(sr_hub *h, int64_t id))
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(a, hub_listener_json(h, ids[i]));
+        json_array_append_new(a, one(h, ids[i]));
     return a;
 }
 
@@ -588,8 +589,10 @@ static void presence_flush(sr_hub *h, sr_room *r, double now)
     r->presence_sent = now;
     json_t *o = hub_delta("presence");
     if (r->nlisteners <= PRESENCE_DETAIL_MAX) {
-        json_object_set_new(o, "joined", users_json(h, r->pend_join, r->npend_join));
-        json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left));
+        /* newcomers are shown with their picture; who left only needs naming */
+        json_object_set_new(o, "joined",
+                            users_json(h, r->pend_join, r->npend_join, hub_listener_json));
+        json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left, hub_user_json));
     }
     json_object_set_new(o, "count", json_integer(r->nlisteners));
     json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
