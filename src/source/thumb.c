@@ -72,21 +72,25 @@ static uint8_t *to_rgb(const AVFrame *f)
     for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
             uint8_t *o = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            int alpha = 255;
             switch (fmt) {
             case AV_PIX_FMT_RGB24:
                 memcpy(o, f->data[0] + y * f->linesize[0] + 3 * x, 3);
                 break;
             case AV_PIX_FMT_RGBA:
                 memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x, 3);
+                alpha = f->data[0][y * f->linesize[0] + 4 * x + 3];
                 break;
             case AV_PIX_FMT_ARGB: /* lossless WebP */
                 memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x + 1, 3);
+                alpha = f->data[0][y * f->linesize[0] + 4 * x];
                 break;
             case AV_PIX_FMT_RGB48BE: /* 16-bit PNG: keep the high bytes */
             case AV_PIX_FMT_RGBA64BE: {
                 const uint8_t *p =
                     f->data[0] + y * f->linesize[0] + (fmt == AV_PIX_FMT_RGB48BE ? 6 : 8) * x;
                 o[0] = p[0], o[1] = p[2], o[2] = p[4];
+                if (fmt == AV_PIX_FMT_RGBA64BE) alpha = p[6];
                 break;
             }
             case AV_PIX_FMT_GRAY8:
@@ -94,11 +98,13 @@ static uint8_t *to_rgb(const AVFrame *f)
                 break;
             case AV_PIX_FMT_YA8:
                 o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + 2 * x];
+                alpha = f->data[0][y * f->linesize[0] + 2 * x + 1];
                 break;
             case AV_PIX_FMT_PAL8: {
                 uint32_t c;
                 memcpy(&c, f->data[1] + 4 * f->data[0][y * f->linesize[0] + x], 4);
                 o[0] = (uint8_t)(c >> 16), o[1] = (uint8_t)(c >> 8), o[2] = (uint8_t)c;
+                alpha = (uint8_t)(c >> 24);
                 break;
             }
             case AV_PIX_FMT_YUVJ420P:
@@ -123,12 +129,17 @@ static uint8_t *to_rgb(const AVFrame *f)
                 o[0] = clamp8(Y + (1402 * V) / 1000);
                 o[1] = clamp8(Y - (344 * U + 714 * V) / 1000);
                 o[2] = clamp8(Y + (1772 * U) / 1000);
+                if (fmt == AV_PIX_FMT_YUVA420P) alpha = f->data[3][y * f->linesize[3] + x];
                 break;
             }
             default:
                 free(rgb);
                 return NULL;
             }
+            /* JPEG has no transparency: what is see-through is shown over white, not over
+             * whatever colour the transparent pixels happen to hold (often black) */
+            for (int c = 0; alpha < 255 && c < 3; c++)
+                o[c] = (uint8_t)((o[c] * alpha + 255 * (255 - alpha) + 127) / 255);
         }
     }
     return rgb;

@@ -22,6 +22,14 @@ function ffmpeg(src, file, extra = []) {
   return fs.readFileSync(out);
 }
 
+/** The first pixel of a picture as [r, g, b], decoded by ffmpeg. */
+function firstPixel(buf) {
+  const f = path.join(dir, `pixel-${Math.random().toString(36).slice(2)}`);
+  fs.writeFileSync(f, buf);
+  const raw = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', f, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  return [...raw.subarray(0, 3)];
+}
+
 /** width x height of a picture, as ffprobe reads it. */
 function dims(buf) {
   const f = path.join(dir, `probe-${Math.random().toString(36).slice(2)}`);
@@ -36,6 +44,8 @@ before(async () => {
   img.png = ffmpeg('testsrc=size=600x400', 'wide.png'); // landscape: cropped to its centre square
   img.jpeg = ffmpeg('testsrc=size=120x300', 'tall.jpg'); // smaller than the thumbnail: never scaled up
   img.webp = ffmpeg('testsrc=size=320x320', 'square.webp');
+  img.clearPng = ffmpeg('color=c=black@0.0:s=64x64,format=rgba', 'clear.png'); // see-through black
+  img.clearWebp = ffmpeg('color=c=black@0.0:s=64x64,format=rgba', 'clear.webp', ['-c:v', 'libwebp', '-lossless', '1']);
   img.huge = ffmpeg('color=c=black:s=5000x4000', 'huge.png'); // a small file, 20 Mpx: over the bound
   img.html = Buffer.from('<!doctype html><script>alert(document.cookie)</script>');
   img.svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>');
@@ -84,6 +94,15 @@ test('a PNG, a JPEG and a WebP become square JPEG thumbnails, served with valida
 
   assert.equal((await acct.me(srv.base, ada.token)).avatar, webp.avatar, 'GET /api/me names it');
   assert.equal((await acct.profile(srv.base, null, ada.user.id)).avatar, webp.avatar, 'the public profile names it');
+});
+
+test('a transparent picture is shown over white, not over the colour its clear pixels hold', async () => {
+  const tia = await signupAs(srv, 'Tia');
+  for (const [what, bytes] of [['PNG', img.clearPng], ['lossless WebP', img.clearWebp]]) {
+    const { avatar } = await acct.setAvatar(srv.base, tia.token, bytes);
+    const px = firstPixel((await fetchAvatar(avatar)).buf);
+    assert.ok(px.every((c) => c >= 245), `${what}: a clear pixel is white, got ${px}`);
+  }
 });
 
 test('what is not a PNG, JPEG or WebP is refused whatever its Content-Type, and changes nothing', async () => {
