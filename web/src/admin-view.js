@@ -19,7 +19,7 @@ class SrAdminView extends LitElement {
   static styles = [base, css`
     :host { display: grid; gap: var(--gap); max-width: 900px; margin: 0 auto; }
     h1 { margin: 0; font-size: 1.4rem; }
-    table { width: 100%; border-collapse: collapse; }
+    table { width: 100%; border-collapse: collapse; margin-top: 12px; }
     th, td { text-align: left; padding: 6px 4px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
     td.acts { display: flex; flex-wrap: wrap; gap: 6px; }
     td.acts button { min-height: 32px; font-size: 0.85rem; }
