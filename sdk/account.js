@@ -26,7 +26,10 @@ function base(url) {
 async function call(url, method, path, token, body, opts = {}) {
   const init = { method, headers: {} };
   if (token) init.headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) {
+  if (opts.raw !== undefined) {
+    init.headers['content-type'] = 'application/octet-stream'; // the server reads the bytes, not this
+    init.body = opts.raw;
+  } else if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -73,7 +76,7 @@ export function password(url, token, { old_password, new_password }, opts) {
   return call(url, 'POST', '/api/auth/password', token, { old_password, new_password }, opts);
 }
 
-/** GET /api/me → the signed-in user `{id, name, username, bio, admin, hide_activity}`. */
+/** GET /api/me → the signed-in user `{id, name, username, bio, admin, hide_activity, avatar}`. */
 export async function me(url, token, opts) {
   return (await call(url, 'GET', '/api/me', token, undefined, opts)).user;
 }
@@ -109,6 +112,41 @@ export async function unfollow(url, token, userId, opts) {
 }
 
 /**
+ * PUT /api/me/avatar: the picture's bytes (a PNG, JPEG or WebP of at most 2 MiB and 4096 × 4096
+ * pixels, as a Blob, ArrayBuffer or Uint8Array) → `{avatar}`, the URL of the square thumbnail the
+ * server made of it. Rejects with `bad_image` (not such an image) or `too_large` (over 2 MiB).
+ */
+export function setAvatar(url, token, bytes, opts = {}) {
+  return call(url, 'PUT', '/api/me/avatar', token, undefined, { ...opts, raw: bytes });
+}
+
+/** DELETE /api/me/avatar → `{avatar: null}`. */
+export function deleteAvatar(url, token, opts) {
+  return call(url, 'DELETE', '/api/me/avatar', token, undefined, opts);
+}
+
+/**
+ * GET /api/users/:id/likes?offset=&limit= → `{tracks: [{track, liked_at}], total, offset}`, newest
+ * first. A person who hides their activity shows their likes to themselves only (`not_allowed`).
+ */
+export function userLikes(url, token, userId, { offset = 0, limit = 50 } = {}, opts) {
+  return call(url, 'GET', `/api/users/${id(userId)}/likes?offset=${offset}&limit=${limit}`, token, undefined, opts);
+}
+
+/** GET /api/admin/users (server admins) → `[{id, username, name, admin, disabled}]`. */
+export async function adminUsers(url, token, opts) {
+  return (await call(url, 'GET', '/api/admin/users', token, undefined, opts)).users;
+}
+
+/**
+ * PATCH /api/admin/users/:id (server admins): `{disabled?, admin?}` → the user `{id, username, admin, disabled}`.
+ * Disabling ends the account's sessions; an admin cannot change their own standing (`bad_field`).
+ */
+export async function adminUpdateUser(url, token, userId, fields, opts) {
+  return (await call(url, 'PATCH', `/api/admin/users/${id(userId)}`, token, fields, opts)).user;
+}
+
+/**
  * PATCH /api/rooms/:id (owner or admin): `{name?, description?, tags?, visibility?, rules?}` →
  * `{room, settings, invite?}`.
  */
@@ -124,6 +162,21 @@ export async function roomAudit(url, token, roomId, opts) {
 /** POST /api/rooms/:id/invites (moderator or better) → `{invite, url}`; the old code stops working. */
 export function createInvite(url, token, roomId, opts) {
   return call(url, 'POST', `/api/rooms/${id(roomId)}/invites`, token, undefined, opts);
+}
+
+/** GET /api/rooms/:id/invites (moderator or better) → `{invite, url}`, both null when there is none. */
+export function roomInvite(url, token, roomId, opts) {
+  return call(url, 'GET', `/api/rooms/${id(roomId)}/invites`, token, undefined, opts);
+}
+
+/** DELETE /api/rooms/:id/invites (moderator or better): the code stops working → `{invite: null, url: null}`. */
+export function revokeInvite(url, token, roomId, opts) {
+  return call(url, 'DELETE', `/api/rooms/${id(roomId)}/invites`, token, undefined, opts);
+}
+
+/** GET /api/rooms/:id/bans (moderator or better) → `[{user, until}]` (`until` null: no end); lift one with `mod(…, 'unban')`. */
+export async function roomBans(url, token, roomId, opts) {
+  return (await call(url, 'GET', `/api/rooms/${id(roomId)}/bans`, token, undefined, opts)).bans;
 }
 
 /**

@@ -48,9 +48,9 @@ int hub_is_guest(sr_hub *h, int64_t uid)
 static json_t *me_json(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
-    return json_pack("{s:I,s:s,s:s?,s:s,s:b,s:b}", "id", (json_int_t)uid, "name", u->name,
+    return json_pack("{s:I,s:s,s:s?,s:s,s:b,s:b,s:o}", "id", (json_int_t)uid, "name", u->name,
                      "username", u->username, "bio", u->bio ? u->bio : "", "admin", u->admin,
-                     "hide_activity", u->hide_activity);
+                     "hide_activity", u->hide_activity, "avatar", hub_avatar_url(h, uid));
 }
 
 static int64_t session_user(sr_hub *h, const char *token, char hash_out[65])
@@ -365,6 +365,7 @@ static void pw_done(sr_task *base)
         free(u->username), u->username = NULL;
         free(u->pw_hash), u->pw_hash = NULL;
         free(u->bio), u->bio = NULL;
+        hub_avatar_forget(u);
         u->disabled = 1;
         free(u->name);
         u->name = sr_xstrdup("deleted user");
@@ -603,6 +604,7 @@ static json_t *profile_json(sr_hub *h, int64_t uid, int64_t viewer)
         json_object_set_new(o, "friend", json_boolean(follows(v, uid) && follows(u, viewer)));
     }
     json_object_set_new(o, "listening_in", where_json(h, u));
+    json_object_set_new(o, "avatar", hub_avatar_url(h, uid));
     return o;
 }
 
@@ -788,6 +790,7 @@ int hub_accounts_rest(sr_hub *h, const sr_rest *q)
             return q->reply(q->ctx, 200, json_pack("{s:o}", "user", profile_json(h, id, me)), NULL),
                    1;
         }
+        if (!strcmp(rest, "/likes")) return hub_ep_user_likes(h, q, id, me), 1;
         if (!strcmp(rest, "/follow")) {
             if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
             if (q->method == 'P' || q->method == 'U') return ep_follow(h, q, me, id, 1), 1;
@@ -853,5 +856,6 @@ void hub_accounts_free(sr_hub *h)
 
 int sr_hub_rest(sr_hub *h, const sr_rest *req)
 {
-    return hub_accounts_rest(h, req) || hub_lobby_rest(h, req) || hub_moderation_rest(h, req);
+    return hub_accounts_rest(h, req) || hub_avatars_rest(h, req) || hub_lobby_rest(h, req) ||
+           hub_moderation_rest(h, req);
 }

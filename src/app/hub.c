@@ -573,11 +573,12 @@ static int pend_drop(int64_t *a, int *n, int64_t uid)
     return 0;
 }
 
-static json_t *users_json(sr_hub *h, const int64_t *ids, int n)
+static json_t *users_json(sr_hub *h, const int64_t *ids, int n,
+                          json_t *(*one)(sr_hub *h, int64_t id))
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(a, hub_user_json(h, ids[i]));
+        json_array_append_new(a, one(h, ids[i]));
     return a;
 }
 
@@ -591,8 +592,10 @@ static void presence_flush(sr_hub *h, sr_room *r, double now)
     r->presence_sent = now;
     json_t *o = hub_delta("presence");
     if (r->nlisteners <= PRESENCE_DETAIL_MAX) {
-        json_object_set_new(o, "joined", users_json(h, r->pend_join, r->npend_join));
-        json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left));
+        /* newcomers are shown with their picture; who left only needs naming */
+        json_object_set_new(o, "joined",
+                            users_json(h, r->pend_join, r->npend_join, hub_listener_json));
+        json_object_set_new(o, "left", users_json(h, r->pend_left, r->npend_left, hub_user_json));
     }
     json_object_set_new(o, "count", json_integer(r->nlisteners));
     json_object_set_new(o, "skip", skip_json(r, hub_skip_ratio(h, r)));
@@ -709,7 +712,7 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t 
     json_object_set_new(o, "queue", q);
     json_t *ls = json_array();
     for (int i = 0; i < r->nlisteners && i < SNAPSHOT_LISTENERS; i++)
-        json_array_append_new(ls, hub_user_json(h, r->listeners[i].user));
+        json_array_append_new(ls, hub_listener_json(h, r->listeners[i].user));
     json_object_set_new(o, "listeners", ls);
     json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
@@ -1394,6 +1397,7 @@ int sr_hub_start(sr_hub *h)
         .like = hub_ld_like,
         .visits = hub_ld_visits,
         .max_presence = hub_ld_max_presence,
+        .avatar = hub_ld_avatar,
     };
     hub_lobby_start(h);
     hub_accounts_start(h);
@@ -1480,6 +1484,7 @@ void sr_hub_free(sr_hub *h)
             free(u->following);
             free(u->followers);
             hub_user_free_lobby(u);
+            hub_avatar_forget(u);
             free(u);
         }
     free(h->users);

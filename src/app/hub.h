@@ -120,7 +120,19 @@ typedef struct sr_rest {
     void (*reply_raw)(void *ctx, int status, const char *ctype, char *body, size_t len);
     void *ctx;
     const char *query; /* the URL's query string ("a=1&b=2"), or NULL */
+    /* the body as sent, for the routes that take bytes rather than JSON (sr_hub_raw_body) */
+    const unsigned char *raw;
+    size_t raw_len;
 } sr_rest;
+
+/* The largest avatar upload (bytes); bigger ones answer 413 too_large. */
+#define SR_AVATAR_MAX_BYTES (2 * 1024 * 1024)
+/* The body limit of a request with this method and path when it takes bytes, not JSON
+ * (PUT /api/me/avatar), else 0: the caller keeps its JSON limit. */
+size_t sr_hub_raw_body(char method, const char *path);
+/* uid's avatar (a JPEG, borrowed until the next change) and its entity tag (16 hex digits),
+ * or NULL when there is none. */
+const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag);
 /* Routes accounts, people and moderation endpoints. Returns 1 when handled (reply will be
  * called), 0 when the path is not the hub's. */
 int sr_hub_rest(sr_hub *h, const sr_rest *req);

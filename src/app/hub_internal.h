@@ -49,6 +49,10 @@ typedef struct user {
     int nlikes, caplikes;
     visit *visits;
     int nvisits, capvisits;
+    /* avatar (avatars.c): a square JPEG, NULL when none; its tag names this version */
+    unsigned char *avatar;
+    size_t avatar_len;
+    char avatar_tag[17];
 } user;
 
 /* A signed-in session (the token itself is never kept, only its hash). */
@@ -184,6 +188,7 @@ struct sr_hub {
     sr_pool *stats_pool; /* one thread with its own read-only store connection */
     sr_store *stats_st;
     double lobby_sent, trending_sent;
+    int avatar_jobs; /* avatar decodes on the pool now (bounded) */
 };
 
 /* Sends o (taking the reference) to s, if it is still connected. */
@@ -257,6 +262,8 @@ void hub_ld_favorite(void *ud, int64_t user, int64_t room);
 void hub_ld_like(void *ud, int64_t user, int64_t track, double when);
 void hub_ld_visits(void *ud, int64_t user, int64_t room, int64_t count);
 void hub_ld_max_presence(void *ud, int64_t id);
+/* GET /api/users/:id/likes for viewer (0: a guest); uid is an account. */
+void hub_ep_user_likes(sr_hub *h, const sr_rest *q, int64_t uid, int64_t viewer);
 /* Checks a room's name (required when creating), description and tags against the limits of
  * docs/protocol.md; -1 with code/message when one is wrong. */
 int hub_room_fields_check(json_t *body, int creating, const char **code, char *message,
@@ -278,6 +285,16 @@ void hub_ld_follow(void *ud, int64_t follower, int64_t followee);
 user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *guest_hash);
 /* Sends o (new reference, taken) to every open session of uid. */
 void hub_send_user(sr_hub *h, int64_t uid, json_t *o);
+
+/* Avatars (avatars.c). */
+int hub_avatars_rest(sr_hub *h, const sr_rest *req);
+/* "/api/users/ID/avatar?v=TAG" when uid has an avatar, else JSON null. New reference. */
+json_t *hub_avatar_url(sr_hub *h, int64_t uid);
+/* {"id","name","avatar"}: a listener as rooms list them. New reference. */
+json_t *hub_listener_json(sr_hub *h, int64_t uid);
+/* Forgets uid's avatar in memory (account deletion; the store row goes with the account). */
+void hub_avatar_forget(user *u);
+void hub_ld_avatar(void *ud, int64_t uid, const unsigned char *jpeg, size_t len);
 
 /* REST helpers shared by accounts.c, moderation.c and lobby.c. */
 /* Answers q with {"error":{code,message}} and status. */

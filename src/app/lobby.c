@@ -639,13 +639,37 @@ static void raw_m3u(sr_hub *h, const sr_rest *q, user *u)
     q->reply_raw(q->ctx, 200, "audio/x-mpegurl; charset=utf-8", out, n);
 }
 
-static json_t *likes_json(sr_hub *h, user *u)
+/* A page of u's likes, newest first: {"tracks":[{track, liked_at}], "total", "offset"}. */
+static json_t *likes_json(sr_hub *h, user *u, int offset, int limit)
 {
     json_t *a = json_array();
-    for (int i = u->nlikes - 1; i >= 0; i--)
+    for (int i = u->nlikes - 1 - offset, n = 0; i >= 0 && n < limit; i--, n++)
         json_array_append_new(a, json_pack("{s:o,s:f}", "track", track_or_id(h, u->likes[i].track),
                                            "liked_at", u->likes[i].when));
-    return json_pack("{s:o}", "tracks", a);
+    return json_pack("{s:o,s:i,s:i}", "tracks", a, "total", u->nlikes, "offset", offset);
+}
+
+/* GET /api/users/:id/likes?offset=&limit=: a person's likes are as public as their activity;
+ * someone who hides it (hide_activity) shows them to themselves only, and others are told so
+ * (403) rather than shown an empty list that would read as "likes nothing". */
+void hub_ep_user_likes(sr_hub *h, const sr_rest *q, int64_t uid, int64_t viewer)
+{
+    if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET");
+    user *u = hub_user_get(h, uid);
+    if (u->hide_activity && viewer != uid)
+        return hub_rest_error(q, 403, "not_allowed", "this person keeps their likes private");
+    char b[16];
+    const char *off = arg(q, "offset", b, sizeof b);
+    long offset = 0;
+    if (off) {
+        char *end;
+        offset = strtol(off, &end, 10);
+        if (!*off || *end || offset < 0 || offset > 1000000000L)
+            return hub_rest_error(q, 400, "bad_field", "offset must be 0 or more");
+    }
+    int limit = limit_arg(q, 50, 100);
+    if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 100");
+    q->reply(q->ctx, 200, likes_json(h, u, (int)offset, limit), NULL);
 }
 
 static void set_favorite(user *u, int64_t room, int on)
@@ -727,7 +751,7 @@ int hub_lobby_rest(sr_hub *h, const sr_rest *q)
     user *u = hub_user_get(h, me);
     if (!strcmp(p, "/api/me/likes")) {
         if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
-        return q->reply(q->ctx, 200, likes_json(h, u), NULL), 1;
+        return q->reply(q->ctx, 200, likes_json(h, u, 0, u->nlikes), NULL), 1;
     }
     if (!strcmp(p, "/api/me/likes.m3u")) {
         if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;

@@ -401,6 +401,15 @@ static void ep_audit(sr_hub *h, const sr_rest *q, sr_room *r)
     q->reply(q->ctx, 200, json_pack("{s:o}", "entries", a), NULL);
 }
 
+/* {"invite","url"} of the room's current invite, both null when there is none. */
+static json_t *invite_json(sr_room *r)
+{
+    if (!r->invite[0]) return json_pack("{s:n,s:n}", "invite", "url");
+    char url[96];
+    snprintf(url, sizeof url, "/#/room/%lld?invite=%s", (long long)r->id, r->invite);
+    return json_pack("{s:s,s:s}", "invite", r->invite, "url", url);
+}
+
 static void ep_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
 {
     unsigned char b16[16];
@@ -409,10 +418,31 @@ static void ep_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     job *j = hub_job_new(r);
     hub_room_write_settings(j, r);
     audit(h, j, r, me, "new_invite", 0, NULL);
-    char url[96];
-    snprintf(url, sizeof url, "/#/room/%lld?invite=%s", (long long)r->id, r->invite);
-    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
-                     json_pack("{s:s,s:s}", "invite", r->invite, "url", url), NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, invite_json(r), NULL);
+}
+
+/* DELETE /api/rooms/:id/invites: the current code stops working and no new one is made. */
+static void ep_revoke_invite(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
+{
+    r->invite[0] = 0;
+    job *j = hub_job_new(r);
+    hub_room_write_settings(j, r);
+    audit(h, j, r, me, "revoke_invite", 0, NULL);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, invite_json(r), NULL);
+}
+
+/* GET /api/rooms/:id/bans: who is banned now, with when the ban ends (null: never). */
+static void ep_bans(sr_hub *h, const sr_rest *q, sr_room *r)
+{
+    double now = sr_now_ms();
+    json_t *a = json_array();
+    for (int i = 0; i < r->nroles; i++) {
+        room_role *x = &r->roles[i];
+        if (x->role != ROLE_BANNED || (x->until && x->until <= now)) continue;
+        json_array_append_new(a, json_pack("{s:o,s:o}", "user", hub_user_json(h, x->user), "until",
+                                           x->until ? json_real(x->until) : json_null()));
+    }
+    q->reply(q->ctx, 200, json_pack("{s:o}", "bans", a), NULL);
 }
 
 int hub_moderation_rest(sr_hub *h, const sr_rest *q)
@@ -422,7 +452,8 @@ int hub_moderation_rest(sr_hub *h, const sr_rest *q)
     int64_t id = hub_path_id(q->path + 11, &rest);
     int patch = !*rest && q->method == 'A';
     int audit_ep = !strcmp(rest, "/audit"), invite_ep = !strcmp(rest, "/invites");
-    if (!id || !(patch || audit_ep || invite_ep)) return 0;
+    int bans_ep = !strcmp(rest, "/bans");
+    if (!id || !(patch || audit_ep || invite_ep || bans_ep)) return 0;
     sr_room *r = hub_room_get(h, id);
     int64_t me = sr_hub_token_user(h, q->token);
     if (!r || !hub_may_enter(h, r, me, NULL))
@@ -442,9 +473,18 @@ int hub_moderation_rest(sr_hub *h, const sr_rest *q)
                    1;
         return ep_audit(h, q, r), 1;
     }
-    if (q->method != 'P') return hub_rest_error(q, 405, "method_not_allowed", "use POST"), 1;
+    if (q->method != 'P' && q->method != 'G' && q->method != 'D')
+        return hub_rest_error(q, 405, "method_not_allowed",
+                              bans_ep ? "use GET" : "use GET, POST or DELETE"),
+               1;
     if (rank < RANK_MOD)
-        return hub_rest_error(q, 403, "not_allowed", "only moderators may invite"), 1;
+        return hub_rest_error(q, 403, "not_allowed", "only moderators may do that"), 1;
+    if (bans_ep) {
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
+        return ep_bans(h, q, r), 1;
+    }
+    if (q->method == 'G') return q->reply(q->ctx, 200, invite_json(r), NULL), 1;
+    if (q->method == 'D') return ep_revoke_invite(h, q, r, me), 1;
     return ep_invite(h, q, r, me), 1;
 }
 

@@ -57,6 +57,7 @@ typedef struct http_req {
     char *post;
     size_t post_len;
     int too_large;
+    size_t body_max; /* MAX_BODY, or more for a signed-in upload of bytes */
     int ready, headers_sent;
     int status;
     const char *ctype;
@@ -618,6 +619,27 @@ static void cover_done(void *ctx, int status, const unsigned char *data, size_t 
     req_unref(r);
 }
 
+/* GET /api/users/:id/avatar: the person's square JPEG. Its URL carries the picture's tag
+ * (?v=), so a request naming the current tag may be cached for good; any other revalidates. */
+static void serve_avatar(sr_server *srv, http_req *r, int64_t id)
+{
+    if (r->method != 'G' && r->method != 'H')
+        return respond_error(r, 405, "method_not_allowed", "use GET");
+    size_t len = 0;
+    const char *tag = NULL;
+    const unsigned char *img = sr_hub_avatar(srv->hub, id, &len, &tag);
+    if (!img) return respond_error(r, 404, "no_avatar", "this person has no avatar");
+    char vb[40];
+    const char *v = r->wsi ? lws_get_urlarg_by_name(r->wsi, "v=", vb, sizeof vb) : NULL;
+    r->cache = v && !strcmp(v, tag) ? "public, max-age=31536000, immutable" : "no-cache";
+    snprintf(r->etag, sizeof r->etag, "\"avatar-%s\"", tag);
+    if (r->wsi && header_is(r->wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, r->etag))
+        return respond(r, 304, "image/jpeg", NULL, 0);
+    char *b = sr_xmalloc(len); /* a copy: the person may change it while this is written */
+    memcpy(b, img, len);
+    respond(r, 200, "image/jpeg", b, len);
+}
+
 /* GET /api/tracks/:id/cover[?size=N]: the embedded picture, else the image beside the file,
  * scaled to fit N x N (16..1024) as a JPEG when size is given. Read on the library's reader
  * thread, then kept in memory. */
@@ -783,9 +805,18 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
     int get = r->method == 'G' || r->method == 'H';
     if (!strncmp(u, "/api/", 5)) {
         const char *p = u + 5;
-        if (r->too_large) return respond_error(r, 413, "too_large", "the body is over 64 KiB");
+        size_t raw_max = sr_hub_raw_body((char)r->method, u);
+        if (r->too_large && raw_max && !sr_hub_token_user(srv->hub, r->token))
+            return respond_error(r, 401, "unauthenticated", "sign in first");
+        if (r->too_large)
+            return respond_error(r, 413, "too_large",
+                                 raw_max ? "the image is over 2 MiB" : "the body is over 64 KiB");
+        if (!strncmp(p, "users/", 6)) {
+            int64_t id = parse_id(p + 6, &end);
+            if (id && !strcmp(end, "/avatar")) return serve_avatar(srv, r, id);
+        }
         json_t *body = NULL;
-        if (r->post_len) {
+        if (r->post_len && !raw_max) {
             json_error_t je;
             body = json_loadb(r->post, r->post_len, 0, &je);
             if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
@@ -809,7 +840,9 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
                       .reply = rest_reply,
                       .reply_raw = rest_reply_raw,
                       .ctx = r,
-                      .query = query[0] ? query : NULL};
+                      .query = query[0] ? query : NULL,
+                      .raw = raw_max ? (const unsigned char *)r->post : NULL,
+                      .raw_len = raw_max ? r->post_len : 0};
         r->refs++;
         int handled = sr_hub_rest(srv->hub, &rq);
         json_decref(body);
@@ -1024,6 +1057,9 @@ static int http_begin(sr_server *srv, struct lws *wsi, pss *ps, const char *uri)
         r->method = '?';
     read_credentials(wsi, r->token, sizeof r->token);
     lws_get_peer_simple(wsi, r->addr, sizeof r->addr);
+    /* uploads of bytes (avatars) may be bigger, but only for someone signed in */
+    size_t raw_max = sr_hub_raw_body((char)r->method, r->uri);
+    r->body_max = raw_max && sr_hub_token_user(srv->hub, r->token) ? raw_max : MAX_BODY;
     char cl[24] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
@@ -1085,7 +1121,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_BODY:
         if (ps->req && !ps->req->too_large) {
             http_req *r = ps->req;
-            if (r->post_len + len > MAX_BODY) {
+            if (r->post_len + len > r->body_max) {
                 r->too_large = 1;
             } else {
                 r->post = sr_xrealloc(r->post, r->post_len + len + 1);

@@ -1,5 +1,7 @@
-/* thumb.c - cover thumbnails with libavcodec (decode, encode) and a hand-written area filter
- * (libswscale is not among our link dependencies, and an area filter is all a cover needs). */
+/* thumb.c - cover and avatar thumbnails with libavcodec (decode, encode) and a hand-written
+ * area filter (libswscale is not among our link dependencies, and an area filter is all a
+ * thumbnail needs). Re-encoding is also what makes an uploaded image safe to serve: only the
+ * decoded pixels survive, never the uploader's bytes. */
 #include "source/thumb.h"
 #include "util/util.h"
 
@@ -11,22 +13,32 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
-/* Decodes one image packet. Returns a frame (av_frame_free it) or NULL. */
-static AVFrame *decode(const unsigned char *in, size_t len)
+/* The decoder for the image's magic bytes (the content decides, never a declared type). */
+static enum AVCodecID sniff(const unsigned char *in, size_t len)
 {
-    enum AVCodecID id;
-    if (len >= 3 && !memcmp(in, "\xff\xd8\xff", 3))
-        id = AV_CODEC_ID_MJPEG;
-    else if (len >= 8 && !memcmp(in, "\x89PNG\r\n\x1a\n", 8))
-        id = AV_CODEC_ID_PNG;
-    else
-        return NULL;
+    if (len >= 3 && !memcmp(in, "\xff\xd8\xff", 3)) return AV_CODEC_ID_MJPEG;
+    if (len >= 8 && !memcmp(in, "\x89PNG\r\n\x1a\n", 8)) return AV_CODEC_ID_PNG;
+    if (len >= 12 && !memcmp(in, "RIFF", 4) && !memcmp(in + 8, "WEBP", 4)) return AV_CODEC_ID_WEBP;
+    return AV_CODEC_ID_NONE;
+}
+
+/* Decodes one image packet. Returns a frame (av_frame_free it) or NULL. max_pixels bounds
+ * width x height before the decoder allocates the picture, so a small file claiming huge
+ * dimensions is refused instead of costing gigabytes. */
+static AVFrame *decode(const unsigned char *in, size_t len, int64_t max_pixels)
+{
+    enum AVCodecID id = sniff(in, len);
+    if (id == AV_CODEC_ID_NONE) return NULL;
     const AVCodec *codec = avcodec_find_decoder(id);
     AVCodecContext *cc = codec ? avcodec_alloc_context3(codec) : NULL;
     AVPacket *pkt = av_packet_alloc();
     AVFrame *fr = av_frame_alloc();
     uint8_t *buf = av_malloc(len + AV_INPUT_BUFFER_PADDING_SIZE);
     int ok = 0;
+    if (cc) {
+        cc->max_pixels = max_pixels;
+        cc->thread_count = 1; /* we already run on a pool thread */
+    }
     if (cc && pkt && fr && buf && avcodec_open2(cc, codec, NULL) == 0) {
         memcpy(buf, in, len);
         memset(buf + len, 0, AV_INPUT_BUFFER_PADDING_SIZE);
@@ -60,23 +72,39 @@ static uint8_t *to_rgb(const AVFrame *f)
     for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
             uint8_t *o = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            int alpha = 255;
             switch (fmt) {
             case AV_PIX_FMT_RGB24:
                 memcpy(o, f->data[0] + y * f->linesize[0] + 3 * x, 3);
                 break;
             case AV_PIX_FMT_RGBA:
                 memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x, 3);
+                alpha = f->data[0][y * f->linesize[0] + 4 * x + 3];
                 break;
+            case AV_PIX_FMT_ARGB: /* lossless WebP */
+                memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x + 1, 3);
+                alpha = f->data[0][y * f->linesize[0] + 4 * x];
+                break;
+            case AV_PIX_FMT_RGB48BE: /* 16-bit PNG: keep the high bytes */
+            case AV_PIX_FMT_RGBA64BE: {
+                const uint8_t *p =
+                    f->data[0] + y * f->linesize[0] + (fmt == AV_PIX_FMT_RGB48BE ? 6 : 8) * x;
+                o[0] = p[0], o[1] = p[2], o[2] = p[4];
+                if (fmt == AV_PIX_FMT_RGBA64BE) alpha = p[6];
+                break;
+            }
             case AV_PIX_FMT_GRAY8:
                 o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + x];
                 break;
             case AV_PIX_FMT_YA8:
                 o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + 2 * x];
+                alpha = f->data[0][y * f->linesize[0] + 2 * x + 1];
                 break;
             case AV_PIX_FMT_PAL8: {
                 uint32_t c;
                 memcpy(&c, f->data[1] + 4 * f->data[0][y * f->linesize[0] + x], 4);
                 o[0] = (uint8_t)(c >> 16), o[1] = (uint8_t)(c >> 8), o[2] = (uint8_t)c;
+                alpha = (uint8_t)(c >> 24);
                 break;
             }
             case AV_PIX_FMT_YUVJ420P:
@@ -85,14 +113,15 @@ static uint8_t *to_rgb(const AVFrame *f)
             case AV_PIX_FMT_YUVJ440P:
             case AV_PIX_FMT_YUV420P:
             case AV_PIX_FMT_YUV422P:
-            case AV_PIX_FMT_YUV444P: {
+            case AV_PIX_FMT_YUV444P:
+            case AV_PIX_FMT_YUVA420P: { /* lossy WebP with alpha */
                 const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
                 int cx = x >> d->log2_chroma_w, cy = y >> d->log2_chroma_h;
                 int Y = f->data[0][y * f->linesize[0] + x];
                 int U = f->data[1][cy * f->linesize[1] + cx] - 128;
                 int V = f->data[2][cy * f->linesize[2] + cx] - 128;
                 if (fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUV422P ||
-                    fmt == AV_PIX_FMT_YUV444P) { /* limited range */
+                    fmt == AV_PIX_FMT_YUV444P || fmt == AV_PIX_FMT_YUVA420P) { /* limited range */
                     Y = (Y - 16) * 255 / 219;
                     U = U * 255 / 224;
                     V = V * 255 / 224;
@@ -100,12 +129,17 @@ static uint8_t *to_rgb(const AVFrame *f)
                 o[0] = clamp8(Y + (1402 * V) / 1000);
                 o[1] = clamp8(Y - (344 * U + 714 * V) / 1000);
                 o[2] = clamp8(Y + (1772 * U) / 1000);
+                if (fmt == AV_PIX_FMT_YUVA420P) alpha = f->data[3][y * f->linesize[3] + x];
                 break;
             }
             default:
                 free(rgb);
                 return NULL;
             }
+            /* JPEG has no transparency: what is see-through is shown over white, not over
+             * whatever colour the transparent pixels happen to hold (often black) */
+            for (int c = 0; alpha < 255 && c < 3; c++)
+                o[c] = (uint8_t)((o[c] * alpha + 255 * (255 - alpha) + 127) / 255);
         }
     }
     return rgb;
@@ -178,31 +212,53 @@ out:
     return rc;
 }
 
-int sr_thumb_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
-                  size_t *outlen)
+/* The whole pipeline: decode (at most max_pixels), crop the centre square when square,
+ * scale to fit size x size (never up), encode a JPEG. */
+static int thumb(const unsigned char *in, size_t len, int size, int square, int64_t max_pixels,
+                 unsigned char **out, size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
     if (!in || len == 0 || len > INT32_MAX || size < 16 || size > 1024) return SR_EINVAL;
-    AVFrame *f = decode(in, len);
+    AVFrame *f = decode(in, len, max_pixels);
     if (!f) return SR_EINVAL;
-    int rc = SR_EINVAL, w = f->width, h = f->height;
-    uint8_t *rgb = w > 0 && h > 0 && w <= 16384 && h <= 16384 ? to_rgb(f) : NULL;
+    int w = f->width, h = f->height;
+    uint8_t *rgb = w > 0 && h > 0 && (int64_t)w * h <= max_pixels ? to_rgb(f) : NULL;
     av_frame_free(&f);
     if (!rgb) return SR_EINVAL;
-    int dw = w, dh = h;
-    if (w > size || h > size) {
-        if (w >= h)
-            dw = size, dh = (int)((int64_t)h * size / w);
+    int x0 = 0, y0 = 0, cw = w, ch = h; /* the part of the picture kept */
+    if (square && w != h) {
+        cw = ch = w < h ? w : h;
+        x0 = (w - cw) / 2, y0 = (h - ch) / 2;
+        for (int y = 0; y < ch; y++) /* compact the crop in place: rows only move up */
+            memmove(rgb + (size_t)y * (size_t)cw * 3,
+                    rgb + ((size_t)(y + y0) * (size_t)w + (size_t)x0) * 3, (size_t)cw * 3);
+    }
+    int dw = cw, dh = ch;
+    if (cw > size || ch > size) {
+        if (cw >= ch)
+            dw = size, dh = (int)((int64_t)ch * size / cw);
         else
-            dh = size, dw = (int)((int64_t)w * size / h);
+            dh = size, dw = (int)((int64_t)cw * size / ch);
         if (dw < 1) dw = 1;
         if (dh < 1) dh = 1;
     }
     uint8_t *small = sr_xmalloc((size_t)dw * (size_t)dh * 3);
-    scale_area(rgb, w, h, small, dw, dh);
+    scale_area(rgb, cw, ch, small, dw, dh);
     free(rgb);
-    rc = encode_jpeg(small, dw, dh, out, outlen);
+    int rc = encode_jpeg(small, dw, dh, out, outlen);
     free(small);
     return rc;
+}
+
+int sr_thumb_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
+                  size_t *outlen)
+{
+    return thumb(in, len, size, 0, SR_COVER_MAX_PIXELS, out, outlen);
+}
+
+int sr_thumb_square_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
+                         size_t *outlen)
+{
+    return thumb(in, len, size, 1, SR_AVATAR_MAX_PIXELS, out, outlen);
 }

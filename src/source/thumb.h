@@ -1,16 +1,27 @@
-/* thumb.h - cover thumbnails: decode a JPEG or PNG with libavcodec, scale it down with an
- * area filter, encode a JPEG. */
+/* thumb.h - cover and avatar thumbnails: decode a JPEG, PNG or WebP with libavcodec, scale it
+ * down with an area filter, encode a JPEG. */
 #ifndef SR_THUMB_H
 #define SR_THUMB_H
 
 #include <stddef.h>
 
+/* The largest picture decoded (width x height): 8192 x 8192 for covers (from the operator's
+ * own library), 4096 x 4096 for avatars (from anyone). The decoder refuses bigger ones before
+ * allocating, so a few bytes claiming 60000 x 60000 pixels cost nothing. */
+#define SR_COVER_MAX_PIXELS (8192LL * 8192)
+#define SR_AVATAR_MAX_PIXELS (4096LL * 4096)
+
 /* Scales the image in[0..len) to fit size x size (never up) and encodes it as a baseline
- * JPEG. On success returns 0 and *out is malloc'd (the caller frees it), *outlen its size.
- * Returns SR_EINVAL for data that is not a decodable JPEG/PNG or a size outside 16..1024,
- * SR_ENOMEM when libavcodec cannot allocate. Blocking CPU work: call off the service
- * thread. */
+ * JPEG. The format is told by the bytes (JPEG, PNG, WebP), never by a declared type. On
+ * success returns 0 and *out is malloc'd (the caller frees it), *outlen its size. Returns
+ * SR_EINVAL for data that is not a decodable JPEG/PNG/WebP of at most SR_COVER_MAX_PIXELS or
+ * a size outside 16..1024, SR_ENOMEM when libavcodec cannot allocate. Blocking CPU work: call
+ * off the service thread. */
 int sr_thumb_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
                   size_t *outlen);
+
+/* The same, cropped to the centre square first, at most SR_AVATAR_MAX_PIXELS (avatars). */
+int sr_thumb_square_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
+                         size_t *outlen);
 
 #endif

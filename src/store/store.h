@@ -40,6 +40,7 @@ typedef enum sr_write_kind {
     SR_W_LIKE,           /* a=user b=track v=1 like / 0 unlike t=when */
     SR_W_PRESENCE_OPEN,  /* a=id b=user c=room t=joined */
     SR_W_PRESENCE_CLOSE, /* a=id t=left */
+    SR_W_AVATAR,         /* a=user blob/blob_len=JPEG (NULL deletes the avatar) t=when */
 } sr_write_kind;
 
 /* One write. Strings are owned by the write and freed by sr_write_clear(). */
@@ -49,6 +50,8 @@ typedef struct sr_write {
     double t;
     int v;
     char *s1, *s2, *s3;
+    unsigned char *blob; /* binary data (avatars), owned like the strings */
+    size_t blob_len;
 } sr_write;
 
 void sr_write_clear(sr_write *w);
@@ -128,6 +131,8 @@ typedef struct sr_load_sink {
     void (*like)(void *ud, int64_t user, int64_t track, double when);
     void (*visits)(void *ud, int64_t user, int64_t room, int64_t count);
     void (*max_presence)(void *ud, int64_t id);
+    /* each account's avatar (a JPEG), may be NULL */
+    void (*avatar)(void *ud, int64_t user, const unsigned char *jpeg, size_t len);
 } sr_load_sink;
 
 typedef struct sr_store_ops {

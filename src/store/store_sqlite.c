@@ -101,6 +101,10 @@ static const char *const migrations[] = {
     "CREATE INDEX presence_log_user ON presence_log (user_id, joined_at);"
     "CREATE INDEX plays_room_time ON plays (room_id, started_at);"
     "CREATE INDEX votes_user ON votes (user_id);",
+    /* avatars: the re-encoded JPEG thumbnail, one per account. BYTEA is PostgreSQL's binary
+     * type; SQLite stores the blob as given whatever the declared type, so both share it. */
+    ("CREATE TABLE avatars (user_id BIGINT PRIMARY KEY, image BYTEA NOT NULL,"
+     " updated_at DOUBLE PRECISION NOT NULL);"),
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -314,6 +318,21 @@ static int exec_bound(sqlite_store *s, int slot, const char *sql, const char *fm
     return run(s, q, sql);
 }
 
+/* SR_W_AVATAR: the image is a blob, which exec_bound does not bind. */
+static int write_avatar(sqlite_store *s, const sr_write *w)
+{
+    if (!w->blob) return exec_bound(s, 28, "DELETE FROM avatars WHERE user_id = ?1", "i", w->a);
+    sqlite3_stmt *q = lazy(s, 29,
+                           "INSERT INTO avatars (user_id, image, updated_at) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (user_id) DO UPDATE SET image = excluded.image,"
+                           " updated_at = excluded.updated_at");
+    if (!q) return SR_EIO;
+    sqlite3_bind_int64(q, 1, w->a);
+    sqlite3_bind_blob64(q, 2, w->blob, w->blob_len, SQLITE_STATIC);
+    sqlite3_bind_double(q, 3, w->t);
+    return run(s, q, "avatar");
+}
+
 static int write_account(sqlite_store *s, const sr_write *w)
 {
     int rc;
@@ -358,7 +377,10 @@ static int write_account(sqlite_store *s, const sr_write *w)
         if (!rc) rc = exec_bound(s, 11, "DELETE FROM room_roles WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 25, "DELETE FROM likes WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 26, "DELETE FROM favorites WHERE user_id = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 27, "DELETE FROM avatars WHERE user_id = ?1", "i", w->a);
         return rc;
+    case SR_W_AVATAR:
+        return write_avatar(s, w);
     case SR_W_FOLLOW:
         if (w->v)
             return exec_bound(
@@ -728,6 +750,13 @@ static void row_like(sqlite3_stmt *q, const sr_load_sink *k)
             sqlite3_column_double(q, 2));
 }
 
+static void row_avatar(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    const void *data = sqlite3_column_blob(q, 1);
+    int len = sqlite3_column_bytes(q, 1);
+    if (data && len > 0) k->avatar(k->ud, sqlite3_column_int64(q, 0), data, (size_t)len);
+}
+
 static void row_visits(sqlite3_stmt *q, const sr_load_sink *k)
 {
     k->visits(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
@@ -900,6 +929,7 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
     if (k->like)
         rc |= each_row(s, "SELECT user_id, track_id, created_at FROM likes ORDER BY created_at",
                        row_like, k, 0);
+    if (k->avatar) rc |= each_row(s, "SELECT user_id, image FROM avatars", row_avatar, k, 0);
     if (k->visits)
         rc |= each_row(
             s, "SELECT user_id, room_id, COUNT(*) FROM presence_log GROUP BY user_id, room_id",
@@ -1172,6 +1202,7 @@ void sr_write_clear(sr_write *w)
     free(w->s1);
     free(w->s2);
     free(w->s3);
+    free(w->blob);
     memset(w, 0, sizeof *w);
 }
 

@@ -66,6 +66,11 @@ function restCells() {
     ['PATCH', () => `/api/rooms/${P.id}`, (role) => (!entersPrivate(role) ? '404 no_such_room' : rank(OWNER)(role)), () => ({ description: 'edited' })],
     ['GET', () => `/api/rooms/${R.id}/audit`, rank(OWNER)],
     ['POST', () => `/api/rooms/${R.id}/invites`, rank(MOD)],
+    ['GET', () => `/api/rooms/${R.id}/invites`, rank(MOD)],
+    ['DELETE', () => `/api/rooms/${R.id}/invites`, rank(MOD)],
+    ['GET', () => `/api/rooms/${R.id}/bans`, rank(MOD)],
+    ['GET', () => `/api/rooms/${P.id}/bans`, (role) => (!entersPrivate(role) ? '404 no_such_room' : rank(MOD)(role))],
+    ['GET', '/api/admin/users', (role) => (!isAccount(role) ? '401 unauthenticated' : role === 'admin' ? '200' : '403 not_allowed')],
     ['POST', () => `/api/rooms/${R.id}/import`, (role) => (role === 'banned' ? '403 banned' : account()(role)),
       () => ({ playlist: `#EXTM3U\n#EXTINF:-1,${T.artist} - ${T.title}\nelsewhere/${T.title}.ogg\n`, format: 'm3u' })],
     ['POST', '/api/library/streams', account('201'), () => ({ url: `http://radio.example/${Math.random().toString(36).slice(2)}` })],
@@ -106,6 +111,11 @@ function restCells() {
     ['DELETE', () => `/api/me/favorites/${R.id}`, account(), () => ({})],
     ['PUT', () => `/api/me/favorites/${P.id}`, (role) => (!isAccount(role) ? '401 unauthenticated' : privateRoom()(role)), () => ({})],
     ['GET', () => `/api/artists/${encodeURIComponent(T.artist)}/room`, pub()],
+    ['GET', () => `/api/users/${target.user.id}/likes`, pub()],
+    // a JSON body is not an image: accounts get as far as the decoder
+    ['PUT', '/api/me/avatar', account('400 bad_image'), () => ({})],
+    ['DELETE', '/api/me/avatar', account()],
+    ['GET', () => `/api/users/${target.user.id}/avatar`, pub('404 no_avatar')],
   ];
   return cells.map(([method, p, expect, body, opts = {}]) => ({ kind: 'rest', method, path: p, expect, body, opts }));
 }

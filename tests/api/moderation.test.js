@@ -291,6 +291,48 @@ test('createInvite() (a POST without a body) makes one invite and returns the co
   assert.equal(audit.filter((a) => a.action === 'new_invite').length, 1, 'one request, one invite');
 });
 
+test('invites: moderators read the current code and revoke it; a revoked code lets nobody in', async () => {
+  const priv = await roomOf(srv, id.owner, 'Secret room 3');
+  const { invite } = await acct.updateRoom(srv.base, id.owner.token, priv.id, { visibility: 'private' });
+  assert.deepEqual(await acct.roomInvite(srv.base, id.owner.token, priv.id), { invite, url: `/#/room/${priv.id}?invite=${invite}` });
+  const out = await sdkAs(srv, id.other);
+  assert.deepEqual(await acct.revokeInvite(srv.base, id.owner.token, priv.id), { invite: null, url: null });
+  assert.deepEqual(await acct.roomInvite(srv.base, id.owner.token, priv.id), { invite: null, url: null }, 'none after revoking');
+  const e = await refusal(out.join(priv.id, { invite }));
+  assert.ok(['no_such_room', 'not_allowed'].includes(e.code), `the revoked code is refused (${e.code})`);
+  const audit = await acct.roomAudit(srv.base, id.owner.token, priv.id);
+  assert.equal(audit[0].action, 'revoke_invite', 'revoking is audited');
+  await refused(acct.roomInvite(srv.base, id.listener.token, room.id), 'not_allowed', 'a listener reading the invite');
+  await refused(acct.revokeInvite(srv.base, null, room.id), 'unauthenticated', 'anonymous revoking');
+  await refused(acct.roomInvite(srv.base, id.other.token, priv.id), 'no_such_room', 'an outsider reading a private room\'s invite');
+});
+
+test('bans: moderators list who is banned and until when; unbanning takes them off the list', async () => {
+  const banRoom = await roomOf(srv, id.owner, 'Ban list room');
+  const own = await sdkAs(srv, id.owner);
+  await own.join(banRoom.id);
+  const who = await sdkAs(srv, id.other);
+  await who.join(banRoom.id);
+  const mem = await sdkAs(srv, id.member);
+  await mem.join(banRoom.id);
+  assert.deepEqual(await acct.roomBans(srv.base, id.owner.token, banRoom.id), [], 'nobody yet');
+  await acct.mod(own, banRoom.id, 'ban', { user: id.other.user.id });
+  const before = Date.now();
+  await acct.mod(own, banRoom.id, 'ban', { user: id.member.user.id, seconds: 600 });
+  const bans = await acct.roomBans(srv.base, id.owner.token, banRoom.id);
+  const other = bans.find((b) => b.user.id === id.other.user.id);
+  const member = bans.find((b) => b.user.id === id.member.user.id);
+  assert.equal(bans.length, 2);
+  assert.equal(other.until, null, 'a ban without an end');
+  assert.equal(other.user.name, 'Other');
+  assert.ok(member.until >= before + 599e3 && member.until <= Date.now() + 601e3, 'a timed ban ends in 600 s');
+  await acct.mod(own, banRoom.id, 'unban', { user: id.other.user.id });
+  assert.deepEqual((await acct.roomBans(srv.base, id.owner.token, banRoom.id)).map((b) => b.user.id), [id.member.user.id]);
+  await refused(acct.roomBans(srv.base, id.listener.token, banRoom.id), 'not_allowed', 'a listener reading the bans');
+  const post = await rest(srv, 'POST', `/api/rooms/${banRoom.id}/bans`, id.owner.token, {});
+  assert.equal(post.status, 405);
+});
+
 test('the audit log: the owner reads every action in order; moderators and others get 403', async () => {
   const entries = await acct.roomAudit(srv.base, id.owner.token, room.id);
   const got = entries.slice().reverse().map((e) => [e.actor.id, e.action, e.target ? e.target.id : null]);

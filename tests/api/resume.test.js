@@ -77,7 +77,7 @@ test('resume with an unknown epoch answers a snapshot with recovered:false', asy
   assert.equal(s.type, 'snapshot');
   assert.equal(s.recovered, false);
   assert.notEqual(s.epoch, 'not-the-epoch');
-  assert.deepEqual(s.listeners, [a.user]);
+  assert.deepEqual(s.listeners, [{ ...a.user, avatar: null }], 'a listener without an avatar says null');
 });
 
 test('resume from further back than the history keeps (1024 deltas) answers a snapshot', async () => {

@@ -69,7 +69,7 @@ test('join answers a snapshot with everything a newcomer needs', async () => {
   assert.equal(s.now_playing.entry, null);
   assert.equal(s.now_playing.added_by, null);
   assert.deepEqual(s.queue, []);
-  assert.deepEqual(s.listeners, [a.user]);
+  assert.deepEqual(s.listeners, [{ ...a.user, avatar: null }]);
   assert.equal(s.listener_count, 1);
   assert.equal(s.your_role, 'listener', 'a guest in an account\'s room');
   assert.equal(typeof s.settings, 'object');
@@ -85,7 +85,7 @@ test('presence: join, leave and disconnect are seen by the other listener', asyn
   const b = await member(room, 'Bob');
   const j = await a.log.find((d) => joined(d, b.user));
   // presence is coalesced per 50 ms tick: Ada's own join may ride along
-  assert.deepEqual(j.joined.find((u) => u.id === b.user.id), b.user);
+  assert.deepEqual(j.joined.find((u) => u.id === b.user.id), { ...b.user, avatar: null });
   assert.deepEqual(j.left, []);
   assert.equal(j.count, 2);
   assert.deepEqual(j.skip, { votes: 0, needed: 1 });
@@ -101,7 +101,7 @@ test('presence: join, leave and disconnect are seen by the other listener', asyn
   const l = await a.log.find((d) => left(d, b.user));
   assert.equal(l.count, 1);
   assert.deepEqual(l.joined, []);
-  assert.deepEqual(a.room.listeners, [a.user]);
+  assert.deepEqual(a.room.listeners, [{ ...a.user, avatar: null }]);
   assert.equal(a.room.listenerCount, 1);
   const rest = await srv.http('GET', `/api/rooms/${room.id}`);
   assert.equal(rest.body.room.listeners, 1);

@@ -43,13 +43,20 @@ function freePort() {
 /**
  * Starts `soundroom serve` on a free port with a fresh data dir; resolves once /api/health
  * answers. `stop()` sends SIGTERM and resolves with {code, signal}; it throws if the server
- * needs SIGKILL or exits with an error.
+ * needs SIGKILL or exits with an error. With `admin: {username, password}` that account is made
+ * and promoted to server admin (`soundroom user add|promote`) before the server starts.
  */
-export async function startServer(name) {
+export async function startServer(name, { admin } = {}) {
   assert.ok(existsSync(BIN), `no server binary at ${BIN} (make build/soundroom)`);
   assert.ok(existsSync(join(WEB, 'app.js')), 'no web/dist/app.js (make web)');
   const library = await demoLibrary();
   const data = mkdtempSync(join(tmpdir(), 'soundroom-e2e-'));
+  if (admin) {
+    const run = promisify(execFile);
+    const opts = { cwd: ROOT, env: { ...process.env, SOUNDROOM_PASSWORD: admin.password } };
+    await run(BIN, ['user', 'add', admin.username, '--data', data, '--pw-mem-kib', '1024', '--pw-ops', '1'], opts);
+    await run(BIN, ['user', 'promote', admin.username, '--data', data], opts);
+  }
   const port = await freePort();
   mkdirSync(OUT, { recursive: true });
   const logPath = join(OUT, `e2e-${name}.log`);

@@ -130,3 +130,30 @@ test('the owner changes the room settings: a new name, top-tracks mode, only mem
   await o.locator('sr-listener-list li').filter({ hasText: 'Pete' }).waitFor({ timeout: 5000 });
   assert.deepEqual([...owner.seen.pageErrors, ...guest.seen.pageErrors], [], 'no uncaught errors');
 });
+
+test('the owner bans a listener, finds them in the ban list, unbans them and reads it all in the audit log', async () => {
+  const o = owner.page;
+  const g = guest.page;
+  await o.getByRole('button', { name: 'Moderate Pete' }).click();
+  const bar = o.getByRole('group', { name: 'Moderate Pete' });
+  await bar.getByRole('button', { name: 'Ban' }).click();
+  await bar.getByRole('button', { name: 'Confirm ban' }).click();
+  await g.getByText('You were removed from the room: banned.').waitFor({ timeout: 5000 });
+  const toggle = o.getByRole('button', { name: 'Room settings' });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  const bans = o.locator('sr-room-moderation section.bans');
+  const pete = bans.locator('li').filter({ hasText: 'Pete' });
+  await pete.waitFor({ timeout: 5000 });
+  assert.match(await pete.textContent(), /no end/);
+  await pete.getByRole('button', { name: 'Unban Pete' }).click();
+  await bans.getByText('Nobody is banned.').waitFor({ timeout: 5000 });
+  const audit = o.locator('sr-room-moderation section.audit li.entry');
+  await audit.filter({ hasText: 'Olga unbanned Pete' }).waitFor({ timeout: 5000 });
+  await audit.filter({ hasText: 'Olga banned Pete' }).waitFor({ timeout: 5000 });
+  assert.match(await audit.first().textContent(), /unbanned Pete/, 'newest first');
+  // Pete may come back in.
+  await g.locator('sr-lobby a.room').filter({ hasText: ROOM }).click();
+  await g.getByRole('heading', { level: 1, name: `${ROOM} (renamed)` }).waitFor({ timeout: 10000 });
+  assert.deepEqual([...owner.seen.pageErrors, ...guest.seen.pageErrors], [], 'no uncaught errors');
+  assert.deepEqual(await o.evaluate(() => window.__cspViolations), [], 'no CSP violations');
+});

@@ -15,6 +15,8 @@ import './room-view.js';
 import './toasts.js';
 import './auth-form.js';
 import './profile-view.js';
+import './admin-view.js';
+import './avatar-img.js';
 import './my-music.js';
 import './favorites-drawer.js';
 
@@ -194,6 +196,7 @@ class SrApp extends LitElement {
     if (route.view === 'room') return `#/room/${route.roomId}`;
     if (route.view === 'user') return userHref(route.userId);
     if (route.view === 'music') return '#/music';
+    if (route.view === 'admin') return '#/admin';
     return '#/';
   }
 
@@ -421,12 +424,14 @@ class SrApp extends LitElement {
         ${me ? '' : html`<span class="spacer"></span>`}
         ${me ? html`
           <span class="me">
+            <sr-avatar size="24" .user=${me}></sr-avatar>
             <a class="name ellipsis" href=${userHref(me.id)} title="Your profile">${me.name}</a>
             <button type="button" @click=${() => this._signOut()}>Sign out</button>
           </span>
           <nav class="bar" aria-label="Your music">
             <a class="button" href="#/" aria-current=${view === 'lobby' ? 'page' : 'false'}>Lobby</a>
             <a class="button" href="#/music" aria-current=${view === 'music' ? 'page' : 'false'}>My music</a>
+            ${me.admin ? html`<a class="button" href="#/admin" aria-current=${view === 'admin' ? 'page' : 'false'}>Admin</a>` : ''}
             <button type="button" class="fav" aria-expanded=${this._drawer ? 'true' : 'false'} aria-controls="favorites"
               title="Your favourite rooms" @click=${() => { this._drawer = !this._drawer; }}>★ Favourites</button>
           </nav>`
@@ -473,6 +478,7 @@ class SrApp extends LitElement {
         @profile-saved=${this._profileChanged}></sr-profile-view>`;
     }
     if (view === 'music') return html`<sr-my-music .store=${this._store}></sr-my-music>`;
+    if (view === 'admin') return html`<sr-admin-view .store=${this._store}></sr-admin-view>`;
     return html`<sr-lobby .client=${this._client} .store=${this._store} .connected=${this._conn === 'open'}></sr-lobby>`;
   }
 }

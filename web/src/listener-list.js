@@ -5,6 +5,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { base } from './shared-styles.js';
 import { userHref } from './route.js';
 import { errorText } from './format.js';
+import './avatar-img.js';
 
 const MUTE_S = 600;
 
@@ -24,8 +25,8 @@ class SrListenerList extends LitElement {
   static styles = [base, css`
     ul { display: flex; flex-wrap: wrap; gap: 6px; }
     li {
-      display: inline-flex; align-items: center; gap: 2px;
-      padding: 4px 10px; border-radius: 99px; background: var(--panel-2); font-size: 0.9rem;
+      display: inline-flex; align-items: center; gap: 6px;
+      padding: 4px 10px 4px 4px; border-radius: 99px; background: var(--panel-2); font-size: 0.9rem;
       max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
     }
     li.me { outline: 1px solid var(--up); }
@@ -81,6 +82,7 @@ class SrListenerList extends LitElement {
     this._busy = true;
     try {
       await this.client.mod(action, { user: u.id, ...fields });
+      this.dispatchEvent(new CustomEvent('sr-moderated', { detail: { action, user: u.id }, bubbles: true, composed: true }));
       this.dispatchEvent(new CustomEvent('sr-toast', { detail: { text: `${u.name} ${done}.`, kind: 'notice' }, bubbles: true, composed: true }));
     } catch (err) {
       this.dispatchEvent(new CustomEvent('sr-toast', {
@@ -116,7 +118,7 @@ class SrListenerList extends LitElement {
     const t = this._target;
     return html`<section class="panel" aria-labelledby="listeners-h">
       <h2 id="listeners-h">Listening (${Math.max(this.count, list.length)})</h2>
-      <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}><a class="who" href=${userHref(u.id)} title="Profile of ${u.name}">${u.name}</a>${u.id === myId ? ' (you)' : ''}${this.canModerate && u.id !== myId
+      <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}><sr-avatar size="24" .user=${u}></sr-avatar><a class="who" href=${userHref(u.id)} title="Profile of ${u.name}">${u.name}</a>${u.id === myId ? ' (you)' : ''}${this.canModerate && u.id !== myId
         ? html`<button class="more" type="button" aria-label="Moderate ${u.name}" aria-expanded=${t && t.id === u.id ? 'true' : 'false'}
             @click=${() => this._choose(u)}></button>` : ''}</li>`)}</ul>
       ${this.count > list.length ? html`<p class="muted more-count">and ${this.count - list.length} more</p>` : ''}

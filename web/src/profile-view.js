@@ -1,12 +1,16 @@
 // profile-view.js - <sr-profile-view>: a person's profile (name, bio, followers, where they listen) with
 // follow/unfollow; on one's own profile, the form to edit it and the friends list.
 import { LitElement, html, css } from 'lit';
-import { profile, follow, unfollow, updateMe } from '../../sdk/account.js';
+import { profile, follow, unfollow, updateMe, setAvatar, deleteAvatar, userLikes } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
 import { roomHref } from './route.js';
 import { errorText, plural } from './format.js';
 import { StoreWatcher } from './store.js';
 import './friends-list.js';
+import './avatar-img.js';
+
+const LIKES_PAGE = 20;
+const AVATAR_MAX = 2 * 1024 * 1024; // the server's limit (docs/protocol.md)
 
 class SrProfileView extends LitElement {
   static properties = {
@@ -17,6 +21,9 @@ class SrProfileView extends LitElement {
     _busy: { state: true },
     _saveError: { state: true },
     _saved: { state: true },
+    _avatarError: { state: true },
+    _likes: { state: true },
+    _likesNote: { state: true },
   };
 
   static styles = [base, css`
@@ -36,6 +43,11 @@ class SrProfileView extends LitElement {
     .check input { width: auto; min-height: 0; }
     .ok { color: var(--up); margin: 0; }
     p.msg { margin: 0; }
+    .avatar-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+    .avatar-form input[type='file'] { width: auto; min-height: 0; }
+    ol.likes { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; }
+    ol.likes li { overflow-wrap: anywhere; }
+    ol.likes .artist { color: var(--muted); }
   `];
 
   constructor() {
@@ -47,6 +59,9 @@ class SrProfileView extends LitElement {
     this._busy = false;
     this._saveError = '';
     this._saved = false;
+    this._avatarError = '';
+    this._likes = null; // {tracks, total} loaded so far
+    this._likesNote = '';
     this._seq = 0;
     new StoreWatcher(this);
   }
@@ -62,12 +77,81 @@ class SrProfileView extends LitElement {
     this._saved = false;
     try {
       const u = await profile(this.store.base, null, this.userId);
-      if (seq === this._seq) this._user = u;
+      if (seq !== this._seq) return;
+      this._user = u;
+      this._likes = null;
+      this._likesNote = '';
+      if (!u.guest) this._moreLikes(seq);
     } catch (err) {
       if (seq !== this._seq) return;
       this._user = null;
       this._error = err && err.code === 'no_such_user' ? 'There is no such person.' : errorText(err);
     }
+  }
+
+  /** Appends the next page of the person's liked tracks (private likes say so instead). */
+  async _moreLikes(seq = this._seq) {
+    const have = this._likes ? this._likes.tracks : [];
+    try {
+      const page = await userLikes(this.store.base, null, this.userId, { offset: have.length, limit: LIKES_PAGE });
+      if (seq === this._seq) this._likes = { tracks: [...have, ...page.tracks], total: page.total };
+    } catch (err) {
+      if (seq !== this._seq) return;
+      this._likesNote = err && err.code === 'not_allowed' ? 'Their likes are private.' : `Could not load likes: ${errorText(err)}`;
+    }
+  }
+
+  async _upload(e) {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    this._avatarError = '';
+    if (file.size > AVATAR_MAX) {
+      this._avatarError = 'That picture is over 2 MiB.';
+      return;
+    }
+    this._busy = true;
+    try {
+      await setAvatar(this.store.base, null, file);
+      await this._afterAvatar();
+    } catch (err) {
+      this._avatarError = err && err.code === 'bad_image'
+        ? 'That file is not a PNG, JPEG or WebP picture (of at most 4096 × 4096 pixels).'
+        : errorText(err);
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  async _removeAvatar() {
+    this._busy = true;
+    this._avatarError = '';
+    try {
+      await deleteAvatar(this.store.base, null);
+      await this._afterAvatar();
+    } catch (err) {
+      this._avatarError = errorText(err);
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  async _afterAvatar() {
+    await this._load();
+    const user = this._user;
+    this.dispatchEvent(new CustomEvent('profile-saved', { detail: { user }, bubbles: true, composed: true }));
+  }
+
+  _likesPanel() {
+    const l = this._likes;
+    return html`<section class="panel" aria-labelledby="likes-h">
+      <h2 id="likes-h">Liked tracks${l ? ` (${l.total})` : ''}</h2>
+      ${this._likesNote ? html`<p class="muted msg likes-note">${this._likesNote}</p>` : !l ? html`<p class="muted msg">Loading…</p>`
+        : !l.tracks.length ? html`<p class="muted msg">No liked tracks yet.</p>`
+        : html`<ol class="likes">${l.tracks.map(({ track: t }) => html`<li>
+            <span class="title">${t.title || `Track ${t.id}`}</span>${t.artist ? html` <span class="artist">— ${t.artist}</span>` : ''}</li>`)}</ol>
+          ${l.tracks.length < l.total ? html`<div class="actions"><button type="button" @click=${() => this._moreLikes()}>More likes</button></div>` : ''}`}
+    </section>`;
   }
 
   get _mine() {
@@ -119,6 +203,12 @@ class SrProfileView extends LitElement {
     const me = this.store.me;
     return html`<section class="panel" aria-labelledby="edit-h">
       <h2 id="edit-h">Edit your profile</h2>
+      <div class="avatar-form">
+        <label for="p-avatar">Picture (PNG, JPEG or WebP, at most 2 MiB)</label>
+        <input id="p-avatar" type="file" accept="image/png,image/jpeg,image/webp" ?disabled=${this._busy} @change=${this._upload}>
+        ${this._user && this._user.avatar ? html`<button type="button" ?disabled=${this._busy} @click=${this._removeAvatar}>Remove picture</button>` : ''}
+      </div>
+      <p class="error avatar-error" role="alert" ?hidden=${!this._avatarError}>${this._avatarError}</p>
       <form @submit=${this._save}>
         <div>
           <label for="p-name">Display name</label>
@@ -129,7 +219,7 @@ class SrProfileView extends LitElement {
           <textarea id="p-bio" name="bio" maxlength="300" .value=${me.bio || ''}></textarea>
         </div>
         <label class="check"><input type="checkbox" name="hide" .checked=${!!me.hide_activity}>
-          Hide my activity (friends do not see which room I am in)</label>
+          Hide my activity (friends do not see which room I am in, and only I see my liked tracks)</label>
         <p class="error" role="alert" ?hidden=${!this._saveError}>${this._saveError}</p>
         <p class="ok" role="status" ?hidden=${!this._saved}>Saved.</p>
         <div><button class="primary" type="submit" ?disabled=${this._busy}>Save profile</button></div>
@@ -149,6 +239,7 @@ class SrProfileView extends LitElement {
     return html`
       <section class="panel" aria-labelledby="profile-h">
         <div class="head">
+          <sr-avatar size="96" .user=${u}></sr-avatar>
           <h1 id="profile-h">${u.name}</h1>
           ${u.guest ? html`<span class="badge">guest</span>` : ''}
           ${u.friend ? html`<span class="badge friend">friend</span>` : ''}
@@ -169,6 +260,7 @@ class SrProfileView extends LitElement {
         </div>` : ''}
         ${!s.account && !u.guest ? html`<p class="msg muted"><a href="#/signin">Sign in</a> to follow ${u.name}.</p>` : ''}
       </section>
+      ${u.guest ? '' : this._likesPanel()}
       ${mine ? this._editForm() : ''}
       ${mine ? html`<sr-friends-list .store=${s}></sr-friends-list>` : ''}
     `;

@@ -17,6 +17,7 @@ import './chat-panel.js';
 import './listener-list.js';
 import './room-stats.js';
 import './room-settings.js';
+import './room-moderation.js';
 
 const MOD_ROLES = new Set(['moderator', 'owner', 'admin']);
 const OWNER_ROLES = new Set(['owner', 'admin']);
@@ -32,6 +33,7 @@ class SrRoomView extends LitElement {
     joinError: { type: String },
     _settings: { state: true },
     _busy: { state: true },
+    _moderated: { state: true },
   };
 
   static styles = [base, css`
@@ -62,6 +64,8 @@ class SrRoomView extends LitElement {
     this.joinError = '';
     this._settings = false;
     this._busy = false;
+    this._moderated = 0; // counts moderator actions taken here: the ban list and audit log reload
+    this.addEventListener('sr-moderated', () => { this._moderated += 1; });
     new StoreWatcher(this);
   }
 
@@ -124,7 +128,8 @@ class SrRoomView extends LitElement {
         </div>` : ''}
       </div>
       ${isOwner && this._settings ? html`<sr-room-settings .store=${s} .roomId=${room.id} .info=${info} .settings=${settings}
-        @close=${() => { this._settings = false; }}></sr-room-settings>` : ''}
+        @close=${() => { this._settings = false; }}></sr-room-settings>
+        <sr-room-moderation .store=${s} .client=${c} .roomId=${room.id} .rev=${this._moderated}></sr-room-moderation>` : ''}
       <div class="layout">
         <div class="col">
           <sr-now-playing .track=${np.track || null} .startedAt=${np.started_at} .addedBy=${np.added_by || null}

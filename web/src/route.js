@@ -1,16 +1,16 @@
 // route.js - hash routing: "#/" the lobby, "#/room/<id>" a room, "#/user/<id>" a profile,
-// "#/music" my likes and history, "#/signin" and "#/signup".
+// "#/music" my likes and history, "#/admin" the server admin's accounts page, "#/signin" and "#/signup".
 
 /**
  * Parses location.hash into {view: 'lobby'}, {view: 'room', roomId}, {view: 'user', userId},
- * {view: 'music'}, {view: 'signin'} or {view: 'signup'}.
+ * {view: 'music'}, {view: 'admin'}, {view: 'signin'} or {view: 'signup'}.
  */
 export function parseRoute(hash = location.hash) {
   let m = /^#\/room\/(\d{1,15})\/?$/.exec(hash);
   if (m) return { view: 'room', roomId: Number(m[1]) };
   m = /^#\/user\/(\d{1,15})\/?$/.exec(hash);
   if (m) return { view: 'user', userId: Number(m[1]) };
-  m = /^#\/(music|signin|signup)\/?$/.exec(hash);
+  m = /^#\/(music|admin|signin|signup)\/?$/.exec(hash);
   if (m) return { view: m[1] };
   return { view: 'lobby' };
 }

@@ -1,0 +1,95 @@
+// admin-view.js - <sr-admin-view>: the server admin's list of accounts, to disable or enable them
+// and to make or unmake admins.
+import { LitElement, html, css } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { adminUsers, adminUpdateUser } from '../../sdk/account.js';
+import { base } from './shared-styles.js';
+import { userHref } from './route.js';
+import { errorText } from './format.js';
+
+class SrAdminView extends LitElement {
+  static properties = {
+    store: { attribute: false },
+    _users: { state: true },
+    _filter: { state: true },
+    _error: { state: true },
+    _busy: { state: true },
+  };
+
+  static styles = [base, css`
+    :host { display: grid; gap: var(--gap); max-width: 900px; margin: 0 auto; }
+    h1 { margin: 0; font-size: 1.4rem; }
+    table { width: 100%; border-collapse: collapse; margin-top: 12px; }
+    th, td { text-align: left; padding: 6px 4px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+    td.acts { display: flex; flex-wrap: wrap; gap: 6px; }
+    td.acts button { min-height: 32px; font-size: 0.85rem; }
+    .badge { font-size: 0.75rem; padding: 2px 8px; border-radius: 99px; background: var(--panel-2); color: var(--muted); }
+    .badge.off { color: var(--down); }
+    a { color: var(--accent); }
+  `];
+
+  constructor() {
+    super();
+    this.store = null;
+    this._users = null;
+    this._filter = '';
+    this._error = '';
+    this._busy = 0;
+  }
+
+  willUpdate(changed) {
+    if (changed.has('store') && this.store) this._load();
+  }
+
+  async _load() {
+    try {
+      this._users = await adminUsers(this.store.base, null);
+      this._error = '';
+    } catch (err) {
+      this._users = null;
+      this._error = err && err.code === 'not_allowed' ? 'Only server admins may see this page.' : errorText(err);
+    }
+  }
+
+  async _set(u, fields) {
+    this._busy = u.id;
+    this._error = '';
+    try {
+      const got = await adminUpdateUser(this.store.base, null, u.id, fields);
+      this._users = this._users.map((x) => (x.id === u.id ? { ...x, ...got } : x));
+    } catch (err) {
+      this._error = `Could not change ${u.username}: ${errorText(err)}`;
+    } finally {
+      this._busy = 0;
+    }
+  }
+
+  render() {
+    const me = this.store && this.store.me;
+    const q = this._filter.trim().toLowerCase();
+    const list = (this._users || []).filter((u) => !q || u.username.includes(q) || u.name.toLowerCase().includes(q));
+    return html`<section class="panel" aria-labelledby="admin-h">
+      <h1 id="admin-h">Accounts</h1>
+      <p class="error" role="alert" ?hidden=${!this._error}>${this._error}</p>
+      ${this._users ? html`
+        <label for="admin-filter">Find an account</label>
+        <input id="admin-filter" type="search" .value=${this._filter} @input=${(e) => { this._filter = e.target.value; }}>
+        <table>
+          <thead><tr><th>Username</th><th>Name</th><th>Standing</th><th>Actions</th></tr></thead>
+          <tbody>${repeat(list, (u) => u.id, (u) => html`<tr data-user=${u.username}>
+            <td><a href=${userHref(u.id)}>${u.username}</a></td>
+            <td>${u.name}</td>
+            <td>${u.admin ? html`<span class="badge">admin</span>` : ''}
+              ${u.disabled ? html`<span class="badge off">disabled</span>` : html`<span class="badge">active</span>`}</td>
+            <td class="acts">${me && me.id === u.id ? html`<span class="muted">you</span>` : html`
+              <button type="button" ?disabled=${this._busy === u.id} @click=${() => this._set(u, { disabled: !u.disabled })}>
+                ${u.disabled ? 'Enable' : 'Disable'}</button>
+              <button type="button" ?disabled=${this._busy === u.id} @click=${() => this._set(u, { admin: !u.admin })}>
+                ${u.admin ? 'Demote' : 'Make admin'}</button>`}</td>
+          </tr>`)}</tbody>
+        </table>` : this._error ? '' : html`<p class="muted">Loading…</p>`}
+    </section>`;
+  }
+}
+
+customElements.define('sr-admin-view', SrAdminView);
