@@ -927,6 +927,7 @@ static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         {"queue_full", "the queue is full"},
     };
     if (guest_refused(h, s, h->cfg.guest_add, m->ref)) return;
+    if (m->stream || m->external) return sr_import_queue_add(h, s, m, r);
     const char *code = NULL;
     if (queue_track(h, r, s->user, m->track, &code, s, m->ref)) return;
     for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)

@@ -1,5 +1,6 @@
-/* import.c - playlist import and stream URLs over REST: parse and check on the service thread,
- * resolve entries and record stream tracks on the task pool, queue on the service thread. */
+/* import.c - playlist import, stream URLs and external-service references (over REST, and
+ * queue_add over the WebSocket): parse and check on the service thread, resolve entries and
+ * record tracks on the task pool, queue on the service thread. */
 #include "app/import.h"
 #include "app/hub_internal.h"
 #include "source/playlist.h"
@@ -16,7 +17,7 @@
 
 typedef void (*reply_fn)(void *ctx, int status, json_t *body, const char *set_cookie);
 
-enum { IT_PATH, IT_STREAM, IT_BAD };
+enum { IT_PATH, IT_RECORD, IT_BAD }; /* IT_RECORD: a stream or external track to record */
 
 /* One playlist entry on its way to the queue. */
 typedef struct item {
@@ -26,19 +27,20 @@ typedef struct item {
     int kind;
     char *path;   /* IT_PATH: normalised components "a/b/c.mp3" */
     int absolute; /* IT_PATH: the location was an absolute path */
-    int64_t id;   /* the track found (by path) or recorded (a stream); 0 when none */
+    int64_t id;   /* the track found (by path) or recorded; 0 when none */
     int64_t cand[MAX_CAND];
     int ncand;          /* artist + title candidates from full-text search */
     const char *reason; /* why it has no track (static) */
-    char *identity;     /* IT_STREAM: sr_track_identity(), may be NULL */
-    char *stream_title; /* IT_STREAM: the title recorded */
+    char *identity;     /* IT_RECORD: sr_track_identity(), may be NULL */
+    char *rec_title;    /* IT_RECORD: the title recorded */
+    const char *source; /* IT_RECORD: "stream" or an external source's name (static) */
 } item;
 
 typedef struct imp_task {
     sr_task base; /* first: the pool sees only this */
     sr_hub *h;
     int64_t room, user;
-    int streams_ep; /* POST /api/library/streams (else a playlist import) */
+    int single; /* one track to record (and maybe queue), not a playlist */
     const char *format;
     char *pl_title;
     item *items;
@@ -61,17 +63,20 @@ static void reply_error(reply_fn reply, void *ctx, int status, const char *code,
     reply(ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg), NULL);
 }
 
+static void item_clear(item *it)
+{
+    free(it->location);
+    free(it->title);
+    free(it->artist);
+    free(it->path);
+    free(it->identity);
+    free(it->rec_title);
+}
+
 static void task_free(imp_task *t)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        item *it = &t->items[i];
-        free(it->location);
-        free(it->title);
-        free(it->artist);
-        free(it->path);
-        free(it->identity);
-        free(it->stream_title);
-    }
+    for (size_t i = 0; i < t->n; i++)
+        item_clear(&t->items[i]);
     free(t->items);
     free(t->pl_title);
     free(t);
@@ -246,7 +251,7 @@ static void imp_run(sr_task *base)
     int paths = 0, streams = 0, metas = 0;
     for (size_t i = 0; i < t->n; i++) {
         paths += t->items[i].kind == IT_PATH;
-        streams += t->items[i].kind == IT_STREAM;
+        streams += t->items[i].kind == IT_RECORD;
         metas += t->items[i].kind == IT_PATH && t->items[i].title != NULL;
     }
     if (!paths && !streams) return;
@@ -278,10 +283,10 @@ static void imp_run(sr_task *base)
         rc = st->ops->begin(st);
         for (size_t i = 0; i < t->n && !rc; i++) {
             item *it = &t->items[i];
-            if (it->kind != IT_STREAM) continue;
-            sr_track_row row = {.source = "stream",
+            if (it->kind != IT_RECORD) continue;
+            sr_track_row row = {.source = it->source,
                                 .ref = it->location,
-                                .title = it->stream_title,
+                                .title = it->rec_title,
                                 .artist = it->artist,
                                 .duration_ms = it->duration_ms,
                                 .available = 1,
@@ -373,11 +378,11 @@ static void imp_done(sr_task *base)
     }
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
-        if (it->kind == IT_STREAM && it->id) {
+        if (it->kind == IT_RECORD && it->id) {
             sr_track_row row = {.id = it->id,
-                                .source = "stream",
+                                .source = it->source,
                                 .ref = it->location,
-                                .title = it->stream_title,
+                                .title = it->rec_title,
                                 .artist = it->artist,
                                 .duration_ms = it->duration_ms,
                                 .available = 1,
@@ -389,7 +394,7 @@ static void imp_done(sr_task *base)
         }
     }
     sr_room *r = t->room ? hub_room_get(h, t->room) : NULL;
-    if (t->streams_ep) {
+    if (t->single) {
         item *it = &t->items[0];
         json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
         if (!r) {
@@ -401,7 +406,7 @@ static void imp_done(sr_task *base)
         if (!e) {
             json_object_set_new(body, "error",
                                 json_pack("{s:s,s:s}", "code", code, "message",
-                                          "the stream was added to the library but not queued"));
+                                          "the track was recorded but not queued"));
             t->reply(t->ctx, 409, body, NULL);
             return task_free(t);
         }
@@ -467,7 +472,7 @@ static int room_checks(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, s
     return 0;
 }
 
-static imp_task *task_new(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, size_t n)
+static imp_task *task_new(sr_hub *h, reply_fn reply, void *ctx, int64_t room, int64_t uid, size_t n)
 {
     imp_task *t = sr_xcalloc(1, sizeof *t);
     t->base.run = imp_run;
@@ -475,73 +480,200 @@ static imp_task *task_new(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid
     t->h = h;
     t->room = room;
     t->user = uid;
-    t->reply = q->reply;
-    t->ctx = q->ctx;
+    t->reply = reply;
+    t->ctx = ctx;
     t->items = sr_xcalloc(n ? n : 1, sizeof *t->items);
     t->n = n;
     return t;
 }
 
-/* Fills a stream item: the title recorded (given, else from the URL) and its identity. */
-static void stream_item(item *it)
+/* Makes it a track to record: the title recorded (given, else a stream's host and path) and
+ * its identity, so the same song from two sources is one track. */
+static void record_item(item *it, const char *source)
 {
-    if (it->title && it->artist) {
-        it->stream_title = sr_xstrdup(it->title);
-    } else {
-        it->stream_title =
-            it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
-    }
+    it->kind = IT_RECORD;
+    it->source = source;
+    it->rec_title = it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
     it->identity = sr_track_identity(it->artist, it->title, it->duration_ms, NULL, NULL);
 }
 
-/* POST /api/library/streams {"url","title"?,"artist"?,"room"?} */
-static void ep_streams(sr_hub *h, const sr_rest *q, int64_t uid)
+/* A failed check of a recorded track's fields: the protocol's code and a message. */
+typedef struct why_not {
+    const char *code;
+    char msg[200];
+} why_not;
+
+static int refuse(why_not *w, const char *code, const char *fmt, const char *arg)
 {
-    json_t *b = q->body;
+    w->code = code;
+    snprintf(w->msg, sizeof w->msg, fmt, arg);
+    return -1;
+}
+
+/* Reads the optional (or required) title or artist `name` of o into *out: 1-200 characters
+ * without control characters. */
+static int text_field(json_t *o, const char *name, int required, char **out, why_not *w)
+{
+    json_t *v = json_object_get(o, name);
+    const char *why;
+    if (!v || json_is_null(v))
+        return required ? refuse(w, "missing_field", "field '%s' is required", name) : 0;
+    if (!json_is_string(v)) return refuse(w, "bad_field", "field '%s' must be a string", name);
+    if (sr_stream_text_check(json_string_value(v), json_string_length(v), &why)) {
+        char m[80];
+        snprintf(m, sizeof m, "field '%%s' %s", why);
+        return refuse(w, strstr(why, "longer") ? "too_long" : "bad_field", m, name);
+    }
+    *out = sr_xstrdup(json_string_value(v));
+    return 0;
+}
+
+/* {"url","title"?,"artist"?}: a stream, into *it. 0, or -1 with *w. */
+static int stream_fields(json_t *o, item *it, why_not *w)
+{
+    json_t *url = json_object_get(o, "url");
+    const char *why;
+    if (!url) return refuse(w, "missing_field", "field '%s' is required", "url");
+    if (!json_is_string(url)) return refuse(w, "bad_field", "field '%s' must be a string", "url");
+    if (json_string_length(url) > SR_STREAM_URL_MAX)
+        return refuse(w, "too_long", "field '%s' is longer than 2048 bytes", "url");
+    if (sr_stream_url_check(json_string_value(url), json_string_length(url), &why))
+        return refuse(w, "bad_url", "%s", why);
+    if (text_field(o, "title", 0, &it->title, w) || text_field(o, "artist", 0, &it->artist, w))
+        return -1;
+    it->location = sr_xstrdup(json_string_value(url));
+    record_item(it, "stream");
+    return 0;
+}
+
+#define EXT_REF_MAX 2048          /* bytes of an external reference */
+#define EXT_DURATION_MAX 86400000 /* a day, in ms */
+
+/* {"source","ref","title","artist"?,"duration_ms"?}: a track of an external service, played
+ * by a client-side adapter. The source must be one the server knows (its resolve() checks the
+ * reference and may know the length); the track carries its metadata. 0, or -1 with *w. */
+static int external_fields(json_t *o, item *it, why_not *w)
+{
+    json_t *src = json_object_get(o, "source"), *ref = json_object_get(o, "ref"),
+           *dur = json_object_get(o, "duration_ms");
+    if (!src) return refuse(w, "missing_field", "field '%s' is required", "source");
+    if (!json_is_string(src))
+        return refuse(w, "bad_field", "field '%s' must be a string", "source");
+    const char *name = json_string_value(src);
+    if (!strcmp(name, "local") || !strcmp(name, "stream"))
+        return refuse(w, "bad_field",
+                      "source '%s' is not external: queue library tracks by id and streams "
+                      "with 'stream'",
+                      name);
+    const sr_source_ops *ops = sr_source_find(name);
+    if (!ops || ops->version < 3 || !ops->resolve)
+        return refuse(w, "unknown_source", "this server knows no source named '%.40s'", name);
+    if (!ref) return refuse(w, "missing_field", "field '%s' is required", "ref");
+    if (!json_is_string(ref)) return refuse(w, "bad_field", "field '%s' must be a string", "ref");
+    const char *r = json_string_value(ref);
+    size_t len = json_string_length(ref);
+    if (len > EXT_REF_MAX)
+        return refuse(w, "too_long", "field '%s' is longer than 2048 bytes", "ref");
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f)
+            return refuse(w, "bad_field", "field '%s' must not contain control characters", "ref");
+    int64_t ms = 0;
+    if (dur && !json_is_null(dur)) {
+        if (!json_is_integer(dur) || json_integer_value(dur) < 0 ||
+            json_integer_value(dur) > EXT_DURATION_MAX)
+            return refuse(w, "bad_field", "field '%s' must be 0-86400000", "duration_ms");
+        ms = json_integer_value(dur);
+    }
+    sr_track_meta meta = {0};
+    const char *why;
+    if (ops->resolve(r, len, &meta, &why)) return refuse(w, "bad_ref", "field 'ref' %s", why);
+    if (meta.duration_ms > 0) ms = meta.duration_ms; /* what the source knows wins */
+    sr_track_meta_clear(&meta);
+    if (text_field(o, "title", 1, &it->title, w) || text_field(o, "artist", 0, &it->artist, w))
+        return -1;
+    it->location = sr_xstrdup(r);
+    it->duration_ms = ms;
+    record_item(it, ops->name);
+    return 0;
+}
+
+/* POST /api/library/streams {"url","title"?,"artist"?,"room"?} and POST /api/library/external
+ * {"source","ref","title","artist"?,"duration_ms"?,"room"?}: records one track and, with
+ * room, queues it there. */
+static void ep_record(sr_hub *h, const sr_rest *q, int64_t uid, int external)
+{
+    json_t *b = q->body, *room = json_object_get(b, "room");
     if (!json_is_object(b))
         return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
-    json_t *url = json_object_get(b, "url"), *title = json_object_get(b, "title"),
-           *artist = json_object_get(b, "artist"), *room = json_object_get(b, "room");
-    const char *why;
-    char msg[160];
-    if (!url) return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'url' is required");
-    if (!json_is_string(url))
-        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'url' must be a string");
-    if (json_string_length(url) > SR_STREAM_URL_MAX)
-        return reply_error(q->reply, q->ctx, 400, "too_long",
-                           "field 'url' is longer than 2048 bytes");
-    if (sr_stream_url_check(json_string_value(url), json_string_length(url), &why))
-        return reply_error(q->reply, q->ctx, 400, "bad_url", why);
-    json_t *texts[2] = {title, artist};
-    const char *names[2] = {"title", "artist"};
-    for (int i = 0; i < 2; i++) {
-        if (!texts[i] || json_is_null(texts[i])) continue;
-        if (!json_is_string(texts[i]) ||
-            sr_stream_text_check(json_string_value(texts[i]), json_string_length(texts[i]), &why)) {
-            snprintf(msg, sizeof msg, "field '%s' %s", names[i],
-                     json_is_string(texts[i]) ? why : "must be a string");
-            return reply_error(q->reply, q->ctx, 400,
-                               json_is_string(texts[i]) &&
-                                       !strcmp(why, "is longer than 200 characters")
-                                   ? "too_long"
-                                   : "bad_field",
-                               msg);
-        }
+    item it = {0};
+    why_not w;
+    if ((external ? external_fields : stream_fields)(b, &it, &w)) {
+        item_clear(&it);
+        return reply_error(q->reply, q->ctx, 400, w.code, w.msg);
     }
-    if (room && !json_is_null(room) && (!json_is_integer(room) || json_integer_value(room) <= 0))
+    if (room && !json_is_null(room) && (!json_is_integer(room) || json_integer_value(room) <= 0)) {
+        item_clear(&it);
         return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'room' must be a room id");
+    }
     int64_t rid = room && json_is_integer(room) ? json_integer_value(room) : 0;
     sr_room *r = NULL;
-    if (rid && room_checks(h, q, rid, uid, &r)) return;
-    imp_task *t = task_new(h, q, rid, uid, 1);
-    t->streams_ep = 1;
-    t->format = "stream";
-    item *it = &t->items[0];
-    it->kind = IT_STREAM;
-    it->location = sr_xstrdup(json_string_value(url));
-    it->title = json_is_string(title) ? sr_xstrdup(json_string_value(title)) : NULL;
-    it->artist = json_is_string(artist) ? sr_xstrdup(json_string_value(artist)) : NULL;
-    stream_item(it);
+    if (rid && room_checks(h, q, rid, uid, &r)) return item_clear(&it);
+    imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, 1);
+    t->single = 1;
+    t->format = it.source;
+    t->items[0] = it;
+    sr_pool_submit(h->pool, &t->base);
+}
+
+/* ---------- queue_add over the WebSocket ---------- */
+
+/* Where the answer to a WebSocket queue_add goes: the session (a reference held) and the
+ * message's ref. The task's REST-shaped answer becomes an ack or an error. */
+typedef struct ws_ctx {
+    sr_hub *h;
+    sr_session *s;
+    json_t *ref;
+} ws_ctx;
+
+static void ws_reply(void *ctx, int status, json_t *body, const char *set_cookie)
+{
+    ws_ctx *c = ctx;
+    json_t *o, *err = json_object_get(body, "error");
+    if (status < 300) {
+        o = sr_proto_reply("ack", c->ref);
+        json_object_update(o, body); /* entry, track */
+    } else {
+        o = sr_proto_error(json_string_value(json_object_get(err, "code")),
+                           json_string_value(json_object_get(err, "message")), c->ref);
+        json_t *track = json_object_get(body, "track");
+        if (track) json_object_set(o, "track", track);
+    }
+    hub_send_json(c->h, c->s, o);
+    json_decref(body);
+    json_decref(c->ref);
+    sr_session_unref(c->s);
+    free(c);
+}
+
+void sr_import_queue_add(sr_hub *h, sr_session *s, const sr_cmsg *m, sr_room *r)
+{
+    /* recording a track in the library is what the REST endpoints reserve for accounts */
+    if (hub_is_guest(h, s->user))
+        return hub_send_error(h, s, "sign_in_required", "sign in to add streams or external tracks",
+                              m->ref);
+    item it = {0};
+    why_not w;
+    if (m->external ? external_fields(m->external, &it, &w) : stream_fields(m->stream, &it, &w)) {
+        item_clear(&it);
+        return hub_send_error(h, s, w.code, w.msg, m->ref);
+    }
+    ws_ctx *c = sr_xcalloc(1, sizeof *c);
+    *c = (ws_ctx){h, s, m->ref ? json_incref(m->ref) : NULL};
+    s->refs++;
+    imp_task *t = task_new(h, ws_reply, c, r->id, s->user, 1);
+    t->single = 1;
+    t->format = it.source;
+    t->items[0] = it;
     sr_pool_submit(h->pool, &t->base);
 }
 
@@ -589,7 +721,7 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
         sr_playlist_clear(&list);
         return reply_error(q->reply, q->ctx, 400, "empty_playlist", "the playlist names no tracks");
     }
-    imp_task *t = task_new(h, q, rid, uid, list.n);
+    imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, list.n);
     t->format = sr_playlist_format_name(f);
     t->pl_title = list.title;
     list.title = NULL;
@@ -608,8 +740,7 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
                 it->kind = IT_BAD;
                 it->reason = "bad_url";
             } else {
-                it->kind = IT_STREAM;
-                stream_item(it);
+                record_item(it, "stream");
             }
         } else if (strstr(it->location, "://") && strncasecmp(it->location, "file://", 7)) {
             it->kind = IT_BAD; /* rtsp://, spotify://, ...: no source plays these */
@@ -627,7 +758,8 @@ int sr_import_rest(sr_hub *h, const sr_rest *q)
 {
     const char *p = q->path;
     int64_t rid = 0;
-    if (!strcmp(p, "/api/library/streams")) {
+    int external = !strcmp(p, "/api/library/external");
+    if (external || !strcmp(p, "/api/library/streams")) {
         /* handled below */
     } else if (!strncmp(p, "/api/rooms/", 11)) {
         const char *s = p + 11;
@@ -649,6 +781,6 @@ int sr_import_rest(sr_hub *h, const sr_rest *q)
     if (rid)
         ep_import(h, q, rid, uid);
     else
-        ep_streams(h, q, uid);
+        ep_record(h, q, uid, external);
     return 1;
 }
