@@ -10,6 +10,7 @@
 #include "app/hub_internal.h"
 #include "bus/bus.h"
 #include "app/import.h"
+#include "app/playlists.h"
 #include "app/library.h"
 #include "core/history.h"
 #include "core/playback.h"
@@ -1390,6 +1391,7 @@ int sr_hub_start(sr_hub *h)
         .like = hub_ld_like,
         .visits = hub_ld_visits,
         .max_presence = hub_ld_max_presence,
+        .playlist = hub_ld_playlist,
     };
     hub_lobby_start(h);
     hub_accounts_start(h);
@@ -1436,6 +1438,7 @@ void sr_hub_free(sr_hub *h)
     if (!h) return;
     hub_accounts_free(h); /* finishes password tasks, which may still queue writes */
     hub_lobby_free(h);
+    hub_playlists_free(h);
     if (h->wk) {
         while (sr_worker_pending(h->wk)) {
             sr_hub_poll(h);

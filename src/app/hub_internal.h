@@ -180,6 +180,7 @@ struct sr_hub {
     sr_pool *stats_pool; /* one thread with its own read-only store connection */
     sr_store *stats_st;
     double lobby_sent, trending_sent;
+    struct sr_playlists *playlists; /* personal playlists (playlists.c) */
 };
 
 /* Sends o (taking the reference) to s, if it is still connected. */

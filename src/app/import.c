@@ -3,6 +3,7 @@
  * record tracks on the task pool, queue on the service thread. */
 #include "app/import.h"
 #include "app/hub_internal.h"
+#include "app/playlists.h"
 #include "source/playlist.h"
 #include "source/source.h"
 #include "source/stream.h"
@@ -40,7 +41,8 @@ typedef struct imp_task {
     sr_task base; /* first: the pool sees only this */
     sr_hub *h;
     int64_t room, user;
-    int single; /* one track to record (and maybe queue), not a playlist */
+    int single;   /* one track to record (and maybe queue), not a playlist */
+    int personal; /* a playlist into the person's own lists (pl_title: its name), not a room */
     const char *format;
     char *pl_title;
     item *items;
@@ -366,6 +368,25 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+static void queue_items(sr_hub *h, imp_task *t, sr_room *r);
+
+/* What a personal playlist keeps of each resolved item: [{"location","title","artist",
+ * "track":id|null,"reason":code|null}]. */
+static json_t *items_json(const imp_task *t)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        const item *it = &t->items[i];
+        json_array_append_new(
+            a,
+            json_pack("{s:s,s:o,s:o,s:o,s:o}", "location", it->location, "title",
+                      str_or_null(it->title), "artist", str_or_null(it->artist), "track",
+                      it->id ? json_integer(it->id) : json_null(), "reason",
+                      it->id ? json_null() : json_string(it->reason ? it->reason : "not_found")));
+    }
+    return a;
+}
+
 static void imp_done(sr_task *base)
 {
     imp_task *t = (imp_task *)base;
@@ -414,6 +435,18 @@ static void imp_done(sr_task *base)
         reply_when_durable(h, r, t->reply, t->ctx, 201, body);
         return task_free(t);
     }
+    if (t->personal) {
+        sr_playlists_create(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
+        return task_free(t);
+    }
+    queue_items(h, t, r);
+    task_free(t);
+}
+
+/* Queues every item with a track in r (in order), and answers with what was added and what
+ * was not and why: the room import's answer. */
+static void queue_items(sr_hub *h, imp_task *t, sr_room *r)
+{
     json_t *added = json_array(), *missed = json_array();
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
@@ -444,7 +477,6 @@ static void imp_done(sr_task *base)
         reply_when_durable(h, r, t->reply, t->ctx, 200, body);
     else
         t->reply(t->ctx, 200, body, NULL);
-    task_free(t);
 }
 
 /* ---------- REST ---------- */
@@ -679,28 +711,33 @@ void sr_import_queue_add(sr_hub *h, sr_session *s, const sr_cmsg *m, sr_room *r)
 
 static const char *const pl_kind[] = {"ok", "not_playlist", "syntax", "binary", "limit"};
 
-/* POST /api/rooms/:id/import {"playlist","format"?,"name"?} */
-static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
+/* Parses an import body {"playlist","format"?,"name"?} into a task for uid (room rid, or 0),
+ * each entry classified: a path to resolve, a stream to record, or one no source plays.
+ * NULL after answering q when the body or the playlist is bad. */
+static imp_task *parse_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
 {
-    sr_room *r;
-    if (room_checks(h, q, rid, uid, &r)) return;
     json_t *b = q->body;
     if (!json_is_object(b))
-        return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
+        return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object"),
+               NULL;
     json_t *pl = json_object_get(b, "playlist"), *fmt = json_object_get(b, "format"),
            *name = json_object_get(b, "name");
     if (!pl)
-        return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required");
+        return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required"),
+               NULL;
     if (!json_is_string(pl))
-        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string");
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string"),
+               NULL;
     if (name && !json_is_string(name))
-        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string");
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string"),
+               NULL;
     sr_pl_format f = SR_PL_AUTO;
     if (fmt && !json_is_null(fmt)) {
         f = json_is_string(fmt) ? sr_playlist_format_parse(json_string_value(fmt)) : SR_PL_AUTO;
         if (f == SR_PL_AUTO)
             return reply_error(q->reply, q->ctx, 400, "bad_field",
-                               "field 'format' must be m3u, m3u8, pls or xspf");
+                               "field 'format' must be m3u, m3u8, pls or xspf"),
+                   NULL;
     }
     const char *text = json_string_value(pl);
     size_t len = json_string_length(pl);
@@ -711,15 +748,16 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
         char msg[200];
         snprintf(msg, sizeof msg, "%s: %s at byte %zu", sr_playlist_format_name(f), err.msg,
                  err.pos);
-        return q->reply(q->ctx, 400,
-                        json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist",
-                                  "message", msg, "kind", pl_kind[err.code], "pos",
-                                  (json_int_t)err.pos),
-                        NULL);
+        q->reply(q->ctx, 400,
+                 json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist", "message", msg,
+                           "kind", pl_kind[err.code], "pos", (json_int_t)err.pos),
+                 NULL);
+        return NULL;
     }
     if (!list.n) {
         sr_playlist_clear(&list);
-        return reply_error(q->reply, q->ctx, 400, "empty_playlist", "the playlist names no tracks");
+        return reply_error(q->reply, q->ctx, 400, "empty_playlist", "the playlist names no tracks"),
+               NULL;
     }
     imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, list.n);
     t->format = sr_playlist_format_name(f);
@@ -751,12 +789,86 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
         }
     }
     sr_playlist_clear(&list);
+    return t;
+}
+
+/* POST /api/rooms/:id/import {"playlist","format"?,"name"?} */
+static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
+{
+    sr_room *r;
+    if (room_checks(h, q, rid, uid, &r)) return;
+    imp_task *t = parse_import(h, q, rid, uid);
+    if (t) sr_pool_submit(h->pool, &t->base);
+}
+
+void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid)
+{
+    json_t *title = json_is_object(q->body) ? json_object_get(q->body, "title") : NULL;
+    why_not w;
+    char *name = NULL;
+    if (title && text_field(q->body, "title", 0, &name, &w))
+        return reply_error(q->reply, q->ctx, 400, w.code, w.msg);
+    if (sr_playlists_full(h, uid)) {
+        free(name);
+        return reply_error(q->reply, q->ctx, 409, "limit_reached",
+                           "you have as many playlists as this server allows");
+    }
+    imp_task *t = parse_import(h, q, 0, uid);
+    if (!t) return free(name);
+    t->personal = 1;
+    /* its name: the one given, else the list's own title, else the file's name */
+    json_t *file = json_object_get(q->body, "name");
+    const char *why;
+    if (!name) name = t->pl_title ? sr_xstrdup(t->pl_title) : NULL;
+    if (!name && json_is_string(file) && json_string_length(file) &&
+        !sr_stream_text_check(json_string_value(file), json_string_length(file), &why))
+        name = sr_xstrdup(json_string_value(file));
+    free(t->pl_title);
+    t->pl_title = name ? name : sr_xstrdup("Imported playlist");
     sr_pool_submit(h->pool, &t->base);
+}
+
+/* The reasons a stored entry may carry, as static strings for the answer. */
+static const char *stored_reason(json_t *v)
+{
+    static const char *const known[] = {"not_found", "no_match", "bad_url", "unsupported",
+                                        "no_such_track"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (json_is_string(v) && !strcmp(json_string_value(v), known[i])) return known[i];
+    return "not_found";
+}
+
+void sr_import_queue_entries(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid,
+                             const char *format, const char *name, json_t *entries)
+{
+    sr_room *r;
+    if (room_checks(h, q, rid, uid, &r)) return;
+    size_t n = json_array_size(entries);
+    imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, n);
+    t->format = format;
+    t->pl_title = sr_xstrdup(name);
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(entries, i), *tr = json_object_get(e, "track");
+        const char *loc = json_string_value(json_object_get(e, "location"));
+        const char *ti = json_string_value(json_object_get(e, "title"));
+        const char *ar = json_string_value(json_object_get(e, "artist"));
+        item *it = &t->items[i];
+        it->index = (int)i;
+        it->kind = IT_BAD; /* resolved when imported: nothing to look up again */
+        it->location = sr_xstrdup(loc ? loc : "");
+        it->title = ti ? sr_xstrdup(ti) : NULL;
+        it->artist = ar ? sr_xstrdup(ar) : NULL;
+        it->id = json_is_integer(tr) ? json_integer_value(tr) : 0;
+        it->reason = it->id ? NULL : stored_reason(json_object_get(e, "reason"));
+    }
+    queue_items(h, t, r);
+    task_free(t);
 }
 
 int sr_import_rest(sr_hub *h, const sr_rest *q)
 {
     const char *p = q->path;
+    if (sr_playlists_rest(h, q)) return 1;
     int64_t rid = 0;
     int external = !strcmp(p, "/api/library/external");
     if (external || !strcmp(p, "/api/library/streams")) {

@@ -27,6 +27,16 @@ int sr_import_rest(sr_hub *h, const sr_rest *req);
  * the entry is durable, or the error. Guests get sign_in_required. Service thread. */
 void sr_import_queue_add(sr_hub *h, sr_session *s, const sr_cmsg *m, sr_room *r);
 
+/* POST /api/me/playlists {"playlist","format"?,"name"?,"title"?}: parses and resolves a
+ * playlist as the room import does, then records it as one of uid's lists
+ * (sr_playlists_create). Answers through req. Service thread. */
+void sr_import_personal(sr_hub *h, const sr_rest *req, int64_t uid);
+
+/* Queues the resolved entries of a stored list (playlists.c's JSON) in room rid under its rules
+ * and answers req as the room import does. */
+void sr_import_queue_entries(sr_hub *h, const sr_rest *req, int64_t rid, int64_t uid,
+                             const char *format, const char *name, json_t *entries);
+
 int64_t hub_queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code);
 
 #endif

@@ -101,6 +101,12 @@ static const char *const migrations[] = {
     "CREATE INDEX presence_log_user ON presence_log (user_id, joined_at);"
     "CREATE INDEX plays_room_time ON plays (room_id, started_at);"
     "CREATE INDEX votes_user ON votes (user_id);",
+    /* personal playlists (imported M3U/PLS/XSPF): the entries, resolved or not, are one JSON
+     * array (text, so PostgreSQL can keep it as jsonb later); a list is read and written
+     * whole, never queried inside */
+    "CREATE TABLE playlists (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, name TEXT NOT NULL,"
+    " format TEXT NOT NULL, entries TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL);"
+    "CREATE INDEX playlists_user ON playlists (user_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -358,6 +364,7 @@ static int write_account(sqlite_store *s, const sr_write *w)
         if (!rc) rc = exec_bound(s, 11, "DELETE FROM room_roles WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 25, "DELETE FROM likes WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 26, "DELETE FROM favorites WHERE user_id = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 27, "DELETE FROM playlists WHERE user_id = ?1", "i", w->a);
         return rc;
     case SR_W_FOLLOW:
         if (w->v)
@@ -416,6 +423,13 @@ static int write_account(sqlite_store *s, const sr_write *w)
     case SR_W_PRESENCE_CLOSE:
         return exec_bound(s, 24, "UPDATE presence_log SET left_at = ?2 WHERE id = ?1", "id", w->a,
                           w->t);
+    case SR_W_PLAYLIST:
+        return exec_bound(s, 28,
+                          "INSERT INTO playlists (id, user_id, name, format, entries, created_at)"
+                          " VALUES (?1,?2,?3,?4,?5,?6)",
+                          "iitttd", w->a, w->b, w->s1, w->s2, w->s3 ? w->s3 : "[]", w->t);
+    case SR_W_PLAYLIST_DELETE:
+        return exec_bound(s, 29, "DELETE FROM playlists WHERE id = ?1", "i", w->a);
     default:
         return SR_EINVAL;
     }
@@ -734,6 +748,12 @@ static void row_visits(sqlite3_stmt *q, const sr_load_sink *k)
               sqlite3_column_int64(q, 2));
 }
 
+static void row_playlist(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->playlist(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2),
+                col_text(q, 3), col_text(q, 4), sqlite3_column_double(q, 5));
+}
+
 static void row_max_presence(sqlite3_stmt *q, const sr_load_sink *k)
 {
     k->max_presence(k->ud, sqlite3_column_int64(q, 0));
@@ -909,6 +929,11 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
         exec(s, "UPDATE presence_log SET left_at = joined_at WHERE left_at IS NULL");
         rc |= each_row(s, "SELECT COALESCE(MAX(id), 0) FROM presence_log", row_max_presence, k, 0);
     }
+    if (k->playlist)
+        rc |= each_row(s,
+                       "SELECT id, user_id, name, format, entries, created_at FROM playlists"
+                       " ORDER BY id",
+                       row_playlist, k, 0);
     return rc ? SR_EIO : 0;
 }
 
