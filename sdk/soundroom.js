@@ -777,3 +777,4 @@ export class Client {
 export * from './account.js';
 export * from './adapters.js';
 export * from './lobby.js';
+export * from './playlists.js';

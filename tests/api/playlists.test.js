@@ -179,3 +179,18 @@ test('at most 100 lists per account', async () => {
   assert.equal((await as(who, 'DELETE', `/api/me/playlists/${first.id}`)).status, 200);
   assert.equal((await as(who, 'POST', '/api/me/playlists', { playlist: 'salt.ogg\n' })).status, 201);
 });
+
+test('the SDK: importPlaylist, myPlaylists, getPlaylist, queuePlaylist, deletePlaylist', async () => {
+  const { importPlaylist, myPlaylists, getPlaylist, queuePlaylist, deletePlaylist } = await import('../../sdk/soundroom.js');
+  const who = await account(srv, 'Sdk');
+  const made = await importPlaylist(srv.url, who.token, { playlist: '#EXTINF:5,Tide Pool - Salt Marsh\nx.mp3\n', title: 'SDK list' });
+  assert.equal(made.playlist.name, 'SDK list');
+  assert.equal(made.resolved[0].track.title, 'Salt Marsh');
+  assert.deepEqual((await myPlaylists(srv.url, who.token)).map((p) => p.id), [made.playlist.id]);
+  assert.deepEqual(await getPlaylist(srv.url, who.token, made.playlist.id), made);
+  const q = await queuePlaylist(srv.url, who.token, made.playlist.id, roomId);
+  assert.equal(q.added.length, 1);
+  assert.deepEqual(await deletePlaylist(srv.url, who.token, made.playlist.id), { deleted: true });
+  await assert.rejects(getPlaylist(srv.url, who.token, made.playlist.id), (e) => e.code === 'no_such_playlist' && e.status === 404);
+  await assert.rejects(myPlaylists(srv.url, null), (e) => e.code === 'unauthenticated');
+});
