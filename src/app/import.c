@@ -675,8 +675,10 @@ static void ws_reply(void *ctx, int status, json_t *body, const char *set_cookie
         o = sr_proto_reply("ack", c->ref);
         json_object_update(o, body); /* entry, track */
     } else {
-        o = sr_proto_error(json_string_value(json_object_get(err, "code")),
-                           json_string_value(json_object_get(err, "message")), c->ref);
+        const char *code = json_string_value(json_object_get(err, "code")),
+                   *msg = json_string_value(json_object_get(err, "message"));
+        o = sr_proto_error(code ? code : "internal", msg ? msg : "the track could not be queued",
+                           c->ref);
         json_t *track = json_object_get(body, "track");
         if (track) json_object_set(o, "track", track);
     }

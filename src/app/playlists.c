@@ -15,6 +15,7 @@ typedef struct plist {
     char *name, *format;
     double created;
     json_t *entries; /* [{"location","title","artist","track":id|null,"reason":code|null}] */
+    int deleting;    /* a DELETE is on its way to the disk: already gone for its owner */
 } plist;
 
 struct sr_playlists {
@@ -46,7 +47,7 @@ static plist *plist_add(sr_hub *h, int64_t id, int64_t owner, const char *name, 
         L->v = sr_xrealloc(L->v, (size_t)L->cap * sizeof *L->v);
     }
     plist *p = sr_xcalloc(1, sizeof *p);
-    *p = (plist){id, owner, sr_xstrdup(name), sr_xstrdup(format), created, entries};
+    *p = (plist){id, owner, sr_xstrdup(name), sr_xstrdup(format), created, entries, 0};
     L->v[L->n++] = p;
     if (id > L->max_id) L->max_id = id;
     return p;
@@ -74,17 +75,30 @@ void hub_playlists_free(sr_hub *h)
     h->playlists = NULL;
 }
 
-/* uid's list with this id, or NULL (someone else's is NULL too: 404, never 403, so ids do not
- * reveal that others' lists exist). */
-static plist *find(sr_hub *h, int64_t uid, int64_t id, int *at)
+/* The list with this id, deleting or not, and its index; NULL when none. */
+static plist *find_any(sr_hub *h, int64_t id, int *at)
 {
     sr_playlists *L = lists(h);
     for (int i = 0; i < L->n; i++)
-        if (L->v[i]->id == id) {
-            if (at) *at = i;
-            return L->v[i]->user == uid ? L->v[i] : NULL;
-        }
+        if (L->v[i]->id == id) return *at = i, L->v[i];
     return NULL;
+}
+
+/* uid's list with this id, or NULL (someone else's is NULL too: 404, never 403, so ids do not
+ * reveal that others' lists exist). */
+static plist *find(sr_hub *h, int64_t uid, int64_t id)
+{
+    int at;
+    plist *p = find_any(h, id, &at);
+    return p && p->user == uid && !p->deleting ? p : NULL;
+}
+
+static void remove_at(sr_hub *h, int at)
+{
+    sr_playlists *L = lists(h);
+    plist_free(L->v[at]);
+    memmove(L->v + at, L->v + at + 1, (size_t)(L->n - at - 1) * sizeof *L->v);
+    L->n--;
 }
 
 static int count_of(sr_hub *h, int64_t uid)
@@ -92,8 +106,50 @@ static int count_of(sr_hub *h, int64_t uid)
     sr_playlists *L = lists(h);
     int n = 0;
     for (int i = 0; i < L->n; i++)
-        n += L->v[i]->user == uid;
+        n += L->v[i]->user == uid && !L->v[i]->deleting;
     return n;
+}
+
+/* A create or delete on its way to the disk. Memory changed at once (so the next request sees
+ * it); if the store fails, the change is undone and the answer is 500: nothing was changed. */
+typedef struct pending {
+    sr_hub *h;
+    int64_t id;
+    int deleting;
+    void (*reply)(void *, int, json_t *, const char *);
+    void *ctx;
+    int status;
+    json_t *body;
+} pending;
+
+static void durable(void *ctx, json_t *ok)
+{
+    pending *c = ctx;
+    int at;
+    plist *p = find_any(c->h, c->id, &at);
+    if (ok) {
+        if (p && c->deleting) remove_at(c->h, at);
+        c->reply(c->ctx, c->status, c->body, NULL);
+    } else {
+        if (p && c->deleting) p->deleting = 0;
+        if (p && !c->deleting) remove_at(c->h, at);
+        json_decref(c->body);
+        c->reply(c->ctx, 500,
+                 json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
+                           "the store could not record this; nothing was changed"),
+                 NULL);
+    }
+    json_decref(ok);
+    free(c);
+}
+
+static void submit(sr_hub *h, job *j, pending c)
+{
+    pending *pc = sr_xcalloc(1, sizeof *pc);
+    *pc = c;
+    j->done = durable;
+    j->ctx = pc;
+    hub_submit(h, j, NULL);
 }
 
 int sr_playlists_full(sr_hub *h, int64_t uid)
@@ -160,7 +216,7 @@ void sr_playlists_create(sr_hub *h, int64_t uid, const char *name, const char *f
     w->s2 = sr_xstrdup(p->format);
     w->s3 = sr_proto_dump(json_incref(p->entries));
     w->t = p->created;
-    hub_submit_reply(h, j, NULL, reply, ctx, 201, detail(h, p), NULL);
+    submit(h, j, (pending){h, p->id, 0, reply, ctx, 201, detail(h, p)});
 }
 
 /* GET /api/me/playlists */
@@ -169,20 +225,17 @@ static void ep_list(sr_hub *h, const sr_rest *q, int64_t uid)
     sr_playlists *L = lists(h);
     json_t *a = json_array();
     for (int i = L->n - 1; i >= 0; i--) /* newest first */
-        if (L->v[i]->user == uid) json_array_append_new(a, summary(L->v[i]));
+        if (L->v[i]->user == uid && !L->v[i]->deleting) json_array_append_new(a, summary(L->v[i]));
     q->reply(q->ctx, 200, json_pack("{s:o}", "playlists", a), NULL);
 }
 
-/* DELETE /api/me/playlists/:id: gone from memory at once, answered once durable. */
-static void ep_delete(sr_hub *h, const sr_rest *q, plist *p, int at)
+/* DELETE /api/me/playlists/:id: gone for its owner at once, freed once durable. */
+static void ep_delete(sr_hub *h, const sr_rest *q, plist *p)
 {
-    sr_playlists *L = lists(h);
-    memmove(L->v + at, L->v + at + 1, (size_t)(L->n - at - 1) * sizeof *L->v);
-    L->n--;
+    p->deleting = 1;
     job *j = hub_job_new(NULL);
     hub_job_write(j, SR_W_PLAYLIST_DELETE)->a = p->id;
-    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "deleted", 1), NULL);
-    plist_free(p);
+    submit(h, j, (pending){h, p->id, 1, q->reply, q->ctx, 200, json_pack("{s:b}", "deleted", 1)});
 }
 
 /* POST /api/me/playlists/:id/queue {"room"} */
@@ -210,8 +263,7 @@ int sr_playlists_rest(sr_hub *h, const sr_rest *q)
     }
     const char *rest = NULL;
     int64_t id = hub_path_id(p + 18, &rest);
-    int at = 0;
-    plist *pl = id ? find(h, uid, id, &at) : NULL;
+    plist *pl = id ? find(h, uid, id) : NULL;
     if (!id || (*rest && strcmp(rest, "/queue")))
         return hub_rest_error(q, 404, "not_found", "no such endpoint"), 1;
     if (!pl)
@@ -221,6 +273,6 @@ int sr_playlists_rest(sr_hub *h, const sr_rest *q)
         return ep_queue(h, q, uid, pl), 1;
     }
     if (q->method == 'G') return q->reply(q->ctx, 200, detail(h, pl), NULL), 1;
-    if (q->method == 'D') return ep_delete(h, q, pl, at), 1;
+    if (q->method == 'D') return ep_delete(h, q, pl), 1;
     return hub_rest_error(q, 405, "method_not_allowed", "use GET or DELETE"), 1;
 }
