@@ -80,8 +80,8 @@ function recordOscillators(page) {
   });
 }
 
-test('an external track plays through the tone adapter at the room position; without a player the page says so and the room plays on', async () => {
-  const np = await playNow(() => owner.addExternal({ source: 'tone', ref: '440+660/triangle@9000', title: 'Perfect Fifth', artist: 'Oscillators' }));
+test('an external track plays through the tone adapter at the room position; without a player the page says so and the room plays on', { timeout: 60000 }, async () => {
+  const np = await playNow(() => owner.addExternal({ source: 'tone', ref: '440+660/triangle@20000', title: 'Perfect Fifth', artist: 'Oscillators' }));
   assert.equal(np.track.url, null);
   await sleep(2000); // the room is ~2 s into it when the listeners arrive
   const { page, seen } = await newPage(browser);
@@ -110,8 +110,9 @@ test('an external track plays through the tone adapter at the room position; wit
   const note = deaf.page.locator('sr-now-playing .status.unsupported');
   await note.waitFor({ timeout: 5000 });
   assert.match(await note.innerText(), /Can't play this here.*tone/);
-  // the tone ends (9 s) and the next track plays for both, the note gone
-  await waitForPlayback(deaf.page, 15000);
+  // the tone ends (20 s; long enough for a busy machine to open both pages) and the next
+  // track plays for both, the note gone
+  await waitForPlayback(deaf.page, 30000);
   assert.equal(await note.count(), 0);
   assert.notEqual(await deaf.page.locator('sr-now-playing .title').innerText(), 'Perfect Fifth');
   await page.waitForFunction(() => window.__soundroom.playback.mode === 'file', null, { timeout: 5000 });
