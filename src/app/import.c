@@ -387,6 +387,30 @@ static json_t *items_json(const imp_task *t)
     return a;
 }
 
+/* The answer for one recorded track (a stream or an external track, over REST or the
+ * WebSocket): the track, and with a room the entry queued, once durable, or 409 with the
+ * queue's refusal. */
+static void answer_single(sr_hub *h, imp_task *t, sr_room *r)
+{
+    item *it = &t->items[0];
+    json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
+    if (!r) {
+        t->reply(t->ctx, 201, body, NULL);
+        return;
+    }
+    const char *code = NULL;
+    int64_t e = hub_queue_track(h, r, t->user, it->id, &code);
+    if (!e) {
+        json_object_set_new(body, "error",
+                            json_pack("{s:s,s:s}", "code", code, "message",
+                                      "the track was recorded but not queued"));
+        t->reply(t->ctx, 409, body, NULL);
+        return;
+    }
+    json_object_set_new(body, "entry", json_integer(e));
+    reply_when_durable(h, r, t->reply, t->ctx, 201, body);
+}
+
 static void imp_done(sr_task *base)
 {
     imp_task *t = (imp_task *)base;
@@ -415,26 +439,7 @@ static void imp_done(sr_task *base)
         }
     }
     sr_room *r = t->room ? hub_room_get(h, t->room) : NULL;
-    if (t->single) {
-        item *it = &t->items[0];
-        json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
-        if (!r) {
-            t->reply(t->ctx, 201, body, NULL);
-            return task_free(t);
-        }
-        const char *code = NULL;
-        int64_t e = hub_queue_track(h, r, t->user, it->id, &code);
-        if (!e) {
-            json_object_set_new(body, "error",
-                                json_pack("{s:s,s:s}", "code", code, "message",
-                                          "the track was recorded but not queued"));
-            t->reply(t->ctx, 409, body, NULL);
-            return task_free(t);
-        }
-        json_object_set_new(body, "entry", json_integer(e));
-        reply_when_durable(h, r, t->reply, t->ctx, 201, body);
-        return task_free(t);
-    }
+    if (t->single) return answer_single(h, t, r), task_free(t);
     if (t->personal) {
         sr_playlists_create(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
         return task_free(t);
