@@ -665,6 +665,30 @@ export class Client {
     return ack.entry;
   }
 
+  /**
+   * Queues an HTTP audio stream (internet radio) in the current room: `{url, title?, artist?}`.
+   * The server records it as a track of source "stream" first. Resolves with `{entry, track}`;
+   * needs an account (`sign_in_required` for guests).
+   */
+  async addStream({ url, title, artist }) {
+    const stream = { url };
+    if (title !== undefined) stream.title = title;
+    if (artist !== undefined) stream.artist = artist;
+    const ack = await this.request({ type: 'queue_add', room: this.#roomId(), stream });
+    return { entry: ack.entry, track: ack.track };
+  }
+
+  /**
+   * Queues a track of an external service that a client-side adapter plays (see adapters.js):
+   * `{source, ref, title, artist?, duration_ms?}`. A source the server does not know is
+   * refused (`unknown_source`), a reference it rejects too (`bad_ref`). Resolves with
+   * `{entry, track}`.
+   */
+  async addExternal(external) {
+    const ack = await this.request({ type: 'queue_add', room: this.#roomId(), external });
+    return { entry: ack.entry, track: ack.track };
+  }
+
   /** Votes on an entry: 1 up, -1 down, 0 retracts. */
   async vote(entryId, value) {
     const ack = await this.request({ type: 'vote', room: this.#roomId(), entry: entryId, value });
@@ -753,3 +777,4 @@ export class Client {
 export * from './account.js';
 export * from './adapters.js';
 export * from './lobby.js';
+export * from './playlists.js';

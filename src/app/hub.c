@@ -10,6 +10,7 @@
 #include "app/hub_internal.h"
 #include "bus/bus.h"
 #include "app/import.h"
+#include "app/playlists.h"
 #include "app/library.h"
 #include "core/history.h"
 #include "core/playback.h"
@@ -935,6 +936,7 @@ static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         {"queue_full", "the queue is full"},
     };
     if (guest_refused(h, s, h->cfg.guest_add, m->ref)) return;
+    if (m->stream || m->external) return sr_import_queue_add(h, s, m, r);
     const char *code = NULL;
     if (queue_track(h, r, s->user, m->track, &code, s, m->ref)) return;
     for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
@@ -1398,6 +1400,7 @@ int sr_hub_start(sr_hub *h)
         .visits = hub_ld_visits,
         .max_presence = hub_ld_max_presence,
         .avatar = hub_ld_avatar,
+        .playlist = hub_ld_playlist,
     };
     hub_lobby_start(h);
     hub_accounts_start(h);
@@ -1444,6 +1447,7 @@ void sr_hub_free(sr_hub *h)
     if (!h) return;
     hub_accounts_free(h); /* finishes password tasks, which may still queue writes */
     hub_lobby_free(h);
+    hub_playlists_free(h);
     if (h->wk) {
         while (sr_worker_pending(h->wk)) {
             sr_hub_poll(h);

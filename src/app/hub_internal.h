@@ -188,7 +188,8 @@ struct sr_hub {
     sr_pool *stats_pool; /* one thread with its own read-only store connection */
     sr_store *stats_st;
     double lobby_sent, trending_sent;
-    int avatar_jobs; /* avatar decodes on the pool now (bounded) */
+    int avatar_jobs;                /* avatar decodes on the pool now (bounded) */
+    struct sr_playlists *playlists; /* personal playlists (playlists.c) */
 };
 
 /* Sends o (taking the reference) to s, if it is still connected. */

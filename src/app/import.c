@@ -1,7 +1,9 @@
-/* import.c - playlist import and stream URLs over REST: parse and check on the service thread,
- * resolve entries and record stream tracks on the task pool, queue on the service thread. */
+/* import.c - playlist import, stream URLs and external-service references (over REST, and
+ * queue_add over the WebSocket): parse and check on the service thread, resolve entries and
+ * record tracks on the task pool, queue on the service thread. */
 #include "app/import.h"
 #include "app/hub_internal.h"
+#include "app/playlists.h"
 #include "source/playlist.h"
 #include "source/source.h"
 #include "source/stream.h"
@@ -16,7 +18,7 @@
 
 typedef void (*reply_fn)(void *ctx, int status, json_t *body, const char *set_cookie);
 
-enum { IT_PATH, IT_STREAM, IT_BAD };
+enum { IT_PATH, IT_RECORD, IT_BAD }; /* IT_RECORD: a stream or external track to record */
 
 /* One playlist entry on its way to the queue. */
 typedef struct item {
@@ -26,19 +28,21 @@ typedef struct item {
     int kind;
     char *path;   /* IT_PATH: normalised components "a/b/c.mp3" */
     int absolute; /* IT_PATH: the location was an absolute path */
-    int64_t id;   /* the track found (by path) or recorded (a stream); 0 when none */
+    int64_t id;   /* the track found (by path) or recorded; 0 when none */
     int64_t cand[MAX_CAND];
     int ncand;          /* artist + title candidates from full-text search */
     const char *reason; /* why it has no track (static) */
-    char *identity;     /* IT_STREAM: sr_track_identity(), may be NULL */
-    char *stream_title; /* IT_STREAM: the title recorded */
+    char *identity;     /* IT_RECORD: sr_track_identity(), may be NULL */
+    char *rec_title;    /* IT_RECORD: the title recorded */
+    const char *source; /* IT_RECORD: "stream" or an external source's name (static) */
 } item;
 
 typedef struct imp_task {
     sr_task base; /* first: the pool sees only this */
     sr_hub *h;
     int64_t room, user;
-    int streams_ep; /* POST /api/library/streams (else a playlist import) */
+    int single;   /* one track to record (and maybe queue), not a playlist */
+    int personal; /* a playlist into the person's own lists (pl_title: its name), not a room */
     const char *format;
     char *pl_title;
     item *items;
@@ -61,17 +65,20 @@ static void reply_error(reply_fn reply, void *ctx, int status, const char *code,
     reply(ctx, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg), NULL);
 }
 
+static void item_clear(item *it)
+{
+    free(it->location);
+    free(it->title);
+    free(it->artist);
+    free(it->path);
+    free(it->identity);
+    free(it->rec_title);
+}
+
 static void task_free(imp_task *t)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        item *it = &t->items[i];
-        free(it->location);
-        free(it->title);
-        free(it->artist);
-        free(it->path);
-        free(it->identity);
-        free(it->stream_title);
-    }
+    for (size_t i = 0; i < t->n; i++)
+        item_clear(&t->items[i]);
     free(t->items);
     free(t->pl_title);
     free(t);
@@ -246,7 +253,7 @@ static void imp_run(sr_task *base)
     int paths = 0, streams = 0, metas = 0;
     for (size_t i = 0; i < t->n; i++) {
         paths += t->items[i].kind == IT_PATH;
-        streams += t->items[i].kind == IT_STREAM;
+        streams += t->items[i].kind == IT_RECORD;
         metas += t->items[i].kind == IT_PATH && t->items[i].title != NULL;
     }
     if (!paths && !streams) return;
@@ -278,10 +285,10 @@ static void imp_run(sr_task *base)
         rc = st->ops->begin(st);
         for (size_t i = 0; i < t->n && !rc; i++) {
             item *it = &t->items[i];
-            if (it->kind != IT_STREAM) continue;
-            sr_track_row row = {.source = "stream",
+            if (it->kind != IT_RECORD) continue;
+            sr_track_row row = {.source = it->source,
                                 .ref = it->location,
-                                .title = it->stream_title,
+                                .title = it->rec_title,
                                 .artist = it->artist,
                                 .duration_ms = it->duration_ms,
                                 .available = 1,
@@ -361,6 +368,49 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+static void queue_items(sr_hub *h, imp_task *t, sr_room *r);
+
+/* What a personal playlist keeps of each resolved item: [{"location","title","artist",
+ * "track":id|null,"reason":code|null}]. */
+static json_t *items_json(const imp_task *t)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        const item *it = &t->items[i];
+        json_array_append_new(
+            a,
+            json_pack("{s:s,s:o,s:o,s:o,s:o}", "location", it->location, "title",
+                      str_or_null(it->title), "artist", str_or_null(it->artist), "track",
+                      it->id ? json_integer(it->id) : json_null(), "reason",
+                      it->id ? json_null() : json_string(it->reason ? it->reason : "not_found")));
+    }
+    return a;
+}
+
+/* The answer for one recorded track (a stream or an external track, over REST or the
+ * WebSocket): the track, and with a room the entry queued, once durable, or 409 with the
+ * queue's refusal. */
+static void answer_single(sr_hub *h, imp_task *t, sr_room *r)
+{
+    item *it = &t->items[0];
+    json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
+    if (!r) {
+        t->reply(t->ctx, 201, body, NULL);
+        return;
+    }
+    const char *code = NULL;
+    int64_t e = hub_queue_track(h, r, t->user, it->id, &code);
+    if (!e) {
+        json_object_set_new(body, "error",
+                            json_pack("{s:s,s:s}", "code", code, "message",
+                                      "the track was recorded but not queued"));
+        t->reply(t->ctx, 409, body, NULL);
+        return;
+    }
+    json_object_set_new(body, "entry", json_integer(e));
+    reply_when_durable(h, r, t->reply, t->ctx, 201, body);
+}
+
 static void imp_done(sr_task *base)
 {
     imp_task *t = (imp_task *)base;
@@ -373,11 +423,11 @@ static void imp_done(sr_task *base)
     }
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
-        if (it->kind == IT_STREAM && it->id) {
+        if (it->kind == IT_RECORD && it->id) {
             sr_track_row row = {.id = it->id,
-                                .source = "stream",
+                                .source = it->source,
                                 .ref = it->location,
-                                .title = it->stream_title,
+                                .title = it->rec_title,
                                 .artist = it->artist,
                                 .duration_ms = it->duration_ms,
                                 .available = 1,
@@ -389,26 +439,19 @@ static void imp_done(sr_task *base)
         }
     }
     sr_room *r = t->room ? hub_room_get(h, t->room) : NULL;
-    if (t->streams_ep) {
-        item *it = &t->items[0];
-        json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
-        if (!r) {
-            t->reply(t->ctx, 201, body, NULL);
-            return task_free(t);
-        }
-        const char *code = NULL;
-        int64_t e = hub_queue_track(h, r, t->user, it->id, &code);
-        if (!e) {
-            json_object_set_new(body, "error",
-                                json_pack("{s:s,s:s}", "code", code, "message",
-                                          "the stream was added to the library but not queued"));
-            t->reply(t->ctx, 409, body, NULL);
-            return task_free(t);
-        }
-        json_object_set_new(body, "entry", json_integer(e));
-        reply_when_durable(h, r, t->reply, t->ctx, 201, body);
+    if (t->single) return answer_single(h, t, r), task_free(t);
+    if (t->personal) {
+        sr_playlists_create(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
         return task_free(t);
     }
+    queue_items(h, t, r);
+    task_free(t);
+}
+
+/* Queues every item with a track in r (in order), and answers with what was added and what
+ * was not and why: the room import's answer. */
+static void queue_items(sr_hub *h, imp_task *t, sr_room *r)
+{
     json_t *added = json_array(), *missed = json_array();
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
@@ -439,7 +482,6 @@ static void imp_done(sr_task *base)
         reply_when_durable(h, r, t->reply, t->ctx, 200, body);
     else
         t->reply(t->ctx, 200, body, NULL);
-    task_free(t);
 }
 
 /* ---------- REST ---------- */
@@ -467,7 +509,7 @@ static int room_checks(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, s
     return 0;
 }
 
-static imp_task *task_new(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, size_t n)
+static imp_task *task_new(sr_hub *h, reply_fn reply, void *ctx, int64_t room, int64_t uid, size_t n)
 {
     imp_task *t = sr_xcalloc(1, sizeof *t);
     t->base.run = imp_run;
@@ -475,100 +517,234 @@ static imp_task *task_new(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid
     t->h = h;
     t->room = room;
     t->user = uid;
-    t->reply = q->reply;
-    t->ctx = q->ctx;
+    t->reply = reply;
+    t->ctx = ctx;
     t->items = sr_xcalloc(n ? n : 1, sizeof *t->items);
     t->n = n;
     return t;
 }
 
-/* Fills a stream item: the title recorded (given, else from the URL) and its identity. */
-static void stream_item(item *it)
+/* Makes it a track to record: the title recorded (given, else a stream's host and path) and
+ * its identity, so the same song from two sources is one track. */
+static void record_item(item *it, const char *source)
 {
-    if (it->title && it->artist) {
-        it->stream_title = sr_xstrdup(it->title);
-    } else {
-        it->stream_title =
-            it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
-    }
+    it->kind = IT_RECORD;
+    it->source = source;
+    it->rec_title = it->title ? sr_xstrdup(it->title) : sr_stream_default_title(it->location);
     it->identity = sr_track_identity(it->artist, it->title, it->duration_ms, NULL, NULL);
 }
 
-/* POST /api/library/streams {"url","title"?,"artist"?,"room"?} */
-static void ep_streams(sr_hub *h, const sr_rest *q, int64_t uid)
+/* A failed check of a recorded track's fields: the protocol's code and a message. */
+typedef struct why_not {
+    const char *code;
+    char msg[200];
+} why_not;
+
+static int refuse(why_not *w, const char *code, const char *fmt, const char *arg)
 {
-    json_t *b = q->body;
+    w->code = code;
+    snprintf(w->msg, sizeof w->msg, fmt, arg);
+    return -1;
+}
+
+/* Reads the optional (or required) title or artist `name` of o into *out: 1-200 characters
+ * without control characters. */
+static int text_field(json_t *o, const char *name, int required, char **out, why_not *w)
+{
+    json_t *v = json_object_get(o, name);
+    const char *why;
+    if (!v || json_is_null(v))
+        return required ? refuse(w, "missing_field", "field '%s' is required", name) : 0;
+    if (!json_is_string(v)) return refuse(w, "bad_field", "field '%s' must be a string", name);
+    if (sr_stream_text_check(json_string_value(v), json_string_length(v), &why)) {
+        char m[80];
+        snprintf(m, sizeof m, "field '%%s' %s", why);
+        return refuse(w, strstr(why, "longer") ? "too_long" : "bad_field", m, name);
+    }
+    *out = sr_xstrdup(json_string_value(v));
+    return 0;
+}
+
+/* {"url","title"?,"artist"?}: a stream, into *it. 0, or -1 with *w. */
+static int stream_fields(json_t *o, item *it, why_not *w)
+{
+    json_t *url = json_object_get(o, "url");
+    const char *why;
+    if (!url) return refuse(w, "missing_field", "field '%s' is required", "url");
+    if (!json_is_string(url)) return refuse(w, "bad_field", "field '%s' must be a string", "url");
+    if (json_string_length(url) > SR_STREAM_URL_MAX)
+        return refuse(w, "too_long", "field '%s' is longer than 2048 bytes", "url");
+    if (sr_stream_url_check(json_string_value(url), json_string_length(url), &why))
+        return refuse(w, "bad_url", "%s", why);
+    if (text_field(o, "title", 0, &it->title, w) || text_field(o, "artist", 0, &it->artist, w))
+        return -1;
+    it->location = sr_xstrdup(json_string_value(url));
+    record_item(it, "stream");
+    return 0;
+}
+
+#define EXT_REF_MAX 2048          /* bytes of an external reference */
+#define EXT_DURATION_MAX 86400000 /* a day, in ms */
+
+/* {"source","ref","title","artist"?,"duration_ms"?}: a track of an external service, played
+ * by a client-side adapter. The source must be one the server knows (its resolve() checks the
+ * reference and may know the length); the track carries its metadata. 0, or -1 with *w. */
+static int external_fields(json_t *o, item *it, why_not *w)
+{
+    json_t *src = json_object_get(o, "source"), *ref = json_object_get(o, "ref"),
+           *dur = json_object_get(o, "duration_ms");
+    if (!src) return refuse(w, "missing_field", "field '%s' is required", "source");
+    if (!json_is_string(src))
+        return refuse(w, "bad_field", "field '%s' must be a string", "source");
+    const char *name = json_string_value(src);
+    if (!strcmp(name, "local") || !strcmp(name, "stream"))
+        return refuse(w, "bad_field",
+                      "source '%s' is not external: queue library tracks by id and streams "
+                      "with 'stream'",
+                      name);
+    const sr_source_ops *ops = sr_source_find(name);
+    if (!ops || ops->version < 3 || !ops->resolve)
+        return refuse(w, "unknown_source", "this server knows no source named '%.40s'", name);
+    if (!ref) return refuse(w, "missing_field", "field '%s' is required", "ref");
+    if (!json_is_string(ref)) return refuse(w, "bad_field", "field '%s' must be a string", "ref");
+    const char *r = json_string_value(ref);
+    size_t len = json_string_length(ref);
+    if (len > EXT_REF_MAX)
+        return refuse(w, "too_long", "field '%s' is longer than 2048 bytes", "ref");
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f)
+            return refuse(w, "bad_field", "field '%s' must not contain control characters", "ref");
+    int64_t ms = 0;
+    if (dur && !json_is_null(dur)) {
+        if (!json_is_integer(dur) || json_integer_value(dur) < 0 ||
+            json_integer_value(dur) > EXT_DURATION_MAX)
+            return refuse(w, "bad_field", "field '%s' must be 0-86400000", "duration_ms");
+        ms = json_integer_value(dur);
+    }
+    sr_track_meta meta = {0};
+    const char *why;
+    if (ops->resolve(r, len, &meta, &why)) return refuse(w, "bad_ref", "field 'ref' %s", why);
+    if (meta.duration_ms > 0) ms = meta.duration_ms; /* what the source knows wins */
+    sr_track_meta_clear(&meta);
+    if (text_field(o, "title", 1, &it->title, w) || text_field(o, "artist", 0, &it->artist, w))
+        return -1;
+    it->location = sr_xstrdup(r);
+    it->duration_ms = ms;
+    record_item(it, ops->name);
+    return 0;
+}
+
+/* POST /api/library/streams {"url","title"?,"artist"?,"room"?} and POST /api/library/external
+ * {"source","ref","title","artist"?,"duration_ms"?,"room"?}: records one track and, with
+ * room, queues it there. */
+static void ep_record(sr_hub *h, const sr_rest *q, int64_t uid, int external)
+{
+    json_t *b = q->body, *room = json_object_get(b, "room");
     if (!json_is_object(b))
         return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
-    json_t *url = json_object_get(b, "url"), *title = json_object_get(b, "title"),
-           *artist = json_object_get(b, "artist"), *room = json_object_get(b, "room");
-    const char *why;
-    char msg[160];
-    if (!url) return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'url' is required");
-    if (!json_is_string(url))
-        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'url' must be a string");
-    if (json_string_length(url) > SR_STREAM_URL_MAX)
-        return reply_error(q->reply, q->ctx, 400, "too_long",
-                           "field 'url' is longer than 2048 bytes");
-    if (sr_stream_url_check(json_string_value(url), json_string_length(url), &why))
-        return reply_error(q->reply, q->ctx, 400, "bad_url", why);
-    json_t *texts[2] = {title, artist};
-    const char *names[2] = {"title", "artist"};
-    for (int i = 0; i < 2; i++) {
-        if (!texts[i] || json_is_null(texts[i])) continue;
-        if (!json_is_string(texts[i]) ||
-            sr_stream_text_check(json_string_value(texts[i]), json_string_length(texts[i]), &why)) {
-            snprintf(msg, sizeof msg, "field '%s' %s", names[i],
-                     json_is_string(texts[i]) ? why : "must be a string");
-            return reply_error(q->reply, q->ctx, 400,
-                               json_is_string(texts[i]) &&
-                                       !strcmp(why, "is longer than 200 characters")
-                                   ? "too_long"
-                                   : "bad_field",
-                               msg);
-        }
+    item it = {0};
+    why_not w;
+    if ((external ? external_fields : stream_fields)(b, &it, &w)) {
+        item_clear(&it);
+        return reply_error(q->reply, q->ctx, 400, w.code, w.msg);
     }
-    if (room && !json_is_null(room) && (!json_is_integer(room) || json_integer_value(room) <= 0))
+    if (room && !json_is_null(room) && (!json_is_integer(room) || json_integer_value(room) <= 0)) {
+        item_clear(&it);
         return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'room' must be a room id");
+    }
     int64_t rid = room && json_is_integer(room) ? json_integer_value(room) : 0;
     sr_room *r = NULL;
-    if (rid && room_checks(h, q, rid, uid, &r)) return;
-    imp_task *t = task_new(h, q, rid, uid, 1);
-    t->streams_ep = 1;
-    t->format = "stream";
-    item *it = &t->items[0];
-    it->kind = IT_STREAM;
-    it->location = sr_xstrdup(json_string_value(url));
-    it->title = json_is_string(title) ? sr_xstrdup(json_string_value(title)) : NULL;
-    it->artist = json_is_string(artist) ? sr_xstrdup(json_string_value(artist)) : NULL;
-    stream_item(it);
+    if (rid && room_checks(h, q, rid, uid, &r)) return item_clear(&it);
+    imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, 1);
+    t->single = 1;
+    t->format = it.source;
+    t->items[0] = it;
+    sr_pool_submit(h->pool, &t->base);
+}
+
+/* ---------- queue_add over the WebSocket ---------- */
+
+/* Where the answer to a WebSocket queue_add goes: the session (a reference held) and the
+ * message's ref. The task's REST-shaped answer becomes an ack or an error. */
+typedef struct ws_ctx {
+    sr_hub *h;
+    sr_session *s;
+    json_t *ref;
+} ws_ctx;
+
+static void ws_reply(void *ctx, int status, json_t *body, const char *set_cookie)
+{
+    ws_ctx *c = ctx;
+    json_t *o, *err = json_object_get(body, "error");
+    if (status < 300) {
+        o = sr_proto_reply("ack", c->ref);
+        json_object_update(o, body); /* entry, track */
+    } else {
+        const char *code = json_string_value(json_object_get(err, "code")),
+                   *msg = json_string_value(json_object_get(err, "message"));
+        o = sr_proto_error(code ? code : "internal", msg ? msg : "the track could not be queued",
+                           c->ref);
+        json_t *track = json_object_get(body, "track");
+        if (track) json_object_set(o, "track", track);
+    }
+    hub_send_json(c->h, c->s, o);
+    json_decref(body);
+    json_decref(c->ref);
+    sr_session_unref(c->s);
+    free(c);
+}
+
+void sr_import_queue_add(sr_hub *h, sr_session *s, const sr_cmsg *m, sr_room *r)
+{
+    /* recording a track in the library is what the REST endpoints reserve for accounts */
+    if (hub_is_guest(h, s->user))
+        return hub_send_error(h, s, "sign_in_required", "sign in to add streams or external tracks",
+                              m->ref);
+    item it = {0};
+    why_not w;
+    if (m->external ? external_fields(m->external, &it, &w) : stream_fields(m->stream, &it, &w)) {
+        item_clear(&it);
+        return hub_send_error(h, s, w.code, w.msg, m->ref);
+    }
+    ws_ctx *c = sr_xcalloc(1, sizeof *c);
+    *c = (ws_ctx){h, s, m->ref ? json_incref(m->ref) : NULL};
+    s->refs++;
+    imp_task *t = task_new(h, ws_reply, c, r->id, s->user, 1);
+    t->single = 1;
+    t->format = it.source;
+    t->items[0] = it;
     sr_pool_submit(h->pool, &t->base);
 }
 
 static const char *const pl_kind[] = {"ok", "not_playlist", "syntax", "binary", "limit"};
 
-/* POST /api/rooms/:id/import {"playlist","format"?,"name"?} */
-static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
+/* Parses an import body {"playlist","format"?,"name"?} into a task for uid (room rid, or 0),
+ * each entry classified: a path to resolve, a stream to record, or one no source plays.
+ * NULL after answering q when the body or the playlist is bad. */
+static imp_task *parse_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
 {
-    sr_room *r;
-    if (room_checks(h, q, rid, uid, &r)) return;
     json_t *b = q->body;
     if (!json_is_object(b))
-        return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object");
+        return reply_error(q->reply, q->ctx, 400, "bad_json", "the body must be a JSON object"),
+               NULL;
     json_t *pl = json_object_get(b, "playlist"), *fmt = json_object_get(b, "format"),
            *name = json_object_get(b, "name");
     if (!pl)
-        return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required");
+        return reply_error(q->reply, q->ctx, 400, "missing_field", "field 'playlist' is required"),
+               NULL;
     if (!json_is_string(pl))
-        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string");
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'playlist' must be a string"),
+               NULL;
     if (name && !json_is_string(name))
-        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string");
+        return reply_error(q->reply, q->ctx, 400, "bad_field", "field 'name' must be a string"),
+               NULL;
     sr_pl_format f = SR_PL_AUTO;
     if (fmt && !json_is_null(fmt)) {
         f = json_is_string(fmt) ? sr_playlist_format_parse(json_string_value(fmt)) : SR_PL_AUTO;
         if (f == SR_PL_AUTO)
             return reply_error(q->reply, q->ctx, 400, "bad_field",
-                               "field 'format' must be m3u, m3u8, pls or xspf");
+                               "field 'format' must be m3u, m3u8, pls or xspf"),
+                   NULL;
     }
     const char *text = json_string_value(pl);
     size_t len = json_string_length(pl);
@@ -579,17 +755,18 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
         char msg[200];
         snprintf(msg, sizeof msg, "%s: %s at byte %zu", sr_playlist_format_name(f), err.msg,
                  err.pos);
-        return q->reply(q->ctx, 400,
-                        json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist",
-                                  "message", msg, "kind", pl_kind[err.code], "pos",
-                                  (json_int_t)err.pos),
-                        NULL);
+        q->reply(q->ctx, 400,
+                 json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "bad_playlist", "message", msg,
+                           "kind", pl_kind[err.code], "pos", (json_int_t)err.pos),
+                 NULL);
+        return NULL;
     }
     if (!list.n) {
         sr_playlist_clear(&list);
-        return reply_error(q->reply, q->ctx, 400, "empty_playlist", "the playlist names no tracks");
+        return reply_error(q->reply, q->ctx, 400, "empty_playlist", "the playlist names no tracks"),
+               NULL;
     }
-    imp_task *t = task_new(h, q, rid, uid, list.n);
+    imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, list.n);
     t->format = sr_playlist_format_name(f);
     t->pl_title = list.title;
     list.title = NULL;
@@ -608,8 +785,7 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
                 it->kind = IT_BAD;
                 it->reason = "bad_url";
             } else {
-                it->kind = IT_STREAM;
-                stream_item(it);
+                record_item(it, "stream");
             }
         } else if (strstr(it->location, "://") && strncasecmp(it->location, "file://", 7)) {
             it->kind = IT_BAD; /* rtsp://, spotify://, ...: no source plays these */
@@ -620,14 +796,89 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
         }
     }
     sr_playlist_clear(&list);
+    return t;
+}
+
+/* POST /api/rooms/:id/import {"playlist","format"?,"name"?} */
+static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
+{
+    sr_room *r;
+    if (room_checks(h, q, rid, uid, &r)) return;
+    imp_task *t = parse_import(h, q, rid, uid);
+    if (t) sr_pool_submit(h->pool, &t->base);
+}
+
+void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid)
+{
+    json_t *title = json_is_object(q->body) ? json_object_get(q->body, "title") : NULL;
+    why_not w;
+    char *name = NULL;
+    if (title && text_field(q->body, "title", 0, &name, &w))
+        return reply_error(q->reply, q->ctx, 400, w.code, w.msg);
+    if (sr_playlists_full(h, uid)) {
+        free(name);
+        return reply_error(q->reply, q->ctx, 409, "limit_reached",
+                           "you have as many playlists as this server allows");
+    }
+    imp_task *t = parse_import(h, q, 0, uid);
+    if (!t) return free(name);
+    t->personal = 1;
+    /* its name: the one given, else the list's own title, else the file's name */
+    json_t *file = json_object_get(q->body, "name");
+    const char *why;
+    if (!name) name = t->pl_title ? sr_xstrdup(t->pl_title) : NULL;
+    if (!name && json_is_string(file) && json_string_length(file) &&
+        !sr_stream_text_check(json_string_value(file), json_string_length(file), &why))
+        name = sr_xstrdup(json_string_value(file));
+    free(t->pl_title);
+    t->pl_title = name ? name : sr_xstrdup("Imported playlist");
     sr_pool_submit(h->pool, &t->base);
+}
+
+/* The reasons a stored entry may carry, as static strings for the answer. */
+static const char *stored_reason(json_t *v)
+{
+    static const char *const known[] = {"not_found", "no_match", "bad_url", "unsupported",
+                                        "no_such_track"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (json_is_string(v) && !strcmp(json_string_value(v), known[i])) return known[i];
+    return "not_found";
+}
+
+void sr_import_queue_entries(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid,
+                             const char *format, const char *name, json_t *entries)
+{
+    sr_room *r;
+    if (room_checks(h, q, rid, uid, &r)) return;
+    size_t n = json_array_size(entries);
+    imp_task *t = task_new(h, q->reply, q->ctx, rid, uid, n);
+    t->format = format;
+    t->pl_title = sr_xstrdup(name);
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(entries, i), *tr = json_object_get(e, "track");
+        const char *loc = json_string_value(json_object_get(e, "location"));
+        const char *ti = json_string_value(json_object_get(e, "title"));
+        const char *ar = json_string_value(json_object_get(e, "artist"));
+        item *it = &t->items[i];
+        it->index = (int)i;
+        it->kind = IT_BAD; /* resolved when imported: nothing to look up again */
+        it->location = sr_xstrdup(loc ? loc : "");
+        it->title = ti ? sr_xstrdup(ti) : NULL;
+        it->artist = ar ? sr_xstrdup(ar) : NULL;
+        it->id = json_is_integer(tr) ? json_integer_value(tr) : 0;
+        it->reason = it->id ? NULL : stored_reason(json_object_get(e, "reason"));
+    }
+    queue_items(h, t, r);
+    task_free(t);
 }
 
 int sr_import_rest(sr_hub *h, const sr_rest *q)
 {
     const char *p = q->path;
+    if (sr_playlists_rest(h, q)) return 1;
     int64_t rid = 0;
-    if (!strcmp(p, "/api/library/streams")) {
+    int external = !strcmp(p, "/api/library/external");
+    if (external || !strcmp(p, "/api/library/streams")) {
         /* handled below */
     } else if (!strncmp(p, "/api/rooms/", 11)) {
         const char *s = p + 11;
@@ -649,6 +900,6 @@ int sr_import_rest(sr_hub *h, const sr_rest *q)
     if (rid)
         ep_import(h, q, rid, uid);
     else
-        ep_streams(h, q, uid);
+        ep_record(h, q, uid, external);
     return 1;
 }

@@ -27,10 +27,12 @@ _Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom")
 #define FILE_CHUNK (64 * 1024)
 #define MAX_BODY 65536
 
-/* The CSP allows only our own origin: no inline script or style anywhere. */
+/* The CSP allows only our own origin (no inline script or style anywhere), except for media:
+ * stream tracks (internet radio) are played by the listener's <audio> from their own http(s)
+ * URL, and media cannot run script. */
 static const char CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "media-src 'self' http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'";
 
 typedef struct static_file {

@@ -148,9 +148,23 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
     }
     case SR_C_LEAVE:
         return get_id(root, "room", &m->room, err);
-    case SR_C_QUEUE_ADD:
-        return get_id(root, "room", &m->room, err) || get_id(root, "track", &m->track, err) ? -1
-                                                                                            : 0;
+    case SR_C_QUEUE_ADD: {
+        if (get_id(root, "room", &m->room, err)) return -1;
+        /* a library track by id, or a track to record first: a stream URL or a reference of
+         * an external service (not "ref": that name is the message's own reference) */
+        m->stream = json_object_get(root, "stream");
+        m->external = json_object_get(root, "external");
+        int given = !!json_object_get(root, "track") + !!m->stream + !!m->external;
+        if (!given)
+            return bad(err, "missing_field", "field 'track' (or 'stream', 'external') is required");
+        if (given > 1)
+            return bad(err, "bad_field", "give only one of 'track', 'stream' and 'external'");
+        if (m->stream && !json_is_object(m->stream))
+            return bad(err, "bad_field", "field 'stream' must be an object");
+        if (m->external && !json_is_object(m->external))
+            return bad(err, "bad_field", "field 'external' must be an object");
+        return m->stream || m->external ? 0 : get_id(root, "track", &m->track, err);
+    }
     case SR_C_QUEUE_REMOVE:
         return get_id(root, "room", &m->room, err) || get_id(root, "entry", &m->entry, err) ? -1
                                                                                             : 0;

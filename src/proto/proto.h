@@ -39,6 +39,7 @@ typedef struct sr_cmsg {
     int64_t target_user, msg, seconds;
     size_t name_len, text_len;
     int64_t room, track, entry, limit;
+    json_t *stream, *external; /* queue_add of a track to record (objects, borrowed) */
     int value;
     int resume; /* join carried epoch and seq */
     uint64_t seq;

@@ -12,6 +12,7 @@
 /* Every backend compiled in; sr_source_find() looks names up here. */
 static const sr_source_ops *const sources[] = {
     &sr_source_local,
+    &sr_source_tone,
 };
 
 void sr_track_meta_clear(sr_track_meta *m)

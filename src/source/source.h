@@ -55,8 +55,8 @@ typedef struct sr_scan_opts {
 /* A source backend: a const table chosen by name at start-up (append fields only; bump
  * version). */
 typedef struct sr_source_ops {
-    int version;      /* 1 */
-    const char *name; /* "local" */
+    int version;      /* 1, 2 or 3: which of the fields below it has */
+    const char *name; /* "local", "tone" */
     /* Walks root recursively, probes each audio file (mp3, ogg, opus, flac, m4a, wav) and calls
      * cb for each playable one. Unreadable or corrupt files are skipped with a logged reason.
      * Returns the number of tracks reported, or a negative error. Blocking: call from a worker
@@ -72,10 +72,20 @@ typedef struct sr_source_ops {
     /* scan() with options (may be NULL). A scan stopped through opts->stop returns the count
      * so far with opts->stopped set: the caller must not treat unseen files as gone. */
     int (*scan2)(const char *root, sr_scan_cb cb, void *ud, sr_scan_opts *opts);
+    /* version 3: sources of references (external services) */
+    /* Checks ref[0..len), a reference of this source as a client names it, and fills in *out
+     * what the source knows of it (for now duration_ms, 0 when it does not know), without
+     * network and without blocking, so it may run on the service thread. Returns 0, or
+     * SR_EINVAL with *why set to a static reason. NULL for sources whose tracks are files. A
+     * source with resolve and no scan is played by a client-side adapter of the same name
+     * (sdk/adapters.js): the server records its tracks but never serves their audio. */
+    int (*resolve)(const char *ref, size_t len, sr_track_meta *out, const char **why);
 } sr_source_ops;
 
 /* The local-file source (libavformat). */
 extern const sr_source_ops sr_source_local;
+/* Tones synthesised by the client ("440+660/sine@5000"): the example external service. */
+extern const sr_source_ops sr_source_tone;
 
 /* Looks a source up by name; NULL when unknown. */
 const sr_source_ops *sr_source_find(const char *name);

@@ -29,7 +29,7 @@ typedef enum sr_write_kind {
     SR_W_SESSION_REVOKE, /* s1=token hash; or, with s1 NULL, a=user: every session of a except s2 */
     SR_W_PROFILE,        /* a=id s1=display name s2=bio v=hide activity */
     SR_W_USER_FLAGS,     /* a=id v=admin b=disabled */
-    SR_W_USER_DELETE,    /* a=id: credentials, sessions, follows and chat lines go */
+    SR_W_USER_DELETE,    /* a=id: credentials, sessions, follows, chat lines and playlists go */
     SR_W_FOLLOW,         /* a=follower b=followee v=1 follow / 0 unfollow t=when */
     SR_W_ROOM_SETTINGS,  /* a=room b=owner s1=settings (JSON object) */
     SR_W_ROLE,           /* a=room b=user s1=role v=1 set / 0 clear t=until (0: no end) */
@@ -41,6 +41,9 @@ typedef enum sr_write_kind {
     SR_W_PRESENCE_OPEN,  /* a=id b=user c=room t=joined */
     SR_W_PRESENCE_CLOSE, /* a=id t=left */
     SR_W_AVATAR,         /* a=user blob/blob_len=JPEG (NULL deletes the avatar) t=when */
+    /* personal playlists */
+    SR_W_PLAYLIST,        /* a=id b=user s1=name s2=format s3=entries (JSON array) t=created */
+    SR_W_PLAYLIST_DELETE, /* a=id */
 } sr_write_kind;
 
 /* One write. Strings are owned by the write and freed by sr_write_clear(). */
@@ -133,6 +136,9 @@ typedef struct sr_load_sink {
     void (*max_presence)(void *ud, int64_t id);
     /* each account's avatar (a JPEG), may be NULL */
     void (*avatar)(void *ud, int64_t user, const unsigned char *jpeg, size_t len);
+    /* personal playlists, in id order (may be NULL); entries is their JSON array */
+    void (*playlist)(void *ud, int64_t id, int64_t user, const char *name, const char *format,
+                     const char *entries, double created);
 } sr_load_sink;
 
 typedef struct sr_store_ops {

@@ -105,6 +105,12 @@ static const char *const migrations[] = {
      * type; SQLite stores the blob as given whatever the declared type, so both share it. */
     ("CREATE TABLE avatars (user_id BIGINT PRIMARY KEY, image BYTEA NOT NULL,"
      " updated_at DOUBLE PRECISION NOT NULL);"),
+    /* personal playlists (imported M3U/PLS/XSPF): the entries, resolved or not, are one JSON
+     * array (text, so PostgreSQL can keep it as jsonb later); a list is read and written
+     * whole, never queried inside */
+    "CREATE TABLE playlists (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, name TEXT NOT NULL,"
+    " format TEXT NOT NULL, entries TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL);"
+    "CREATE INDEX playlists_user ON playlists (user_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -287,9 +293,14 @@ static int run(sqlite_store *s, sqlite3_stmt *q, const char *what)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, what);
 }
 
-/* Statement slot i, prepared from sql on first use (NULL on error). */
+/* Statement slot i, prepared from sql on first use (NULL on error). Two statements given the
+ * same slot would run each other's SQL, so a slot that holds other SQL is refused loudly. */
 static sqlite3_stmt *lazy(sqlite_store *s, int i, const char *sql)
 {
+    if (s->lazy[i] && strcmp(sqlite3_sql(s->lazy[i]), sql)) {
+        sr_log(SR_LOG_ERROR, "store: statement slot taken twice", "slot=%d sql=\"%s\"", i, sql);
+        return NULL;
+    }
     if (!s->lazy[i] &&
         sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->lazy[i], NULL)) {
         fail(s, sql);
@@ -378,6 +389,7 @@ static int write_account(sqlite_store *s, const sr_write *w)
         if (!rc) rc = exec_bound(s, 25, "DELETE FROM likes WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 26, "DELETE FROM favorites WHERE user_id = ?1", "i", w->a);
         if (!rc) rc = exec_bound(s, 27, "DELETE FROM avatars WHERE user_id = ?1", "i", w->a);
+        if (!rc) rc = exec_bound(s, 30, "DELETE FROM playlists WHERE user_id = ?1", "i", w->a);
         return rc;
     case SR_W_AVATAR:
         return write_avatar(s, w);
@@ -438,6 +450,13 @@ static int write_account(sqlite_store *s, const sr_write *w)
     case SR_W_PRESENCE_CLOSE:
         return exec_bound(s, 24, "UPDATE presence_log SET left_at = ?2 WHERE id = ?1", "id", w->a,
                           w->t);
+    case SR_W_PLAYLIST:
+        return exec_bound(s, 31,
+                          "INSERT INTO playlists (id, user_id, name, format, entries, created_at)"
+                          " VALUES (?1,?2,?3,?4,?5,?6)",
+                          "iitttd", w->a, w->b, w->s1, w->s2, w->s3 ? w->s3 : "[]", w->t);
+    case SR_W_PLAYLIST_DELETE:
+        return exec_bound(s, 32, "DELETE FROM playlists WHERE id = ?1", "i", w->a);
     default:
         return SR_EINVAL;
     }
@@ -763,6 +782,12 @@ static void row_visits(sqlite3_stmt *q, const sr_load_sink *k)
               sqlite3_column_int64(q, 2));
 }
 
+static void row_playlist(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->playlist(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), col_text(q, 2),
+                col_text(q, 3), col_text(q, 4), sqlite3_column_double(q, 5));
+}
+
 static void row_max_presence(sqlite3_stmt *q, const sr_load_sink *k)
 {
     k->max_presence(k->ud, sqlite3_column_int64(q, 0));
@@ -939,6 +964,11 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
         exec(s, "UPDATE presence_log SET left_at = joined_at WHERE left_at IS NULL");
         rc |= each_row(s, "SELECT COALESCE(MAX(id), 0) FROM presence_log", row_max_presence, k, 0);
     }
+    if (k->playlist)
+        rc |= each_row(s,
+                       "SELECT id, user_id, name, format, entries, created_at FROM playlists"
+                       " ORDER BY id",
+                       row_playlist, k, 0);
     return rc ? SR_EIO : 0;
 }
 

@@ -37,7 +37,7 @@ const REQUIRED = {
   'script-src': ["'self'"],
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:'],
-  'media-src': ["'self'"],
+  'media-src': ["'self'", 'http:', 'https:'], // stream tracks play from their own URL
   'connect-src': ["'self'"],
   'object-src': ["'none'"],
   'base-uri': ["'none'"],

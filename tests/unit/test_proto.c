@@ -93,9 +93,29 @@ static void test_join_resume(void **state)
     sr_cmsg_free(&m);
 }
 
+/* queue_add names exactly one of a track id, a stream or an external track */
+static void test_queue_add_shapes(void **state)
+{
+    (void)state;
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"track\":2}"), "ok");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1}"), "missing_field");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"stream\":{}}"), "ok");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"external\":{}}"), "ok");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"stream\":\"http://a\"}"),
+                        "bad_field");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"external\":[1]}"),
+                        "bad_field");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"track\":2,\"stream\":{}}"),
+                        "bad_field");
+    assert_string_equal(
+        code_of("{\"type\":\"queue_add\",\"room\":1,\"stream\":{},\"external\":{}}"), "bad_field");
+    assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"track\":0}"), "bad_field");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_queue_add_shapes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_chat_length_counts_characters),
         cmocka_unit_test(test_ref_echoed_on_error),

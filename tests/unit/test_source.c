@@ -375,6 +375,7 @@ static void test_find_and_mime(void **state)
 {
     assert_ptr_equal(sr_source_find("local"), &sr_source_local);
     assert_null(sr_source_find("spotify"));
+    assert_ptr_equal(sr_source_find("tone"), &sr_source_tone);
     assert_null(sr_source_find(""));
     assert_null(sr_source_find(NULL));
     assert_int_equal(sr_source_local.version, 2);
@@ -396,9 +397,55 @@ static void test_find_and_mime(void **state)
     assert_string_equal(sr_source_mime(NULL), "application/octet-stream");
 }
 
+/* The tone source's references follow the SDK's parseToneRef (sdk/adapters.js). */
+static void test_tone_refs(void **state)
+{
+    static const char *const good[] = {
+        "440",        "440+554.37+659.25/triangle@3000", "20", "20000", "440/sine", "440@1",
+        "440@600000", "100+200+300+400+500+600+700+800"};
+    static const char *const bad[] = {"",
+                                      "19.9",
+                                      "20001",
+                                      "440+",
+                                      "+440",
+                                      "440/",
+                                      "440/noise",
+                                      "440@",
+                                      "440@0",
+                                      "440@600001",
+                                      "440 ",
+                                      "a440",
+                                      "4.4.0",
+                                      "100+200+300+400+500+600+700+800+900",
+                                      "440/sine@3000x",
+                                      "..",
+                                      "440@-1"};
+    assert_ptr_equal(sr_source_find("tone"), &sr_source_tone);
+    assert_int_equal(sr_source_tone.version, 3);
+    assert_null(sr_source_tone.scan);
+    assert_null(sr_source_local.version >= 3 ? sr_source_local.resolve : NULL);
+    const char *why = NULL;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        sr_track_meta m = {0};
+        if (sr_source_tone.resolve(good[i], strlen(good[i]), &m, &why)) fail_msg("%s", good[i]);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sr_track_meta m = {0};
+        why = NULL;
+        if (!sr_source_tone.resolve(bad[i], strlen(bad[i]), &m, &why)) fail_msg("'%s'", bad[i]);
+        assert_non_null(why);
+    }
+    sr_track_meta m = {0};
+    assert_int_equal(sr_source_tone.resolve("440/sine@3000", 13, &m, &why), 0);
+    assert_int_equal(m.duration_ms, 3000);
+    assert_int_equal(sr_source_tone.resolve("440", 3, &m, &why), 0);
+    assert_int_equal(m.duration_ms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tone_refs),
         cmocka_unit_test(test_scan_reports_playable_files_once),
         cmocka_unit_test(test_ogg_stream_tags),
         cmocka_unit_test(test_opus_in_subdirectory),

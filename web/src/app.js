@@ -1,12 +1,16 @@
 // app.js - <sr-app>: the shell. Owns the SDK client, the store, the player, sign-in and hash routing.
 import { LitElement, html, css } from 'lit';
-import { connect } from '../../sdk/soundroom.js';
+import { adapters, connect, toneAdapter } from '../../sdk/soundroom.js';
 import { logout } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
 import { prefs } from './prefs.js';
 import { parseRoute, userHref } from './route.js';
 import { errorText } from './format.js';
 import { Player } from './player.js';
+
+// Tracks of external services play through the SDK's adapters; "tone" needs no network (an
+// operator's build would register its services' adapters here too).
+if (!adapters.get('tone')) adapters.register(toneAdapter());
 import { Store } from './store.js';
 import './name-prompt.js';
 import './connection-status.js';
@@ -212,6 +216,7 @@ class SrApp extends LitElement {
       get client() { return app._client; },
       get audio() { return app._player.audio; },
       expectedPosition() { return app._player.expectedPosition(); },
+      get playback() { return app._player.playback; },
     });
     try {
       Object.defineProperty(window, '__soundroom', { value: hook, enumerable: false });

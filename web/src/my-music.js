@@ -7,6 +7,7 @@ import { roomHref } from './route.js';
 import { clock, errorText, dateTime } from './format.js';
 import { StoreWatcher } from './store.js';
 import './artist-link.js';
+import './my-playlists.js';
 
 class SrMyMusic extends LitElement {
   static properties = {
@@ -112,6 +113,7 @@ class SrMyMusic extends LitElement {
                 ?disabled=${this._busy.has(l.track.id)} @click=${() => this._unlike(l.track)}>♥</button>
             </li>`)}</ol>`}
       </section>
+      <sr-my-playlists .store=${s}></sr-my-playlists>
       <section class="panel history" aria-labelledby="hist-h">
         <h2 id="hist-h">Listening history</h2>
         ${hist == null ? html`<p class="muted">Loading…</p>`

@@ -110,11 +110,12 @@ class SrNowPlaying extends LitElement {
           </div>
         </div>
         <progress max=${dur || 1} .value=${dur ? pos : 0} aria-label="Track progress"></progress>
-        <div class="times muted"><span class="elapsed">${clock(pos)}</span><span class="duration">${clock(dur)}</span></div>
+        <div class="times muted"><span class="elapsed">${clock(pos)}</span><span class="duration">${t.live ? 'Live' : clock(dur)}</span></div>
         ${state === 'blocked' ? html`<button class="primary listen" type="button"
           @click=${() => this.player && this.player.unlock()}>▶ Tap to listen</button>` : ''}
         ${state === 'error' ? html`<p class="status error" role="alert">This track cannot be played here. The room moves on with the next one.</p>` : ''}
         ${state === 'loading' ? html`<p class="status muted">Loading audio…</p>` : ''}
+        ${state === 'unsupported' ? html`<p class="status unsupported" role="status">Can't play this here: this browser has no player for ${t.source} tracks. The room plays on.</p>` : ''}
         <div class="actions">
           <slot name="actions"></slot>
           ${state === 'playing' ? html`<button type="button" aria-pressed=${this._muted ? 'true' : 'false'}

@@ -11,6 +11,19 @@
 // take), and calls play() when the server clock reaches that position, less the
 // time the browser takes to get sound going (`startLatency`, learnt from the drift
 // found right after a start).
+//
+// Three kinds of track (`mode`):
+// - 'file': a track with a url and a length (library files, streams of known length): all of
+//   the above.
+// - 'live': a live stream (`track.live`): there is no position to agree on, so it is played
+//   from its live point, never seeked and never nudged (docs/protocol.md, "Sync for a live
+//   stream"); started_at only says when the room's slot began.
+// - 'adapter': a track without a url (an external service's): played through the SDK's player
+//   adapter for its source (sdk/adapters.js), started at the room's position and re-seeked
+//   when it drifts past HARD_SEEK_S (an adapter player has no rate to nudge). When no adapter
+//   can play it here, the state is 'unsupported' and the room goes on for everyone else.
+
+import { adapters as defaultAdapters } from '../../sdk/adapters.js';
 
 const CHECK_MS = 1000;
 const HARD_SEEK_S = 0.5; // |drift| above this: seek
@@ -28,15 +41,20 @@ const HAVE_FUTURE_DATA = 3;
 const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
 /**
- * Player owns one <audio> element. `now` is a function returning the server
- * time estimate in ms (the SDK's client.now). It emits 'statechange' whenever
- * `state` changes: 'idle' | 'loading' | 'playing' | 'blocked' (the browser
- * refused autoplay: call unlock() from a user gesture) | 'error'.
+ * Player owns one <audio> element and, for external tracks, one adapter player at a time.
+ * `now` is a function returning the server time estimate in ms (the SDK's client.now);
+ * `adapters` the registry to play url-less tracks with (the SDK's default one). It emits
+ * 'statechange' whenever `state` changes: 'idle' | 'loading' | 'playing' | 'blocked' (the
+ * browser refused autoplay: call unlock() from a user gesture) | 'error' | 'unsupported' (no
+ * adapter can play this track in this browser).
  */
 export class Player extends EventTarget {
-  constructor(now) {
+  constructor(now, { adapters = defaultAdapters } = {}) {
     super();
     this.now = now;
+    this.adapters = adapters;
+    this.mode = 'none'; // 'file' | 'live' | 'adapter' | 'none'
+    this.ext = null; // the adapter's player in 'adapter' mode, once loaded
     this.audio = document.createElement('audio');
     this.audio.preload = 'auto';
     this.track = null;
@@ -52,7 +70,9 @@ export class Player extends EventTarget {
     this._seek = null; // {target, started, scheduled}: a hard seek until playback restarts
     this._startTimer = 0;
     const a = this.audio;
-    a.addEventListener('loadedmetadata', () => this._hardSeek());
+    a.addEventListener('loadedmetadata', () => {
+      if (this.mode === 'file') this._hardSeek();
+    });
     a.addEventListener('seeked', () => this._seeked());
     a.addEventListener('canplay', () => this._seeked());
     a.addEventListener('playing', () => {
@@ -60,7 +80,7 @@ export class Player extends EventTarget {
       setTimeout(() => this.check(), 250);
     });
     a.addEventListener('error', () => {
-      if (this.track) this._setState('error');
+      if (this.track && this.mode !== 'adapter') this._setState('error');
     });
     this._timer = setInterval(() => this.check(), CHECK_MS);
   }
@@ -75,12 +95,13 @@ export class Player extends EventTarget {
 
   /** Switch to `track` started at server time `startedAt`; null stops. Same track: no-op. */
   setTrack(track, startedAt) {
-    if (!track || !track.url) {
+    if (!track) {
       this.stop();
       return;
     }
     const key = `${track.id}@${startedAt}`;
     if (key === this._key) return;
+    this._dropExternal();
     this._key = key;
     this.track = track;
     this.startedAt = startedAt;
@@ -90,37 +111,61 @@ export class Player extends EventTarget {
     this._reseeks = 0;
     clearTimeout(this._startTimer);
     this.audio.playbackRate = 1;
-    this.audio.src = track.url; // then loadedmetadata -> _hardSeek -> seeked -> play on time
+    if (!track.url) {
+      this.mode = 'adapter';
+      this._silenceAudio();
+      this._loadExternal(track, key);
+      return;
+    }
+    this.mode = track.live ? 'live' : 'file';
+    this.audio.src = track.url; // file: loadedmetadata -> _hardSeek -> seeked -> play on time
     if (this.state !== 'blocked') this._setState('loading');
+    if (this.mode === 'live') this._play(); // from the live point: no seek, ever
   }
 
   stop() {
+    this._dropExternal();
+    this.mode = 'none';
     this._key = '';
     this.track = null;
     this.drift = null;
     this._seek = null;
     clearTimeout(this._startTimer);
-    this.audio.pause();
-    this.audio.removeAttribute('src');
-    this.audio.load();
+    this._silenceAudio();
     this._setState('idle');
+  }
+
+  /** The player's view for tests and the debug hook: mode, state and the adapter's position. */
+  get playback() {
+    return { mode: this.mode, state: this.state, positionMs: this.ext ? this.ext.positionMs : null };
   }
 
   /** Start playback from a user gesture after the browser refused autoplay. */
   unlock() {
     if (!this.track) return;
+    if (this.mode === 'adapter') return this._startExternal();
     this._setState('loading');
     this._play(); // inside the gesture: this is what the browser wants to see
-    this._hardSeek();
+    if (this.mode === 'file') this._hardSeek();
   }
 
-  set muted(v) { this.audio.muted = v; }
+  set muted(v) {
+    this.audio.muted = v;
+    // an adapter's player has no volume: muting pauses it, unmuting rejoins the room's position
+    if (this.ext) v ? this.ext.pause() : this._startExternal();
+  }
   get muted() { return this.audio.muted; }
 
   /** Measure drift and correct it; runs every CHECK_MS and after playback (re)starts. */
   check() {
     const a = this.audio;
     if (!this.track || this.state === 'blocked' || this.state === 'error') return;
+    if (this.mode === 'adapter') return this._checkExternal();
+    if (this.mode === 'live') {
+      // keep it going (a stall or an interruption pauses it), but never move it
+      if (a.paused && !a.ended && a.readyState >= HAVE_METADATA) this._play();
+      return;
+    }
     if (a.readyState < HAVE_METADATA || a.seeking || this._seek) return;
     const expected = this.expectedPosition();
     const dur = this._duration();
@@ -160,8 +205,65 @@ export class Player extends EventTarget {
     this.stop();
   }
 
+  _silenceAudio() {
+    this.audio.pause();
+    this.audio.removeAttribute('src');
+    this.audio.load();
+  }
+
+  _dropExternal() {
+    if (!this.ext) return;
+    this.ext.onended = null;
+    this.ext.destroy();
+    this.ext = null;
+  }
+
+  /** Loads the adapter player for track (the current one while _key is key). */
+  async _loadExternal(track, key) {
+    if (!this.adapters.forTrack(track)) return this._setState('unsupported');
+    this._setState('loading');
+    let p;
+    try {
+      p = await this.adapters.load(track);
+    } catch (err) {
+      if (this._key === key) this._setState(err && err.code === 'no_adapter' ? 'unsupported' : 'error');
+      return;
+    }
+    if (this._key !== key) return p.destroy(); // the room moved on while it loaded
+    this.ext = p;
+    // the server's now_playing moves the room, not the adapter's end
+    p.onended = null;
+    this._startExternal();
+  }
+
+  /** Starts the adapter's player at the room's position (a live one wherever it is). */
+  _startExternal() {
+    const p = this.ext;
+    if (!p) return;
+    clearTimeout(this._startTimer);
+    const expected = this.expectedPosition();
+    if (expected < 0) {
+      this._startTimer = setTimeout(() => this._startExternal(), -expected * 1000);
+      return;
+    }
+    if (this.audio.muted) return;
+    p.play(this.track.live ? 0 : expected * 1000);
+    this._setState('playing');
+  }
+
+  _checkExternal() {
+    const p = this.ext;
+    if (!p || this.track.live || this.audio.muted || this.state !== 'playing') return;
+    const expected = this.expectedPosition();
+    const dur = this._duration();
+    if (dur && expected >= dur - 0.05) return;
+    this.drift = p.positionMs / 1000 - expected;
+    if (Math.abs(this.drift) > HARD_SEEK_S) p.seek(expected * 1000);
+  }
+
   _duration() {
     if (this.track && this.track.duration_ms > 0) return this.track.duration_ms / 1000;
+    if (this.mode !== 'file') return 0; // a live stream's <audio> duration is only what it buffered
     return Number.isFinite(this.audio.duration) ? this.audio.duration : 0;
   }
 
