@@ -2,6 +2,7 @@
  * write worker wakes it with lws_cancel_service(), the only lws call made off this thread. */
 #include "net/server.h"
 #include "net/fanout.h"
+#include "util/pool.h"
 #include "net/range.h"
 #include "proto/proto.h"
 #include "app/import.h"
@@ -68,6 +69,12 @@ typedef struct http_req {
     size_t body_len, sent;
     int fd;
     int64_t file_pos, file_end; /* inclusive end */
+    /* the next chunk of the file, read on the I/O pool (a cold disk must not stall the
+     * service thread): rlen bytes after LWS_PRE in rbuf, or a read in flight */
+    unsigned char *rbuf;
+    size_t rlen;
+    int reading, read_failed;
+    unsigned rgen; /* a transaction reset while a read is out makes its result stale */
     char content_range[96];
     const char *cache;
     int csp;
@@ -109,6 +116,7 @@ struct sr_server {
     sr_send *sendv;
     int ndirect, capdirect;
     sr_fanout *fanout;
+    sr_pool *io; /* file reads for /media */
 };
 
 static sr_server *g_srv;
@@ -479,6 +487,7 @@ static void req_unref(http_req *r)
     if (!r || --r->refs) return;
     free(r->post);
     free(r->body);
+    free(r->rbuf);
     if (r->fd >= 0) close(r->fd);
     free(r);
 }
@@ -488,12 +497,89 @@ static void req_reset(http_req *r)
     free(r->post);
     free(r->body);
     if (r->fd >= 0) close(r->fd);
+    free(r->rbuf);
     struct lws *wsi = r->wsi;
     int refs = r->refs;
+    unsigned rgen = r->rgen + 1;
     memset(r, 0, sizeof *r);
     r->wsi = wsi;
     r->refs = refs;
+    r->rgen = rgen;
     r->fd = -1;
+}
+
+/* ---------- file reads on the I/O pool ---------- */
+
+typedef struct file_read {
+    sr_task task;
+    http_req *r; /* holds a reference */
+    unsigned gen;
+    int fd; /* a dup: the request may close its own while the read is out */
+    int64_t pos;
+    size_t want;
+    unsigned char *buf; /* LWS_PRE + want */
+    ssize_t got;
+} file_read;
+
+static void file_read_run(sr_task *t)
+{
+    file_read *f = (file_read *)t;
+    size_t n = 0;
+    while (n < f->want) {
+        ssize_t k = pread(f->fd, f->buf + LWS_PRE + n, f->want - n, f->pos + (int64_t)n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        n += (size_t)k;
+    }
+    f->got = n == f->want ? (ssize_t)n : -1; /* short: the file shrank under us */
+    close(f->fd);
+}
+
+static void file_read_done(sr_task *t)
+{
+    file_read *f = (file_read *)t;
+    http_req *r = f->r;
+    if (r->rgen == f->gen && r->reading) {
+        r->reading = 0;
+        if (f->got < 0) {
+            r->read_failed = 1;
+            free(f->buf);
+        } else {
+            free(r->rbuf);
+            r->rbuf = f->buf;
+            r->rlen = (size_t)f->got;
+        }
+        if (r->wsi) lws_callback_on_writable(r->wsi);
+    } else {
+        free(f->buf);
+    }
+    req_unref(r);
+    free(f);
+}
+
+/* Starts reading the chunk at file_pos, unless one is out or waiting. */
+static void file_read_next(sr_server *srv, http_req *r)
+{
+    if (r->reading || r->rlen || r->file_pos > r->file_end) return;
+    int64_t left = r->file_end - r->file_pos + 1;
+    file_read *f = sr_xcalloc(1, sizeof *f);
+    f->fd = dup(r->fd);
+    if (f->fd < 0) {
+        free(f);
+        r->read_failed = 1;
+        if (r->wsi) lws_callback_on_writable(r->wsi);
+        return;
+    }
+    f->task.run = file_read_run;
+    f->task.done = file_read_done;
+    f->r = r;
+    r->refs++;
+    f->gen = r->rgen;
+    f->pos = r->file_pos;
+    f->want = left < FILE_CHUNK ? (size_t)left : FILE_CHUNK;
+    f->buf = sr_xmalloc(LWS_PRE + f->want);
+    r->reading = 1;
+    sr_pool_submit(srv->io, &f->task);
 }
 
 static void respond(http_req *r, int status, const char *ctype, char *body, size_t len)
@@ -991,22 +1077,30 @@ static int http_writable(struct lws *wsi, http_req *r)
         if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
         r->headers_sent = 1;
         if (r->method == 'H' || !r->body_len) goto done;
+        if (r->fd >= 0) {
+            file_read_next(g_srv, r); /* its completion asks for the next callback */
+            return 0;
+        }
         lws_callback_on_writable(wsi);
         return 0;
     }
     if (r->fd >= 0) {
-        unsigned char fbuf[LWS_PRE + FILE_CHUNK];
-        int64_t left = r->file_end - r->file_pos + 1;
-        size_t want = left < FILE_CHUNK ? (size_t)left : FILE_CHUNK;
-        ssize_t n = pread(r->fd, fbuf + LWS_PRE, want, r->file_pos);
-        if (n <= 0) return -1;
-        r->file_pos += n;
+        /* The chunk read on the I/O pool goes out, and the next one is read meanwhile; the
+         * read's completion asks for this callback again. */
+        if (r->read_failed) return -1;
+        if (!r->rlen) {
+            file_read_next(g_srv, r);
+            return 0;
+        }
+        size_t n = r->rlen;
+        r->rlen = 0;
+        r->file_pos += (int64_t)n;
         int last = r->file_pos > r->file_end;
-        if (lws_write(wsi, fbuf + LWS_PRE, (size_t)n,
-                      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
+        if (lws_write(wsi, r->rbuf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+            (int)n)
             return -1;
         if (!last) {
-            lws_callback_on_writable(wsi);
+            file_read_next(g_srv, r);
             return 0;
         }
         goto done;
@@ -1182,6 +1276,13 @@ static void wake(void *ud)
     lws_cancel_service(ud);
 }
 
+/* The I/O pool starts before the lws context exists. */
+static void wake_ctx(void *ud)
+{
+    sr_server *srv = ud;
+    if (srv->ctx) lws_cancel_service(srv->ctx);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -1210,6 +1311,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->out_max_bytes = hub_cfg->out_max_bytes;
     srv->out_max_msgs = hub_cfg->out_max_msgs;
     srv->fanout = sr_fanout_new(cfg->send_threads);
+    srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);
     if (cfg->rx_buffer > 0) protocols[0].rx_buffer_size = (size_t)cfg->rx_buffer;
@@ -1274,6 +1376,7 @@ int sr_server_run(sr_server *srv)
            srv->cfg.port);
     for (;;) {
         if (lws_service(srv->ctx, 0) < 0) break;
+        sr_pool_poll(srv->io);
         flush_dirty(srv);
         if (g_stop && !srv->shutting) {
             srv->shutting = 1;
@@ -1308,6 +1411,7 @@ void sr_server_free(sr_server *srv)
     }
     if (srv->ctx) lws_context_destroy(srv->ctx);
     srv->ctx = NULL;
+    if (srv->io) sr_pool_stop(srv->io); /* after the requests closed: no read can complete */
     sr_hub_free(srv->hub);
     for (int i = 0; i < srv->nfiles; i++)
         free(srv->files[i].path), free(srv->files[i].data);
