@@ -587,9 +587,11 @@ static json_t *users_json(sr_hub *h, const int64_t *ids, int n,
 static void presence_flush(sr_hub *h, sr_room *r, double now)
 {
     if (!r->npend_join && !r->npend_left) return;
-    /* A big room hears about its count once a second: each presence delta goes to every
-     * listener, so a join storm would otherwise cost listeners x ticks messages. */
-    if (r->nlisteners > PRESENCE_DETAIL_MAX && now - r->presence_sent < 1000) return;
+    /* A big room hears about its count once a second, and one of thousands every n ms (at
+     * most every 10 s): each presence delta goes to every listener, so its cost grows with the
+     * room, and a join storm would otherwise cost listeners x ticks messages. */
+    double every = r->nlisteners < 1000 ? 1000 : r->nlisteners < 10000 ? r->nlisteners : 10000;
+    if (r->nlisteners > PRESENCE_DETAIL_MAX && now - r->presence_sent < every) return;
     r->presence_sent = now;
     json_t *o = hub_delta("presence");
     if (r->nlisteners <= PRESENCE_DETAIL_MAX) {
