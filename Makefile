@@ -17,7 +17,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 PORT    ?= 8080
 DATA    ?= data
 
-.PHONY: all deps run test unit api e2e asan asan-test bench format clean web
+.PHONY: all deps run test unit api e2e asan asan-test bench format clean web fuzz
 all: $(B)/soundroom web
 
 $(B)/obj/%.o: src/%.c
@@ -92,3 +92,7 @@ bench-library: $(B)/soundroom $(LIB_OBJS)
 # The lobby of 10,000 rooms and a room of 100,000 plays (not part of `make test`): bench/RESULTS-lobby.md.
 bench-lobby: $(B)/soundroom
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node bench/lobby/bench.mjs
+
+# libFuzzer drivers (tests/fuzz), each for FUZZ_SECONDS (default 30); not part of `make test`.
+fuzz:
+	bash scripts/fuzz.sh
