@@ -146,6 +146,16 @@ export async function adminUpdateUser(url, token, userId, fields, opts) {
   return (await call(url, 'PATCH', `/api/admin/users/${id(userId)}`, token, fields, opts)).user;
 }
 
+/** GET /api/admin/rooms (server admins): every open room, private ones too, with visibility, owner and listeners. */
+export async function adminRooms(url, token, opts) {
+  return (await call(url, 'GET', '/api/admin/rooms', token, undefined, opts)).rooms;
+}
+
+/** DELETE /api/rooms/:id (owner or admin): closes the room for good; its listeners are sent back to the lobby. */
+export function closeRoom(url, token, roomId, opts) {
+  return call(url, 'DELETE', `/api/rooms/${id(roomId)}`, token, undefined, opts);
+}
+
 /**
  * PATCH /api/rooms/:id (owner or admin): `{name?, description?, tags?, visibility?, rules?}` →
  * `{room, settings, invite?}`.

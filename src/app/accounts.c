@@ -764,6 +764,14 @@ int hub_accounts_rest(sr_hub *h, const sr_rest *q)
         if (q->method == 'D') return ep_delete_me(h, q, me), 1;
         return hub_rest_error(q, 405, "method_not_allowed", "use GET, PATCH or DELETE"), 1;
     }
+    if (!strcmp(p, "/api/admin/rooms")) {
+        user *mu = hub_user_get(h, me);
+        if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
+        if (!mu->admin)
+            return hub_rest_error(q, 403, "not_allowed", "only server admins may do that"), 1;
+        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
+        return q->reply(q->ctx, 200, hub_admin_rooms_json(h), NULL), 1;
+    }
     if (!strncmp(p, "/api/admin/users", 16)) {
         user *mu = hub_user_get(h, me);
         if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;

@@ -75,6 +75,21 @@ sr_room *hub_room_get(sr_hub *h, int64_t id)
     return NULL;
 }
 
+void hub_room_detach(sr_hub *h, sr_room *r)
+{
+    for (int i = 0; i < h->nrooms; i++)
+        if (h->rooms[i] == r) {
+            memmove(h->rooms + i, h->rooms + i + 1, (size_t)(h->nrooms - i - 1) * sizeof *h->rooms);
+            h->nrooms--;
+            break;
+        }
+    h->closed = sr_xrealloc(h->closed, (size_t)(h->nclosed + 1) * sizeof *h->closed);
+    h->closed[h->nclosed++] = r;
+    h->lobby_gone =
+        sr_xrealloc(h->lobby_gone, (size_t)(h->nlobby_gone + 1) * sizeof *h->lobby_gone);
+    h->lobby_gone[h->nlobby_gone++] = r->id;
+}
+
 static size_t tok_slot(sr_hub *h, const char *hash)
 {
     /* The hash is uniform, but as hex text: its digits' bytes take 16 values each, so the
@@ -1407,7 +1422,7 @@ int sr_hub_start(sr_hub *h)
     hub_lobby_start(h);
     hub_accounts_start(h);
     if (h->st->ops->load(h->st, &sink)) return SR_EIO;
-    if (!h->nrooms) {
+    if (!h->max_room) { /* never a room yet (closed ones count: their ids stay taken) */
         sr_room *r =
             room_new(h, 1, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
                      json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
@@ -1444,6 +1459,25 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     return h;
 }
 
+static void room_free(sr_room *r)
+{
+    sr_queue_clear(&r->queue);
+    sr_history_free(&r->history);
+    for (int k = 0; k < r->chat_n; k++)
+        json_decref(r->chat[(r->chat_head + k) % CHAT_KEEP]);
+    json_decref(r->tags);
+    free(r->name);
+    free(r->description);
+    free(r->skips);
+    free(r->listeners);
+    free(r->members);
+    hub_room_free_moderation(r);
+    hub_room_free_lobby(r);
+    free(r->pend_join);
+    free(r->pend_left);
+    free(r);
+}
+
 void sr_hub_free(sr_hub *h)
 {
     if (!h) return;
@@ -1459,24 +1493,12 @@ void sr_hub_free(sr_hub *h)
         sr_worker_stop(h->wk);
     }
     h->wk = NULL;
-    for (int i = 0; i < h->nrooms; i++) {
-        sr_room *r = h->rooms[i];
-        sr_queue_clear(&r->queue);
-        sr_history_free(&r->history);
-        for (int k = 0; k < r->chat_n; k++)
-            json_decref(r->chat[(r->chat_head + k) % CHAT_KEEP]);
-        json_decref(r->tags);
-        free(r->name);
-        free(r->description);
-        free(r->skips);
-        free(r->listeners);
-        free(r->members);
-        hub_room_free_moderation(r);
-        hub_room_free_lobby(r);
-        free(r->pend_join);
-        free(r->pend_left);
-        free(r);
-    }
+    for (int i = 0; i < h->nrooms; i++)
+        room_free(h->rooms[i]);
+    for (int i = 0; i < h->nclosed; i++)
+        room_free(h->closed[i]);
+    free(h->closed);
+    free(h->lobby_gone);
     free(h->rooms);
     sr_library_free(h->lib);
     if (h->bus) h->bus->ops->close(h->bus);

@@ -170,6 +170,12 @@ struct sr_hub {
     size_t tokcap, tokn;
     sr_room **rooms;
     int nrooms, caprooms;
+    /* closed rooms: out of rooms[], kept until the hub is freed (jobs in flight point at them);
+     * lobby_gone lists their ids until the next lobby_update says they are removed */
+    sr_room **closed;
+    int nclosed;
+    int64_t *lobby_gone;
+    int nlobby_gone;
     int64_t max_room, max_entry, max_chat, max_play, max_audit;
     uint64_t rng;
     /* accounts */
@@ -199,6 +205,9 @@ user *hub_user_get(sr_hub *h, int64_t id);
 /* {"id","name"} of a user, or JSON null. New reference. */
 json_t *hub_user_json(sr_hub *h, int64_t id);
 sr_room *hub_room_get(sr_hub *h, int64_t id);
+/* Takes a closed room out of the hub's rooms (see moderation.c). */
+void hub_room_detach(sr_hub *h, sr_room *r);
+json_t *hub_admin_rooms_json(sr_hub *h);
 /* A write job for room r (NULL for writes that belong to no room). */
 job *hub_job_new(sr_room *r);
 /* Appends a write of this kind to j and returns it for filling in. */

@@ -321,6 +321,9 @@ void hub_lobby_tick(sr_hub *h, double now)
     int trending = now - h->trending_sent >= TRENDING_EVERY_MS;
     if (!trending && now - h->lobby_sent < LOBBY_EVERY_MS) return;
     json_t *rooms = json_array(), *removed = json_array();
+    for (int i = 0; i < h->nlobby_gone; i++) /* closed rooms */
+        json_array_append_new(removed, json_integer(h->lobby_gone[i]));
+    h->nlobby_gone = 0;
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
         if (!r->lobby_dirty) continue;

@@ -206,10 +206,11 @@ typedef struct kick_ctx {
     const char *reason;
 } kick_ctx;
 
+/* uid 0: everyone in the room */
 static void kick_one(sr_session *s, void *ud)
 {
     kick_ctx *k = ud;
-    if (s->user != k->uid || s->room != k->r) return;
+    if ((k->uid && s->user != k->uid) || s->room != k->r) return;
     hub_member_remove(k->h, s);
     hub_send_json(k->h, s,
                   json_pack("{s:s,s:I,s:s}", "type", "kicked", "room", (json_int_t)k->r->id,
@@ -392,6 +393,40 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     hub_submit_reply(h, j, settings_delta(r), q->reply, q->ctx, 200, body, NULL);
 }
 
+/* DELETE /api/rooms/:id (the owner or a server admin): the room closes for good. Everyone in
+ * it is sent back to the lobby ("kicked", reason "the room was closed"), it leaves the lobby
+ * and every list, and it is not loaded again; its row, plays, likes and fans stay in the store
+ * (statistics and histories still name it) and its id is never reused. */
+static void ep_close_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
+{
+    kick(h, r, 0, "the room was closed");
+    hub_room_detach(h, r);
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ROOM_CLOSE);
+    w->a = r->id;
+    w->t = sr_now_ms();
+    audit(h, j, r, me, "close_room", 0, NULL);
+    sr_log(SR_LOG_INFO, "room closed", "room=%lld by=%lld", (long long)r->id, (long long)me);
+    hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
+                     json_pack("{s:I,s:b}", "room", (json_int_t)r->id, "closed", 1), NULL);
+}
+
+/* GET /api/admin/rooms: every open room, private and unlisted ones too, for server admins. */
+json_t *hub_admin_rooms_json(sr_hub *h)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < h->nrooms; i++) {
+        sr_room *r = h->rooms[i];
+        json_t *o = hub_room_info_json(r);
+        json_object_set_new(o, "visibility", json_string(vis_names[r->visibility]));
+        json_object_set_new(o, "owner", r->owner ? hub_user_json(h, r->owner) : json_null());
+        json_object_set_new(o, "listeners", json_integer(r->nlisteners));
+        json_object_set_new(o, "created", json_real(r->created));
+        json_array_append_new(a, o);
+    }
+    return json_pack("{s:o}", "rooms", a);
+}
+
 static void ep_audit(sr_hub *h, const sr_rest *q, sr_room *r)
 {
     (void)h;
@@ -450,10 +485,10 @@ int hub_moderation_rest(sr_hub *h, const sr_rest *q)
     if (strncmp(q->path, "/api/rooms/", 11)) return 0;
     const char *rest = "";
     int64_t id = hub_path_id(q->path + 11, &rest);
-    int patch = !*rest && q->method == 'A';
+    int patch = !*rest && q->method == 'A', close_ep = !*rest && q->method == 'D';
     int audit_ep = !strcmp(rest, "/audit"), invite_ep = !strcmp(rest, "/invites");
     int bans_ep = !strcmp(rest, "/bans");
-    if (!id || !(patch || audit_ep || invite_ep || bans_ep)) return 0;
+    if (!id || !(patch || close_ep || audit_ep || invite_ep || bans_ep)) return 0;
     sr_room *r = hub_room_get(h, id);
     int64_t me = sr_hub_token_user(h, q->token);
     if (!r || !hub_may_enter(h, r, me, NULL))
@@ -464,6 +499,13 @@ int hub_moderation_rest(sr_hub *h, const sr_rest *q)
         if (rank < RANK_OWNER)
             return hub_rest_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
         return ep_patch_room(h, q, r, me), 1;
+    }
+    if (close_ep) {
+        if (rank < RANK_OWNER)
+            return hub_rest_error(q, 403, "not_allowed",
+                                  "only the room's owner or a server admin may close it"),
+                   1;
+        return ep_close_room(h, q, r, me), 1;
     }
     if (audit_ep) {
         if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;

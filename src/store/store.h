@@ -44,6 +44,7 @@ typedef enum sr_write_kind {
     /* personal playlists */
     SR_W_PLAYLIST,        /* a=id b=user s1=name s2=format s3=entries (JSON array) t=created */
     SR_W_PLAYLIST_DELETE, /* a=id */
+    SR_W_ROOM_CLOSE,      /* a=room t=when: closed for good (its history stays for statistics) */
 } sr_write_kind;
 
 /* One write. Strings are owned by the write and freed by sr_write_clear(). */

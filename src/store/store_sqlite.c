@@ -111,6 +111,8 @@ static const char *const migrations[] = {
     "CREATE TABLE playlists (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, name TEXT NOT NULL,"
     " format TEXT NOT NULL, entries TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL);"
     "CREATE INDEX playlists_user ON playlists (user_id, id);",
+    /* a closed room keeps its row (its plays, likes and fans still count) but is not loaded */
+    "ALTER TABLE rooms ADD COLUMN closed_at DOUBLE PRECISION;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -457,6 +459,8 @@ static int write_account(sqlite_store *s, const sr_write *w)
                           "iitttd", w->a, w->b, w->s1, w->s2, w->s3 ? w->s3 : "[]", w->t);
     case SR_W_PLAYLIST_DELETE:
         return exec_bound(s, 32, "DELETE FROM playlists WHERE id = ?1", "i", w->a);
+    case SR_W_ROOM_CLOSE:
+        return exec_bound(s, 33, "UPDATE rooms SET closed_at = ?2 WHERE id = ?1", "id", w->a, w->t);
     default:
         return SR_EINVAL;
     }
@@ -895,11 +899,12 @@ static int sq_load(sr_store *st, const sr_load_sink *k)
                    " size, available, album_artist, genre, track_no, disc_no, year, isrc, mbid,"
                    " identity, cover_ref FROM tracks ORDER BY id",
                    row_track, k, 0);
-    rc |= each_row(s,
-                   "SELECT id, name, description, tags, created_at, COALESCE(np_track, 0),"
-                   " COALESCE(np_entry, 0), COALESCE(np_user, 0), COALESCE(np_play, 0),"
-                   " COALESCE(np_started_at, 0), np_from FROM rooms ORDER BY id",
-                   row_room, k, 0);
+    rc |= each_row(
+        s,
+        "SELECT id, name, description, tags, created_at, COALESCE(np_track, 0),"
+        " COALESCE(np_entry, 0), COALESCE(np_user, 0), COALESCE(np_play, 0),"
+        " COALESCE(np_started_at, 0), np_from FROM rooms WHERE closed_at IS NULL ORDER BY id",
+        row_room, k, 0);
     rc |= each_row(s,
                    "SELECT id, room_id, track_id, user_id, added_at FROM queue_entries"
                    " WHERE state = 'queued' ORDER BY id",

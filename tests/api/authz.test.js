@@ -54,6 +54,12 @@ const rank = (min, ok = '200') => (role) => (!isAccount(role) ? '401 unauthentic
 /** The private room P: 404 no_such_room to whoever may not enter it. */
 const privateRoom = (ok = '200') => (role) => (entersPrivate(role) ? ok : '404 no_such_room');
 
+/** A new public room of R's owner, for a cell that closes it (named :fresh in the table). */
+async function freshRoom() {
+  const res = await srv.http('POST', '/api/rooms', { body: { name: 'to be closed' }, headers: { authorization: `Bearer ${who.owner.token}` } });
+  return `/api/rooms/${res.body.room.id}`;
+}
+
 function restCells() {
   const cells = [
     ['GET', '/api/health', pub()],
@@ -71,6 +77,9 @@ function restCells() {
     ['GET', () => `/api/rooms/${R.id}/bans`, rank(MOD)],
     ['GET', () => `/api/rooms/${P.id}/bans`, (role) => (!entersPrivate(role) ? '404 no_such_room' : rank(MOD)(role))],
     ['GET', '/api/admin/users', (role) => (!isAccount(role) ? '401 unauthenticated' : role === 'admin' ? '200' : '403 not_allowed')],
+    ['GET', '/api/admin/rooms', (role) => (!isAccount(role) ? '401 unauthenticated' : role === 'admin' ? '200' : '403 not_allowed')],
+    // closing is for good: each cell closes a room of R's owner made for it
+    ['DELETE', freshRoom, rank(OWNER)],
     ['POST', () => `/api/rooms/${R.id}/import`, (role) => (role === 'banned' ? '403 banned' : account()(role)),
       () => ({ playlist: `#EXTM3U\n#EXTINF:-1,${T.artist} - ${T.title}\nelsewhere/${T.title}.ogg\n`, format: 'm3u' })],
     ['POST', '/api/library/streams', account('201'), () => ({ url: `http://radio.example/${Math.random().toString(36).slice(2)}` })],
@@ -268,6 +277,7 @@ after(async () => {
 /** A readable name for a cell's path: () => `/api/rooms/${R.id}` -> /api/rooms/:R. */
 function pathName(p) {
   if (typeof p !== 'function') return p;
+  if (p === freshRoom) return '/api/rooms/:fresh';
   return p.toString().replace(/^\(\) => `|`$/g, '').replace(/\$\{R\.id\}/g, ':R').replace(/\$\{P\.id\}/g, ':P')
     .replace(/\$\{target\.user\.id\}/g, ':user').replace(/\$\{encodeURIComponent\(T\.artist\)\}/g, ':artist')
     .replace(/\$\{\(coverTrack \?\? T\)\.id\}/g, ':track').replace(/\$\{T\.id\}/g, ':track');
@@ -284,7 +294,7 @@ for (const cell of [...restCells(), ...wsCells()]) {
 async function runRest(cell, role) {
   let token = isAccount(role) ? who[role].token : null;
   if (cell.opts.freshSession && token) token = (await acct.login(srv.base, who[role])).token;
-  const p = typeof cell.path === 'function' ? cell.path() : cell.path;
+  const p = typeof cell.path === 'function' ? await cell.path() : cell.path;
   const headers = { ...(cell.opts.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const res = await srv.http(cell.method, p, { body: cell.body ? cell.body() : undefined, headers });
   return restAnswer(res);

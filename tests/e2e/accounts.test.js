@@ -166,3 +166,36 @@ test('the server admin disables an account from the admin page; it can no longer
   assert.deepEqual(admin.seen.pageErrors, [], 'no uncaught errors');
   await admin.context.close();
 });
+
+test('the server admin closes a room from the admin page; the person in it is back in the lobby', async () => {
+  const a = ada.page;
+  const ROOM = `Ada's last party ${tag}`;
+  await a.goto(`${server.url}/#/`);
+  await a.getByLabel('Name', { exact: true }).fill(ROOM);
+  await a.getByRole('button', { name: 'Create room' }).click();
+  await a.getByRole('heading', { level: 1, name: ROOM }).waitFor({ timeout: 10000 });
+  const admin = await newPage(browser);
+  const p = admin.page;
+  await p.goto(`${server.url}/#/signin`);
+  await p.getByLabel('Username').fill(ADMIN.username);
+  await p.getByLabel('Password').fill(ADMIN.password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('header a.name').waitFor({ timeout: 10000 });
+  await p.getByRole('link', { name: 'Admin' }).click();
+  const row = p.locator('sr-admin-view tr[data-room]').filter({ hasText: ROOM });
+  await row.waitFor({ timeout: 5000 });
+  assert.match(await row.innerText(), /Ada Lovelace/, 'the owner is named');
+  await row.getByRole('button', { name: 'Close room' }).click();
+  await row.getByRole('button', { name: 'Confirm close' }).click();
+  await row.waitFor({ state: 'detached', timeout: 5000 });
+  await a.getByText('This room was closed.').waitFor({ timeout: 5000 });
+  await a.locator('sr-lobby').waitFor({ timeout: 5000 });
+  await a.waitForTimeout(1200); // a lobby_update goes out at most every 500 ms
+  assert.equal(await a.locator('sr-lobby a.room').filter({ hasText: ROOM }).count(), 0, 'gone from the lobby');
+  await p.reload();
+  await p.locator('sr-admin-view tr[data-room]').first().waitFor({ timeout: 10000 });
+  assert.equal(await p.locator('sr-admin-view tr[data-room]').filter({ hasText: ROOM }).count(), 0, 'gone from the admin list');
+  assert.deepEqual(await p.evaluate(() => window.__cspViolations), [], 'no CSP violations');
+  assert.deepEqual([...admin.seen.pageErrors, ...ada.seen.pageErrors], [], 'no uncaught errors');
+  await admin.context.close();
+});

@@ -1,16 +1,19 @@
 // admin-view.js - <sr-admin-view>: the server admin's list of accounts, to disable or enable them
-// and to make or unmake admins.
+// and to make or unmake admins, and of every room (private ones too), to close one. Closing is for
+// good, so it takes two clicks: the first turns the button into "Confirm close".
 import { LitElement, html, css } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { adminUsers, adminUpdateUser } from '../../sdk/account.js';
+import { adminUsers, adminUpdateUser, adminRooms, closeRoom } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
-import { userHref } from './route.js';
+import { roomHref, userHref } from './route.js';
 import { errorText } from './format.js';
 
 class SrAdminView extends LitElement {
   static properties = {
     store: { attribute: false },
     _users: { state: true },
+    _rooms: { state: true },
+    _arming: { state: true },
     _filter: { state: true },
     _error: { state: true },
     _busy: { state: true },
@@ -19,6 +22,7 @@ class SrAdminView extends LitElement {
   static styles = [base, css`
     :host { display: grid; gap: var(--gap); max-width: 900px; margin: 0 auto; }
     h1 { margin: 0; font-size: 1.4rem; }
+    h2 { margin: 0; font-size: 1.1rem; }
     table { width: 100%; border-collapse: collapse; margin-top: 12px; }
     th, td { text-align: left; padding: 6px 4px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
     td.acts { display: flex; flex-wrap: wrap; gap: 6px; }
@@ -32,6 +36,8 @@ class SrAdminView extends LitElement {
     super();
     this.store = null;
     this._users = null;
+    this._rooms = null;
+    this._arming = 0;
     this._filter = '';
     this._error = '';
     this._busy = 0;
@@ -43,7 +49,7 @@ class SrAdminView extends LitElement {
 
   async _load() {
     try {
-      this._users = await adminUsers(this.store.base, null);
+      [this._users, this._rooms] = await Promise.all([adminUsers(this.store.base, null), adminRooms(this.store.base, null)]);
       this._error = '';
     } catch (err) {
       this._users = null;
@@ -62,6 +68,43 @@ class SrAdminView extends LitElement {
     } finally {
       this._busy = 0;
     }
+  }
+
+  async _close(r) {
+    if (this._arming !== r.id) {
+      this._arming = r.id;
+      return;
+    }
+    this._arming = 0;
+    this._busy = `room-${r.id}`;
+    this._error = '';
+    try {
+      await closeRoom(this.store.base, null, r.id);
+      this._rooms = this._rooms.filter((x) => x.id !== r.id);
+    } catch (err) {
+      this._error = `Could not close ${r.name}: ${errorText(err)}`;
+    } finally {
+      this._busy = 0;
+    }
+  }
+
+  _roomsPanel() {
+    if (!this._rooms) return '';
+    return html`<section class="panel" aria-labelledby="admin-rooms-h">
+      <h2 id="admin-rooms-h">Rooms</h2>
+      ${this._rooms.length ? html`<table>
+        <thead><tr><th>Room</th><th>Visibility</th><th>Owner</th><th>Listening</th><th>Actions</th></tr></thead>
+        <tbody>${repeat(this._rooms, (r) => r.id, (r) => html`<tr data-room=${r.name}>
+          <td><a href=${roomHref(r.id)}>${r.name}</a></td>
+          <td><span class="badge">${r.visibility}</span></td>
+          <td>${r.owner ? html`<a href=${userHref(r.owner.id)}>${r.owner.name}</a>` : html`<span class="muted">nobody</span>`}</td>
+          <td>${r.listeners}</td>
+          <td class="acts"><button type="button" ?disabled=${this._busy === `room-${r.id}`} @click=${() => this._close(r)}
+            @blur=${() => { if (this._arming === r.id) this._arming = 0; }}>
+            ${this._arming === r.id ? 'Confirm close' : 'Close room'}</button></td>
+        </tr>`)}</tbody>
+      </table>` : html`<p class="muted">No open rooms.</p>`}
+    </section>`;
   }
 
   render() {
@@ -88,7 +131,8 @@ class SrAdminView extends LitElement {
                 ${u.admin ? 'Demote' : 'Make admin'}</button>`}</td>
           </tr>`)}</tbody>
         </table>` : this._error ? '' : html`<p class="muted">Loading…</p>`}
-    </section>`;
+    </section>
+    ${this._roomsPanel()}`;
   }
 }
 

@@ -158,7 +158,8 @@ class SrApp extends LitElement {
     };
     this._onKicked = (ev) => {
       // Removed from the room by a moderator: back to the lobby rather than straight back in.
-      this._toast(`You were removed from the room${ev && ev.reason ? `: ${ev.reason}` : ''}.`, 'error');
+      const closed = ev && ev.reason === 'the room was closed';
+      this._toast(closed ? 'This room was closed.' : `You were removed from the room${ev && ev.reason ? `: ${ev.reason}` : ''}.`, 'error');
       this._joinSeq++;
       location.hash = '#/';
     };
