@@ -1,7 +1,7 @@
 // room-settings.js - <sr-room-settings>: the owner's form for the room: name, description, tags, visibility,
 // who may add and vote, limits, slow mode and the play mode (queue or top tracks).
 import { LitElement, html, css } from 'lit';
-import { updateRoom } from '../../sdk/account.js';
+import { closeRoom, updateRoom } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
 import { errorText } from './format.js';
 
@@ -17,6 +17,7 @@ class SrRoomSettings extends LitElement {
     _error: { state: true },
     _saved: { state: true },
     _invite: { state: true },
+    _arming: { state: true },
   };
 
   static styles = [base, css`
@@ -31,6 +32,8 @@ class SrRoomSettings extends LitElement {
     .ok { color: var(--up); margin: 0; }
     .invite { margin: 0; overflow-wrap: anywhere; font-size: 0.9rem; }
     .hint { font-size: 0.8rem; margin: 4px 0 0; }
+    .danger { border-top: 1px solid var(--line); padding-top: 12px; }
+    .danger button { color: var(--down); }
   `];
 
   constructor() {
@@ -43,6 +46,26 @@ class SrRoomSettings extends LitElement {
     this._error = '';
     this._saved = false;
     this._invite = '';
+    this._arming = false;
+  }
+
+  /** Closing is for good: the first click asks, the second closes. Everyone in the room (the
+   * owner too) then gets 'kicked' with "the room was closed" and goes back to the lobby. */
+  async _close() {
+    if (!this._arming) {
+      this._arming = true;
+      return;
+    }
+    this._arming = false;
+    this._busy = true;
+    this._error = '';
+    try {
+      await closeRoom(this.store.base, null, this.roomId);
+    } catch (err) {
+      this._error = `Could not close the room: ${errorText(err)}`;
+    } finally {
+      this._busy = false;
+    }
   }
 
   async _submit(e) {
@@ -122,6 +145,10 @@ class SrRoomSettings extends LitElement {
         <div class="row">
           <button class="primary" type="submit" ?disabled=${this._busy}>Save settings</button>
           <button type="button" @click=${() => this.dispatchEvent(new CustomEvent('close'))}>Close</button>
+        </div>
+        <div class="row danger">
+          <button type="button" ?disabled=${this._busy} @click=${this._close} @blur=${() => { this._arming = false; }}>
+            ${this._arming ? 'Confirm: close this room for good' : 'Close this room for good'}</button>
         </div>
       </form>
     </section>`;
