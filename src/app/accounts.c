@@ -5,6 +5,7 @@
  * kept in memory. Unknown users are verified against a dummy hash so that "no such user" and
  * "wrong password" cost the same and answer the same. */
 #include "app/hub_internal.h"
+#include "app/playlists.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -382,11 +383,12 @@ static void pw_done(sr_task *base)
         }
         u->nfollowing = u->nfollowers = 0;
         hub_forget_chat_of(h, t->uid);
+        int lists = sr_playlists_forget_user(h, t->uid);
         job *j = hub_job_new(NULL);
         hub_job_write(j, SR_W_USER_DELETE)->a = t->uid;
         hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "deleted", 1),
                          COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-        sr_log(SR_LOG_INFO, "account deleted", "user=%lld", (long long)t->uid);
+        sr_log(SR_LOG_INFO, "account deleted", "user=%lld playlists=%d", (long long)t->uid, lists);
         break;
     }
     }
