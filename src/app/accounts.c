@@ -5,6 +5,7 @@
  * kept in memory. Unknown users are verified against a dummy hash so that "no such user" and
  * "wrong password" cost the same and answer the same. */
 #include "app/hub_internal.h"
+#include "app/playlists.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -382,11 +383,12 @@ static void pw_done(sr_task *base)
         }
         u->nfollowing = u->nfollowers = 0;
         hub_forget_chat_of(h, t->uid);
+        int lists = sr_playlists_forget_user(h, t->uid);
         job *j = hub_job_new(NULL);
         hub_job_write(j, SR_W_USER_DELETE)->a = t->uid;
         hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "deleted", 1),
                          COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-        sr_log(SR_LOG_INFO, "account deleted", "user=%lld", (long long)t->uid);
+        sr_log(SR_LOG_INFO, "account deleted", "user=%lld playlists=%d", (long long)t->uid, lists);
         break;
     }
     }
@@ -638,8 +640,10 @@ static json_t *friends_json(sr_hub *h, int64_t uid)
     for (int i = 0; i < me->nfollowing; i++) {
         user *f = hub_user_get(h, me->following[i]);
         if (!f || !follows(f, uid)) continue;
-        json_array_append_new(a, json_pack("{s:o,s:o}", "user", hub_user_json(h, me->following[i]),
-                                           "listening_in", where_json(h, f)));
+        /* with the avatar: the friends list shows faces, as the listener list does */
+        json_array_append_new(a,
+                              json_pack("{s:o,s:o}", "user", hub_listener_json(h, me->following[i]),
+                                        "listening_in", where_json(h, f)));
     }
     return json_pack("{s:o}", "friends", a);
 }
@@ -665,7 +669,8 @@ void hub_friends_notify(sr_hub *h, int64_t uid)
     /* people who hide their activity are not announced at all */
     if (!u || !u->username || u->hide_activity || !u->nfollowers || !h->net.each_session) return;
     notify_ctx c = {h, uid, NULL};
-    c.msg = json_pack("{s:s,s:o,s:o}", "type", "friend", "user", hub_user_json(h, uid),
+    /* the same user object as GET /api/me/friends: a client replaces its entry with it */
+    c.msg = json_pack("{s:s,s:o,s:o}", "type", "friend", "user", hub_listener_json(h, uid),
                       "listening_in", where_json(h, u));
     h->net.each_session(notify_one, &c);
     json_decref(c.msg);

@@ -152,6 +152,16 @@ static void submit(sr_hub *h, job *j, pending c)
     hub_submit(h, j, NULL);
 }
 
+int sr_playlists_forget_user(sr_hub *h, int64_t uid)
+{
+    /* a pending create or delete of one of these finds it gone and only answers (durable()) */
+    sr_playlists *L = lists(h);
+    int n = 0;
+    for (int i = L->n - 1; i >= 0; i--)
+        if (L->v[i]->user == uid) remove_at(h, i), n++;
+    return n;
+}
+
 int sr_playlists_full(sr_hub *h, int64_t uid)
 {
     return count_of(h, uid) >= SR_PLAYLISTS_MAX;
@@ -199,6 +209,16 @@ void sr_playlists_create(sr_hub *h, int64_t uid, const char *name, const char *f
                          json_t *entries, void (*reply)(void *, int, json_t *, const char *),
                          void *ctx)
 {
+    /* The import was resolved on the pool: the account may have been deleted meanwhile, and
+     * its list would then be written after the account's lists were deleted. */
+    user *u = hub_user_get(h, uid);
+    if (!u || !u->username) {
+        json_decref(entries);
+        return reply(ctx, 401,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "unauthenticated", "message",
+                               "the account was deleted"),
+                     NULL);
+    }
     /* checked before parsing too; checked again because imports of one person may overlap */
     if (sr_playlists_full(h, uid)) {
         json_decref(entries);

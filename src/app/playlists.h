@@ -18,6 +18,10 @@ typedef struct sr_playlists sr_playlists;
  * exactly once, now or later), 0 otherwise. */
 int sr_playlists_rest(sr_hub *h, const sr_rest *req);
 
+/* Drops every list of uid from memory (the account is being deleted; the store deletes its
+ * rows in the same job). Returns how many there were. */
+int sr_playlists_forget_user(sr_hub *h, int64_t uid);
+
 /* 1 when uid has SR_PLAYLISTS_MAX lists already. */
 int sr_playlists_full(sr_hub *h, int64_t uid);
 

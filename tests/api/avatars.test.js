@@ -171,6 +171,26 @@ test('listeners carry their avatar URL; deleting it and deleting the account rem
   assert.equal((await fetchAvatar(again.avatar)).status, 404, 'and after a restart');
 });
 
+test('friends carry their avatar URL: GET /api/me/friends and the live friend message', async () => {
+  const host = await signupAs(srv, 'Host');
+  const fay = await signupAs(srv, 'Fay');
+  const gus = await signupAs(srv, 'Gus');
+  await acct.follow(srv.base, fay.token, gus.user.id);
+  await acct.follow(srv.base, gus.token, fay.user.id);
+  const { avatar } = await acct.setAvatar(srv.base, gus.token, img.jpeg);
+  assert.deepEqual(await acct.friends(srv.base, fay.token), [{ user: { id: gus.user.id, name: 'Gus', avatar }, listening_in: null }]);
+  assert.equal((await acct.friends(srv.base, gus.token))[0].user.avatar, null, 'null without one');
+  const room = await roomOf(srv, host);
+  const f = await sdkAs(srv, fay);
+  const seen = [];
+  f.on('message', (m) => m.type === 'friend' && seen.push(m));
+  const g = await sdkAs(srv, gus);
+  await g.join(room.id);
+  const msg = await until(() => seen.find((m) => m.user.id === gus.user.id && m.listening_in), 3000, 'a friend message');
+  assert.equal(msg.user.avatar, avatar, 'the friend message carries it too (clients replace their entry with it)');
+  assert.equal((await fetchAvatar(avatar)).status, 200);
+});
+
 test('an avatar survives a restart', async () => {
   const eve = await signupAs(srv, 'Eve');
   const { avatar } = await acct.setAvatar(srv.base, eve.token, img.jpeg);

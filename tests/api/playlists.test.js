@@ -194,3 +194,40 @@ test('the SDK: importPlaylist, myPlaylists, getPlaylist, queuePlaylist, deletePl
   await assert.rejects(getPlaylist(srv.url, who.token, made.playlist.id), (e) => e.code === 'no_such_playlist' && e.status === 404);
   await assert.rejects(myPlaylists(srv.url, null), (e) => e.code === 'unauthenticated');
 });
+
+test("a deleted account's lists go with it at once: nobody sees them, others' limits are untouched, no error logged", async () => {
+  const mark = `---- deleted-account test ${process.pid} ----`;
+  srv.log.push(mark); // an index into the log would move when it is trimmed
+  const since = () => srv.log.slice(srv.log.indexOf(mark));
+  const who = await account(srv, 'Leaver');
+  const ids = [];
+  for (const title of ['first', 'second']) {
+    const r = await as(who, 'POST', '/api/me/playlists', { playlist: 'salt.ogg\n', title });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    ids.push(r.body.playlist.id);
+  }
+  // an import still resolving while the account goes: kept and deleted with it, or refused
+  const late = as(who, 'POST', '/api/me/playlists', { playlist: 'salt.ogg\nTide Pool/01 Glass Harbour.flac\n', title: 'late' });
+  const del = await as(who, 'DELETE', '/api/me', { password: who.password });
+  assert.equal(del.status, 200, JSON.stringify(del.body));
+  const imp = await late;
+  assert.ok([201, 401].includes(imp.status), JSON.stringify(imp.body));
+  const line = since().find((l) => l.includes('msg="account deleted"') && l.includes(`user=${who.user.id} `));
+  assert.ok(line, `the deletion is logged:\n${srv.tail()}`);
+  assert.equal(Number(/playlists=(\d+)/.exec(line)?.[1]), imp.status === 201 ? 3 : 2, `every list left memory: ${line}`);
+  assert.equal((await as(who, 'GET', '/api/me/playlists')).status, 401);
+
+  // a new account sees none of them and starts from nothing
+  const next = await account(srv, 'Newcomer');
+  assert.deepEqual((await as(next, 'GET', '/api/me/playlists')).body.playlists, []);
+  for (const id of ids) assert.equal((await as(next, 'GET', `/api/me/playlists/${id}`)).status, 404);
+  const mine = await as(next, 'POST', '/api/me/playlists', { playlist: 'salt.ogg\n' });
+  assert.equal(mine.status, 201);
+  assert.ok(mine.body.playlist.id > Math.max(...ids), 'ids are never reused');
+  assert.deepEqual((await as(next, 'GET', '/api/me/playlists')).body.playlists.map((p) => p.id), [mine.body.playlist.id]);
+  // and after a restart, what is loaded from the store agrees with what memory had
+  await srv.restart();
+  assert.deepEqual((await as(next, 'GET', '/api/me/playlists')).body.playlists.map((p) => p.id), [mine.body.playlist.id]);
+  const errors = since().filter((l) => /level=(error|warn)/.test(l));
+  assert.deepEqual(errors, []);
+});

@@ -1,5 +1,5 @@
 // accounts.test.js - people in the web client: uploading an avatar (seen on the profile, in the header and in
-// a room's listener list, with initials for those without one), a file that is not a picture refused, a
+// a room's listener list and the friends list, with initials for those without one), a file that is not a picture refused, a
 // person's liked tracks on their profile, and the server admin's page disabling an account.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { test, before, after } from 'node:test';
@@ -88,6 +88,30 @@ test('a person uploads an avatar and sees it on their profile, in the header and
   }, ADA.name, { timeout: 10000 });
   await a.locator('sr-listener-list li').filter({ hasText: BOB.name }).locator('sr-avatar .initials').filter({ hasText: 'B' })
     .waitFor({ timeout: 5000 });
+  for (const p of [ada, bob]) {
+    assert.deepEqual(await p.page.evaluate(() => window.__cspViolations), [], 'no CSP violations');
+    assert.deepEqual(p.seen.pageErrors, [], 'no uncaught errors');
+  }
+});
+
+test('friends show with their avatar (or initials) in the friends list', async () => {
+  // Ada and Bob follow each other (through the pages' own session cookies): friends
+  const id = (p) => p.evaluate(async () => (await (await fetch('/api/me')).json()).user.id);
+  const follow = (p, who) => p.evaluate(async (u) => (await fetch(`/api/users/${u}/follow`, { method: 'POST' })).status, who);
+  const [adaId, bobId] = [await id(ada.page), await id(bob.page)];
+  assert.equal(await follow(ada.page, bobId), 200);
+  assert.equal(await follow(bob.page, adaId), 200);
+  const b = bob.page;
+  await b.goto(`${server.url}/#/`);
+  const adaRow = b.locator('sr-friends-list li').filter({ hasText: ADA.name });
+  await adaRow.waitFor({ timeout: 10000 });
+  const pic = adaRow.locator('sr-avatar img');
+  await pic.waitFor({ timeout: 5000 });
+  await b.waitForFunction((img) => img.complete && img.naturalWidth === 256, await pic.elementHandle(), { timeout: 5000 });
+  const a = ada.page;
+  await a.goto(`${server.url}/#/`);
+  await a.locator('sr-friends-list li').filter({ hasText: BOB.name }).locator('sr-avatar .initials').filter({ hasText: 'B' })
+    .waitFor({ timeout: 10000 });
   for (const p of [ada, bob]) {
     assert.deepEqual(await p.page.evaluate(() => window.__cspViolations), [], 'no CSP violations');
     assert.deepEqual(p.seen.pageErrors, [], 'no uncaught errors');

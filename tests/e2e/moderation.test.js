@@ -1,8 +1,11 @@
 // moderation.test.js - a room's owner moderates from the web client: removes and moves queue entries, deletes
 // chat, locks the queue, skips, mutes and kicks a listener, and changes the room's settings; the listener sees it.
+// The owner's ban list and audit log follow another moderator's actions without a reload.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { connect, signUp } from '../../sdk/soundroom.js';
 import { startServer, launchBrowser, newPage, signUpAs, waitForTrackWithTime } from './harness.js';
 
 const ROOM = 'Moderated room';
@@ -156,4 +159,38 @@ test('the owner bans a listener, finds them in the ban list, unbans them and rea
   await g.getByRole('heading', { level: 1, name: `${ROOM} (renamed)` }).waitFor({ timeout: 10000 });
   assert.deepEqual([...owner.seen.pageErrors, ...guest.seen.pageErrors], [], 'no uncaught errors');
   assert.deepEqual(await o.evaluate(() => window.__cspViolations), [], 'no CSP violations');
+});
+
+test("another moderator's ban and lock show in the owner's ban list and audit log without a Refresh", async () => {
+  const o = owner.page;
+  const roomId = await o.evaluate(() => window.__soundroom.client.room.id);
+  const peteId = await guest.page.evaluate(() => window.__soundroom.client.user.id);
+  const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
+  const mo = await signUp(wsUrl, { username: `mo_${Date.now().toString(36)}`, password: 'correct horse battery', name: 'Mo' });
+  const modClient = await connect(wsUrl, { session: mo.token, WebSocket, reconnect: false });
+  try {
+    await modClient.join(roomId);
+    const toggle = o.getByRole('button', { name: 'Room settings' });
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+    const audit = o.locator('sr-room-moderation section.audit li.entry');
+    await audit.first().waitFor({ timeout: 5000 });
+    // Olga's client (not her page's buttons) makes Mo a moderator: the role delta brings it in
+    await o.evaluate((id) => window.__soundroom.client.mod('set_role', { user: id, role: 'moderator' }), mo.user.id);
+    await audit.filter({ hasText: 'Olga set the role of Mo (moderator)' }).waitFor({ timeout: 5000 });
+
+    await modClient.mod('ban', { user: peteId, seconds: 3600 });
+    await guest.page.waitForFunction(() => window.__soundroom.client.room === null, null, { timeout: 5000 });
+    const pete = o.locator('sr-room-moderation section.bans li').filter({ hasText: 'Pete' });
+    await pete.waitFor({ timeout: 5000 });
+    assert.match(await pete.textContent(), /until/);
+    await audit.filter({ hasText: 'Mo banned Pete (3600 s)' }).waitFor({ timeout: 5000 });
+
+    await modClient.mod('lock');
+    await audit.first().filter({ hasText: 'Mo locked the queue' }).waitFor({ timeout: 5000 });
+    await modClient.mod('unlock');
+    await audit.first().filter({ hasText: 'Mo unlocked the queue' }).waitFor({ timeout: 5000 });
+  } finally {
+    await modClient.close();
+  }
+  assert.deepEqual(owner.seen.pageErrors, [], 'no uncaught errors');
 });

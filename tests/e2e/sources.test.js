@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connect, signUp } from '../../sdk/soundroom.js';
-import { startServer, launchBrowser, newPage, enterAs, waitForPlayback, sleep } from './harness.js';
+import { startServer, launchBrowser, newPage, enterAs, joinDemoRoom, signUpAs, waitForPlayback, waitForTrackWithTime, sleep, DEMO_ROOM } from './harness.js';
 
 let server, browser, owner, roomId, radio, radioUrl;
 const FF = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
@@ -166,4 +166,55 @@ test('a live stream plays from its live point and is never seeked or nudged', as
   assert.deepEqual(seen.pageErrors, []);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'the stream is allowed by the CSP');
   await page.context().close();
+});
+
+test('a signed-in person adds a stream URL through the room form; another listener sees it queued; bad URLs and guests get readable errors', async () => {
+  const dj = await newPage(browser);
+  await signUpAs(dj.page, server.url, { username: `radio${process.pid}`, name: 'Radio DJ' });
+  await dj.page.goto(`${server.url}/#/room/${DEMO_ROOM.id}`);
+  await dj.page.getByRole('heading', { level: 1, name: DEMO_ROOM.name }).waitFor({ timeout: 15000 });
+  const ear = await newPage(browser);
+  await joinDemoRoom(ear.page, server.url, 'Ear');
+  const form = dj.page.locator('sr-add-stream');
+  const add = form.getByRole('button', { name: 'Add', exact: true });
+
+  // not http(s): the server's reason, in words, and nothing queued
+  await form.getByLabel('Stream URL', { exact: true }).fill('ftp://radio.example/live.mp3');
+  await add.click();
+  await form.getByRole('alert').filter({ hasText: 'That is not a stream URL: only http:// and https:// URLs can be played.' })
+    .waitFor({ timeout: 5000 });
+
+  // the queued stream must not start playing (and so leave the queue) before the other page looks
+  await waitForTrackWithTime(ear.page, 10000);
+  await form.getByLabel('Stream URL', { exact: true }).fill('http://127.0.0.1:9/night.mp3');
+  await form.getByText('Title, artist, other services').click();
+  await form.getByLabel('Title (optional)').fill('Night FM');
+  await add.click();
+  await form.getByRole('status').filter({ hasText: 'Added “Night FM” to the queue.' }).waitFor({ timeout: 5000 });
+  assert.equal(await form.getByRole('alert').count(), 0, 'the old error is gone');
+  assert.equal(await form.getByLabel('Stream URL', { exact: true }).inputValue(), '', 'the form is ready for the next one');
+  // the other browser's queue shows it, added by the DJ
+  const row = ear.page.locator('sr-queue-list li').filter({ hasText: 'Night FM' });
+  await row.waitFor({ timeout: 5000 });
+  assert.match(await row.innerText(), /Radio DJ/);
+  // another service's track (the tone adapter the web client registers): a title is needed
+  await form.getByLabel('Source').selectOption('tone');
+  await form.getByLabel('Reference', { exact: true }).fill('523/square@4000');
+  await form.getByLabel('Title', { exact: true }).fill('High C');
+  await add.click();
+  await form.getByRole('status').filter({ hasText: 'Added “High C” to the queue.' }).waitFor({ timeout: 5000 });
+  await ear.page.locator('sr-queue-list li').filter({ hasText: 'High C' }).waitFor({ timeout: 5000 });
+
+  // a guest may not add streams: the form says so
+  const guestForm = ear.page.locator('sr-add-stream');
+  await guestForm.getByLabel('Stream URL', { exact: true }).fill('https://radio.example/live.mp3');
+  await guestForm.getByRole('button', { name: 'Add', exact: true }).click();
+  await guestForm.getByRole('alert').filter({ hasText: 'Sign in to add streams and tracks of other services.' }).waitFor({ timeout: 5000 });
+  assert.equal(await ear.page.locator('sr-queue-list li').filter({ hasText: 'radio.example' }).count(), 0);
+
+  for (const p of [dj, ear]) {
+    assert.deepEqual(p.seen.pageErrors, []);
+    assert.deepEqual(await p.page.evaluate(() => window.__cspViolations), []);
+    await p.context.close();
+  }
 });

@@ -4,6 +4,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { base } from './shared-styles.js';
 import { roomHref, userHref } from './route.js';
 import { StoreWatcher } from './store.js';
+import './avatar-img.js';
 
 class SrFriendsList extends LitElement {
   static properties = { store: { attribute: false } };
@@ -11,9 +12,10 @@ class SrFriendsList extends LitElement {
   static styles = [base, css`
     ul { display: grid; gap: 6px; }
     li {
-      display: flex; flex-wrap: wrap; gap: 2px 8px; align-items: baseline; min-width: 0;
+      display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 0 8px; align-items: center; min-width: 0;
       padding: 6px 8px; border-radius: 10px; background: var(--panel-2);
     }
+    .text { display: flex; flex-wrap: wrap; gap: 2px 8px; align-items: baseline; min-width: 0; }
     a { color: inherit; }
     a.who { font-weight: 600; overflow-wrap: anywhere; }
     .where { font-size: 0.85rem; overflow-wrap: anywhere; }
@@ -40,10 +42,13 @@ class SrFriendsList extends LitElement {
     return html`<section class="panel" aria-labelledby="friends-h">
       <h2 id="friends-h">Friends listening now</h2>
       ${list.length ? html`<ul>${repeat(list, (f) => f.user.id, (f) => html`<li class=${f.listening_in ? 'live' : ''} data-user=${f.user.id}>
-          <a class="who" href=${userHref(f.user.id)}>${f.user.name}</a>
-          <span class="where muted">${f.listening_in
-            ? html`in <a href=${roomHref(f.listening_in.id)}>${f.listening_in.name}</a>`
-            : 'not listening'}</span>
+          <sr-avatar size="24" .user=${f.user}></sr-avatar>
+          <span class="text">
+            <a class="who" href=${userHref(f.user.id)}>${f.user.name}</a>
+            <span class="where muted">${f.listening_in
+              ? html`in <a href=${roomHref(f.listening_in.id)}>${f.listening_in.name}</a>`
+              : 'not listening'}</span>
+          </span>
         </li>`)}</ul>`
         : html`<p class="muted">No friends yet. Follow people (click their name in a room); when they follow you back they show here.</p>`}
     </section>`;

@@ -1,6 +1,11 @@
 // room-moderation.js - <sr-room-moderation>: the owner's view of a room's invite link (see, revoke,
 // make a new one), its bans (with unban) and its audit log. They are read when it opens, again after each
-// moderator action taken in this page (`rev` changes), and on Refresh (for others' actions).
+// moderator action taken in this page (`rev` changes), after the room's deltas that follow a moderator's
+// action anywhere (see `afterModeration`), and on Refresh.
+//
+// The protocol has no delta for bans, mutes and kicks (they are not announced to the room), so a ban
+// shows only as the person leaving: a `presence` delta with `left` reloads too. Unbans, mutes and
+// unmutes by someone else leave no trace in the room: Refresh shows them.
 import { LitElement, html, css } from 'lit';
 import { roomInvite, revokeInvite, createInvite, roomBans, roomAudit } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
@@ -13,6 +18,19 @@ const ACTIONS = {
   unlock: 'unlocked the queue', set_role: 'set the role of', update_room: 'changed the room', new_invite: 'made a new invite',
   revoke_invite: 'revoked the invite',
 };
+
+const RELOAD_MS = 300; // a burst of deltas (a ban: presence, then others acting) reloads once
+
+/** Whether a room delta may follow a moderator's action, so the audit log or the bans changed. */
+export function afterModeration(d) {
+  switch (d && d.type) {
+    case 'role': case 'room_updated': case 'entry_moved': case 'chat_deleted': return true;
+    case 'entry_removed': return d.reason === 'moderator';
+    case 'now_playing': return !!d.skipped; // a moderator's skip (or a vote's: one reload too many)
+    case 'presence': return Array.isArray(d.left) && d.left.length > 0; // a kick or a ban
+    default: return false;
+  }
+}
 
 class SrRoomModeration extends LitElement {
   static properties = {
@@ -48,23 +66,51 @@ class SrRoomModeration extends LitElement {
     this._audit = null;
     this._error = '';
     this._busy = false;
+    this._off = null; // unsubscribes from the client's deltas
+    this._timer = 0;
+    this._seq = 0; // only the latest read is shown: reads may finish out of order
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this._listen();
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    if (this._off) this._off();
+    this._off = null;
+    clearTimeout(this._timer);
+    this._timer = 0;
+  }
+
+  _listen() {
+    if (this._off) this._off();
+    this._off = this.client ? this.client.on('delta', (d) => {
+      if (d.room === this.roomId && afterModeration(d) && !this._timer) {
+        this._timer = setTimeout(() => { this._timer = 0; this._load(); }, RELOAD_MS);
+      }
+    }) : null;
   }
 
   willUpdate(changed) {
+    if (changed.has('client') && this.isConnected) this._listen();
     if ((changed.has('roomId') || changed.has('store') || changed.has('rev')) && this.store && this.roomId) this._load();
   }
 
   async _load() {
     const b = this.store.base;
+    const seq = ++this._seq;
     try {
       const [invite, bans, audit] = await Promise.all([
         roomInvite(b, null, this.roomId), roomBans(b, null, this.roomId), roomAudit(b, null, this.roomId),
       ]);
+      if (seq !== this._seq) return;
       this._invite = invite;
       this._bans = bans;
       this._audit = audit;
     } catch (err) {
-      this._error = errorText(err);
+      if (seq === this._seq) this._error = errorText(err);
     }
   }
 

@@ -13,6 +13,7 @@ import './like-button.js';
 import './favorite-star.js';
 import './queue-list.js';
 import './track-search.js';
+import './add-stream.js';
 import './chat-panel.js';
 import './listener-list.js';
 import './room-stats.js';
@@ -143,6 +144,7 @@ class SrRoomView extends LitElement {
           <sr-queue-list .client=${c} .entries=${[...queue]} .me=${me} .canModerate=${canMod}></sr-queue-list>
           <sr-track-search .client=${c} .store=${s} .locked=${locked && !canMod}
             .queued=${new Set(queue.map((e) => e.track && e.track.id))}></sr-track-search>
+          <sr-add-stream .client=${c} .locked=${locked && !canMod}></sr-add-stream>
           <sr-room-stats .store=${s} .roomId=${room.id} .trackId=${np.track ? np.track.id : 0}></sr-room-stats>
         </div>
         <div class="col">
