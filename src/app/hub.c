@@ -1,11 +1,10 @@
 /* hub.c - rooms, people and sessions on the service thread.
  *
  * The life of a change: a request is validated and applied to memory at once (so the next
- * request sees it), given the room's next seq, and submitted to the write worker with its
- * encoded delta and its ack. When the worker reports the write durable, the delta is recorded in
- * the room's history and fanned out, and then the ack goes to the requester. The worker finishes
- * jobs in order, so deltas are published in seq order. A snapshot is built from memory and may
- * be a few ms ahead of what was published; clients skip deltas at or below the snapshot's seq. */
+ * request sees it), given the room's next seq, and its delta is encoded once, recorded in the
+ * room's history and fanned out there and then, in seq order. The writes go to the write worker
+ * with the requester's ack, which is sent only when the worker reports them durable: nothing is
+ * acknowledged before it is on disk, but the room does not wait for the disk to hear of it. */
 #include "app/hub.h"
 #include "app/hub_internal.h"
 #include "bus/bus.h"
@@ -229,20 +228,31 @@ sr_write *hub_job_write(job *j, sr_write_kind kind)
     return w;
 }
 
+static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m);
+
 /* Gives the delta o (taking the reference) the room's next seq and submits the job. o may be
  * NULL for a write without a delta. */
 void hub_submit(sr_hub *h, job *j, json_t *o)
 {
     if (o && j->room) {
         sr_room *r = j->room;
-        j->seq = ++r->seq;
+        uint64_t seq = ++r->seq;
         json_object_set_new(o, "room", json_integer(r->id));
         json_object_set_new(o, "epoch", json_string(r->epoch));
-        json_object_set_new(o, "seq", json_integer((json_int_t)j->seq));
-        j->delta = sr_msg_take(sr_proto_dump(o));
+        json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+        /* Out to the room now, in seq order; only the requester's ack waits for the disk. */
+        sr_msg *m = sr_msg_take(sr_proto_dump(o));
+        publish(h, r, seq, m);
+        sr_msg_unref(m);
     } else if (o) {
         json_decref(o);
     }
+    if (!j->base.nw && !j->s && !j->done) {
+        free(j); /* nothing to write and no one to answer (presence, a skip tally) */
+        return;
+    }
+    /* an answer without a write still queues behind the writes before it, so a client's
+     * answers come in the order of its requests */
     if (!j->base.nw) hub_job_write(j, SR_W_NONE);
     sr_worker_submit(h->wk, &j->base);
 }
@@ -273,7 +283,6 @@ static void bus_deliver(void *ud, int64_t room, sr_msg *m)
 
 static void finish(sr_hub *h, job *j)
 {
-    if (j->delta) publish(h, j->room, j->seq, j->delta);
     if (j->s) {
         if (j->base.status)
             hub_send_error(h, j->s, "internal", "the store could not record this",
@@ -286,7 +295,6 @@ static void finish(sr_hub *h, job *j)
                         : j->room      ? hub_room_info_json(j->room)
                                        : json_true());
     json_decref(j->ack);
-    sr_msg_unref(j->delta);
     if (j->s) sr_session_unref(j->s);
     for (int i = 0; i < j->base.nw; i++)
         sr_write_clear(&j->base.w[i]);

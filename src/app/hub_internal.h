@@ -148,8 +148,6 @@ struct sr_room {
 typedef struct job {
     sr_job base; /* first: the worker sees only this */
     sr_room *room;
-    sr_msg *delta; /* published at completion, with seq */
-    uint64_t seq;
     sr_session *s; /* reference held; may have closed meanwhile */
     json_t *ack;   /* sent to s after the delta */
     void (*done)(void *ctx, json_t *room);
