@@ -112,11 +112,11 @@ test('lobby_update tells subscribers about listeners and now playing without pol
       assert.notEqual(r.id, b.id, 'Beta did not change and must not be named');
     }
   }
-  // now playing: Ann skips (2 listeners: needs 1 vote... ratio 0.5 → 1), the lobby hears of it
+  // now playing: Ann skips (2 listeners at ratio 0.5: her vote is enough), the lobby hears of it.
+  // (Bob does not vote: his vote could land on the next track and skip that one too.)
   const before = lobby.rooms.get(a.id).now_playing.id;
   const next = waitFor(ann, 'now_playing');
   await ann.voteSkip(true);
-  await bob.voteSkip(true);
   const np = await next;
   await until(() => lobby.rooms.get(a.id).now_playing?.id === np.track.id && np.track.id !== undefined, 3000, 'the lobby to show the new track');
   assert.ok(np.skipped, `Alpha moved on from track ${before}`);
