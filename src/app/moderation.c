@@ -197,6 +197,14 @@ static void audit(sr_hub *h, job *j, sr_room *r, int64_t actor, const char *acti
     }
     sr_log(SR_LOG_INFO, "moderation", "room=%lld actor=%lld action=%s target=%lld",
            (long long)r->id, (long long)actor, action, (long long)target);
+    /* Owners (and admins) in the room see the entry at once: bans, mutes and kicks are not
+     * announced to the room, and their moderation panel should not wait for a refresh. */
+    json_t *msg =
+        json_pack("{s:s,s:I,s:O}", "type", "moderation", "room", (json_int_t)r->id, "entry", e);
+    for (int i = 0; i < r->nmembers; i++)
+        if (hub_rank(h, r, r->members[i]->user) >= RANK_OWNER)
+            hub_send_json(h, r->members[i], json_incref(msg));
+    json_decref(msg);
 }
 
 typedef struct kick_ctx {

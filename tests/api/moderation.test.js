@@ -135,7 +135,18 @@ test('delete_chat: the message goes from every screen and from new snapshots', a
 });
 
 test('mute: a muted listener gets muted on chat until unmuted; a timed mute lapses', async () => {
+  // the owner is told of each audit entry as it happens; nobody else is
+  const told = { owner: [], mod: [], listener: [] };
+  const offs = Object.keys(told).map((n) => c[n].on('message', (m) => m.type === 'moderation' && told[n].push(m)));
   await act('mod', 'mute', { user: id.listener.user.id });
+  await until(() => told.owner.length === 1, 3000, 'the owner to hear of the mute');
+  const { entry } = told.owner[0];
+  assert.equal(told.owner[0].room, room.id);
+  assert.deepEqual([entry.action, entry.actor.id, entry.target.id], ['mute', id.mod.user.id, id.listener.user.id]);
+  assert.equal(typeof entry.id, 'number');
+  await sleep(200);
+  assert.deepEqual([told.mod.length, told.listener.length], [0, 0], 'moderators and listeners are not told');
+  offs.forEach((off) => off());
   await refused(c.listener.chat('can anyone hear me'), 'muted');
   await c.member.chat('others still chat');
   await act('mod', 'unmute', { user: id.listener.user.id });

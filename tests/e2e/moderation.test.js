@@ -161,7 +161,7 @@ test('the owner bans a listener, finds them in the ban list, unbans them and rea
   assert.deepEqual(await o.evaluate(() => window.__cspViolations), [], 'no CSP violations');
 });
 
-test("another moderator's ban and lock show in the owner's ban list and audit log without a Refresh", async () => {
+test("another moderator's ban, lock and unban show in the owner's ban list and audit log without a Refresh", async () => {
   const o = owner.page;
   const roomId = await o.evaluate(() => window.__soundroom.client.room.id);
   const peteId = await guest.page.evaluate(() => window.__soundroom.client.user.id);
@@ -189,6 +189,10 @@ test("another moderator's ban and lock show in the owner's ban list and audit lo
     await audit.first().filter({ hasText: 'Mo locked the queue' }).waitFor({ timeout: 5000 });
     await modClient.mod('unlock');
     await audit.first().filter({ hasText: 'Mo unlocked the queue' }).waitFor({ timeout: 5000 });
+    // an unban changes nothing the room sees: the owner's page hears of it by its own message
+    await modClient.mod('unban', { user: peteId });
+    await audit.first().filter({ hasText: 'Mo unbanned Pete' }).waitFor({ timeout: 5000 });
+    await pete.waitFor({ state: 'detached', timeout: 5000 });
   } finally {
     await modClient.close();
   }

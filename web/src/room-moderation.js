@@ -3,9 +3,9 @@
 // moderator action taken in this page (`rev` changes), after the room's deltas that follow a moderator's
 // action anywhere (see `afterModeration`), and on Refresh.
 //
-// The protocol has no delta for bans, mutes and kicks (they are not announced to the room), so a ban
-// shows only as the person leaving: a `presence` delta with `left` reloads too. Unbans, mutes and
-// unmutes by someone else leave no trace in the room: Refresh shows them.
+// Bans, mutes and kicks are not announced to the room, but the owner (and an admin) gets a
+// `moderation` message for each audit log entry, which reloads too; so does a `presence` delta
+// with `left` (a ban or kick seen as someone leaving).
 import { LitElement, html, css } from 'lit';
 import { roomInvite, revokeInvite, createInvite, roomBans, roomAudit } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
@@ -79,17 +79,23 @@ class SrRoomModeration extends LitElement {
   disconnectedCallback() {
     super.disconnectedCallback();
     if (this._off) this._off();
-    this._off = null;
+    if (this._offMsg) this._offMsg();
+    this._off = this._offMsg = null;
     clearTimeout(this._timer);
     this._timer = 0;
   }
 
   _listen() {
     if (this._off) this._off();
+    if (this._offMsg) this._offMsg();
+    const soon = () => {
+      if (!this._timer) this._timer = setTimeout(() => { this._timer = 0; this._load(); }, RELOAD_MS);
+    };
     this._off = this.client ? this.client.on('delta', (d) => {
-      if (d.room === this.roomId && afterModeration(d) && !this._timer) {
-        this._timer = setTimeout(() => { this._timer = 0; this._load(); }, RELOAD_MS);
-      }
+      if (d.room === this.roomId && afterModeration(d)) soon();
+    }) : null;
+    this._offMsg = this.client ? this.client.on('message', (m) => {
+      if (m && m.type === 'moderation' && m.room === this.roomId) soon();
     }) : null;
   }
 
