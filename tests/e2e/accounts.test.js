@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, signUpAs, DEMO_ROOM } from './harness.js';
+import { startServer, launchBrowser, newPage, signUpAs, signInAs, DEMO_ROOM } from './harness.js';
 
 const ADMIN = { username: 'root', password: 'admin password 1' };
 const tag = Date.now().toString(36);
@@ -163,11 +163,7 @@ test('a person\'s liked tracks show on their profile, unless they hide their act
 test('the server admin disables an account from the admin page; it can no longer sign in', async () => {
   const admin = await newPage(browser);
   const p = admin.page;
-  await p.goto(`${server.url}/#/signin`);
-  await p.getByLabel('Username').fill(ADMIN.username);
-  await p.getByLabel('Password').fill(ADMIN.password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.locator('header a.name').waitFor({ timeout: 10000 });
+  await signInAs(p, server.url, ADMIN);
   assert.equal(await bob.page.getByRole('link', { name: 'Admin' }).count(), 0, 'no admin link for others');
   await p.getByRole('link', { name: 'Admin' }).click();
   const row = p.locator(`sr-admin-view tr[data-user="${BOB.username}"]`);
@@ -200,11 +196,7 @@ test('the server admin closes a room from the admin page; the person in it is ba
   await a.getByRole('heading', { level: 1, name: ROOM }).waitFor({ timeout: 10000 });
   const admin = await newPage(browser);
   const p = admin.page;
-  await p.goto(`${server.url}/#/signin`);
-  await p.getByLabel('Username').fill(ADMIN.username);
-  await p.getByLabel('Password').fill(ADMIN.password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.locator('header a.name').waitFor({ timeout: 10000 });
+  await signInAs(p, server.url, ADMIN);
   await p.getByRole('link', { name: 'Admin' }).click();
   const row = p.locator('sr-admin-view tr[data-room]').filter({ hasText: ROOM });
   await row.waitFor({ timeout: 5000 });

@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUpAs } from './harness.js';
+import { startServer, launchBrowser, ownerAndGuestInRoom } from './harness.js';
 
 const ROOM = 'Last call';
 let server;
@@ -15,16 +15,7 @@ let guest;
 before(async () => {
   server = await startServer('close-room');
   browser = await launchBrowser();
-  owner = await newPage(browser);
-  guest = await newPage(browser);
-  const tag = Date.now().toString(36);
-  await signUpAs(owner.page, server.url, { username: `cleo_${tag}`, name: 'Cleo' });
-  await signUpAs(guest.page, server.url, { username: `gus_${tag}`, name: 'Gus' });
-  await owner.page.getByLabel('Name', { exact: true }).fill(ROOM);
-  await owner.page.getByRole('button', { name: 'Create room' }).click();
-  await owner.page.getByRole('heading', { level: 1, name: ROOM }).waitFor({ timeout: 10000 });
-  await guest.page.locator('sr-lobby a.room').filter({ hasText: ROOM }).click();
-  await guest.page.getByRole('heading', { level: 1, name: ROOM }).waitFor({ timeout: 10000 });
+  ({ owner, guest } = await ownerAndGuestInRoom(browser, server.url, ROOM, ['Cleo', 'Gus']));
 });
 
 after(async () => {

@@ -175,6 +175,36 @@ export async function signUpAs(page, baseUrl, { username, name, password = 'corr
   return page;
 }
 
+/** Signs an existing account in through the web client's form; waits for the header to show it. */
+export async function signInAs(page, baseUrl, { username, password }) {
+  await page.goto(`${baseUrl}/#/signin`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('header a.name').waitFor({ timeout: 10000 });
+  return page;
+}
+
+/**
+ * Two new pages with new accounts ("owner" and "guest" named by `names`): the owner creates a
+ * room called `room` from the lobby and the guest enters it from the lobby. Resolves with both
+ * pages (as newPage gives them), each showing the room.
+ */
+export async function ownerAndGuestInRoom(browser, baseUrl, room, names = ['Owner', 'Guest']) {
+  const owner = await newPage(browser);
+  const guest = await newPage(browser);
+  const tag = Date.now().toString(36);
+  const [o, g] = names;
+  await signUpAs(owner.page, baseUrl, { username: `${o.toLowerCase()}_${tag}`, name: o });
+  await signUpAs(guest.page, baseUrl, { username: `${g.toLowerCase()}_${tag}`, name: g });
+  await owner.page.getByLabel('Name', { exact: true }).fill(room);
+  await owner.page.getByRole('button', { name: 'Create room' }).click();
+  await owner.page.getByRole('heading', { level: 1, name: room }).waitFor({ timeout: 10000 });
+  await guest.page.locator('sr-lobby a.room').filter({ hasText: room }).click();
+  await guest.page.getByRole('heading', { level: 1, name: room }).waitFor({ timeout: 10000 });
+  return { owner, guest };
+}
+
 /** Waits until the page's <audio> is really playing (not paused, data buffered, clock moving). */
 export async function waitForPlayback(page, timeout = 15000) {
   await page.waitForFunction(() => {

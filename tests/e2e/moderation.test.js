@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { connect, signUp } from '../../sdk/soundroom.js';
-import { startServer, launchBrowser, newPage, signUpAs, waitForTrackWithTime } from './harness.js';
+import { startServer, launchBrowser, ownerAndGuestInRoom, waitForTrackWithTime } from './harness.js';
 
 const ROOM = 'Moderated room';
 
@@ -18,16 +18,7 @@ let guest;
 before(async () => {
   server = await startServer('moderation');
   browser = await launchBrowser();
-  owner = await newPage(browser);
-  guest = await newPage(browser);
-  const tag = Date.now().toString(36);
-  await signUpAs(owner.page, server.url, { username: `olga_${tag}`, name: 'Olga' });
-  await signUpAs(guest.page, server.url, { username: `pete_${tag}`, name: 'Pete' });
-  await owner.page.getByLabel('Name', { exact: true }).fill(ROOM);
-  await owner.page.getByRole('button', { name: 'Create room' }).click();
-  await owner.page.getByRole('heading', { level: 1, name: ROOM }).waitFor({ timeout: 10000 });
-  await guest.page.locator('sr-lobby a.room').filter({ hasText: ROOM }).click();
-  await guest.page.getByRole('heading', { level: 1, name: ROOM }).waitFor({ timeout: 10000 });
+  ({ owner, guest } = await ownerAndGuestInRoom(browser, server.url, ROOM, ['Olga', 'Pete']));
 });
 
 after(async () => {
