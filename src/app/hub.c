@@ -368,11 +368,14 @@ typedef struct reply_ctx {
     int status;
     json_t *body;
     char cookie[200];
+    void (*settle)(void *arg, int ok);
+    void *arg;
 } reply_ctx;
 
 static void reply_durable(void *ctx, json_t *durable)
 {
     reply_ctx *c = ctx;
+    if (c->settle) c->settle(c->arg, durable != NULL);
     if (durable) {
         c->reply(c->ctx, c->status, c->body, c->cookie[0] ? c->cookie : NULL);
     } else {
@@ -390,7 +393,17 @@ void hub_submit_reply(sr_hub *h, job *j, json_t *delta,
                       void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
                       void *ctx, int status, json_t *body, const char *set_cookie)
 {
+    hub_submit_settle(h, j, delta, reply, ctx, status, body, set_cookie, NULL, NULL);
+}
+
+void hub_submit_settle(sr_hub *h, job *j, json_t *delta,
+                       void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
+                       void *ctx, int status, json_t *body, const char *set_cookie,
+                       void (*settle)(void *arg, int ok), void *arg)
+{
     reply_ctx *c = sr_xcalloc(1, sizeof *c);
+    c->settle = settle;
+    c->arg = arg;
     c->reply = reply;
     c->ctx = ctx;
     c->status = status;

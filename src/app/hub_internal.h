@@ -316,6 +316,12 @@ int64_t hub_path_id(const char *p, const char **rest);
 void hub_submit_reply(sr_hub *h, job *j, json_t *delta,
                       void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
                       void *ctx, int status, json_t *body, const char *set_cookie);
+/* The same, and settle(arg, ok) runs first, once the write is durable (ok 1) or failed (ok 0):
+ * to finish or undo what the request changed in memory. settle frees arg. */
+void hub_submit_settle(sr_hub *h, job *j, json_t *delta,
+                       void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
+                       void *ctx, int status, json_t *body, const char *set_cookie,
+                       void (*settle)(void *arg, int ok), void *arg);
 
 /* Makes j answer s with {"type":"ack","ref":ref, ...extra} once durable (takes extra). */
 void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra);

@@ -116,45 +116,31 @@ typedef struct pending {
     sr_hub *h;
     int64_t id;
     int deleting;
-    void (*reply)(void *, int, json_t *, const char *);
-    void *ctx;
-    int status;
-    json_t *body;
 } pending;
 
-static void durable(void *ctx, json_t *ok)
+static void settle(void *arg, int ok)
 {
-    pending *c = ctx;
+    pending *c = arg;
     int at;
     plist *p = find_any(c->h, c->id, &at);
-    if (ok) {
-        if (p && c->deleting) remove_at(c->h, at);
-        c->reply(c->ctx, c->status, c->body, NULL);
-    } else {
-        if (p && c->deleting) p->deleting = 0;
-        if (p && !c->deleting) remove_at(c->h, at);
-        json_decref(c->body);
-        c->reply(c->ctx, 500,
-                 json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
-                           "the store could not record this; nothing was changed"),
-                 NULL);
-    }
-    json_decref(ok);
+    if (p && c->deleting && ok) remove_at(c->h, at);
+    if (p && c->deleting && !ok) p->deleting = 0;
+    if (p && !c->deleting && !ok) remove_at(c->h, at);
     free(c);
 }
 
-static void submit(sr_hub *h, job *j, pending c)
+static void submit(sr_hub *h, job *j, int64_t id, int deleting,
+                   void (*reply)(void *, int, json_t *, const char *), void *ctx, int status,
+                   json_t *body)
 {
-    pending *pc = sr_xcalloc(1, sizeof *pc);
-    *pc = c;
-    j->done = durable;
-    j->ctx = pc;
-    hub_submit(h, j, NULL);
+    pending *c = sr_xcalloc(1, sizeof *c);
+    *c = (pending){h, id, deleting};
+    hub_submit_settle(h, j, NULL, reply, ctx, status, body, NULL, settle, c);
 }
 
 int sr_playlists_forget_user(sr_hub *h, int64_t uid)
 {
-    /* a pending create or delete of one of these finds it gone and only answers (durable()) */
+    /* a pending create or delete of one of these finds it gone and only answers (settle()) */
     sr_playlists *L = lists(h);
     int n = 0;
     for (int i = L->n - 1; i >= 0; i--)
@@ -236,7 +222,7 @@ void sr_playlists_create(sr_hub *h, int64_t uid, const char *name, const char *f
     w->s2 = sr_xstrdup(p->format);
     w->s3 = sr_proto_dump(json_incref(p->entries));
     w->t = p->created;
-    submit(h, j, (pending){h, p->id, 0, reply, ctx, 201, detail(h, p)});
+    submit(h, j, p->id, 0, reply, ctx, 201, detail(h, p));
 }
 
 /* GET /api/me/playlists */
@@ -255,7 +241,7 @@ static void ep_delete(sr_hub *h, const sr_rest *q, plist *p)
     p->deleting = 1;
     job *j = hub_job_new(NULL);
     hub_job_write(j, SR_W_PLAYLIST_DELETE)->a = p->id;
-    submit(h, j, (pending){h, p->id, 1, q->reply, q->ctx, 200, json_pack("{s:b}", "deleted", 1)});
+    submit(h, j, p->id, 1, q->reply, q->ctx, 200, json_pack("{s:b}", "deleted", 1));
 }
 
 /* POST /api/me/playlists/:id/queue {"room"} */
