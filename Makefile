@@ -17,7 +17,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 PORT    ?= 8080
 DATA    ?= data
 
-.PHONY: all deps run test unit api e2e asan asan-test bench format clean web fuzz
+.PHONY: all deps run test unit api e2e asan asan-test bench format clean web fuzz soak
 all: $(B)/soundroom web
 
 $(B)/obj/%.o: src/%.c
@@ -96,3 +96,8 @@ bench-lobby: $(B)/soundroom
 # libFuzzer drivers (tests/fuzz), each for FUZZ_SECONDS (default 30); not part of `make test`.
 fuzz:
 	bash scripts/fuzz.sh
+
+# The real server under a random mixed workload for SOAK_SECONDS (default 120): memory, drift
+# between clients, errors. Not part of `make test`.
+soak: $(B)/soundroom web
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node tests/soak/soak.mjs
