@@ -12,16 +12,18 @@ UTIL="src/util/util.c src/util/log.c"
 declare -A SRC=(
     [proto]="src/proto/proto.c $UTIL -ljansson"
     [range]="src/net/range.c"
-    [playlist_m3u]="src/source/playlist.c $UTIL -lm"
-    [playlist_pls]="src/source/playlist.c $UTIL -lm"
-    [playlist_xspf]="src/source/playlist.c $UTIL -lm"
+    [playlist_m3u]="-DPARSE=sr_playlist_parse_m3u src/source/playlist.c $UTIL -lm"
+    [playlist_pls]="-DPARSE=sr_playlist_parse_pls src/source/playlist.c $UTIL -lm"
+    [playlist_xspf]="-DPARSE=sr_playlist_parse_xspf src/source/playlist.c $UTIL -lm"
     [thumb]="src/source/thumb.c $UTIL $(pkg-config --libs libavcodec libavutil libswscale 2>/dev/null) -lm"
 )
 declare -A CORPUS=([proto]=proto [playlist_m3u]=m3u [playlist_pls]=pls [playlist_xspf]=xspf [thumb]=thumb)
 pass=0 fail=0
 for d in proto range playlist_m3u playlist_pls playlist_xspf thumb; do
     # shellcheck disable=SC2086
-    $CC "tests/fuzz/fuzz_$d.c" ${SRC[$d]} -o "$OUT/fuzz_$d"
+    src="tests/fuzz/fuzz_${d%%_*}.c" # fuzz_playlist_m3u: the one playlist driver, built per parser
+    [ -f "tests/fuzz/fuzz_$d.c" ] && src="tests/fuzz/fuzz_$d.c"
+    $CC "$src" ${SRC[$d]} -o "$OUT/fuzz_$d"
     work="$OUT/corpus-$d"
     mkdir -p "$work"
     seeds=()

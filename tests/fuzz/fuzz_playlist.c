@@ -1,8 +1,9 @@
-/* fuzz_playlist_m3u.c - libFuzzer driver for sr_playlist_parse_m3u() (src/source/playlist.c).
- * Not part of make test. Build and run (about 30 s) from the repository root:
+/* fuzz_playlist.c - libFuzzer driver for the playlist parsers (src/source/playlist.c); the
+ * parser is chosen at build time with -DPARSE=sr_playlist_parse_m3u (or _pls, _xspf).
+ * Not part of make test; `make fuzz` builds and runs all three. By hand, from the root:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *     tests/fuzz/fuzz_playlist_m3u.c src/source/playlist.c src/util/util.c src/util/log.c \
- *     -o build/fuzz_playlist_m3u -lm
+ *     -DPARSE=sr_playlist_parse_m3u tests/fuzz/fuzz_playlist.c src/source/playlist.c \
+ *     src/util/util.c src/util/log.c -o build/fuzz_playlist_m3u -lm
  *   ./build/fuzz_playlist_m3u -max_total_time=30 -max_len=8192 tests/fuzz/corpus/m3u
  * Checks beyond "no crash": every entry has a non-empty valid location within the limits, a
  * failure leaves the playlist empty, and error offsets lie inside the input. */
@@ -13,11 +14,17 @@
 
 #include "source/playlist.h"
 
+#ifndef PARSE
+#error "build with -DPARSE=sr_playlist_parse_m3u, _pls or _xspf"
+#endif
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sr_playlist pl = {0};
     sr_pl_err err = {0};
-    int rc = sr_playlist_parse_m3u((const char *)data, size, &pl, &err);
+    int rc = PARSE((const char *)data, size, &pl, &err);
     if (rc) {
         if (pl.n || pl.v || err.code == SR_PL_OK || !err.msg || err.pos > size) abort();
         return 0;
