@@ -246,6 +246,20 @@ static void cand_cb(void *ud, int64_t id)
 }
 
 /* Runs on a pool thread: touches only the task and its own store connections. */
+
+/* The track row an entry to record becomes (id 0 until the store gives it one). */
+static sr_track_row item_row(const item *it)
+{
+    return (sr_track_row){.id = it->id,
+                          .source = it->source,
+                          .ref = it->location,
+                          .title = it->rec_title,
+                          .artist = it->artist,
+                          .duration_ms = it->duration_ms,
+                          .available = 1,
+                          .identity = it->identity};
+}
+
 static void imp_run(sr_task *base)
 {
     imp_task *t = (imp_task *)base;
@@ -286,13 +300,7 @@ static void imp_run(sr_task *base)
         for (size_t i = 0; i < t->n && !rc; i++) {
             item *it = &t->items[i];
             if (it->kind != IT_RECORD) continue;
-            sr_track_row row = {.source = it->source,
-                                .ref = it->location,
-                                .title = it->rec_title,
-                                .artist = it->artist,
-                                .duration_ms = it->duration_ms,
-                                .available = 1,
-                                .identity = it->identity};
+            sr_track_row row = item_row(it);
             rc = st->ops->upsert_track(st, &row, &it->id);
         }
         if (rc)
@@ -424,14 +432,7 @@ static void imp_done(sr_task *base)
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
         if (it->kind == IT_RECORD && it->id) {
-            sr_track_row row = {.id = it->id,
-                                .source = it->source,
-                                .ref = it->location,
-                                .title = it->rec_title,
-                                .artist = it->artist,
-                                .duration_ms = it->duration_ms,
-                                .available = 1,
-                                .identity = it->identity};
+            sr_track_row row = item_row(it);
             sr_library_add(h->lib, &row);
         } else if (it->kind == IT_PATH && !it->id) {
             it->id = pick_candidate(h->lib, it);
