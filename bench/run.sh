@@ -136,7 +136,7 @@ start_server() { # kind tag workload
         rm -rf "$data"
         mkdir -p "$data"
         taskset -c "$cpus" "$SR_BIN" serve --port "$SR_PORT" --host 0.0.0.0 --data "$data" \
-            --library "$LIB" --web "$WEB" --chat-rate 100000/1 --msg-rate 100000 \
+            --library "$LIB" --web "$WEB" --chat-rate 100000/1 --msg-rate 100000 --pin-threads 1 \
             --log-level warn >"$OUT/$tag.log" 2>&1 &
         SPID=$!
         SPORT=$SR_PORT
@@ -380,9 +380,10 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo
     echo "- Loopback only. For (a) and (c) the server is pinned to CPU 0 (\`taskset -c 0\`); for (b) it may"
     echo "  use CPUs $(server_cpus b) (soundroom sends a fan-out on \`--send-threads\`, by default one per"
-    echo "  usable CPU less one; Node runs its JavaScript on one thread). \`bench/out/loadgen\` (C, epoll,"
+    echo "  usable CPU less one, and with \`--pin-threads 1\` the service thread and that helper each keep"
+    echo "  one of the two; Node runs its JavaScript on one thread). \`bench/out/loadgen\` (C, epoll,"
     echo "  its own WebSocket client) is pinned to CPU 1. Each workload starts a fresh server (soundroom with a new"
-    echo "  data directory, $LIB_NOTE, \`--chat-rate 100000/1 --msg-rate 100000\`)."
+    echo "  data directory, $LIB_NOTE, \`--chat-rate 100000/1 --msg-rate 100000 --pin-threads 1\`)."
     echo "- (a) 100 clients join room 1; each keeps 8 chats (16-byte text) awaiting their \`ack\`. After 1 s"
     echo "  of warm-up, \`chat\` deltas received by all clients over 10 s are counted (messages, not"
     echo "  frames: arrays are unpacked). Then sending stops and the run drains until every chat is acked."

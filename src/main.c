@@ -20,7 +20,7 @@
 
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus;
-    int port, max_queue, out_max_msgs, rx_buffer, send_threads, guest_chat, guest_add, guest_vote,
+    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, guest_chat, guest_add, guest_vote,
         pw_ops, pw_mem_kib;
     double session_days;
     double msg_rate, skip_ratio;
@@ -73,6 +73,8 @@ static const struct option_def {
     {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 1024)"},
     {"send-threads", O_INT, &cfg.send_threads,
      "threads that help send a fan-out (default: one per usable CPU less one, at most 3; 0: none)"},
+    {"pin-threads", O_INT, &cfg.pin_threads,
+     "1: pin the service thread and each send thread to its own CPU (default 0)"},
     {"guest-chat", O_INT, &cfg.guest_chat,
      "1: guests (no account) may chat, 0: may not (default 1)"},
     {"guest-add", O_INT, &cfg.guest_add, "1: guests may queue tracks (default 1)"},
@@ -310,6 +312,7 @@ static int cmd_serve(void)
         .allow_origins = cfg.origins,
         .rx_buffer = cfg.rx_buffer,
         .send_threads = cfg.send_threads,
+        .pin_threads = cfg.pin_threads,
     };
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);
     if (!srv) {

@@ -893,6 +893,7 @@ int sr_library_start(sr_library *lib, sr_store *st, const char *dir, int grace_m
     int rc = st->ops->open_twin(st, 1, &lib->read_st);
     if (rc) return rc;
     if (pthread_create(&lib->reader, NULL, reader_main, lib)) return SR_ENOMEM;
+    pthread_setname_np(lib->reader, "sr-libread");
     lib->reader_on = 1;
     if (!dir) return 0;
     char *real = realpath(dir, NULL);
@@ -908,6 +909,7 @@ int sr_library_start(sr_library *lib, sr_store *st, const char *dir, int grace_m
         sr_log(SR_LOG_WARN, "no inotify: changes are picked up by rescans only", "err=\"%s\"",
                strerror(errno));
     if (pthread_create(&lib->scanner, NULL, scanner_main, lib)) return SR_ENOMEM;
+    pthread_setname_np(lib->scanner, "sr-scan");
     lib->scanner_on = 1;
     /* a small library is ready before serving; a big one goes on in the background */
     struct timespec until;

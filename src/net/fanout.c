@@ -2,6 +2,7 @@
  * chunks of the batch from a shared counter, so a worker that the scheduler delays (the
  * load generator of a benchmark shares the cores) leaves its share to the others. */
 #include "net/fanout.h"
+#include "util/log.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* Below this many sends, waking the workers costs more than it saves. */
@@ -77,7 +79,29 @@ static int cpus_allowed(void)
     return CPU_COUNT(&set);
 }
 
-sr_fanout *sr_fanout_new(int threads)
+/* The n-th CPU (wrapping) of those this process may run on, or -1. */
+static int nth_allowed(const cpu_set_t *set, int n)
+{
+    int count = CPU_COUNT(set);
+    if (count < 1) return -1;
+    n %= count;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, set) && n-- == 0) return c;
+    return -1;
+}
+
+static void pin_to(pthread_t t, int cpu)
+{
+    if (cpu < 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    int rc = pthread_setaffinity_np(t, sizeof one, &one);
+    if (rc)
+        sr_log(SR_LOG_WARN, "could not pin a thread", "cpu=%d err=\"%s\"", cpu, strerror(rc));
+}
+
+sr_fanout *sr_fanout_new(int threads, int pin)
 {
     sr_fanout *f = sr_xcalloc(1, sizeof *f);
     if (threads < 0) threads = cpus_allowed() - 1;
@@ -88,7 +112,14 @@ sr_fanout *sr_fanout_new(int threads)
     f->threads = sr_xcalloc((size_t)(threads > 0 ? threads : 1), sizeof *f->threads);
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&f->threads[i], NULL, worker, f)) break;
+        pthread_setname_np(f->threads[i], "sr-send");
         f->nthreads++;
+    }
+    cpu_set_t set;
+    if (pin && !sched_getaffinity(0, sizeof set, &set) && CPU_COUNT(&set) > 1) {
+        pin_to(pthread_self(), nth_allowed(&set, 0));
+        for (int i = 0; i < f->nthreads; i++)
+            pin_to(f->threads[i], nth_allowed(&set, i + 1));
     }
     return f;
 }

@@ -24,8 +24,11 @@ typedef struct sr_send {
 typedef struct sr_fanout sr_fanout;
 
 /* threads < 0: one per CPU this process may run on, less the calling thread, at most 3.
- * threads == 0: every send on the calling thread. */
-sr_fanout *sr_fanout_new(int threads);
+ * threads == 0: every send on the calling thread.
+ * pin: bind the calling thread to the first CPU this process may use and helper i to the
+ * (i+1)-th, so the scheduler never stacks two senders on one core (on a 2-core test box it
+ * did in about one run in three, and the fan-out took 30% longer). For dedicated machines. */
+sr_fanout *sr_fanout_new(int threads, int pin);
 int sr_fanout_threads(const sr_fanout *f);
 /* Sends every v[i] (non-blocking) and returns when all are done. */
 void sr_fanout_run(sr_fanout *f, sr_send *v, int n);

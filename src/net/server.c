@@ -1310,7 +1310,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->cfg = *cfg;
     srv->out_max_bytes = hub_cfg->out_max_bytes;
     srv->out_max_msgs = hub_cfg->out_max_msgs;
-    srv->fanout = sr_fanout_new(cfg->send_threads);
+    srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads);
     srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);

@@ -13,6 +13,7 @@ typedef struct sr_server_config {
     const char **allow_origins; /* extra allowed Origins, NULL-terminated, may be NULL */
     int rx_buffer;              /* lws receive buffer per connection (bytes) */
     int send_threads;           /* threads helping with fan-out sends; < 0: by CPU count */
+    int pin_threads;            /* 1: service thread and send helpers each on their own CPU */
 } sr_server_config;
 
 typedef struct sr_server sr_server;

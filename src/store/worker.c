@@ -81,6 +81,7 @@ sr_worker *sr_worker_start(sr_store *st, void (*wake)(void *ud), void *ud)
         free(wk);
         return NULL;
     }
+    pthread_setname_np(wk->thread, "sr-write");
     return wk;
 }
 

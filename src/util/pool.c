@@ -58,6 +58,7 @@ sr_pool *sr_pool_start(int nthreads, void (*wake)(void *ud), void *ud)
     if (nthreads > MAX_THREADS) nthreads = MAX_THREADS;
     for (int i = 0; i < nthreads; i++) {
         if (pthread_create(&p->threads[i], NULL, pool_main, p)) break;
+        pthread_setname_np(p->threads[i], "sr-pool");
         p->nthreads++;
     }
     if (!p->nthreads) {

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +37,12 @@ static void pairs_close(int (*sv)[2], int n)
 
 /* Each peer gets its own bytes (a number in the text), so a send to the wrong socket or a
  * send done twice shows. */
-static void every_peer_reads_its_frame(int threads)
+static void every_peer_reads_its_frame_on(int threads, int pin)
 {
     static int sv[PAIRS][2];
     static char text[PAIRS][32];
     static sr_send v[PAIRS];
-    sr_fanout *f = sr_fanout_new(threads);
+    sr_fanout *f = sr_fanout_new(threads, pin);
     assert_int_equal(sr_fanout_threads(f), threads);
     pairs_open(sv, PAIRS);
     for (int round = 0; round < 3; round++) {
@@ -60,6 +61,16 @@ static void every_peer_reads_its_frame(int threads)
     }
     pairs_close(sv, PAIRS);
     sr_fanout_free(f);
+}
+
+static void every_peer_reads_its_frame(int threads)
+{
+    every_peer_reads_its_frame_on(threads, 0);
+}
+
+static void every_peer_reads_its_frame_pinned(void)
+{
+    every_peer_reads_its_frame_on(1, 1);
 }
 
 static void inline_only(void **state)
@@ -85,7 +96,7 @@ static void full_socket_is_a_short_send(void **state)
     size_t big = 4 << 20;
     char *buf = calloc(1, big);
     assert_non_null(buf);
-    sr_fanout *f = sr_fanout_new(2);
+    sr_fanout *f = sr_fanout_new(2, 0);
     pairs_open(sv, N);
     for (int i = 0; i < N; i++)
         v[i] = (sr_send){.fd = sv[i][0], .buf = buf, .len = i == 7 ? big : 10};
@@ -109,13 +120,33 @@ static void closed_peer_reports_errno(void **state)
     pairs_open(sv, 1);
     close(sv[0][1]);
     sv[0][1] = -1;
-    sr_fanout *f = sr_fanout_new(0);
+    sr_fanout *f = sr_fanout_new(0, 0);
     sr_send v = {.fd = sv[0][0], .buf = "x", .len = 1};
     sr_fanout_run(f, &v, 1); /* MSG_NOSIGNAL: no SIGPIPE kills the test */
     assert_int_equal(v.sent, -1);
     assert_int_equal(v.err, EPIPE);
     pairs_close(sv, 1);
     sr_fanout_free(f);
+}
+
+/* --pin-threads: the calling (service) thread ends up on exactly the first CPU it was allowed,
+ * and the pinned helpers still do their share of the sends. */
+static void pinned_threads_still_send(void **state)
+{
+    (void)state;
+    cpu_set_t before, after;
+    assert_int_equal(sched_getaffinity(0, sizeof before, &before), 0);
+    if (CPU_COUNT(&before) < 2) skip();
+    int first = -1;
+    for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+        if (CPU_ISSET(c, &before)) first = c;
+    sr_fanout *f = sr_fanout_new(1, 1);
+    assert_int_equal(sched_getaffinity(0, sizeof after, &after), 0);
+    assert_int_equal(CPU_COUNT(&after), 1);
+    assert_true(CPU_ISSET(first, &after));
+    sr_fanout_free(f);
+    every_peer_reads_its_frame_pinned();
+    assert_int_equal(sched_setaffinity(0, sizeof before, &before), 0);
 }
 
 int main(void)
@@ -125,6 +156,7 @@ int main(void)
         cmocka_unit_test(with_workers),
         cmocka_unit_test(full_socket_is_a_short_send),
         cmocka_unit_test(closed_peer_reports_errno),
+        cmocka_unit_test(pinned_threads_still_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
