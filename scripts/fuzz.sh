@@ -12,6 +12,7 @@ UTIL="src/util/util.c src/util/log.c"
 declare -A SRC=(
     [proto]="src/proto/proto.c $UTIL -ljansson"
     [range]="src/net/range.c"
+    [wsguard]="src/net/wsguard.c $UTIL"
     [playlist_m3u]="-DPARSE=sr_playlist_parse_m3u src/source/playlist.c $UTIL -lm"
     [playlist_pls]="-DPARSE=sr_playlist_parse_pls src/source/playlist.c $UTIL -lm"
     [playlist_xspf]="-DPARSE=sr_playlist_parse_xspf src/source/playlist.c $UTIL -lm"
@@ -19,7 +20,7 @@ declare -A SRC=(
 )
 declare -A CORPUS=([proto]=proto [playlist_m3u]=m3u [playlist_pls]=pls [playlist_xspf]=xspf [thumb]=thumb)
 pass=0 fail=0
-for d in proto range playlist_m3u playlist_pls playlist_xspf thumb; do
+for d in proto range wsguard playlist_m3u playlist_pls playlist_xspf thumb; do
     # shellcheck disable=SC2086
     src="tests/fuzz/fuzz_${d%%_*}.c" # fuzz_playlist_m3u: the one playlist driver, built per parser
     [ -f "tests/fuzz/fuzz_$d.c" ] && src="tests/fuzz/fuzz_$d.c"

@@ -20,8 +20,8 @@
 
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus;
-    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, guest_chat, guest_add, guest_vote,
-        pw_ops, pw_mem_kib;
+    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
+        guest_add, guest_vote, pw_ops, pw_mem_kib;
     double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
@@ -37,6 +37,7 @@ static config cfg = {
     .out_max_msgs = 8192,
     .rx_buffer = 1024,
     .send_threads = -1,
+    .io_uring = 1,
     .msg_rate = 40,
     .skip_ratio = 0.5,
     .out_max_bytes = 4L * 1024 * 1024,
@@ -75,6 +76,8 @@ static const struct option_def {
      "threads that help send a fan-out (default: one per usable CPU less one, at most 3; 0: none)"},
     {"pin-threads", O_INT, &cfg.pin_threads,
      "1: pin the service thread and each send thread to its own CPU (default 0)"},
+    {"io-uring", O_INT, &cfg.io_uring,
+     "1: send fan-outs in io_uring batches where the kernel allows (default 1), 0: send()"},
     {"guest-chat", O_INT, &cfg.guest_chat,
      "1: guests (no account) may chat, 0: may not (default 1)"},
     {"guest-add", O_INT, &cfg.guest_add, "1: guests may queue tracks (default 1)"},
@@ -313,6 +316,7 @@ static int cmd_serve(void)
         .rx_buffer = cfg.rx_buffer,
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
+        .io_uring = cfg.io_uring,
     };
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);
     if (!srv) {

@@ -2,6 +2,7 @@
  * write worker wakes it with lws_cancel_service(), the only lws call made off this thread. */
 #include "net/server.h"
 #include "net/fanout.h"
+#include "net/wsguard.h"
 #include "util/pool.h"
 #include "net/range.h"
 #include "proto/proto.h"
@@ -111,7 +112,7 @@ struct sr_server {
     int out_max_msgs;
     sr_session **dirtyv; /* sessions that got output during this service pass */
     int ndirty, capdirty;
-    /* the dirty sessions whose one message goes out by a plain send(), and those sends */
+    /* the dirty sessions whose one message is sent directly (not through lws), and the sends */
     sr_session **directv;
     sr_send *sendv;
     int ndirect, capdirect;
@@ -211,6 +212,20 @@ static void linger_check(struct lws *wsi, sr_session *s)
     } else {
         lws_set_timer_usecs(wsi, LINGER_QUIET_US);
     }
+}
+
+/* A frame lws would have let through or dropped without a word (see net/wsguard.h). */
+static void guard_violation(void *owner, enum sr_ws_violation v)
+{
+    sr_session *s = owner;
+    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=1002 reason=\"%s\"",
+           sr_wsguard_reason(v));
+    net_close(s, 1002, sr_wsguard_reason(v));
+}
+
+static void guard_dropped(void *owner)
+{
+    ((sr_session *)owner)->last_rx_us = sr_mono_us();
 }
 
 static void out_drop_all(sr_session *s)
@@ -383,8 +398,8 @@ static void direct_finish(sr_server *srv)
  * POLLOUT instead costs two more epoll_ctl calls per client per message, which is most of the
  * price of a fan-out to ten thousand listeners. A choked socket waits for its writable callback
  * as usual. A client with one message waiting (a fan-out's common case) gets the message's
- * ready-made frame by a plain send() on the fan-out threads; lws is idle meanwhile, since this
- * thread waits for them. Service thread, outside any lws callback. */
+ * ready-made frame by a direct send (io_uring batches) on the fan-out threads; lws is idle
+ * meanwhile, since this thread waits for them. Service thread, outside any lws callback. */
 static void flush_dirty(sr_server *srv)
 {
     int n = srv->ndirty;
@@ -1186,6 +1201,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         ps->s = sr_hub_session_open(srv->hub, wsi);
+        sr_wsguard_watch(lws_get_socket_fd(wsi), ps->s);
         session_track(srv, ps->s);
         {
             char tok[160];
@@ -1207,6 +1223,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return ps->s ? ws_writable(srv, wsi, ps->s) : 0;
     case LWS_CALLBACK_CLOSED:
         if (ps->s) {
+            sr_wsguard_forget(lws_get_socket_fd(wsi), ps->s);
             session_untrack(srv, ps->s);
             sr_hub_session_closed(srv->hub, ps->s);
             ps->s = NULL;
@@ -1310,7 +1327,8 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->cfg = *cfg;
     srv->out_max_bytes = hub_cfg->out_max_bytes;
     srv->out_max_msgs = hub_cfg->out_max_msgs;
-    srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads);
+    srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads, cfg->io_uring);
+    sr_wsguard_init(guard_violation, guard_dropped);
     srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);

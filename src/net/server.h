@@ -14,6 +14,7 @@ typedef struct sr_server_config {
     int rx_buffer;              /* lws receive buffer per connection (bytes) */
     int send_threads;           /* threads helping with fan-out sends; < 0: by CPU count */
     int pin_threads;            /* 1: service thread and send helpers each on their own CPU */
+    int io_uring;               /* 1: fan-out sends in io_uring batches where available */
 } sr_server_config;
 
 typedef struct sr_server sr_server;

@@ -432,9 +432,11 @@ export async function tcpWs(srv, { path: p = '/ws', headers = {} } = {}) {
     });
   });
   await handshake;
+  let closeReason = '';
   const ws = {
     sock,
-    frame(opcode, payload = Buffer.alloc(0), { mask = true, fin = true } = {}) {
+    /** One client frame's bytes (masked unless told otherwise). */
+    encode(opcode, payload = Buffer.alloc(0), { mask = true, fin = true } = {}) {
       payload = Buffer.from(payload);
       const len = payload.length;
       const head = [(fin ? 0x80 : 0) | opcode];
@@ -455,7 +457,13 @@ export async function tcpWs(srv, { path: p = '/ws', headers = {} } = {}) {
         parts.push(k);
       }
       parts.push(body);
-      sock.write(Buffer.concat(parts));
+      return Buffer.concat(parts);
+    },
+    frame(opcode, payload, opts) {
+      sock.write(ws.encode(opcode, payload, opts));
+    },
+    rawWrite(bytes) {
+      sock.write(bytes);
     },
     text(s, opts) {
       ws.frame(0x1, Buffer.from(s), opts);
@@ -480,8 +488,15 @@ export async function tcpWs(srv, { path: p = '/ws', headers = {} } = {}) {
       for (;;) {
         const f = await ws.nextFrame(ms);
         if (!f) return null;
-        if (f.opcode === 0x8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+        if (f.opcode === 0x8) {
+          closeReason = f.payload.subarray(2).toString('utf8');
+          return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+        }
       }
+    },
+    /** The close frame's reason text, once closeCode() has seen it. */
+    closeReason() {
+      return closeReason;
     },
     end() {
       sock.destroy();

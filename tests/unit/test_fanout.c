@@ -37,12 +37,16 @@ static void pairs_close(int (*sv)[2], int n)
 
 /* Each peer gets its own bytes (a number in the text), so a send to the wrong socket or a
  * send done twice shows. */
+/* io_uring where the kernel allows it (uring 1), or plain send() (0) */
+static int uring = 1;
+
 static void every_peer_reads_its_frame_on(int threads, int pin)
 {
     static int sv[PAIRS][2];
     static char text[PAIRS][32];
     static sr_send v[PAIRS];
-    sr_fanout *f = sr_fanout_new(threads, pin);
+    sr_fanout *f = sr_fanout_new(threads, pin, uring);
+    if (!uring) assert_false(sr_fanout_uses_uring(f));
     assert_int_equal(sr_fanout_threads(f), threads);
     pairs_open(sv, PAIRS);
     for (int round = 0; round < 3; round++) {
@@ -96,7 +100,7 @@ static void full_socket_is_a_short_send(void **state)
     size_t big = 4 << 20;
     char *buf = calloc(1, big);
     assert_non_null(buf);
-    sr_fanout *f = sr_fanout_new(2, 0);
+    sr_fanout *f = sr_fanout_new(2, 0, uring);
     pairs_open(sv, N);
     for (int i = 0; i < N; i++)
         v[i] = (sr_send){.fd = sv[i][0], .buf = buf, .len = i == 7 ? big : 10};
@@ -120,7 +124,7 @@ static void closed_peer_reports_errno(void **state)
     pairs_open(sv, 1);
     close(sv[0][1]);
     sv[0][1] = -1;
-    sr_fanout *f = sr_fanout_new(0, 0);
+    sr_fanout *f = sr_fanout_new(0, 0, uring);
     sr_send v = {.fd = sv[0][0], .buf = "x", .len = 1};
     sr_fanout_run(f, &v, 1); /* MSG_NOSIGNAL: no SIGPIPE kills the test */
     assert_int_equal(v.sent, -1);
@@ -140,7 +144,7 @@ static void pinned_threads_still_send(void **state)
     int first = -1;
     for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
         if (CPU_ISSET(c, &before)) first = c;
-    sr_fanout *f = sr_fanout_new(1, 1);
+    sr_fanout *f = sr_fanout_new(1, 1, 1);
     assert_int_equal(sched_getaffinity(0, sizeof after, &after), 0);
     assert_int_equal(CPU_COUNT(&after), 1);
     assert_true(CPU_ISSET(first, &after));
@@ -149,8 +153,31 @@ static void pinned_threads_still_send(void **state)
     assert_int_equal(sched_setaffinity(0, sizeof before, &before), 0);
 }
 
+static int with_uring(void **state)
+{
+    (void)state;
+    uring = 1;
+    sr_fanout *f = sr_fanout_new(0, 0, 1);
+    printf("# io_uring %s on this machine\n", sr_fanout_uses_uring(f) ? "used" : "unavailable");
+    sr_fanout_free(f);
+    return 0;
+}
+
+static int with_send(void **state)
+{
+    (void)state;
+    uring = 0;
+    return 0;
+}
+
 int main(void)
 {
+    const struct CMUnitTest plain[] = {
+        cmocka_unit_test(inline_only),
+        cmocka_unit_test(with_workers),
+        cmocka_unit_test(full_socket_is_a_short_send),
+        cmocka_unit_test(closed_peer_reports_errno),
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(inline_only),
         cmocka_unit_test(with_workers),
@@ -158,5 +185,6 @@ int main(void)
         cmocka_unit_test(closed_peer_reports_errno),
         cmocka_unit_test(pinned_threads_still_send),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("fanout_io_uring", tests, with_uring, NULL);
+    return failed + cmocka_run_group_tests_name("fanout_send", plain, with_send, NULL);
 }

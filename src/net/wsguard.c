@@ -1,0 +1,160 @@
+/* wsguard.c - see wsguard.h. */
+#include "net/wsguard.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum { ST_HDR0, ST_HDR1, ST_EXTLEN, ST_MASK, ST_PAYLOAD };
+
+size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_ws_violation *v)
+{
+    *v = (enum sr_ws_violation)g->bad;
+    if (g->bad) return 0;
+    /* where the frame being read began within p; 0 also when it began in an earlier read */
+    size_t i = 0, frame_start = 0;
+    while (i < n) {
+        uint8_t b = p[i];
+        switch (g->st) {
+        case ST_HDR0:
+            frame_start = i;
+            g->op = b;
+            if ((b & 0x08) && !(b & 0x80)) {
+                g->bad = SR_WS_CONTROL_FRAGMENTED;
+                goto bad;
+            }
+            g->st = ST_HDR1;
+            i++;
+            break;
+        case ST_HDR1:
+            if (!(b & 0x80)) {
+                g->bad = SR_WS_UNMASKED;
+                goto bad;
+            }
+            if ((g->op & 0x08) && (b & 0x7f) > 125) {
+                g->bad = SR_WS_CONTROL_TOO_LONG;
+                goto bad;
+            }
+            g->left = b & 0x7f;
+            if (g->left >= 126) {
+                g->need = g->left == 126 ? 2 : 8;
+                g->left = 0;
+                g->st = ST_EXTLEN;
+            } else {
+                g->need = 4;
+                g->st = ST_MASK;
+            }
+            i++;
+            break;
+        case ST_EXTLEN:
+            g->left = (g->left << 8) | b;
+            if (!--g->need) {
+                g->need = 4;
+                g->st = ST_MASK;
+            }
+            i++;
+            break;
+        case ST_MASK:
+            i++;
+            if (!--g->need) g->st = g->left ? ST_PAYLOAD : ST_HDR0;
+            break;
+        default: { /* ST_PAYLOAD: skipped, lws checks what it says */
+            size_t take = n - i;
+            if ((uint64_t)take > g->left) take = (size_t)g->left;
+            i += take;
+            g->left -= take;
+            if (!g->left) g->st = ST_HDR0;
+            break;
+        }
+        }
+    }
+    return n;
+bad:
+    /* lws gets the frames before this one; of a header begun in an earlier read it has the
+     * start and waits for the rest, which never comes */
+    *v = (enum sr_ws_violation)g->bad;
+    return frame_start;
+}
+
+const char *sr_wsguard_reason(enum sr_ws_violation v)
+{
+    switch (v) {
+    case SR_WS_UNMASKED:
+        return "client frames must be masked";
+    case SR_WS_CONTROL_TOO_LONG:
+        return "control frame over 125 bytes";
+    case SR_WS_CONTROL_FRAGMENTED:
+        return "fragmented control frame";
+    default:
+        return "";
+    }
+}
+
+/* ---------- the watched sockets and the recv() lws calls ---------- */
+
+typedef struct watch {
+    void *owner;
+    sr_wsguard_state g;
+} watch;
+
+static watch *g_tab; /* by fd; sized once, before any thread starts, and never moved */
+static size_t g_cap;
+static void (*g_on_violation)(void *owner, enum sr_ws_violation v);
+static void (*g_on_dropped)(void *owner);
+
+void sr_wsguard_init(void (*on_violation)(void *owner, enum sr_ws_violation v),
+                     void (*on_dropped)(void *owner))
+{
+    g_on_violation = on_violation;
+    g_on_dropped = on_dropped;
+    if (g_tab) return;
+    struct rlimit rl;
+    size_t cap = 1024;
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > cap)
+        cap = (size_t)rl.rlim_cur;
+    if (cap > (1u << 22)) cap = 1u << 22;
+    /* calloc of this size maps zero pages: only the entries of fds in use cost memory */
+    g_tab = calloc(cap, sizeof *g_tab);
+    g_cap = g_tab ? cap : 0;
+}
+
+void sr_wsguard_watch(int fd, void *owner)
+{
+    if (fd < 0 || (size_t)fd >= g_cap) {
+        if (g_cap)
+            sr_log(SR_LOG_WARN, "socket above the open-file limit is not checked", "fd=%d", fd);
+        return;
+    }
+    g_tab[fd] = (watch){.owner = owner};
+}
+
+void sr_wsguard_forget(int fd, void *owner)
+{
+    if (fd >= 0 && (size_t)fd < g_cap && g_tab[fd].owner == owner) g_tab[fd] = (watch){0};
+}
+
+/* Called instead of libc's recv() by everything in the process, lws included (the executable's
+ * definition comes first in symbol lookup). The system call is made directly. */
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+    ssize_t n = syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL);
+    if (n <= 0 || (flags & MSG_PEEK) || fd < 0 || (size_t)fd >= g_cap) return n;
+    watch *w = &g_tab[fd];
+    if (!w->owner) return n;
+    if (w->g.bad) { /* closing: input is dropped, as in any linger */
+        if (g_on_dropped) g_on_dropped(w->owner);
+        errno = EAGAIN;
+        return -1;
+    }
+    enum sr_ws_violation v;
+    size_t ok = sr_wsguard_scan(&w->g, buf, (size_t)n, &v);
+    if (v == SR_WS_OK) return n;
+    if (g_on_violation) g_on_violation(w->owner, v);
+    if (ok) return (ssize_t)ok;
+    errno = EAGAIN;
+    return -1;
+}

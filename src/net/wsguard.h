@@ -1,0 +1,51 @@
+/* wsguard.h - the RFC 6455 frame checks that libwebsockets 4.1.6 leaves out.
+ *
+ * Debian's lws 4.1.6 accepts unmasked client frames (RFC 6455 §5.1: the server MUST close
+ * the connection), and on a control frame longer than 125 bytes or a fragmented one (§5.5)
+ * it drops the TCP connection without a close frame, so the client never learns why. lws
+ * has no hook to see frame headers, but it reads every WebSocket byte with recv(), which it
+ * imports from libc; the server defines recv() itself (src/net/wsguard.c), so each read of a
+ * watched socket passes a small frame-header tracker before lws parses it.
+ *
+ * On a violation, lws gets only the bytes before the offending frame, the owner is told (it
+ * closes with 1002 and the reason), and from then on the socket's input is read and dropped,
+ * as during any closing linger. Sockets not watched (HTTP, files, other libraries) pass
+ * straight through. Only the lws service thread watches, forgets or reads watched sockets. */
+#ifndef SR_WSGUARD_H
+#define SR_WSGUARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sr_ws_violation {
+    SR_WS_OK = 0,
+    SR_WS_UNMASKED,          /* a client frame without a mask */
+    SR_WS_CONTROL_TOO_LONG,  /* ping/pong/close with more than 125 bytes of payload */
+    SR_WS_CONTROL_FRAGMENTED /* ping/pong/close without FIN */
+};
+
+/* Where one connection's byte stream stands, frame by frame. */
+typedef struct sr_wsguard_state {
+    uint64_t left; /* payload bytes still to come in this frame */
+    uint8_t st;    /* which part of a frame the next byte belongs to */
+    uint8_t need;  /* bytes still to come of the extended length or the mask key */
+    uint8_t op;    /* first header byte of this frame */
+    uint8_t bad;   /* the violation found, if any */
+} sr_wsguard_state;
+
+/* Follows n bytes of the stream. Returns how many of them come before the first violating
+ * frame (n if none); *v says which violation (SR_WS_OK if none). Once a violation is found
+ * the state stays bad. */
+size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_ws_violation *v);
+const char *sr_wsguard_reason(enum sr_ws_violation v);
+
+/* Sizes the table of watched sockets to the open-file limit, and sets what is called for a
+ * violation (once per connection) and for each read dropped after it. */
+void sr_wsguard_init(void (*on_violation)(void *owner, enum sr_ws_violation v),
+                     void (*on_dropped)(void *owner));
+/* Watches fd from now on (call once the WebSocket handshake is done); owner is handed to the
+ * callbacks. forget stops watching if owner is still the one watching fd. */
+void sr_wsguard_watch(int fd, void *owner);
+void sr_wsguard_forget(int fd, void *owner);
+
+#endif

@@ -1,0 +1,115 @@
+/* test_wsguard.c - the frame-header tracker in front of lws: valid client streams pass whole
+ * however reads cut them, and each violation stops the stream at the offending frame. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "net/wsguard.h"
+
+#include <string.h>
+
+/* A client frame: FIN and opcode, mask bit, payload length (7-bit, 16-bit or 64-bit form). */
+static size_t frame(uint8_t *out, uint8_t b0, int masked, uint64_t len)
+{
+    size_t n = 0;
+    out[n++] = b0;
+    uint8_t m = masked ? 0x80 : 0;
+    if (len < 126) {
+        out[n++] = m | (uint8_t)len;
+    } else if (len < 65536) {
+        out[n++] = m | 126;
+        out[n++] = (uint8_t)(len >> 8);
+        out[n++] = (uint8_t)len;
+    } else {
+        out[n++] = m | 127;
+        for (int i = 7; i >= 0; i--)
+            out[n++] = (uint8_t)(len >> (8 * i));
+    }
+    if (masked) {
+        memcpy(out + n, "\x11\x22\x33\x44", 4);
+        n += 4;
+    }
+    memset(out + n, 'x', (size_t)len);
+    return n + (size_t)len;
+}
+
+static uint8_t buf[200000];
+
+static void valid_stream_passes_in_any_cut(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    n += frame(buf + n, 0x81, 1, 5);     /* text */
+    n += frame(buf + n, 0x89, 1, 0);     /* empty ping */
+    n += frame(buf + n, 0x01, 1, 300);   /* first fragment, 16-bit length */
+    n += frame(buf + n, 0x8a, 1, 125);   /* pong between fragments, the longest allowed */
+    n += frame(buf + n, 0x80, 1, 70000); /* last fragment, 64-bit length */
+    n += frame(buf + n, 0x88, 1, 2);     /* close */
+    for (size_t cut = 1; cut <= 4099; cut += 97) {
+        sr_wsguard_state g = {0};
+        for (size_t at = 0; at < n; at += cut) {
+            size_t k = n - at < cut ? n - at : cut;
+            enum sr_ws_violation v;
+            assert_int_equal(sr_wsguard_scan(&g, buf + at, k, &v), k);
+            assert_int_equal(v, SR_WS_OK);
+        }
+    }
+}
+
+static void check_violation(uint8_t b0, int masked, uint64_t len, enum sr_ws_violation want)
+{
+    size_t good = frame(buf, 0x81, 1, 10);
+    size_t n = good + frame(buf + good, b0, masked, len);
+    /* in one read: the good frame goes through, the bad one does not */
+    sr_wsguard_state g = {0};
+    enum sr_ws_violation v;
+    assert_int_equal(sr_wsguard_scan(&g, buf, n, &v), good);
+    assert_int_equal(v, want);
+    assert_string_not_equal(sr_wsguard_reason(v), "");
+    /* and it stays bad */
+    assert_int_equal(sr_wsguard_scan(&g, buf, good, &v), 0);
+    assert_int_equal(v, want);
+    /* the bad header split across two reads: nothing of the second read goes through */
+    sr_wsguard_state h = {0};
+    assert_int_equal(sr_wsguard_scan(&h, buf, good + 1, &v), good + 1);
+    assert_int_equal(v, SR_WS_OK);
+    assert_int_equal(sr_wsguard_scan(&h, buf + good + 1, n - good - 1, &v), 0);
+    assert_int_equal(v, want);
+}
+
+static void unmasked_frame(void **state)
+{
+    (void)state;
+    check_violation(0x81, 0, 5, SR_WS_UNMASKED);
+    check_violation(0x89, 0, 0, SR_WS_UNMASKED); /* an unmasked ping too */
+}
+
+static void control_frame_too_long(void **state)
+{
+    (void)state;
+    check_violation(0x89, 1, 126, SR_WS_CONTROL_TOO_LONG);
+    check_violation(0x88, 1, 70000, SR_WS_CONTROL_TOO_LONG);
+}
+
+static void fragmented_control_frame(void **state)
+{
+    (void)state;
+    size_t n = frame(buf, 0x09, 1, 3); /* ping without FIN */
+    sr_wsguard_state g = {0};
+    enum sr_ws_violation v;
+    assert_int_equal(sr_wsguard_scan(&g, buf, n, &v), 0);
+    assert_int_equal(v, SR_WS_CONTROL_FRAGMENTED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_stream_passes_in_any_cut),
+        cmocka_unit_test(unmasked_frame),
+        cmocka_unit_test(control_frame_too_long),
+        cmocka_unit_test(fragmented_control_frame),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
