@@ -557,8 +557,9 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     hub_submit(h, j, o);
 }
 
-void sr_hub_tick(sr_hub *h, double now)
+double sr_hub_tick(sr_hub *h, double now)
 {
+    double next_end = now + 3600e3;
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
         presence_flush(h, r, now);
@@ -566,10 +567,17 @@ void sr_hub_tick(sr_hub *h, double now)
         int nlib;
         sr_library_playable(h->lib, &nlib);
         if (t ? sr_play_ended(now, r->np_started_at, sr_library_play_ms(t)) || !t->available
-              : (r->queue.n || nlib))
+              : (r->queue.n || nlib)) {
             hub_advance(h, r, now, 0);
+            t = sr_library_get(h->lib, r->np_track);
+        }
+        if (t && t->available) {
+            double end = r->np_started_at + (double)sr_library_play_ms(t);
+            if (end < next_end) next_end = end;
+        }
     }
     hub_lobby_tick(h, now);
+    return next_end;
 }
 
 /* Skip passes once enough present listeners voted. */

@@ -87,8 +87,10 @@ struct sr_library *sr_hub_library(sr_hub *h);
 /* Loads rooms, people, tracks, queues, votes and recent chat; creates the demo room when the
  * store has no room. Then starts the write worker. Returns 0 or SR_E*. */
 int sr_hub_start(sr_hub *h);
-/* Advances rooms whose track ended. Call every few tens of ms with the server time. */
-void sr_hub_tick(sr_hub *h, double now);
+/* Advances rooms whose track ended, flushes batched presence and lobby news. Call every few
+ * tens of ms with the server time. Returns when the next playing track ends (server time),
+ * so the caller can wake then rather than poll for it. */
+double sr_hub_tick(sr_hub *h, double now);
 /* Takes the write worker's finished jobs: publishes their deltas, sends their acks. */
 void sr_hub_poll(sr_hub *h);
 /* Write jobs not yet completed. */

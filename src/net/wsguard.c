@@ -137,6 +137,11 @@ void sr_wsguard_forget(int fd, void *owner)
     if (fd >= 0 && (size_t)fd < g_cap && g_tab[fd].owner == owner) g_tab[fd] = (watch){0};
 }
 
+void sr_wsguard_reset(int fd)
+{
+    if (fd >= 0 && (size_t)fd < g_cap) g_tab[fd] = (watch){0};
+}
+
 /* Called instead of libc's recv() by everything in the process, lws included (the executable's
  * definition comes first in symbol lookup). The system call is made directly. */
 ssize_t recv(int fd, void *buf, size_t len, int flags)

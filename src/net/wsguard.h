@@ -47,5 +47,7 @@ void sr_wsguard_init(void (*on_violation)(void *owner, enum sr_ws_violation v),
  * callbacks. forget stops watching if owner is still the one watching fd. */
 void sr_wsguard_watch(int fd, void *owner);
 void sr_wsguard_forget(int fd, void *owner);
+/* Stops watching fd whoever watched it (a new connection was accepted on it). */
+void sr_wsguard_reset(int fd);
 
 #endif
