@@ -1346,8 +1346,8 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->cfg = *cfg;
     srv->out_max_bytes = hub_cfg->out_max_bytes;
     srv->out_max_msgs = hub_cfg->out_max_msgs;
+    sr_wsguard_init(guard_violation, guard_dropped); /* before any thread of ours starts */
     srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads, cfg->io_uring);
-    sr_wsguard_init(guard_violation, guard_dropped);
     srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_logger);
