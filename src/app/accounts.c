@@ -370,6 +370,7 @@ static void pw_done(sr_task *base)
         u->disabled = 1;
         free(u->name);
         u->name = sr_xstrdup("deleted user");
+        u->shown++;
         /* follows in memory go with the account */
         for (int i = 0; i < u->nfollowing; i++) {
             user *o = hub_user_get(h, u->following[i]);
@@ -538,7 +539,7 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
     for (const char *p = name ? json_string_value(name) : ""; *p; p++)
         if ((unsigned char)*p < 0x20)
             return hub_rest_error(q, 400, "bad_field", "names may not contain control characters");
-    if (name) free(u->name), u->name = sr_xstrdup(json_string_value(name));
+    if (name) free(u->name), u->name = sr_xstrdup(json_string_value(name)), u->shown++;
     if (bio) free(u->bio), u->bio = sr_xstrdup(json_string_value(bio));
     if (hide) u->hide_activity = json_is_true(hide);
     job *j = hub_job_new(NULL);

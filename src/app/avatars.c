@@ -65,6 +65,7 @@ void hub_avatar_forget(user *u)
     u->avatar = NULL;
     u->avatar_len = 0;
     u->avatar_tag[0] = 0;
+    u->shown++;
 }
 
 /* Takes jpeg (malloc'd) as uid's avatar; the tag is a hash of the bytes, so the URL changes

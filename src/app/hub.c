@@ -144,6 +144,7 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
         u->chat_tokens = h->cfg.chat_rate;
         u->chat_at = sr_mono_us();
     }
+    if (!u->name || strcmp(u->name, name)) u->shown++;
     free(u->name);
     u->name = sr_xstrdup(name);
     if (hash && !u->token_hash[0]) {
@@ -738,6 +739,62 @@ void sr_hub_session_closed(sr_hub *h, sr_session *s)
     sr_session_unref(s);
 }
 
+/* The snapshot's "listeners": the first SNAPSHOT_LISTENERS listeners, encoded once and reused
+ * while they are the same people with the same names and pictures. */
+static const char *listeners_json(sr_hub *h, sr_room *r, size_t *len)
+{
+    int n = r->nlisteners < SNAPSHOT_LISTENERS ? r->nlisteners : SNAPSHOT_LISTENERS;
+    int ok = r->ls_json && r->ls_n == n;
+    for (int i = 0; ok && i < n; i++) {
+        const user *u = hub_user_get(h, r->listeners[i].user);
+        ok = r->ls_refs[i].uid == r->listeners[i].user && (!u || r->ls_refs[i].shown == u->shown);
+    }
+    if (!ok) {
+        free(r->ls_json);
+        if (!r->ls_refs) r->ls_refs = sr_xmalloc(SNAPSHOT_LISTENERS * sizeof *r->ls_refs);
+        json_t *ls = json_array();
+        for (int i = 0; i < n; i++) {
+            int64_t uid = r->listeners[i].user;
+            const user *u = hub_user_get(h, uid);
+            json_array_append_new(ls, hub_listener_json(h, uid));
+            r->ls_refs[i] = (shown_ref){uid, u ? u->shown : 0};
+        }
+        r->ls_json = sr_proto_dump(ls);
+        r->ls_len = strlen(r->ls_json);
+        r->ls_n = n;
+    }
+    *len = r->ls_len;
+    return r->ls_json;
+}
+
+/* Sends a snapshot with its "listeners" added as the last member, from the cache. */
+static void send_snapshot(sr_hub *h, sr_session *s, sr_room *r, json_t *snap)
+{
+    if (!s->wsi) {
+        json_decref(snap);
+        return;
+    }
+    size_t ls_len;
+    const char *ls = listeners_json(h, r, &ls_len);
+    char *body = sr_proto_dump(snap); /* "{...}", never empty */
+    size_t n = strlen(body);
+    static const char key[] = ",\"listeners\":";
+    char *full = sr_xmalloc(n - 1 + sizeof key - 1 + ls_len + 2);
+    char *p = full;
+    memcpy(p, body, n - 1); /* without the closing brace */
+    p += n - 1;
+    memcpy(p, key, sizeof key - 1);
+    p += sizeof key - 1;
+    memcpy(p, ls, ls_len);
+    p += ls_len;
+    *p++ = '}';
+    *p = 0;
+    free(body);
+    sr_msg *m = sr_msg_take(full);
+    h->net.send(s, m);
+    sr_msg_unref(m);
+}
+
 static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t viewer)
 {
     json_t *o = sr_proto_reply("snapshot", ref);
@@ -757,10 +814,6 @@ static json_t *snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t 
         json_array_append_new(q, e);
     }
     json_object_set_new(o, "queue", q);
-    json_t *ls = json_array();
-    for (int i = 0; i < r->nlisteners && i < SNAPSHOT_LISTENERS; i++)
-        json_array_append_new(ls, hub_listener_json(h, r->listeners[i].user));
-    json_object_set_new(o, "listeners", ls);
     json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
     for (int i = 0; i < r->chat_n; i++)
@@ -907,7 +960,7 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
     static const char *const ranks[] = {"listener", "member", "moderator", "owner", "admin"};
     json_t *snap = snapshot(h, r, m->ref, m->resume, s->user);
     json_object_set_new(snap, "your_role", json_string(ranks[hub_rank(h, r, s->user)]));
-    hub_send_json(h, s, snap);
+    send_snapshot(h, s, r, snap);
 }
 
 /* The room a room action names, which must be the one this session is in. */
@@ -1499,6 +1552,8 @@ static void room_free(sr_room *r)
     free(r->description);
     free(r->skips);
     free(r->listeners);
+    free(r->ls_json);
+    free(r->ls_refs);
     free(r->members);
     hub_room_free_moderation(r);
     hub_room_free_lobby(r);

@@ -53,7 +53,14 @@ typedef struct user {
     unsigned char *avatar;
     size_t avatar_len;
     char avatar_tag[17];
+    unsigned shown; /* bumped whenever the name or the picture changes (snapshot cache) */
 } user;
+
+/* Whom a cached snapshot listener list showed, and which version of them. */
+typedef struct shown_ref {
+    int64_t uid;
+    unsigned shown;
+} shown_ref;
 
 /* A signed-in session (the token itself is never kept, only its hash). */
 typedef struct auth_session {
@@ -107,6 +114,12 @@ struct sr_room {
     int nskips, capskips;
     listener *listeners;
     int nlisteners, caplisteners;
+    /* the snapshot's first SNAPSHOT_LISTENERS listeners, encoded, and whom they showed: every
+     * join in a big room sends the same list, and building it was half the cost of a join */
+    char *ls_json;
+    size_t ls_len;
+    shown_ref *ls_refs;
+    int ls_n;
     sr_session **members;
     int nmembers, capmembers;
     /* listeners who came or went since the last tick, flushed as one presence delta */

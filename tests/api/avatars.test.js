@@ -171,6 +171,38 @@ test('listeners carry their avatar URL; deleting it and deleting the account rem
   assert.equal((await fetchAvatar(again.avatar)).status, 404, 'and after a restart');
 });
 
+test('each later joiner sees the listeners as they are now: new picture, new name, gone when left', async () => {
+  // the server reuses the encoded listener list between joins; every change must still show
+  const host = await signupAs(srv, 'Host');
+  const ria = await signupAs(srv, 'Ria');
+  const room = await roomOf(srv, host);
+  const h = await sdkAs(srv, host);
+  await h.join(room.id);
+  const r = await sdkAs(srv, ria);
+  await r.join(room.id);
+  // one onlooker joins and leaves again each time, so the list is the same people (the
+  // cached case) unless Ria changed
+  const kit = await signupAs(srv, 'Kit');
+  const seen = async () => {
+    const c = await sdkAs(srv, kit);
+    const snap = await c.join(room.id);
+    await c.leave();
+    c.close();
+    return snap.listeners.find((u) => u.id === ria.user.id) ?? null;
+  };
+  assert.deepEqual(await seen(), { id: ria.user.id, name: 'Ria', avatar: null });
+  assert.deepEqual(await seen(), { id: ria.user.id, name: 'Ria', avatar: null }, 'unchanged between joins');
+  const { avatar } = await acct.setAvatar(srv.base, ria.token, img.png);
+  assert.equal((await seen()).avatar, avatar, 'a new picture');
+  await acct.updateMe(srv.base, ria.token, { name: 'Ria B' });
+  assert.equal((await seen()).name, 'Ria B', 'a new name');
+  await acct.deleteAvatar(srv.base, ria.token);
+  assert.equal((await seen()).avatar, null, 'the picture removed');
+  await r.leave();
+  await until(() => !h.room.listeners.some((u) => u.id === ria.user.id), 3000, 'the host to see Ria leave');
+  assert.equal(await seen(), null, 'gone once left');
+});
+
 test('friends carry their avatar URL: GET /api/me/friends and the live friend message', async () => {
   const host = await signupAs(srv, 'Host');
   const fay = await signupAs(srv, 'Fay');
