@@ -776,15 +776,16 @@ static void send_snapshot(sr_hub *h, sr_session *s, sr_room *r, json_t *snap)
     }
     size_t ls_len;
     const char *ls = listeners_json(h, r, &ls_len);
-    char *body = sr_proto_dump(snap); /* "{...}", never empty */
+    char *body = sr_proto_dump(snap); /* "{...}"; "{}" only if encoding failed */
     size_t n = strlen(body);
-    static const char key[] = ",\"listeners\":";
-    char *full = sr_xmalloc(n - 1 + sizeof key - 1 + ls_len + 2);
+    const char *key = n > 2 ? ",\"listeners\":" : "\"listeners\":";
+    size_t klen = strlen(key);
+    char *full = sr_xmalloc(n - 1 + klen + ls_len + 2);
     char *p = full;
     memcpy(p, body, n - 1); /* without the closing brace */
     p += n - 1;
-    memcpy(p, key, sizeof key - 1);
-    p += sizeof key - 1;
+    memcpy(p, key, klen);
+    p += klen;
     memcpy(p, ls, ls_len);
     p += ls_len;
     *p++ = '}';
