@@ -27,8 +27,8 @@ typedef struct sr_fanout sr_fanout;
 /* threads < 0: one per CPU this process may run on, less the calling thread, at most 3.
  * threads == 0: every send on the calling thread.
  * pin: bind the calling thread to the first CPU this process may use and helper i to the
- * (i+1)-th, so the scheduler never stacks two senders on one core (on a 2-core test box it
- * did in about one run in three, and the fan-out took 30% longer). For dedicated machines.
+ * (i+1)-th, so the scheduler never stacks two senders on one core. Measured, it made runs
+ * steadier rather than faster (docs/architecture.md). For dedicated machines.
  * uring: send each chunk of up to 64 as one io_uring submission where the kernel allows it
  * (falls back to send() with an info line otherwise). */
 sr_fanout *sr_fanout_new(int threads, int pin, int uring);
