@@ -79,9 +79,12 @@ static int match(const char *pattern, const char *path, sr_route_args *a, char *
         size_t pl = pe ? (size_t)(pe - p) : strlen(p), ul = ue ? (size_t)(ue - u) : strlen(u);
         if (*p == ':') {
             if (!ul || a->n >= SR_ROUTE_MAX_ARGS) return 0;
+            /* the network layer has percent-decoded the path already */
+            if (used + ul + 1 > bufsz) return 0;
             char *dst = buf + used;
-            if (pct_decode(u, ul, dst, bufsz - used)) return 0;
-            used += strlen(dst) + 1;
+            memcpy(dst, u, ul);
+            dst[ul] = 0;
+            used += ul + 1;
             int64_t id = 0;
             if (pl == 3 && !strncmp(p, ":id", 3)) {
                 /* not a positive decimal id: 0, so the handler answers its own 404

@@ -28,6 +28,7 @@ typedef enum sr_event_type {
     SR_EV_USER_FREED,       /* user: memory is going (shutdown or deletion) */
     SR_EV_MOVED,            /* user: where they listen changed (user's room is the new one or
                                NULL); friends hear of it */
+    SR_EV_PROFILE,          /* user: their name, bio or privacy changed */
     SR_EV_PRESENCE,         /* room, user, value (1 came, 0 went), listener interval in `entry`
                                (the presence id) — every join and leave, for listening time */
     SR_EV_MAX

@@ -2,8 +2,8 @@
  * queue_add over the WebSocket): parse and check on the service thread, resolve entries and
  * record tracks on the task pool, queue on the service thread. */
 #include "app/import.h"
-#include "app/hub_internal.h"
-#include "app/playlists.h"
+#include "app/kernel.h"
+#include "app/modules.h"
 #include "source/playlist.h"
 #include "source/source.h"
 #include "source/stream.h"
@@ -50,6 +50,7 @@ typedef struct imp_task {
     int status; /* the store failed: SR_E* */
     reply_fn reply;
     void *ctx;
+    sr_import_keep keep; /* personal: records the list (the playlists module's) */
 } imp_task;
 
 /* What the barrier job answers once every entry is durable. */
@@ -442,7 +443,7 @@ static void imp_done(sr_task *base)
     sr_room *r = t->room ? hub_room_get(h, t->room) : NULL;
     if (t->single) return answer_single(h, t, r), task_free(t);
     if (t->personal) {
-        sr_playlists_create(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
+        t->keep(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
         return task_free(t);
     }
     queue_items(h, t, r);
@@ -695,7 +696,7 @@ static void ws_reply(void *ctx, int status, json_t *body, const char *set_cookie
     free(c);
 }
 
-void sr_import_queue_add(sr_hub *h, sr_session *s, const sr_cmsg *m, sr_room *r)
+static void on_queue_add_record(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     /* recording a track in the library is what the REST endpoints reserve for accounts */
     if (hub_is_guest(h, s->user))
@@ -809,21 +810,17 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
     if (t) sr_pool_submit(h->pool, &t->base);
 }
 
-void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid)
+void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid, sr_import_keep keep)
 {
     json_t *title = json_is_object(q->body) ? json_object_get(q->body, "title") : NULL;
     why_not w;
     char *name = NULL;
     if (title && text_field(q->body, "title", 0, &name, &w))
         return reply_error(q->reply, q->ctx, 400, w.code, w.msg);
-    if (sr_playlists_full(h, uid)) {
-        free(name);
-        return reply_error(q->reply, q->ctx, 409, "limit_reached",
-                           "you have as many playlists as this server allows");
-    }
     imp_task *t = parse_import(h, q, 0, uid);
     if (!t) return free(name);
     t->personal = 1;
+    t->keep = keep;
     /* its name: the one given, else the list's own title, else the file's name */
     json_t *file = json_object_get(q->body, "name");
     const char *why;
@@ -873,34 +870,44 @@ void sr_import_queue_entries(sr_hub *h, const sr_rest *q, int64_t rid, int64_t u
     task_free(t);
 }
 
-int sr_import_rest(sr_hub *h, const sr_rest *q)
+/* ---------- routes ---------- */
+
+/* POST /api/rooms/:id/import: the room's 404 comes before the 401, as for every room route. */
+static void r_import(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    const char *p = q->path;
-    if (sr_playlists_rest(h, q)) return 1;
-    int64_t rid = 0;
-    int external = !strcmp(p, "/api/library/external");
-    if (external || !strcmp(p, "/api/library/streams")) {
-        /* handled below */
-    } else if (!strncmp(p, "/api/rooms/", 11)) {
-        const char *s = p + 11;
-        while (*s >= '0' && *s <= '9' && rid < 1000000000000LL)
-            rid = rid * 10 + (*s++ - '0');
-        if (!rid || strcmp(s, "/import")) return 0;
-    } else {
-        return 0;
-    }
-    if (q->method != 'P')
-        return reply_error(q->reply, q->ctx, 405, "method_not_allowed", "use POST"), 1;
-    int64_t uid = sr_hub_token_user(h, q->token);
-    if (rid) {
-        sr_room *r = hub_room_get(h, rid);
-        if (!r || !hub_may_enter(h, r, uid, NULL))
-            return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id"), 1;
-    }
-    if (!uid) return reply_error(q->reply, q->ctx, 401, "unauthenticated", "sign in first"), 1;
-    if (rid)
-        ep_import(h, q, rid, uid);
-    else
-        ep_record(h, q, uid, external);
-    return 1;
+    sr_hub *h = app;
+    sr_room *r = hub_room_get(h, a->id[0]);
+    if (!r || !hub_may_enter(h, r, a->me, NULL))
+        return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id");
+    if (!a->me) return reply_error(q->reply, q->ctx, 401, "unauthenticated", "sign in first");
+    ep_import(h, q, a->id[0], a->me);
 }
+
+static void r_streams(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    ep_record(app, q, a->me, 0);
+}
+
+static void r_external(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    ep_record(app, q, a->me, 1);
+}
+
+static const sr_route routes[] = {
+    {"POST", "/api/rooms/:id/import", SR_WHO_ANYONE, r_import, 0},
+    {"POST", "/api/library/streams", SR_WHO_ACCOUNT, r_streams, 0},
+    {"POST", "/api/library/external", SR_WHO_ACCOUNT, r_external, 0},
+};
+
+static const sr_msg_hook messages[] = {
+    {SR_C_QUEUE_ADD_RECORD, 1, on_queue_add_record},
+};
+
+const sr_module sr_module_import = {
+    .version = SR_MODULE_VERSION,
+    .name = "import",
+    .routes = routes,
+    .nroutes = SR_COUNT(routes),
+    .messages = messages,
+    .nmessages = SR_COUNT(messages),
+};

@@ -210,6 +210,11 @@ json_t *hub_user_json(sr_hub *h, int64_t id);
 /* Sets (or replaces) a user's display name (copied); creates the user record when missing;
  * guest_hash (copied, may be NULL) is the hash of a guest's token. Returns the user (borrowed). */
 user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *guest_hash);
+/* A new person's id, never handed out before (also not by another process on the store). */
+int64_t hub_user_id_new(sr_hub *h);
+/* Deletes the account uid in memory: sessions revoked, username, password, bio, picture and
+ * follows gone, name "deleted user", chat lines forgotten. The caller writes the deletion. */
+void hub_account_forget(sr_hub *h, int64_t uid);
 /* 1 when the user is a guest (no account). */
 int hub_is_guest(sr_hub *h, int64_t uid);
 /* The person whose guest token hashes to hash, or 0. */

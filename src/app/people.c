@@ -61,6 +61,32 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
     return u;
 }
 
+int64_t hub_user_id_new(sr_hub *h)
+{
+    return h->nusers ? h->nusers : 1;
+}
+
+void hub_account_forget(sr_hub *h, int64_t uid)
+{
+    user *u = hub_user_get(h, uid);
+    if (!u) return;
+    hub_session_revoke(h, NULL, uid, NULL);
+    hub_user_set_username(h, uid, NULL);
+    free(u->pw_hash), u->pw_hash = NULL;
+    free(u->bio), u->bio = NULL;
+    hub_user_picture(u, NULL, 0);
+    u->disabled = 1;
+    free(u->name);
+    u->name = sr_xstrdup("deleted user");
+    u->shown++;
+    /* follows in memory go with the account */
+    while (u->nfollowing)
+        hub_follow_set(h, uid, u->following[0], 0);
+    while (u->nfollowers)
+        hub_follow_set(h, u->followers[0], uid, 0);
+    hub_forget_chat_of(h, uid);
+}
+
 int hub_is_guest(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);

@@ -64,7 +64,7 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         randombytes_buf(b, sizeof b);
         sodium_bin2hex(token, sizeof token, b, sizeof b);
         hub_token_hash(token, hash);
-        uid = h->nusers ? h->nusers : 1;
+        uid = hub_user_id_new(h);
         hub_user_set(h, uid, name, hash);
         w->s2 = sr_xstrdup(hash);
     } else {
