@@ -63,9 +63,11 @@ typedef struct pw_task {
 static json_t *me_json(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
-    return json_pack("{s:I,s:s,s:s?,s:s,s:b,s:b,s:o}", "id", (json_int_t)uid, "name", u->name,
-                     "username", u->username, "bio", u->bio ? u->bio : "", "admin", u->admin,
-                     "hide_activity", u->hide_activity, "avatar", hub_avatar_url(h, uid));
+    json_t *o = json_pack("{s:I,s:s,s:s?,s:s,s:b,s:b}", "id", (json_int_t)uid, "name", u->name,
+                          "username", u->username, "bio", u->bio ? u->bio : "", "admin", u->admin,
+                          "hide_activity", u->hide_activity);
+    hub_person_json_hooks(h, uid, o); /* "avatar" */
+    return o;
 }
 
 static int valid_username(const char *u)

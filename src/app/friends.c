@@ -28,7 +28,7 @@ static json_t *profile_json(sr_hub *h, int64_t uid, int64_t viewer)
         json_object_set_new(o, "friend", json_boolean(hub_follows(h, viewer, uid) && hub_follows(h, uid, viewer)));
     }
     json_object_set_new(o, "listening_in", where_json(h, u));
-    json_object_set_new(o, "avatar", hub_avatar_url(h, uid));
+    hub_person_json_hooks(h, uid, o); /* "avatar" */
     return o;
 }
 
@@ -38,7 +38,12 @@ static void ep_follow(sr_hub *h, const sr_rest *q, int64_t uid, int64_t target, 
     if (!t || !t->username) return hub_rest_error(q, 404, "no_such_user", "no user with that id");
     if (target == uid) return hub_rest_error(q, 400, "bad_field", "you cannot follow yourself");
     (void)me;
-    hub_follow_set(h, uid, target, on);
+    if (on != hub_follows(h, uid, target)) {
+        hub_follow_set(h, uid, target, on);
+        sr_event ev = {.type = SR_EV_FOLLOWED, .user = uid, .target = target, .value = on,
+                       .now = sr_now_ms()};
+        hub_emit(h, &ev);
+    }
     job *j = hub_job_new(NULL);
     sr_write *w = hub_job_write(j, SR_W_FOLLOW);
     w->a = uid;

@@ -45,7 +45,7 @@ typedef struct sr_session {
     double tokens;
     int64_t tokens_at;
     int dropped;
-    int lobby; /* subscribed to lobby updates */
+    unsigned topics; /* what it subscribed to: bits modules claimed with hub_topic_new */
 } sr_session;
 
 typedef struct sr_hub_config {
@@ -118,13 +118,9 @@ void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 /* The largest body of a route that takes bytes rather than JSON (an avatar upload); bigger
  * ones answer 413 too_large. */
 #define SR_RAW_BODY_MAX (2 * 1024 * 1024)
-#define SR_AVATAR_MAX_BYTES SR_RAW_BODY_MAX
 /* The body limit of a request with this method and path when its route takes bytes, not JSON
  * (PUT /api/me/avatar), else 0: the caller keeps its JSON limit. */
 size_t sr_hub_raw_body(sr_hub *h, char method, const char *path);
-/* uid's avatar (a JPEG, borrowed until the next change) and its entity tag (16 hex digits),
- * or NULL when there is none. */
-const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag);
 /* Answers a REST request through the route table of every registered module (404, 405, 401
  * and 403 answered in one place, api/route.c). Always returns 1: reply will be called. */
 int sr_hub_rest(sr_hub *h, const sr_rest *req);

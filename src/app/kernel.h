@@ -41,11 +41,8 @@ typedef struct user {
     int64_t *following, *followers;
     int nfollowing, nfollowers, capfollowing, capfollowers;
     sr_room *room; /* where they listen now (last joined), NULL if nowhere */
-    /* the picture: a square JPEG, NULL when none; its tag names this version */
-    unsigned char *avatar;
-    size_t avatar_len;
-    char avatar_tag[17];
-    unsigned shown; /* bumped whenever the name or the picture changes (snapshot cache) */
+    unsigned shown; /* bumped whenever the name or what modules show of them changes (the
+                       snapshot's listener cache): hub_user_touch */
     void *slot[SR_SLOTS]; /* modules' own per-person state (owned by the module) */
 } user;
 
@@ -177,7 +174,7 @@ struct sr_hub {
     /* modules, their routes, message hooks and event listeners */
     hub_mod mods[SR_MODULES_MAX];
     int nmods;
-    int nslots_room, nslots_user;
+    int nslots_room, nslots_user, ntopics;
     sr_routes routes;
 };
 
@@ -189,6 +186,9 @@ void *hub_module_self(sr_hub *h, const sr_module *m);
  * all SR_SLOTS are taken. The module owns what it keeps there and frees it on
  * SR_EV_ROOM_FREED / SR_EV_USER_FREED. */
 int hub_slot_new(sr_hub *h, int room);
+/* Claims a bit of sr_session.topics for a module (what a session subscribed to); returns the
+ * bit, or 0 when all are taken. */
+unsigned hub_topic_new(sr_hub *h);
 /* Tells every module that listens to ev->type (ev borrowed; fields as app/events.h says). */
 void hub_emit(sr_hub *h, const sr_event *ev);
 
@@ -229,12 +229,13 @@ void hub_session_add(sr_hub *h, const char *hash, int64_t uid, double expires);
 /* Forgets sign-in sessions in memory and closes the WebSockets that used them: the one with
  * hash, or (hash NULL) every one of uid except keep (may be NULL). */
 void hub_session_revoke(sr_hub *h, const char *hash, int64_t uid, const char *keep);
-/* "/api/users/ID/avatar?v=TAG" when uid has a picture, else JSON null. New reference. */
-json_t *hub_avatar_url(sr_hub *h, int64_t uid);
-/* {"id","name","avatar"}: a listener as rooms list them. New reference. */
+/* {"id","name"} and what modules add (person_json hooks, e.g. "avatar"): a person as rooms
+ * list them. New reference; JSON null for an unknown id. */
 json_t *hub_listener_json(sr_hub *h, int64_t uid);
-/* Replaces u's picture with jpeg (taken; NULL removes it) of len bytes. */
-void hub_user_picture(user *u, unsigned char *jpeg, size_t len);
+/* Lets every module add its members to o (borrowed), a view of person uid. */
+void hub_person_json_hooks(sr_hub *h, int64_t uid, json_t *o);
+/* Something shown of u changed (a module's part of their JSON): cached lists show it anew. */
+void hub_user_touch(user *u);
 /* Adds or removes the follow follower -> followee in memory. */
 void hub_follow_set(sr_hub *h, int64_t follower, int64_t followee, int on);
 /* 1 when a follows b. */

@@ -4,7 +4,11 @@
 
 #include "app/kernel.h"
 
-/* hub.c */
+/* kernel.c */
+/* The bus's delivery callback: the same bytes to each member of the room here. */
+void hub_bus_deliver(void *ud, int64_t room, sr_msg *m);
+/* A durable (or failed) job: sends its ack or error, answers its REST caller, frees it. */
+void hub_job_finish(sr_hub *h, job *j);
 /* A spread-out random number (fallback choice needs spread, not secrecy). */
 uint64_t hub_rnd(sr_hub *h);
 /* Makes a room (strings copied, tags taken; NULL for none) and adds it to the rooms table. */
@@ -42,7 +46,6 @@ void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_h
                     int disabled, const char *bio, int hide_activity);
 void hub_ld_session(void *ud, const char *token_hash, int64_t user, double expires);
 void hub_ld_follow(void *ud, int64_t follower, int64_t followee);
-void hub_ld_avatar(void *ud, int64_t uid, const unsigned char *jpeg, size_t len);
 
 /* rules.c */
 void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings);

@@ -27,6 +27,7 @@ typedef struct visit {
 /* The module's state, a room's (its slot) and a person's (their slot). */
 typedef struct lobby {
     int rslot, uslot;
+    unsigned topic; /* sessions subscribed to lobby updates */
     double lobby_sent, trending_sent;
     int64_t *gone; /* rooms closed since the last update */
     int ngone;
@@ -220,7 +221,8 @@ static void add_unique(int64_t *ids, int *n, int64_t id)
 
 static void on_lobby(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *unused)
 {
-    s->lobby = m->value;
+    lobby *M = self;
+    s->topics = m->value ? s->topics | M->topic : s->topics & ~M->topic;
     if (!m->value) return hub_send_json(h, s, sr_proto_reply("ack", m->ref));
     double now = sr_now_ms();
     json_t *o = sr_proto_reply("lobby", m->ref);
@@ -263,12 +265,13 @@ typedef struct push_ctx {
     sr_msg *m;
     json_t *o;    /* the shared update, for per-person copies */
     int personal; /* the 10 s round: accounts also get their recommendations */
+    unsigned topic; /* the lobby's bit in sr_session.topics */
 } push_ctx;
 
 static void push_one(sr_session *s, void *ud)
 {
     push_ctx *c = ud;
-    if (!s->lobby || !s->wsi) return;
+    if (!(s->topics & c->topic) || !s->wsi) return;
     if (c->personal && !hub_is_guest(c->h, s->user)) {
         json_t *mine = json_copy(c->o);
         json_object_set_new(mine, "recommended", recommended_ids(c->h, s->user));
@@ -317,7 +320,7 @@ static void tick(sr_hub *h, void *self, double now)
     }
     /* encoded once for every subscriber (accounts get a copy with their recommendations on
      * the 10 s round) */
-    push_ctx c = {h, sr_msg_take(sr_proto_dump(json_incref(o))), o, trending};
+    push_ctx c = {h, sr_msg_take(sr_proto_dump(json_incref(o))), o, trending, M->topic};
     h->net.each_session(push_one, &c);
     sr_msg_unref(c.m);
     json_decref(o);
@@ -510,6 +513,7 @@ static void *create(sr_hub *h)
     lobby *M = sr_xcalloc(1, sizeof *M);
     M->rslot = hub_slot_new(h, 1);
     M->uslot = hub_slot_new(h, 0);
+    M->topic = hub_topic_new(h);
     return M;
 }
 

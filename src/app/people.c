@@ -66,26 +66,6 @@ int64_t hub_user_id_new(sr_hub *h)
     return h->nusers ? h->nusers : 1;
 }
 
-void hub_account_forget(sr_hub *h, int64_t uid)
-{
-    user *u = hub_user_get(h, uid);
-    if (!u) return;
-    hub_session_revoke(h, NULL, uid, NULL);
-    hub_user_set_username(h, uid, NULL);
-    free(u->pw_hash), u->pw_hash = NULL;
-    free(u->bio), u->bio = NULL;
-    hub_user_picture(u, NULL, 0);
-    u->disabled = 1;
-    free(u->name);
-    u->name = sr_xstrdup("deleted user");
-    u->shown++;
-    /* follows in memory go with the account */
-    while (u->nfollowing)
-        hub_follow_set(h, uid, u->following[0], 0);
-    while (u->nfollowers)
-        hub_follow_set(h, u->followers[0], uid, 0);
-    hub_forget_chat_of(h, uid);
-}
 
 int hub_is_guest(sr_hub *h, int64_t uid)
 {
@@ -213,48 +193,18 @@ void hub_send_user(sr_hub *h, int64_t uid, json_t *o)
     json_decref(o);
 }
 
-/* ---------- pictures ---------- */
-
-json_t *hub_avatar_url(sr_hub *h, int64_t uid)
-{
-    user *u = hub_user_get(h, uid);
-    if (!u || !u->avatar) return json_null();
-    char url[96];
-    snprintf(url, sizeof url, "/api/users/%lld/avatar?v=%s", (long long)uid, u->avatar_tag);
-    return json_string(url);
-}
+/* ---------- how a person is shown ---------- */
 
 json_t *hub_listener_json(sr_hub *h, int64_t uid)
 {
     json_t *o = hub_user_json(h, uid);
-    if (json_is_object(o)) json_object_set_new(o, "avatar", hub_avatar_url(h, uid));
+    if (json_is_object(o)) hub_person_json_hooks(h, uid, o);
     return o;
 }
 
-/* The tag is a hash of the bytes, so the URL changes exactly when the picture does and may be
- * cached for good. */
-void hub_user_picture(user *u, unsigned char *jpeg, size_t len)
+void hub_user_touch(user *u)
 {
-    free(u->avatar);
-    u->avatar = NULL;
-    u->avatar_len = 0;
-    u->avatar_tag[0] = 0;
     u->shown++;
-    if (!jpeg) return;
-    unsigned char d[8];
-    crypto_generichash(d, sizeof d, jpeg, len, NULL, 0);
-    sodium_bin2hex(u->avatar_tag, sizeof u->avatar_tag, d, sizeof d);
-    u->avatar = jpeg;
-    u->avatar_len = len;
-}
-
-const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag)
-{
-    user *u = hub_user_get(h, uid);
-    if (!u || !u->avatar) return NULL;
-    *len = u->avatar_len;
-    *tag = u->avatar_tag;
-    return u->avatar;
 }
 
 /* ---------- the follow graph ---------- */
@@ -333,14 +283,6 @@ void hub_ld_follow(void *ud, int64_t follower, int64_t followee)
     hub_follow_set(ud, follower, followee, 1);
 }
 
-void hub_ld_avatar(void *ud, int64_t uid, const unsigned char *jpeg, size_t len)
-{
-    user *u = hub_user_get(ud, uid);
-    if (!u || !u->username) return;
-    unsigned char *copy = sr_xmalloc(len);
-    memcpy(copy, jpeg, len);
-    hub_user_picture(u, copy, len);
-}
 
 void hub_people_free(sr_hub *h)
 {
@@ -355,7 +297,6 @@ void hub_people_free(sr_hub *h)
         free(u->bio);
         free(u->following);
         free(u->followers);
-        free(u->avatar);
         free(u);
     }
     free(h->users);

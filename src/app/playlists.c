@@ -311,8 +311,8 @@ static void on_account_deleted(sr_hub *h, void *self, const sr_event *ev)
 {
     /* the store deletes the rows in the same job (SR_W_USER_DELETE) */
     int n = forget_user(h, ev->user);
-    if (n) sr_log(SR_LOG_INFO, "playlists of a deleted account", "user=%lld playlists=%d",
-                  (long long)ev->user, n);
+    sr_log(SR_LOG_INFO, "playlists of a deleted account", "user=%lld playlists=%d",
+           (long long)ev->user, n);
 }
 
 static const sr_event_hook events[] = {

@@ -44,11 +44,6 @@ json_t *hub_skip_json(sr_room *r, double ratio)
                      sr_skip_needed(r->nlisteners, ratio));
 }
 
-json_t *hub_room_info_json(sr_room *r)
-{
-    return json_pack("{s:I,s:s,s:s,s:O}", "id", (json_int_t)r->id, "name", r->name, "description",
-                     r->description, "tags", r->tags);
-}
 
 /* ---------- the write pipeline ---------- */
 
@@ -153,6 +148,10 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
         double end = r->np_started_at + (double)sr_library_play_ms(cur);
         /* Continue seamlessly from the scheduled end unless we are far past it (a restart). */
         if (now >= end && now - end < 2000) start = end;
+    }
+    if (skipped && cur) {
+        sr_event ev = {.type = SR_EV_SKIPPED, .room = r, .track = cur->id, .now = now};
+        hub_emit(h, &ev);
     }
     job *j = hub_job_new(r);
     if (skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;

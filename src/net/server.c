@@ -6,6 +6,7 @@
 #include "util/pool.h"
 #include "net/range.h"
 #include "proto/proto.h"
+#include "app/avatars.h"
 #include "app/library.h"
 #include "source/source.h"
 #include "util/log.h"
