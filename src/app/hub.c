@@ -269,14 +269,15 @@ static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m)
 {
     sr_history_push(&r->history, seq, m);
     r->published = seq;
-    h->bus->ops->publish(h->bus, r->id, m);
+    h->bus->ops->publish(h->bus, r->id, r->epoch, seq, m);
 }
 
 /* The bus hands every room delta back (from this node or, with a shared bus, another):
  * the same bytes go to each listener here. */
-static void bus_deliver(void *ud, int64_t room, sr_msg *m)
+static void bus_deliver(void *ud, int64_t room, const char *epoch, uint64_t seq, sr_msg *m)
 {
     sr_hub *h = ud;
+    (void)epoch, (void)seq;
     sr_room *r = hub_room_get(h, room);
     for (int i = 0; r && i < r->nmembers; i++)
         h->net.send(r->members[i], m);
@@ -659,6 +660,7 @@ static void member_add(sr_hub *h, sr_room *r, sr_session *s)
     }
     s->member_idx = r->nmembers;
     r->members[r->nmembers++] = s;
+    if (r->nmembers == 1) h->bus->ops->subscribe(h->bus, r->id); /* the room's first here */
     s->room = r;
     user *u = hub_user_get(h, s->user);
     if (u && u->room != r) {
@@ -689,6 +691,7 @@ void hub_member_remove(sr_hub *h, sr_session *s)
     r->members[i] = r->members[--r->nmembers];
     r->members[i]->member_idx = i;
     s->room = NULL;
+    if (!r->nmembers) h->bus->ops->unsubscribe(h->bus, r->id); /* its last one here left */
     for (int k = 0; k < r->nlisteners; k++) {
         if (r->listeners[k].user != s->user) continue;
         if (--r->listeners[k].conns) return;
@@ -1502,6 +1505,7 @@ int sr_hub_start(sr_hub *h)
         .avatar = hub_ld_avatar,
         .playlist = hub_ld_playlist,
     };
+    if (!h->bus) return SR_EINVAL; /* the bus did not open (logged) */
     hub_lobby_start(h);
     hub_accounts_start(h);
     if (h->st->ops->load(h->st, &sink)) return SR_EIO;
@@ -1535,8 +1539,8 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     h->st = st;
     h->net = *net;
     h->lib = sr_library_new();
-    if (sr_bus_open(cfg->bus_url, bus_deliver, h, &h->bus))
-        sr_bus_open("local", bus_deliver, h, &h->bus);
+    sr_bus_config bc = {.deliver = bus_deliver, .ud = h};
+    if (sr_bus_open(cfg->bus_url, &bc, &h->bus)) h->bus = NULL; /* sr_hub_start fails */
     randombytes_buf(&h->rng, sizeof h->rng);
     h->rng |= 1;
     return h;
