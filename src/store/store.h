@@ -277,8 +277,9 @@ typedef struct sr_store_ops {
     int (*notices_last)(sr_store *st, int64_t *id);
     /* Loads one user by id into sink (borrowed), through the same callbacks as load: user(),
      * then account() when it has one, then session() for each of its live sessions (each only
-     * when the sink has it). Nothing is called for an unknown id, which returns SR_ENOENT.
-     * Read-only. Returns 0 or SR_E*. */
+     * when the sink has it), all read in one snapshot. Nothing is called for an unknown id,
+     * which returns SR_ENOENT. Read-only; call it on a connection with no transaction open (a
+     * read-only twin). Returns 0 or SR_E*. */
     int (*load_account)(sr_store *st, int64_t id, const sr_load_sink *sink);
 } sr_store_ops;
 
