@@ -3,9 +3,9 @@
  * file, environment, flags). */
 #include "app/admin_cli.h"
 #include "app/hub.h"
-#include "bus/bus.h"
 #include "net/server.h"
 #include "store/store.h"
+#include "bus/bus.h" /* after store.h: the backends main.c names */
 #include "util/log.h"
 #include "util/util.h"
 
