@@ -251,6 +251,15 @@ static int parse_args(int argc, char **argv, int first, const char **pos, int ma
     return 0;
 }
 
+/* Opens the store of --store; on failure says so (the backend logged why) and returns SR_E*. */
+static int open_store(sr_store **st)
+{
+    int rc = sr_store_open(cfg.store, st);
+    if (rc)
+        fprintf(stderr, "soundroom: cannot open the store '%s': %s\n", cfg.store, sr_strerror(rc));
+    return rc;
+}
+
 static int finish_config(sr_hub_config *hc)
 {
     if (cfg.log_level) {
@@ -305,15 +314,6 @@ static int finish_config(sr_hub_config *hc)
         return -1;
     }
     return 0;
-}
-
-/* Opens the store of --store; on failure says so (the backend logged why) and returns SR_E*. */
-static int open_store(sr_store **st)
-{
-    int rc = sr_store_open(cfg.store, st);
-    if (rc)
-        fprintf(stderr, "soundroom: cannot open the store '%s': %s\n", cfg.store, sr_strerror(rc));
-    return rc;
 }
 
 static int cmd_serve(void)
