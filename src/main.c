@@ -6,6 +6,7 @@
 #include "app/modules.h"
 #include "net/server.h"
 #include "store/store.h"
+#include "bus/bus.h" /* after store.h: the backends main.c names */
 #include "util/log.h"
 #include "util/util.h"
 
@@ -251,6 +252,15 @@ static int parse_args(int argc, char **argv, int first, const char **pos, int ma
     return 0;
 }
 
+/* Opens the store of --store; on failure says so (the backend logged why) and returns SR_E*. */
+static int open_store(sr_store **st)
+{
+    int rc = sr_store_open(cfg.store, st);
+    if (rc)
+        fprintf(stderr, "soundroom: cannot open the store '%s': %s\n", cfg.store, sr_strerror(rc));
+    return rc;
+}
+
 static int finish_config(sr_hub_config *hc)
 {
     if (cfg.log_level) {
@@ -296,8 +306,12 @@ static int finish_config(sr_hub_config *hc)
     hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
     hc->bus_url = cfg.bus ? cfg.bus : "local";
-    if (strcmp(hc->bus_url, "local")) {
-        fprintf(stderr, "soundroom: unknown --bus '%s' (this build knows: local)\n", hc->bus_url);
+    if (!sr_bus_for_url(hc->bus_url)) { /* the backend is chosen by name, never a fallback */
+        char known[128];
+        sr_log(SR_LOG_ERROR, "unknown bus backend", "url=\"%s\" known=\"%s\"", hc->bus_url,
+               sr_bus_known(known, sizeof known));
+        fprintf(stderr, "soundroom: unknown --bus '%s' (this build knows: %s)\n", hc->bus_url,
+                known);
         return -1;
     }
     return 0;
@@ -316,7 +330,7 @@ static int cmd_serve(void)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     sr_server_config sc = {
         .host = cfg.host,
         .port = cfg.port,
@@ -345,7 +359,7 @@ static int cmd_scan(const char *dir)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     sr_hub_net net = {0};
     sr_hub *h = sr_hub_new(&hc, st, &net);
     int n = sr_hub_scan_library(h, dir);
@@ -361,7 +375,7 @@ static int cmd_migrate(void)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     printf("schema version %d\n", st->ops->schema_version(st));
     st->ops->close(st);
     return 0;
@@ -372,7 +386,7 @@ static int cmd_user(const char *verb, const char *name)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     int rc = sr_admin_user(st, &hc, verb, name);
     st->ops->close(st);
     return rc;
