@@ -224,6 +224,13 @@ static void pw_done(sr_task *base)
             break;
         }
         int64_t uid = hub_user_id_new(h);
+        if (!uid) {
+            t->reply(t->ctx, 500,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
+                               "the store could not record this"),
+                     NULL);
+            break;
+        }
         user *u = hub_user_set(h, uid, t->name, NULL);
         hub_user_set_username(h, uid, t->username);
         u->pw_hash = sr_xstrdup(t->new_hash);

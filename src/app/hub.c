@@ -123,6 +123,7 @@ static void wake_pool(void *ud)
 
 int sr_hub_start(sr_hub *h)
 {
+    if (!h->bus) return SR_EINVAL; /* the bus named in the configuration did not open */
     sr_load_sink sink = {
         .ud = h,
         .user = hub_ld_user,
@@ -144,10 +145,22 @@ int sr_hub_start(sr_hub *h)
     h->pool = sr_pool_start(2, wake_pool, h);
     for (int i = 0; i < h->nmods; i++)
         if (h->mods[i].m->load) h->mods[i].m->load(h, h->mods[i].self, &sink);
+    /* what another process (the admin CLI) changes from now on is read back from the notices:
+     * the newest one before loading is where reading starts */
+    if (h->st->ops->open_twin(h->st, 1, &h->notice_st) ||
+        sr_store_notices_last(h->notice_st, &h->notice_last)) {
+        sr_log(SR_LOG_WARN, "notices cannot be read: changes by the CLI need a restart", NULL);
+        if (h->notice_st) h->notice_st->ops->close(h->notice_st);
+        h->notice_st = NULL;
+    }
     if (h->st->ops->load(h->st, &sink)) return SR_EIO;
+    h->ids = sr_ids_new(h->st);
+    if (!h->ids) return SR_EIO;
     if (!h->max_room) { /* never a room yet (closed ones count: their ids stay taken) */
+        int64_t id = hub_id_new(h, SR_ID_ROOM);
+        if (!id) return SR_EIO;
         sr_room *r =
-            hub_room_new(h, 1, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
+            hub_room_new(h, id, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
                          json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
         sr_write w = {.kind = SR_W_ROOM, .a = r->id, .t = r->created};
         w.s1 = sr_xstrdup(r->name);
@@ -157,7 +170,7 @@ int sr_hub_start(sr_hub *h)
             h->st->ops->begin(h->st) || h->st->ops->write(h->st, &w) || h->st->ops->commit(h->st);
         sr_write_clear(&w);
         if (rc) return SR_EIO;
-        sr_log(SR_LOG_INFO, "created the demo room", "room=1");
+        sr_log(SR_LOG_INFO, "created the demo room", "room=%lld", (long long)id);
     }
     for (int i = 0; i < h->nmods; i++)
         if (h->mods[i].m->start && h->mods[i].m->start(h, h->mods[i].self)) {
@@ -168,8 +181,11 @@ int sr_hub_start(sr_hub *h)
     if (!h->wk) return SR_ENOMEM;
     int nlib;
     sr_library_playable(h->lib, &nlib);
+    int64_t people = 0;
+    for (int64_t i = 1; i < h->nusers; i++)
+        people += h->users[i] != NULL;
     sr_log(SR_LOG_INFO, "state loaded", "rooms=%d tracks=%d users=%lld modules=%d", h->nrooms,
-           nlib, (long long)(h->nusers ? h->nusers - 1 : 0), h->nmods);
+           nlib, (long long)people, h->nmods);
     return 0;
 }
 
@@ -180,8 +196,8 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     h->st = st;
     h->net = *net;
     h->lib = sr_library_new();
-    if (sr_bus_open(cfg->bus_url, hub_bus_deliver, h, &h->bus))
-        sr_bus_open("local", hub_bus_deliver, h, &h->bus);
+    sr_bus_config bc = {.deliver = hub_bus_deliver, .ud = h};
+    if (sr_bus_open(cfg->bus_url, &bc, &h->bus)) h->bus = NULL; /* sr_hub_start fails */
     randombytes_buf(&h->rng, sizeof h->rng);
     h->rng |= 1;
     return h;
@@ -241,6 +257,8 @@ void sr_hub_free(sr_hub *h)
     for (int i = h->nmods - 1; i >= 0; i--)
         if (h->mods[i].m->stop) h->mods[i].m->stop(h, h->mods[i].self);
     sr_routes_free(&h->routes);
+    sr_ids_free(h->ids);
+    if (h->notice_st) h->notice_st->ops->close(h->notice_st);
     sr_library_free(h->lib);
     if (h->bus) h->bus->ops->close(h->bus);
     free(h);

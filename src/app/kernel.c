@@ -155,12 +155,12 @@ static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m)
 {
     sr_history_push(&r->history, seq, m);
     r->published = seq;
-    h->bus->ops->publish(h->bus, r->id, m);
+    h->bus->ops->publish(h->bus, r->id, r->epoch, seq, m);
 }
 
 /* The bus hands every room delta back (from this node or, with a shared bus, another):
  * the same bytes go to each listener here. */
-void hub_bus_deliver(void *ud, int64_t room, sr_msg *m)
+void hub_bus_deliver(void *ud, int64_t room, const char *epoch, uint64_t seq, sr_msg *m)
 {
     sr_hub *h = ud;
     sr_room *r = hub_room_get(h, room);
@@ -303,6 +303,14 @@ int hub_slot_new(sr_hub *h, int room)
 {
     int *n = room ? &h->nslots_room : &h->nslots_user;
     return *n < SR_SLOTS ? (*n)++ : -1;
+}
+
+int64_t hub_id_new(sr_hub *h, sr_id_kind kind)
+{
+    int64_t id = h->ids ? sr_ids_next(h->ids, kind) : SR_EINVAL;
+    if (id > 0) return id;
+    sr_log(SR_LOG_ERROR, "no id could be reserved", "kind=%d rc=%lld", (int)kind, (long long)id);
+    return 0;
 }
 
 unsigned hub_topic_new(sr_hub *h)

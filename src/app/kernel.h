@@ -11,6 +11,7 @@
 #include "core/history.h"
 #include "core/queue.h"
 #include "proto/proto.h"
+#include "store/ids.h"
 #include "store/worker.h"
 #include "util/map.h"
 #include "util/pool.h"
@@ -164,7 +165,11 @@ struct sr_hub {
     /* closed rooms: out of rooms[], kept until the hub is freed (jobs in flight point at them) */
     sr_room **closed;
     int nclosed;
-    int64_t max_room, max_entry, max_chat, max_play;
+    int64_t max_room, max_entry, max_chat, max_play; /* the highest ids in memory */
+    sr_ids *ids;           /* ids from blocks reserved in the store: unique across processes */
+    sr_store *notice_st;   /* a read-only twin: what another process (the CLI) changed */
+    int64_t notice_last;   /* the newest notice applied */
+    double notice_at;      /* when notices were last read (server ms) */
     uint64_t rng;
     /* sign-in sessions */
     sr_map sessions; /* token hash -> index + 1 into auth */
@@ -210,7 +215,11 @@ json_t *hub_user_json(sr_hub *h, int64_t id);
 /* Sets (or replaces) a user's display name (copied); creates the user record when missing;
  * guest_hash (copied, may be NULL) is the hash of a guest's token. Returns the user (borrowed). */
 user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *guest_hash);
-/* A new person's id, never handed out before (also not by another process on the store). */
+/* A new id of kind (SR_ID_ROOM, SR_ID_CHAT, ...), never handed out before, also not by another
+ * process on the same store (blocks reserved ahead: no request waits for the disk). 0 when the
+ * store could not reserve (logged): the caller answers "internal" and writes nothing. */
+int64_t hub_id_new(sr_hub *h, sr_id_kind kind);
+/* A new person's id (hub_id_new of SR_ID_USER). */
 int64_t hub_user_id_new(sr_hub *h);
 /* Deletes the account uid in memory: sessions revoked, username, password, bio, picture and
  * follows gone, name "deleted user", chat lines forgotten. The caller writes the deletion. */

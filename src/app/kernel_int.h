@@ -6,7 +6,7 @@
 
 /* kernel.c */
 /* The bus's delivery callback: the same bytes to each member of the room here. */
-void hub_bus_deliver(void *ud, int64_t room, sr_msg *m);
+void hub_bus_deliver(void *ud, int64_t room, const char *epoch, uint64_t seq, sr_msg *m);
 /* A durable (or failed) job: sends its ack or error, answers its REST caller, frees it. */
 void hub_job_finish(sr_hub *h, job *j);
 /* A spread-out random number (fallback choice needs spread, not secrecy). */
@@ -40,6 +40,9 @@ void hub_chat_keep(sr_room *r, json_t *msg);
 /* people.c */
 /* Frees every person (after SR_EV_USER_FREED for each). */
 void hub_people_free(sr_hub *h);
+/* Reads, at most once a second, what another process on the store (the admin CLI) changed
+ * since the last time, and applies it: accounts added, promoted, disabled, their passwords. */
+void hub_notices_poll(sr_hub *h, double now);
 /* Load callbacks of the people tables. */
 void hub_ld_user(void *ud, int64_t id, const char *name, const char *hash);
 void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,

@@ -43,7 +43,7 @@ static audit_log *log_of(sr_hub *h, sr_room *r)
 static void audit(sr_hub *h, job *j, sr_room *r, int64_t actor, const char *action, int64_t target,
                   const char *detail)
 {
-    int64_t id = ++self_of(h)->max_audit;
+    int64_t id = hub_id_new(h, SR_ID_AUDIT);
     audit_log *L = log_of(h, r);
     double ts = sr_now_ms();
     sr_write *w = hub_job_write(j, SR_W_AUDIT);

@@ -63,7 +63,7 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
 
 int64_t hub_user_id_new(sr_hub *h)
 {
-    return h->nusers ? h->nusers : 1;
+    return hub_id_new(h, SR_ID_USER);
 }
 
 
@@ -274,8 +274,103 @@ void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_h
 void hub_ld_session(void *ud, const char *token_hash, int64_t uid, double expires)
 {
     sr_hub *h = ud;
-    if (expires > sr_now_ms() && token_hash && strlen(token_hash) == 64)
+    if (!(expires > sr_now_ms() && token_hash && strlen(token_hash) == 64)) return;
+    int64_t i = sr_map_get(&h->sessions, token_hash);
+    if (i) /* read again (an account reloaded): the same session */
+        h->auth[i - 1].expires = expires;
+    else
         hub_session_add(h, token_hash, uid, expires);
+}
+
+/* ---------- what another process changed ---------- */
+
+/* A reload of one account: the sessions the store still has for it. */
+typedef struct reload {
+    sr_hub *h;
+    int64_t uid;
+    char (*keep)[65];
+    int n, cap;
+} reload;
+
+static void rl_session(void *ud, const char *token_hash, int64_t uid, double expires)
+{
+    reload *r = ud;
+    hub_ld_session(r->h, token_hash, uid, expires);
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4;
+        r->keep = sr_xrealloc(r->keep, (size_t)r->cap * sizeof *r->keep);
+    }
+    snprintf(r->keep[r->n++], 65, "%s", token_hash ? token_hash : "");
+}
+
+static void rl_user(void *ud, int64_t id, const char *name, const char *hash)
+{
+    hub_ld_user(((reload *)ud)->h, id, name, hash);
+}
+
+static void rl_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
+                       int disabled, const char *bio, int hide_activity)
+{
+    hub_ld_account(((reload *)ud)->h, id, username, pw_hash, admin, disabled, bio, hide_activity);
+}
+
+/* Reads account uid again from the store and ends the sessions the store no longer has
+ * (a disabled account, a password changed by the CLI): their sockets close with 4003. */
+static void reload_account(sr_hub *h, int64_t uid)
+{
+    reload r = {h, uid, NULL, 0, 0};
+    sr_load_sink sink = {.ud = &r, .user = rl_user, .account = rl_account, .session = rl_session};
+    if (sr_store_load_account(h->notice_st, uid, &sink)) {
+        free(r.keep);
+        return;
+    }
+    user *u = hub_user_get(h, uid);
+    for (int i = h->nauth - 1; i >= 0; i--) {
+        if (h->auth[i].user != uid) continue;
+        int kept = !(u && u->disabled);
+        if (kept) {
+            kept = 0;
+            for (int k = 0; k < r.n && !kept; k++)
+                kept = !strcmp(r.keep[k], h->auth[i].hash);
+        }
+        if (!kept) {
+            char hash[65];
+            memcpy(hash, h->auth[i].hash, sizeof hash);
+            hub_session_revoke(h, hash, 0, NULL);
+        }
+    }
+    free(r.keep);
+    sr_log(SR_LOG_INFO, "account reloaded", "user=%lld", (long long)uid);
+}
+
+typedef struct notices {
+    sr_hub *h;
+    int64_t *keys;
+    int n, cap;
+} notices;
+
+static void on_notice(void *ud, int64_t id, const char *entity, int64_t key)
+{
+    notices *c = ud;
+    c->h->notice_last = id;
+    if (!entity || strcmp(entity, SR_NOTICE_ACCOUNT)) return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 8;
+        c->keys = sr_xrealloc(c->keys, (size_t)c->cap * sizeof *c->keys);
+    }
+    c->keys[c->n++] = key;
+}
+
+void hub_notices_poll(sr_hub *h, double now)
+{
+    if (!h->notice_st || now - h->notice_at < 1000) return;
+    h->notice_at = now;
+    /* the list first, then each account: one read at a time on the connection */
+    notices c = {h, NULL, 0, 0};
+    if (!sr_store_notices_since(h->notice_st, h->notice_last, on_notice, &c))
+        for (int i = 0; i < c.n; i++)
+            reload_account(h, c.keys[i]);
+    free(c.keys);
 }
 
 void hub_ld_follow(void *ud, int64_t follower, int64_t followee)

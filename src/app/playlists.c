@@ -214,7 +214,15 @@ static void create_list(sr_hub *h, int64_t uid, const char *name, const char *fo
                                "you have as many playlists as this server allows"),
                      NULL);
     }
-    plist *p = plist_add(h, lists(h)->max_id + 1, uid, name, format, entries, sr_now_ms());
+    int64_t id = hub_id_new(h, SR_ID_PLAYLIST);
+    if (!id) {
+        json_decref(entries);
+        return reply(ctx, 500,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
+                               "the store could not record this"),
+                     NULL);
+    }
+    plist *p = plist_add(h, id, uid, name, format, entries, sr_now_ms());
     job *j = hub_job_new(NULL);
     sr_write *w = hub_job_write(j, SR_W_PLAYLIST);
     w->a = p->id;

@@ -1,6 +1,7 @@
 /* room.c - a room's life in the kernel: what plays (advance, fallback, the skip tally), who is
  * here (members, listeners, presence deltas), and the snapshot a joining client gets. */
 #include "app/kernel_int.h"
+#include "bus/bus.h"
 #include "core/playback.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -165,7 +166,8 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     r->np_track = tid;
     r->np_entry = e ? e->id : 0;
     r->np_user = e ? e->user : 0;
-    r->np_play = ++h->max_play;
+    r->np_play = hub_id_new(h, SR_ID_PLAY); /* 0 (logged) when none could be reserved */
+    if (r->np_play > h->max_play) h->max_play = r->np_play;
     r->np_started_at = start;
     r->np_from = e ? 0 : 1;
     r->nskips = 0;
@@ -213,6 +215,7 @@ double sr_hub_tick(sr_hub *h, double now)
             if (end < next_end) next_end = end;
         }
     }
+    hub_notices_poll(h, now);
     for (int i = 0; i < h->nmods; i++)
         if (h->mods[i].m->tick) h->mods[i].m->tick(h, h->mods[i].self, now);
     return next_end;
@@ -296,6 +299,8 @@ void hub_member_add(sr_hub *h, sr_room *r, sr_session *s)
     }
     s->member_idx = r->nmembers;
     r->members[r->nmembers++] = s;
+    /* this node hears the room's deltas (from any node) while someone here listens */
+    if (r->nmembers == 1) h->bus->ops->subscribe(h->bus, r->id);
     s->room = r;
     user *u = hub_user_get(h, s->user);
     if (u && u->room != r) {
@@ -328,6 +333,7 @@ void hub_member_remove(sr_hub *h, sr_session *s)
     int i = s->member_idx;
     r->members[i] = r->members[--r->nmembers];
     r->members[i]->member_idx = i;
+    if (!r->nmembers) h->bus->ops->unsubscribe(h->bus, r->id);
     s->room = NULL;
     for (int k = 0; k < r->nlisteners; k++) {
         if (r->listeners[k].user != s->user) continue;

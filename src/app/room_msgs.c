@@ -56,6 +56,9 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         uid = hub_guest_by_token(h, hash);
         if (uid) snprintf(token, sizeof token, "%s", m->token);
     }
+    int64_t fresh = uid ? 0 : hub_user_id_new(h);
+    if (!uid && !fresh)
+        return hub_send_error(h, s, "internal", "the store could not record this", m->ref);
     job *j = hub_job_new(NULL);
     sr_write *w = hub_job_write(j, SR_W_USER);
     if (!uid) {
@@ -64,7 +67,7 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         randombytes_buf(b, sizeof b);
         sodium_bin2hex(token, sizeof token, b, sizeof b);
         hub_token_hash(token, hash);
-        uid = hub_user_id_new(h);
+        uid = fresh;
         hub_user_set(h, uid, name, hash);
         w->s2 = sr_xstrdup(hash);
     } else {
@@ -157,7 +160,10 @@ static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, cons
     const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, tid));
     if (!t || !t->available) return *code = "no_such_track", 0;
     if (r->queue.n >= h->cfg.max_queue) return *code = "queue_full", 0;
-    sr_entry *e = sr_entry_new(++h->max_entry, t->id, uid, sr_now_ms());
+    int64_t eid = hub_id_new(h, SR_ID_ENTRY);
+    if (!eid) return *code = "internal", 0;
+    if (eid > h->max_entry) h->max_entry = eid;
+    sr_entry *e = sr_entry_new(eid, t->id, uid, sr_now_ms());
     sr_queue_insert(&r->queue, e);
     job *j = hub_job_new(r);
     sr_write *w = hub_job_write(j, SR_W_ENTRY_ADD);
@@ -302,7 +308,9 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
                      h->cfg.chat_rate))
         return hub_send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment",
                               m->ref);
-    int64_t id = ++h->max_chat;
+    int64_t id = hub_id_new(h, SR_ID_CHAT);
+    if (!id) return hub_send_error(h, s, "internal", "the store could not record this", m->ref);
+    if (id > h->max_chat) h->max_chat = id;
     double ts = sr_now_ms();
     json_t *msg = json_pack("{s:I,s:o,s:s%,s:f}", "id", (json_int_t)id, "user",
                             hub_user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);

@@ -217,7 +217,8 @@ static void on_joined(sr_hub *h, void *self, const sr_event *ev)
     stats *S = self;
     char k[48];
     presence_key(k, sizeof k, ev->room->id, ev->user);
-    int64_t id = ++S->max_presence;
+    int64_t id = hub_id_new(h, SR_ID_PRESENCE);
+    if (!id) return;
     sr_map_put(&S->open, k, id);
     job *j = hub_job_new(NULL);
     sr_write *w = hub_job_write(j, SR_W_PRESENCE_OPEN);

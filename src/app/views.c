@@ -124,8 +124,10 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
     if (hub_room_fields_check(body, 1, code, message, msgsize)) return NULL;
     json_t *name = json_object_get(body, "name"), *desc = json_object_get(body, "description"),
            *tags = json_object_get(body, "tags");
+    int64_t id = hub_id_new(h, SR_ID_ROOM);
+    if (!id) return *code = "internal", snprintf(message, msgsize, "no room id"), NULL;
     sr_room *r =
-        hub_room_new(h, h->max_room + 1, json_string_value(name), desc ? json_string_value(desc) : "",
+        hub_room_new(h, id, json_string_value(name), desc ? json_string_value(desc) : "",
                  tags ? json_deep_copy(tags) : NULL, sr_now_ms());
     r->owner = owner;
     job *j = hub_job_new(r);
