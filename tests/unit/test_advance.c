@@ -210,6 +210,7 @@ static void without_excluded_a_banned_users_entry_plays(void **state)
     sr_advance_next(&q, &room, &lib, &p);
     assert_int_equal(p.entry->user, 666);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void unplayable_wins_over_excluded(void **state)
@@ -226,6 +227,7 @@ static void unplayable_wins_over_excluded(void **state)
     assert_int_equal(p.dropped[0].why, SR_DROP_UNPLAYABLE);
     assert_true(p.from_fallback);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void empty_queue_falls_back(void **state)
@@ -244,6 +246,7 @@ static void empty_queue_falls_back(void **state)
     assert_int_equal(p.track, 2); /* best top track not played recently */
     assert_int_equal(f.draws, 1);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void only_unplayable_entries_then_fallback(void **state)
@@ -262,6 +265,7 @@ static void only_unplayable_entries_then_fallback(void **state)
     assert_true(p.track >= 1 && p.track <= 5);
     assert_int_equal(q.n, 0);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void empty_library_is_silence(void **state)
@@ -285,6 +289,7 @@ static void empty_library_is_silence(void **state)
     sr_advance_next(&q, &room, &lib, &p);
     assert_int_equal(p.track, 0);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void empty_library_still_plays_the_queue(void **state)
@@ -301,6 +306,7 @@ static void empty_library_still_plays_the_queue(void **state)
     assert_int_equal(p.track, 12);
     assert_int_equal(p.entry->id, 1);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void top_mode_ignores_the_queue(void **state)
@@ -324,6 +330,7 @@ static void top_mode_ignores_the_queue(void **state)
     sr_advance_next(&q, &room, &lib, &p);
     assert_int_equal(p.entry->id, 1);
     sr_advance_plan_free(&p);
+    sr_queue_clear(&q);
 }
 
 static void top_mode_with_only_dead_top_tracks_uses_the_library(void **state)
