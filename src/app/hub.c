@@ -89,14 +89,14 @@ static void ld_chat(void *ud, int64_t id, int64_t room, int64_t usr, const char 
     sr_hub *h = ud;
     sr_room *r = hub_room_get(h, room);
     if (r)
-        hub_chat_keep(r, json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
+        sr_chatring_push(&r->chat, id, usr, json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
                                hub_user_json(h, usr), "text", text, "ts", ts));
 }
 
 static void ld_ranked(void *ud, int64_t room, int64_t tr, int64_t plays)
 {
     sr_room *r = hub_room_get(ud, room);
-    if (r && r->nrank < RANKED) r->rank[r->nrank++] = (ranked){tr, plays};
+    if (r && r->nrank < RANKED) r->rank[r->nrank++] = (sr_top_track){tr, plays};
 }
 
 static void ld_recent(void *ud, int64_t room, int64_t tr)
@@ -209,12 +209,11 @@ void hub_room_free(sr_hub *h, sr_room *r)
     hub_emit(h, &ev);
     sr_queue_clear(&r->queue);
     sr_history_free(&r->history);
-    for (int k = 0; k < r->chat_n; k++)
-        json_decref(r->chat[(r->chat_head + k) % CHAT_KEEP]);
+    sr_chatring_free(&r->chat);
     json_decref(r->tags);
     free(r->name);
     free(r->description);
-    free(r->skips);
+    sr_skip_free(&r->skips);
     free(r->listeners);
     free(r->ls_json);
     free(r->ls_refs);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "api/route.h"
+#include "core/rules.h"
 #include "store/store.h"
 #include "util/msg.h"
 
@@ -42,8 +43,7 @@ typedef struct sr_session {
     int64_t close_at_us, last_rx_us; /* lingering close: when it began, when input last came */
     int close_ready; /* input went quiet: send the close frame at the next writable */
     /* per-connection rate limit (token bucket) */
-    double tokens;
-    int64_t tokens_at;
+    sr_bucket rate;
     int dropped;
     unsigned topics; /* what it subscribed to: bits modules claimed with hub_topic_new */
 } sr_session;

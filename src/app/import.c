@@ -194,15 +194,14 @@ static int room_checks(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, s
     sr_room *r = hub_room_get(h, room);
     if (!r || !hub_may_enter(h, r, uid, NULL))
         return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id"), -1;
+    /* unlike joining, an import refuses any active ban, a banned moderator's too */
     if (hub_has_role(r, uid, ROLE_BANNED, sr_now_ms()))
         return reply_error(q->reply, q->ctx, 403, "banned", "this room banned you"), -1;
-    int rank = hub_rank(h, r, uid);
-    if (r->locked && rank < RANK_MOD)
+    sr_rule why = sr_rules_add_gate(&r->rules, hub_rank(h, r, uid));
+    if (why == SR_RULE_QUEUE_LOCKED)
         return reply_error(q->reply, q->ctx, 403, "queue_locked", "a moderator locked the queue"),
                -1;
-    if (rank < (r->who_add == WHO_MODS      ? RANK_MOD
-                : r->who_add == WHO_MEMBERS ? RANK_MEMBER
-                                            : RANK_NONE))
+    if (why)
         return reply_error(q->reply, q->ctx, 403, "not_allowed",
                            "this room's rules do not let you add tracks"),
                -1;

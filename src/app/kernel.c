@@ -71,6 +71,11 @@ void hub_room_detach(sr_hub *h, sr_room *r)
     h->closed[h->nclosed++] = r;
 }
 
+static void chat_release(void *line)
+{
+    json_decref(line);
+}
+
 sr_room *hub_room_new(sr_hub *h, int64_t id, const char *name, const char *desc, json_t *tags,
                       double created)
 {
@@ -80,6 +85,7 @@ sr_room *hub_room_new(sr_hub *h, int64_t id, const char *name, const char *desc,
     r->description = sr_xstrdup(desc ? desc : "");
     r->tags = tags ? tags : json_array();
     r->created = created;
+    sr_chatring_init(&r->chat, CHAT_KEEP, chat_release);
     sr_history_init(&r->history, HISTORY);
     /* A fresh epoch each time the room is loaded: history before it is gone, and clients that
      * resume across it must get a snapshot. */
@@ -274,8 +280,7 @@ sr_session *sr_hub_session_open(sr_hub *h, void *wsi)
     s->refs = 1;
     s->wsi = wsi;
     s->hub = h;
-    s->tokens = h->cfg.msg_rate * 2;
-    s->tokens_at = sr_mono_us();
+    sr_bucket_init(&s->rate, h->cfg.msg_rate * 2, sr_mono_us());
     return s;
 }
 

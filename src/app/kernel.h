@@ -8,8 +8,13 @@
 #include "app/hub.h"
 #include "app/library.h"
 #include "app/module.h"
+#include "core/advance.h"
+#include "core/chatring.h"
 #include "core/history.h"
+#include "core/policy.h"
 #include "core/queue.h"
+#include "core/rules.h"
+#include "core/skip.h"
 #include "proto/proto.h"
 #include "store/ids.h"
 #include "store/worker.h"
@@ -33,8 +38,7 @@
 typedef struct user {
     char *name;
     char token_hash[65]; /* guest token */
-    double chat_tokens;
-    int64_t chat_at;
+    sr_bucket chat; /* chat rate limit */
     /* accounts: NULL username means a guest */
     char *username, *pw_hash, *bio;
     int admin, disabled, hide_activity;
@@ -66,22 +70,16 @@ typedef struct listener {
     double last_chat; /* for slow mode */
 } listener;
 
-/* Per-room roles; one person may hold several (a muted member). */
-enum { ROLE_MOD = 1, ROLE_MEMBER = 2, ROLE_BANNED = 4, ROLE_MUTED = 8 };
-typedef struct room_role {
-    int64_t user;
-    int role;
-    double until; /* 0: no end (server ms otherwise) */
-} room_role;
-
-/* What a person is in a room, by rising power. */
-enum { RANK_NONE = 0, RANK_MEMBER = 1, RANK_MOD = 2, RANK_OWNER = 3, RANK_ADMIN = 4 };
-/* Who may add or vote. */
-enum { WHO_EVERYONE = 0, WHO_MEMBERS = 1, WHO_MODS = 2 };
-
-typedef struct ranked {
-    int64_t track, plays;
-} ranked;
+/* Short names for core/policy's roles and ranks and core/rules' "who may" (the same values). */
+#define ROLE_MOD SR_ROLE_MOD
+#define ROLE_MEMBER SR_ROLE_MEMBER
+#define ROLE_BANNED SR_ROLE_BANNED
+#define ROLE_MUTED SR_ROLE_MUTED
+#define RANK_NONE SR_RANK_NONE
+#define RANK_MEMBER SR_RANK_MEMBER
+#define RANK_MOD SR_RANK_MOD
+#define RANK_OWNER SR_RANK_OWNER
+#define RANK_ADMIN SR_RANK_ADMIN
 
 struct sr_room {
     int64_t id;
@@ -92,8 +90,7 @@ struct sr_room {
     int64_t np_track, np_entry, np_user, np_play;
     double np_started_at;
     int np_from;
-    int64_t *skips;
-    int nskips, capskips;
+    sr_skip_tally skips;
     listener *listeners;
     int nlisteners, caplisteners;
     /* the snapshot's first SNAPSHOT_LISTENERS listeners, encoded, and whom they showed: every
@@ -108,22 +105,19 @@ struct sr_room {
     int64_t *pend_join, *pend_left;
     int npend_join, npend_left, cappend_join, cappend_left;
     double presence_sent; /* when the last presence delta went out */
-    json_t *chat[CHAT_KEEP];
-    int chat_head, chat_n;
+    sr_chatring chat; /* the last CHAT_KEEP lines (json_t *, one reference each) */
     sr_history history;
     uint64_t seq, published;
     char epoch[17];
-    ranked rank[RANKED];
+    sr_top_track rank[RANKED];
     int nrank;
     int64_t recent[RECENT];
     int nrecent;
     /* ownership, rules and roles (rules.c) */
     int64_t owner;
-    room_role *roles;
-    int nroles, caproles;
-    int visibility; /* 0 public, 1 unlisted, 2 private */
-    int who_add, who_vote, max_per_person, slow_mode_s, locked;
-    double skip_ratio; /* 0: the server's */
+    sr_roles roles;
+    int visibility; /* SR_VIS_*: 0 public, 1 unlisted, 2 private */
+    sr_room_rules rules; /* who may add and vote, limits, slow mode, lock, skip ratio */
     char invite[33];   /* private rooms: the current invite code, "" when none */
     int64_t pin_seq;
     /* what plays when the queue is empty */

@@ -26,16 +26,12 @@ json_t *hub_np_json(sr_hub *h, sr_room *r);
 json_t *hub_skip_json(sr_room *r, double ratio);
 /* Skips the playing track once enough present listeners voted. */
 void hub_check_skip(sr_hub *h, sr_room *r);
-/* uid's position in r's skip tally, or -1. */
-int hub_skip_index(sr_room *r, int64_t uid);
 /* The session s (in no room) enters r. */
 void hub_member_add(sr_hub *h, sr_room *r, sr_session *s);
 /* A snapshot of r for viewer, echoing ref (borrowed); new reference. */
 json_t *hub_snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t viewer);
 /* Sends snap (taken) to s with the room's listeners appended from the cache. */
 void hub_send_snapshot(sr_hub *h, sr_session *s, sr_room *r, json_t *snap);
-/* Keeps msg (taken) as the room's newest chat line. */
-void hub_chat_keep(sr_room *r, json_t *msg);
 
 /* people.c */
 /* Frees every person (after SR_EV_USER_FREED for each). */

@@ -112,24 +112,16 @@ static json_t *settings_delta(sr_room *r)
 static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     const char *a = m->action;
-    int rank = hub_rank(h, r, s->user);
-    int need = !strcmp(a, "set_role") ? RANK_OWNER : RANK_MOD;
-    if (rank < need)
-        return hub_send_error(h, s, "not_allowed",
-                              need == RANK_OWNER ? "only the room's owner may do that"
-                                                 : "only moderators may do that",
+    int64_t tu = m->target_user;
+    sr_mod_refusal why = sr_policy_may_moderate(
+        hub_rank(h, r, s->user), s->user, !strcmp(a, "set_role"), tu, tu && hub_user_get(h, tu),
+        tu && hub_user_get(h, tu) ? hub_rank(h, r, tu) : 0);
+    if (why)
+        return hub_send_error(h, s, sr_mod_refusal_code(why), sr_mod_refusal_message(why),
                               m->ref);
-    if (m->target_user) {
-        if (!hub_user_get(h, m->target_user))
-            return hub_send_error(h, s, "no_such_user", "no user with that id", m->ref);
-        if (m->target_user == s->user)
-            return hub_send_error(h, s, "not_allowed", "you cannot do that to yourself", m->ref);
-        if (hub_rank(h, r, m->target_user) >= rank)
-            return hub_send_error(h, s, "not_allowed", "they outrank you in this room", m->ref);
-    }
     job *j = hub_job_new(r);
     json_t *o = NULL;
-    double now = sr_now_ms(), until = m->seconds ? now + (double)m->seconds * 1000 : 0;
+    double now = sr_now_ms(), until = sr_policy_until(now, m->seconds);
     char detail[96] = "";
     if (!strcmp(a, "skip")) {
         if (!r->np_track) {
@@ -171,17 +163,7 @@ static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
             json_object_set_new(o, "pinned", json_true());
         }
     } else if (!strcmp(a, "delete_chat")) {
-        int found = 0;
-        for (int k = 0; k < r->chat_n && !found; k++) {
-            int idx = (r->chat_head + k) % CHAT_KEEP;
-            if (json_integer_value(json_object_get(r->chat[idx], "id")) != m->msg) continue;
-            found = 1;
-            json_decref(r->chat[idx]);
-            for (int q = k; q < r->chat_n - 1; q++)
-                r->chat[(r->chat_head + q) % CHAT_KEEP] =
-                    r->chat[(r->chat_head + q + 1) % CHAT_KEEP];
-            r->chat_n--;
-        }
+        int found = sr_chatring_remove_id(&r->chat, m->msg);
         if (!found && m->msg > h->max_chat) {
             free(j);
             return hub_send_error(h, s, "no_such_message", "no chat message with that id", m->ref);
@@ -207,15 +189,15 @@ static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
         audit(h, j, r, s->user, a, m->target_user, NULL);
         kick(h, r, m->target_user, "kicked by a moderator");
     } else if (!strcmp(a, "lock") || !strcmp(a, "unlock")) {
-        r->locked = a[0] == 'l';
+        r->rules.locked = a[0] == 'l';
         hub_room_write_settings(j, r);
         audit(h, j, r, s->user, a, 0, NULL);
         o = settings_delta(r);
     } else if (!strcmp(a, "set_role")) {
         int mod = !strcmp(m->role, "moderator"), member = !strcmp(m->role, "member");
-        hub_role_set(r, m->target_user, ROLE_MOD, 0, mod);
+        sr_roles_assign(&r->roles, m->target_user,
+                        mod ? SR_RANK_MOD : member ? SR_RANK_MEMBER : SR_RANK_NONE);
         hub_role_write(j, r, m->target_user, ROLE_MOD, 0, mod);
-        hub_role_set(r, m->target_user, ROLE_MEMBER, 0, member || mod);
         hub_role_write(j, r, m->target_user, ROLE_MEMBER, 0, member || mod);
         audit(h, j, r, s->user, a, m->target_user, m->role);
         o = hub_delta("role");
@@ -355,9 +337,9 @@ static void ep_bans(sr_hub *h, const sr_rest *q, sr_room *r)
 {
     double now = sr_now_ms();
     json_t *a = json_array();
-    for (int i = 0; i < r->nroles; i++) {
-        room_role *x = &r->roles[i];
-        if (x->role != ROLE_BANNED || (x->until && x->until <= now)) continue;
+    for (int i = 0; i < r->roles.n; i++) {
+        const sr_role *x = &r->roles.items[i];
+        if (x->role != ROLE_BANNED || !sr_role_active(x, now)) continue;
         json_array_append_new(a, json_pack("{s:o,s:o}", "user", hub_user_json(h, x->user), "until",
                                            x->until ? json_real(x->until) : json_null()));
     }

@@ -48,8 +48,7 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
     user *u = h->users[id];
     if (!u) {
         u = h->users[id] = sr_xcalloc(1, sizeof *u);
-        u->chat_tokens = h->cfg.chat_rate;
-        u->chat_at = sr_mono_us();
+        sr_bucket_init(&u->chat, h->cfg.chat_rate, sr_mono_us());
     }
     if (!u->name || strcmp(u->name, name)) u->shown++;
     free(u->name);

@@ -36,68 +36,20 @@ json_t *hub_np_json(sr_hub *h, sr_room *r)
 
 double hub_skip_ratio(sr_hub *h, sr_room *r)
 {
-    return r->skip_ratio > 0 ? r->skip_ratio : h->cfg.skip_ratio;
+    return sr_skip_ratio(r->rules.skip_ratio, h->cfg.skip_ratio);
 }
 
 json_t *hub_skip_json(sr_room *r, double ratio)
 {
-    return json_pack("{s:i,s:i}", "votes", r->nskips, "needed",
+    return json_pack("{s:i,s:i}", "votes", sr_skip_count(&r->skips), "needed",
                      sr_skip_needed(r->nlisteners, ratio));
 }
 
 
 /* ---------- the write pipeline ---------- */
 
-static void rank_played(sr_room *r, int64_t tid)
-{
-    int i;
-    for (i = 0; i < r->nrank && r->rank[i].track != tid; i++) {
-    }
-    if (i == r->nrank) {
-        if (r->nrank == RANKED) return;
-        r->rank[r->nrank++] = (ranked){tid, 0};
-    }
-    r->rank[i].plays++;
-    while (i > 0 && r->rank[i].plays > r->rank[i - 1].plays) {
-        ranked t = r->rank[i];
-        r->rank[i] = r->rank[i - 1];
-        r->rank[--i] = t;
-    }
-}
 
-static void recent_push(sr_room *r, int64_t tid)
-{
-    memmove(r->recent + 1, r->recent, (RECENT - 1) * sizeof *r->recent);
-    r->recent[0] = tid;
-    if (r->nrecent < RECENT) r->nrecent++;
-}
 
-static int64_t fallback(sr_hub *h, sr_room *r)
-{
-    int64_t ids[RANKED];
-    int n = 0;
-    for (int i = 0; i < r->nrank; i++) {
-        const sr_track *t = sr_library_get(h->lib, r->rank[i].track);
-        if (t && t->available) ids[n++] = t->id;
-    }
-    int nlib;
-    const int64_t *lib = sr_library_playable(h->lib, &nlib);
-    if (r->mode_top && n) /* "top tracks" mode: only the room's top 50 */
-        return sr_fallback_pick(ids, n, ids, n, r->recent, r->nrecent, hub_rnd(h));
-    if (r->artist) {
-        /* an artist room falls back to that artist's tracks, then to the whole library */
-        int64_t *mine = sr_xmalloc(((size_t)nlib + 1) * sizeof *mine);
-        int nm = 0;
-        for (int i = 0; i < nlib; i++) {
-            const sr_track *t = sr_library_get(h->lib, lib[i]);
-            if (t && t->artist && !strcasecmp(t->artist, r->artist)) mine[nm++] = lib[i];
-        }
-        int64_t pick = nm ? sr_fallback_pick(NULL, 0, mine, nm, r->recent, r->nrecent, hub_rnd(h)) : 0;
-        free(mine);
-        if (pick) return pick;
-    }
-    return sr_fallback_pick(ids, n, lib, nlib, r->recent, r->nrecent, hub_rnd(h));
-}
 
 /* A `notice` delta in room r about track tid: {"type":"notice","code":code,"text":…,
  * "track":{…}}. */
@@ -113,53 +65,68 @@ static void track_notice(sr_hub *h, sr_room *r, int64_t tid, const char *code, c
     hub_submit(h, hub_job_new(r), o);
 }
 
-/* The queue's top entry that can be played now. Entries that cannot (file gone, source
- * offline) leave the queue with entry_removed (reason "unplayable") and a notice, so a dead
- * track never blocks the queue. */
-static sr_entry *pop_playable(sr_hub *h, sr_room *r)
+
+static int adv_playable(void *ctx, int64_t track)
 {
-    sr_entry *e;
-    while ((e = sr_queue_pop(&r->queue)) && !sr_library_can_play(h->lib, e->track)) {
-        track_notice(h, r, e->track, "track_unavailable", "could not be played and was skipped");
-        job *j = hub_job_new(r);
-        sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
-        w->a = e->id;
-        w->s1 = sr_xstrdup("unplayable");
-        json_t *o = hub_delta("entry_removed");
-        json_object_set_new(o, "id", json_integer(e->id));
-        json_object_set_new(o, "reason", json_string("unplayable"));
-        hub_submit(h, j, o);
-        sr_entry_free(e);
-    }
-    return e;
+    return sr_library_can_play(((sr_hub *)ctx)->lib, track);
 }
 
-/* Starts the next track: the queue's top entry, else a fallback. */
+static const char *adv_artist(void *ctx, int64_t track)
+{
+    const sr_track *t = sr_library_get(((sr_hub *)ctx)->lib, track);
+    return t ? t->artist : NULL;
+}
+
+static uint64_t adv_random(void *ctx)
+{
+    return hub_rnd(ctx);
+}
+
+/* An entry that could not be played leaves the queue with entry_removed (reason "unplayable")
+ * and a notice, so a dead track never blocks the queue. */
+static void drop_unplayable(sr_hub *h, sr_room *r, const sr_entry *e)
+{
+    track_notice(h, r, e->track, "track_unavailable", "could not be played and was skipped");
+    job *j = hub_job_new(r);
+    sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
+    w->a = e->id;
+    w->s1 = sr_xstrdup("unplayable");
+    json_t *o = hub_delta("entry_removed");
+    json_object_set_new(o, "id", json_integer(e->id));
+    json_object_set_new(o, "reason", json_string("unplayable"));
+    hub_submit(h, j, o);
+}
+
+/* Applies core/advance's decision: the end of the current track (ranked when it played to its
+ * end, a notice when it stopped), the entries dropped on the way, then the next track. */
 void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
 {
     const sr_track *cur = sr_library_get(h->lib, r->np_track);
-    double start = now;
-    if (cur && !cur->available && !skipped) {
+    sr_ending end = sr_advance_ending(cur != NULL, cur && cur->available, r->np_started_at,
+                                      cur ? sr_library_play_ms(cur) : 0, now, skipped);
+    if (end.stopped)
         track_notice(h, r, cur->id, "track_unavailable", "stopped: it cannot be played any more");
-        skipped = 1; /* counts as a skip: it did not play to its end */
-    }
-    /* a track ranks when it played to its end, as the store counts it (skipped = 0) */
-    if (!skipped && cur) rank_played(r, cur->id);
-    if (!skipped && cur) {
-        double end = r->np_started_at + (double)sr_library_play_ms(cur);
-        /* Continue seamlessly from the scheduled end unless we are far past it (a restart). */
-        if (now >= end && now - end < 2000) start = end;
-    }
-    if (skipped && cur) {
+    if (end.ranks) sr_advance_count_play(r->rank, &r->nrank, RANKED, cur->id);
+    if (end.skipped && cur) {
         sr_event ev = {.type = SR_EV_SKIPPED, .room = r, .track = cur->id, .now = now};
         hub_emit(h, &ev);
     }
     job *j = hub_job_new(r);
-    if (skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
-    sr_entry *e = r->mode_top && r->nrank ? NULL : pop_playable(h, r);
-    int64_t tid = e ? e->track : fallback(h, r);
+    if (end.skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
+    int nlib;
+    const int64_t *lib = sr_library_playable(h->lib, &nlib);
+    sr_advance_lib al = {lib, nlib, h, adv_playable, adv_artist, adv_random};
+    sr_advance_room ar = {r->mode_top, r->artist, r->rank, r->nrank, r->recent, r->nrecent,
+                          NULL, NULL};
+    sr_advance_plan p;
+    sr_advance_next(&r->queue, &ar, &al, &p);
+    for (int i = 0; i < p.ndropped; i++)
+        drop_unplayable(h, r, p.dropped[i].entry);
+    const sr_entry *e = p.entry;
+    int64_t tid = p.track;
     if (!tid) {
         r->np_track = r->np_entry = r->np_user = r->np_play = 0;
+        sr_advance_plan_free(&p);
         free(j);
         return;
     }
@@ -168,31 +135,31 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     r->np_user = e ? e->user : 0;
     r->np_play = hub_id_new(h, SR_ID_PLAY); /* 0 (logged) when none could be reserved */
     if (r->np_play > h->max_play) h->max_play = r->np_play;
-    r->np_started_at = start;
-    r->np_from = e ? 0 : 1;
-    r->nskips = 0;
+    r->np_started_at = end.start;
+    r->np_from = p.from_fallback;
+    sr_skip_reset(&r->skips);
     sr_write *w = hub_job_write(j, SR_W_PLAY);
     w->a = r->np_play;
     w->b = r->id;
     w->c = tid;
     w->d = r->np_entry;
     w->e = r->np_user;
-    w->t = start;
+    w->t = end.start;
     w->v = r->np_from;
     if (e) {
         w = hub_job_write(j, SR_W_ENTRY_STATE);
         w->a = e->id;
         w->s1 = sr_xstrdup("played");
     }
-    sr_entry_free(e);
-    recent_push(r, tid);
+    sr_advance_plan_free(&p);
+    sr_advance_recent_push(r->recent, &r->nrecent, RECENT, tid);
     json_t *o = hub_np_json(h, r);
     json_object_set_new(o, "type", json_string("now_playing"));
-    json_object_set_new(o, "skipped", json_boolean(skipped));
+    json_object_set_new(o, "skipped", json_boolean(end.skipped));
     json_object_set_new(o, "skip", hub_skip_json(r, hub_skip_ratio(h, r)));
     hub_submit(h, j, o);
     sr_event ev = {.type = SR_EV_PLAYED, .room = r, .track = tid, .entry = r->np_entry,
-                   .target = r->np_user, .value = r->np_from, .now = start};
+                   .target = r->np_user, .value = r->np_from, .now = end.start};
     hub_emit(h, &ev);
 }
 
@@ -205,8 +172,8 @@ double sr_hub_tick(sr_hub *h, double now)
         const sr_track *t = sr_library_get(h->lib, r->np_track);
         int nlib;
         sr_library_playable(h->lib, &nlib);
-        if (t ? sr_play_ended(now, r->np_started_at, sr_library_play_ms(t)) || !t->available
-              : (r->queue.n || nlib)) {
+        if (sr_advance_due(t != NULL, t && t->available, r->np_started_at,
+                           t ? sr_library_play_ms(t) : 0, now, r->queue.n, nlib)) {
             hub_advance(h, r, now, 0);
             t = sr_library_get(h->lib, r->np_track);
         }
@@ -224,16 +191,8 @@ double sr_hub_tick(sr_hub *h, double now)
 /* Skip passes once enough present listeners voted. */
 void hub_check_skip(sr_hub *h, sr_room *r)
 {
-    if (r->np_track && r->nskips >= sr_skip_needed(r->nlisteners, hub_skip_ratio(h, r)) &&
-        r->nlisteners > 0)
+    if (sr_skip_passes(&r->skips, r->nlisteners, hub_skip_ratio(h, r), r->np_track != 0))
         hub_advance(h, r, sr_now_ms(), 1);
-}
-
-int hub_skip_index(sr_room *r, int64_t uid)
-{
-    for (int i = 0; i < r->nskips; i++)
-        if (r->skips[i] == uid) return i;
-    return -1;
 }
 
 /* ---------- presence ---------- */
@@ -342,8 +301,7 @@ void hub_member_remove(sr_hub *h, sr_session *s)
                        .now = sr_now_ms()};
         hub_emit(h, &ev);
         r->listeners[k] = r->listeners[--r->nlisteners];
-        int sk = hub_skip_index(r, s->user);
-        if (sk >= 0) r->skips[sk] = r->skips[--r->nskips];
+        sr_skip_leave(&r->skips, s->user);
         if (!pend_drop(r->pend_join, &r->npend_join, s->user))
             pend_push(&r->pend_left, &r->npend_left, &r->cappend_left, s->user);
         user *u = hub_user_get(h, s->user);
@@ -437,8 +395,8 @@ json_t *hub_snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t vie
     json_object_set_new(o, "queue", q);
     json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
-    for (int i = 0; i < r->chat_n; i++)
-        json_array_append(c, r->chat[(r->chat_head + i) % CHAT_KEEP]);
+    for (int i = 0; i < sr_chatring_count(&r->chat); i++)
+        json_array_append(c, sr_chatring_at(&r->chat, i)->data);
     json_object_set_new(o, "chat", c);
     json_object_set_new(o, "skip", hub_skip_json(r, hub_skip_ratio(h, r)));
     return o;
@@ -446,31 +404,7 @@ json_t *hub_snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t vie
 
 void hub_forget_chat_of(sr_hub *h, int64_t uid)
 {
-    for (int i = 0; i < h->nrooms; i++) {
-        sr_room *r = h->rooms[i];
-        json_t *keep[CHAT_KEEP];
-        int n = 0;
-        for (int k = 0; k < r->chat_n; k++) {
-            json_t *c = r->chat[(r->chat_head + k) % CHAT_KEEP];
-            if (json_integer_value(json_object_get(json_object_get(c, "user"), "id")) == uid)
-                json_decref(c);
-            else
-                keep[n++] = c;
-        }
-        memcpy(r->chat, keep, (size_t)n * sizeof *keep);
-        r->chat_head = 0;
-        r->chat_n = n;
-    }
-}
-
-void hub_chat_keep(sr_room *r, json_t *msg)
-{
-    if (r->chat_n == CHAT_KEEP) {
-        json_decref(r->chat[r->chat_head]);
-        r->chat[r->chat_head] = msg;
-        r->chat_head = (r->chat_head + 1) % CHAT_KEEP;
-    } else {
-        r->chat[(r->chat_head + r->chat_n++) % CHAT_KEEP] = msg;
-    }
+    for (int i = 0; i < h->nrooms; i++)
+        sr_chatring_remove_user(&h->rooms[i]->chat, uid);
 }
 

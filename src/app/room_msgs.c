@@ -10,17 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int bucket_take(double *tokens, int64_t *at, double rate_per_s, double burst)
-{
-    int64_t now = sr_mono_us();
-    *tokens += (double)(now - *at) / 1e6 * rate_per_s;
-    if (*tokens > burst) *tokens = burst;
-    *at = now;
-    if (*tokens < 1.0) return 0;
-    *tokens -= 1.0;
-    return 1;
-}
-
 static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
 {
     char name[4 * SR_MAX_NAME + 1];
@@ -95,7 +84,7 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
                                   m->ref);
         return hub_send_error(h, s, "no_such_room", "no room with that id", m->ref);
     }
-    if (hub_has_role(r, s->user, ROLE_BANNED, sr_now_ms()) && hub_rank(h, r, s->user) < RANK_MOD)
+    if (sr_policy_banned(&r->roles, s->user, hub_rank(h, r, s->user), sr_now_ms()))
         return hub_send_error(h, s, "banned", "you are banned from this room", m->ref);
     if (s->room != r) {
         hub_member_remove(h, s);
@@ -116,9 +105,8 @@ static void on_join(sr_hub *h, sr_session *s, sr_cmsg *m)
             return;
         }
     }
-    static const char *const ranks[] = {"listener", "member", "moderator", "owner", "admin"};
     json_t *snap = hub_snapshot(h, r, m->ref, m->resume, s->user);
-    json_object_set_new(snap, "your_role", json_string(ranks[hub_rank(h, r, s->user)]));
+    json_object_set_new(snap, "your_role", json_string(sr_rank_name(hub_rank(h, r, s->user))));
     hub_send_snapshot(h, s, r, snap);
 }
 
@@ -147,19 +135,11 @@ static int guest_refused(sr_hub *h, sr_session *s, int allowed, json_t *ref)
 static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code,
                            sr_session *s, json_t *ref)
 {
-    int rank = hub_rank(h, r, uid);
-    if (r->locked && rank < RANK_MOD) return *code = "queue_locked", 0;
-    if (rank < (r->who_add == WHO_MODS      ? RANK_MOD
-                : r->who_add == WHO_MEMBERS ? RANK_MEMBER
-                                            : RANK_NONE))
-        return *code = "not_allowed", 0;
-    if (r->max_per_person && rank < RANK_MOD &&
-        sr_queue_count_by(&r->queue, uid) >= r->max_per_person)
-        return *code = "limit_reached", 0;
     /* the same song from another source or file is one track: votes and plays count on it */
     const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, tid));
-    if (!t || !t->available) return *code = "no_such_track", 0;
-    if (r->queue.n >= h->cfg.max_queue) return *code = "queue_full", 0;
+    sr_rule why = sr_rules_may_add(&r->rules, hub_rank(h, r, uid), &r->queue, uid,
+                                   t && t->available, h->cfg.max_queue);
+    if (why) return *code = sr_rule_code(why), 0;
     int64_t eid = hub_id_new(h, SR_ID_ENTRY);
     if (!eid) return *code = "internal", 0;
     if (eid > h->max_entry) h->max_entry = eid;
@@ -208,10 +188,7 @@ static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     if (guest_refused(h, s, h->cfg.guest_vote, m->ref)) return;
-    int rank = hub_rank(h, r, s->user);
-    if (rank < (r->who_vote == WHO_MODS      ? RANK_MOD
-                : r->who_vote == WHO_MEMBERS ? RANK_MEMBER
-                                             : RANK_NONE))
+    if (sr_rules_may_vote(&r->rules, hub_rank(h, r, s->user)))
         return hub_send_error(h, s, "not_allowed", "this room's rules do not let you vote", m->ref);
     int rc = sr_queue_vote(&r->queue, m->entry, s->user, m->value);
     if (rc == SR_ENOENT)
@@ -242,7 +219,7 @@ static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     sr_entry *e = sr_queue_find(&r->queue, m->entry);
     if (!e) return hub_send_error(h, s, "no_such_entry", "no queued entry with that id", m->ref);
-    if (e->user != s->user)
+    if (sr_rules_may_remove(e->user, s->user))
         return hub_send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
     sr_entry_free(sr_queue_remove(&r->queue, m->entry));
     job *j = hub_job_new(r);
@@ -258,26 +235,14 @@ static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 
 static void on_skip(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
-    if (m->track && m->track != r->np_track) {
+    if (sr_skip_is_stale(m->track, r->np_track)) {
         /* a vote meant for a track that already ended must not skip the next one */
         job *j = hub_job_new(r);
         hub_job_ack(j, s, m->ref, json_pack("{s:b}", "stale", 1));
         hub_submit(h, j, NULL);
         return;
     }
-    int i = hub_skip_index(r, s->user);
-    int changed = 0;
-    if (m->value && i < 0 && r->np_track) {
-        if (r->nskips == r->capskips) {
-            r->capskips = r->capskips ? r->capskips * 2 : 8;
-            r->skips = sr_xrealloc(r->skips, (size_t)r->capskips * sizeof *r->skips);
-        }
-        r->skips[r->nskips++] = s->user;
-        changed = 1;
-    } else if (!m->value && i >= 0) {
-        r->skips[i] = r->skips[--r->nskips];
-        changed = 1;
-    }
+    int changed = sr_skip_vote(&r->skips, s->user, m->value, r->np_track != 0);
     job *j = hub_job_new(r);
     hub_job_ack(j, s, m->ref, NULL);
     json_t *o = NULL;
@@ -293,19 +258,19 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     if (guest_refused(h, s, h->cfg.guest_chat, m->ref)) return;
     double now = sr_now_ms();
-    if (hub_has_role(r, s->user, ROLE_MUTED, now))
-        return hub_send_error(h, s, "muted", "a moderator muted you in this room", m->ref);
     listener *me = NULL;
     for (int i = 0; i < r->nlisteners; i++)
         if (r->listeners[i].user == s->user) me = &r->listeners[i];
-    if (r->slow_mode_s && me && hub_rank(h, r, s->user) < RANK_MOD &&
-        now - me->last_chat < r->slow_mode_s * 1000.0)
-        return hub_send_error(h, s, "slow_mode", "slow mode: wait a little between messages",
-                              m->ref);
-    if (me) me->last_chat = now;
+    sr_rule why = sr_rules_may_chat(&r->rules, hub_has_role(r, s->user, ROLE_MUTED, now),
+                                    hub_rank(h, r, s->user), me ? &me->last_chat : NULL, now);
+    if (why == SR_RULE_MUTED)
+        return hub_send_error(h, s, "muted", "a moderator muted you in this room", m->ref);
+    if (why)
+        return hub_send_error(h, s, sr_rule_code(why),
+                              "slow mode: wait a little between messages", m->ref);
     user *u = hub_user_get(h, s->user);
-    if (!bucket_take(&u->chat_tokens, &u->chat_at, h->cfg.chat_rate / h->cfg.chat_window_s,
-                     h->cfg.chat_rate))
+    if (!sr_bucket_take(&u->chat, sr_mono_us(), h->cfg.chat_rate / h->cfg.chat_window_s,
+                        h->cfg.chat_rate))
         return hub_send_error(h, s, "rate_limited", "you are sending chat too fast; wait a moment",
                               m->ref);
     int64_t id = hub_id_new(h, SR_ID_CHAT);
@@ -314,7 +279,7 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     double ts = sr_now_ms();
     json_t *msg = json_pack("{s:I,s:o,s:s%,s:f}", "id", (json_int_t)id, "user",
                             hub_user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);
-    hub_chat_keep(r, json_incref(msg));
+    sr_chatring_push(&r->chat, id, s->user, json_incref(msg));
     job *j = hub_job_new(r);
     sr_write *w = hub_job_write(j, SR_W_CHAT);
     w->a = id;
@@ -354,7 +319,7 @@ static void module_message(sr_hub *h, sr_session *s, sr_cmsg *m)
 void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
 {
     double t1 = sr_now_ms();
-    if (!bucket_take(&s->tokens, &s->tokens_at, h->cfg.msg_rate, h->cfg.msg_rate * 2)) {
+    if (!sr_bucket_take(&s->rate, sr_mono_us(), h->cfg.msg_rate, h->cfg.msg_rate * 2)) {
         if (++s->dropped > 200) {
             h->net.close(s, 1008, "rate limit");
             return;

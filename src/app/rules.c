@@ -15,36 +15,29 @@ static const char *const vis_names[] = {"public", "unlisted", "private"};
 
 int hub_has_role(sr_room *r, int64_t uid, int role, double now)
 {
-    for (int i = 0; i < r->nroles; i++)
-        if (r->roles[i].user == uid && r->roles[i].role == role)
-            return !r->roles[i].until || r->roles[i].until > now;
-    return 0;
+    return sr_roles_has(&r->roles, uid, role, now);
 }
 
 int hub_rank(sr_hub *h, sr_room *r, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
-    if (u && u->admin && u->username) return RANK_ADMIN;
-    if (r->owner && r->owner == uid) return RANK_OWNER;
-    double now = sr_now_ms();
-    if (hub_has_role(r, uid, ROLE_MOD, now)) return RANK_MOD;
-    if (hub_has_role(r, uid, ROLE_MEMBER, now)) return RANK_MEMBER;
-    return RANK_NONE;
+    return sr_policy_rank(&r->roles, r->owner, uid, u && u->admin && u->username, sr_now_ms());
 }
 
 int hub_may_enter(sr_hub *h, sr_room *r, int64_t uid, const char *invite)
 {
-    if (r->visibility != 2 || hub_rank(h, r, uid) >= RANK_MEMBER) return 1;
-    return invite && r->invite[0] && sodium_memcmp(invite, r->invite, sizeof r->invite - 1) == 0 &&
-           strlen(invite) == strlen(r->invite);
+    /* public and unlisted rooms need no rank: the rank is only asked of private ones */
+    return r->visibility != SR_VIS_PRIVATE ||
+           sr_policy_may_enter(r->visibility, hub_rank(h, r, uid), invite, r->invite);
 }
 
 json_t *hub_room_settings_json(sr_room *r)
 {
     return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:s,s:o?,s:o?}", "visibility",
-                     vis_names[r->visibility], "who_add", who_names[r->who_add], "who_vote",
-                     who_names[r->who_vote], "max_per_person", r->max_per_person, "skip_ratio",
-                     r->skip_ratio, "slow_mode_s", r->slow_mode_s, "locked", r->locked, "mode",
+                     vis_names[r->visibility], "who_add", who_names[r->rules.who_add], "who_vote",
+                     who_names[r->rules.who_vote], "max_per_person", r->rules.max_per_person, "skip_ratio",
+                     r->rules.skip_ratio, "slow_mode_s", r->rules.slow_mode_s, "locked",
+                     r->rules.locked, "mode",
                      r->mode_top ? "top" : "queue", "owner",
                      r->owner ? json_integer(r->owner) : NULL, "artist",
                      r->artist ? json_string(r->artist) : NULL);
@@ -67,34 +60,34 @@ int hub_room_apply_settings(sr_room *r, json_t *o, const char **code, char *msg,
         return *code = "bad_field",
                snprintf(msg, msz, "visibility must be public, unlisted or private"), -1;
     if ((v = json_object_get(o, "who_add")) &&
-        (t.who_add = name_index(who_names, 3, json_string_value(v))) < 0)
+        (t.rules.who_add = name_index(who_names, 3, json_string_value(v))) < 0)
         return *code = "bad_field",
                snprintf(msg, msz, "who_add must be everyone, members or moderators"), -1;
     if ((v = json_object_get(o, "who_vote")) &&
-        (t.who_vote = name_index(who_names, 3, json_string_value(v))) < 0)
+        (t.rules.who_vote = name_index(who_names, 3, json_string_value(v))) < 0)
         return *code = "bad_field",
                snprintf(msg, msz, "who_vote must be everyone, members or moderators"), -1;
     if ((v = json_object_get(o, "max_per_person"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 500)
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SR_RULES_MAX_PER_PERSON_MAX)
             return *code = "bad_field",
                    snprintf(msg, msz, "max_per_person must be 0 (no limit) to 500"), -1;
-        t.max_per_person = (int)json_integer_value(v);
+        t.rules.max_per_person = (int)json_integer_value(v);
     }
     if ((v = json_object_get(o, "slow_mode_s"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3600)
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SR_RULES_SLOW_MODE_MAX_S)
             return *code = "bad_field", snprintf(msg, msz, "slow_mode_s must be 0 to 3600"), -1;
-        t.slow_mode_s = (int)json_integer_value(v);
+        t.rules.slow_mode_s = (int)json_integer_value(v);
     }
     if ((v = json_object_get(o, "skip_ratio"))) {
         if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
             return *code = "bad_field",
                    snprintf(msg, msz, "skip_ratio must be 0 (server default) to 1"), -1;
-        t.skip_ratio = json_number_value(v);
+        t.rules.skip_ratio = json_number_value(v);
     }
     if ((v = json_object_get(o, "locked"))) {
         if (!json_is_boolean(v))
             return *code = "bad_field", snprintf(msg, msz, "locked must be true or false"), -1;
-        t.locked = json_is_true(v);
+        t.rules.locked = json_is_true(v);
     }
     if ((v = json_object_get(o, "mode"))) {
         const char *mode = json_string_value(v);
@@ -103,12 +96,7 @@ int hub_room_apply_settings(sr_room *r, json_t *o, const char **code, char *msg,
         t.mode_top = !strcmp(mode, "top");
     }
     r->visibility = t.visibility;
-    r->who_add = t.who_add;
-    r->who_vote = t.who_vote;
-    r->max_per_person = t.max_per_person;
-    r->slow_mode_s = t.slow_mode_s;
-    r->skip_ratio = t.skip_ratio;
-    r->locked = t.locked;
+    r->rules = t.rules;
     r->mode_top = t.mode_top;
     return 0;
 }
@@ -131,34 +119,15 @@ void hub_room_write_settings(job *j, sr_room *r)
 
 void hub_role_set(sr_room *r, int64_t uid, int role, double until, int on)
 {
-    for (int i = 0; i < r->nroles; i++)
-        if (r->roles[i].user == uid && r->roles[i].role == role) {
-            if (on)
-                r->roles[i].until = until;
-            else
-                r->roles[i] = r->roles[--r->nroles];
-            return;
-        }
-    if (!on) return;
-    if (r->nroles == r->caproles) {
-        r->caproles = r->caproles ? r->caproles * 2 : 8;
-        r->roles = sr_xrealloc(r->roles, (size_t)r->caproles * sizeof *r->roles);
-    }
-    r->roles[r->nroles++] = (room_role){uid, role, until};
+    if (on)
+        sr_roles_set(&r->roles, uid, role, until);
+    else
+        sr_roles_clear(&r->roles, uid, role);
 }
 
 const char *hub_role_name(int role)
 {
-    switch (role) {
-    case ROLE_MOD:
-        return "moderator";
-    case ROLE_MEMBER:
-        return "member";
-    case ROLE_BANNED:
-        return "banned";
-    default:
-        return "muted";
-    }
+    return sr_role_name(role);
 }
 
 void hub_role_write(job *j, sr_room *r, int64_t uid, int role, double until, int on)
@@ -198,16 +167,12 @@ void hub_ld_role(void *ud, int64_t room, int64_t uid, const char *role, double u
 {
     sr_room *r = hub_room_get(ud, room);
     if (!r || !role) return;
-    int bits = !strcmp(role, "moderator") ? ROLE_MOD
-               : !strcmp(role, "member")  ? ROLE_MEMBER
-               : !strcmp(role, "banned")  ? ROLE_BANNED
-                                          : ROLE_MUTED;
-    hub_role_set(r, uid, bits, until, 1);
+    sr_roles_set(&r->roles, uid, sr_role_parse(role), until);
 }
 
 
 void hub_room_free_rules(sr_room *r)
 {
-    free(r->roles);
+    sr_roles_free(&r->roles);
     free(r->artist);
 }
