@@ -447,3 +447,16 @@ sr_w_notice sr_w_notice_of(const sr_write *w)
 {
     return (sr_w_notice){.entity = w->s1, .key = w->a, .at = w->t};
 }
+
+/* ---- id kinds ---- */
+
+static const char *const kind_names[SR_ID_KINDS] = {
+    [SR_ID_USER] = "users",        [SR_ID_ROOM] = "rooms",         [SR_ID_ENTRY] = "entries",
+    [SR_ID_CHAT] = "chat",         [SR_ID_PLAY] = "plays",         [SR_ID_AUDIT] = "audit",
+    [SR_ID_PRESENCE] = "presence", [SR_ID_PLAYLIST] = "playlists", [SR_ID_TRACK] = "tracks",
+};
+
+const char *sr_id_kind_name(sr_id_kind kind)
+{
+    return (unsigned)kind < SR_ID_KINDS ? kind_names[kind] : "?";
+}
