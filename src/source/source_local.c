@@ -1,5 +1,6 @@
 /* source_local.c - the "local" source: a directory tree of audio files, read with libavformat. */
 #include "source/source.h"
+#include "source/meta.h"
 
 #include "util/log.h"
 #include "util/util.h"
