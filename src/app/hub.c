@@ -10,7 +10,7 @@
 #include "bus/bus.h"
 #include "app/import.h"
 #include "app/playlists.h"
-#include "app/library.h"
+#include "library/library.h"
 #include "core/history.h"
 #include "core/playback.h"
 #include "core/queue.h"

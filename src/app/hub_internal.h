@@ -5,7 +5,7 @@
 #define SR_HUB_INTERNAL_H
 
 #include "app/hub.h"
-#include "app/library.h"
+#include "library/library.h"
 #include "core/history.h"
 #include "core/queue.h"
 #include "core/ranking.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/library.h"
+#include "library/library.h"
 #include "source/source.h"
 #include "store/store.h"
 #include "util/util.h"

@@ -1,6 +1,6 @@
 /* library.c - the in-memory track index (by id, dense), its scanner thread (start-up scan,
  * rescans, inotify) and its reader thread (FTS search, browse, covers). */
-#include "app/library.h"
+#include "library/library.h"
 #include "source/source.h"
 #include "source/thumb.h"
 #include "util/log.h"
