@@ -1,0 +1,91 @@
+/* library_internal.h - what the library's files share: the struct behind sr_library and the
+ * calls between the catalogue (library.c), the scanner (library_scan.c) and the reader
+ * (library_read.c). Not for use outside src/library/. */
+#ifndef SR_LIBRARY_INTERNAL_H
+#define SR_LIBRARY_INTERNAL_H
+
+#include "library/library.h"
+#include "util/util.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct row_copy;
+struct rjob;
+struct cover_entry;
+
+struct sr_library {
+    sr_track **tracks; /* by id */
+    int64_t ntracks;
+    int64_t *playable;
+    int nplayable;
+    /* identity -> canonical id, open addressing on a string hash; rebuilt lazily */
+    int64_t *idmap;
+    size_t idcap;
+    int idmap_dirty;
+
+    /* threads (NULL / 0 until sr_library_start) */
+    sr_store *scan_st, *read_st;
+    char *root;
+    void (*wake)(void *);
+    void *wake_ud;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int mu_init;
+    pthread_t scanner, reader;
+    int scanner_on, reader_on;
+    atomic_int stop;
+    int rescan_wanted;
+    int scanning, scans, first_done;
+    int64_t last_found, last_probed, last_gone;
+    double last_ms;
+    struct row_copy *found_head, *found_tail; /* scanner -> service thread */
+    struct rjob *in_head, *in_tail, *done_head, *done_tail;
+    int rpending;
+    int inotify_fd;
+
+    struct cover_entry *covers;
+    int ncovers;
+    size_t cover_bytes;
+};
+
+/* A malloc'd copy of s (the caller's), or NULL when s is NULL. */
+static inline char *dup_or_null(const char *s)
+{
+    return s ? sr_xstrdup(s) : NULL;
+}
+
+/* New JSON references: a string or null, a non-zero integer or null. */
+static inline json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static inline json_t *int_or_null(int v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
+/* library_scan.c: the scanner thread. */
+
+/* Starts the scanner on dir (its own connection from st's open_twin) and waits up to grace_ms
+ * for its first pass. Returns 0 or SR_E*; what it started is stopped by scanner_stop. */
+int sr_library__scanner_start(sr_library *lib, sr_store *st, const char *dir, int grace_ms);
+/* Joins the scanner (lib->stop set) and frees what it found and never delivered. */
+void sr_library__scanner_stop(sr_library *lib);
+/* Service thread: applies the rows the scanner found to the catalogue. */
+void sr_library__scanner_poll(sr_library *lib);
+
+/* library_read.c: the reader thread. */
+
+/* Starts the reader on a read-only connection from st's open_twin. Returns 0 or SR_E*. */
+int sr_library__reader_start(sr_library *lib, sr_store *st);
+/* Joins the reader (lib->stop set) and frees the answers never delivered. */
+void sr_library__reader_stop(sr_library *lib);
+/* Service thread: completes the reader's answers. */
+void sr_library__reader_poll(sr_library *lib);
+/* Frees the cover cache. */
+void sr_library__covers_free(sr_library *lib);
+
+#endif
