@@ -3,11 +3,12 @@
  * scanner (library_scan.c) and reader (library_read.c) threads. */
 #include "library/library_internal.h"
 #include "util/log.h"
+#include "util/map.h"
 #include "util/util.h"
+#include "util/vec.h"
 
 #include <ctype.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,11 @@ void sr_library_free(sr_library *lib)
 {
     if (!lib) return;
     stop_threads(lib);
-    for (int64_t i = 0; i < lib->ntracks; i++)
+    for (size_t i = 0; i < lib->ntracks; i++)
         track_free(lib->tracks[i]);
     free(lib->tracks);
     free(lib->playable);
-    free(lib->idmap);
+    sr_map_free(&lib->idmap);
     sr_library__covers_free(lib);
     free(lib);
 }
@@ -80,12 +81,10 @@ static void playable_drop(sr_library *lib, int64_t id)
 void sr_library_add(sr_library *lib, const sr_track_row *r)
 {
     if (r->id <= 0) return;
-    if (r->id >= lib->ntracks) {
-        int64_t n = r->id + 1;
-        if (n < 2 * lib->ntracks) n = 2 * lib->ntracks;
-        lib->tracks = sr_xrealloc(lib->tracks, (size_t)n * sizeof *lib->tracks);
-        memset(lib->tracks + lib->ntracks, 0, (size_t)(n - lib->ntracks) * sizeof *lib->tracks);
-        lib->ntracks = n;
+    if ((uint64_t)r->id >= lib->ntracks) {
+        size_t had = lib->ntracks;
+        SR_XGROW(lib->tracks, lib->ntracks, (size_t)r->id + 1);
+        memset(lib->tracks + had, 0, (lib->ntracks - had) * sizeof *lib->tracks);
     }
     sr_track *t = sr_xcalloc(1, sizeof *t);
     t->id = r->id;
@@ -135,8 +134,7 @@ void sr_library_add(sr_library *lib, const sr_track_row *r)
     lib->tracks[r->id] = t;
     lib->idmap_dirty = 1;
     if (!was_playable && is_playable(t)) {
-        lib->playable =
-            sr_xrealloc(lib->playable, (size_t)(lib->nplayable + 1) * sizeof *lib->playable);
+        SR_XGROW(lib->playable, lib->capplayable, (size_t)lib->nplayable + 1);
         lib->playable[lib->nplayable++] = t->id;
     } else if (was_playable && !is_playable(t)) {
         playable_drop(lib, t->id);
@@ -145,7 +143,7 @@ void sr_library_add(sr_library *lib, const sr_track_row *r)
 
 const sr_track *sr_library_get(const sr_library *lib, int64_t id)
 {
-    return id > 0 && id < lib->ntracks ? lib->tracks[id] : NULL;
+    return id > 0 && (uint64_t)id < lib->ntracks ? lib->tracks[id] : NULL;
 }
 
 json_t *sr_library_track_ref(const sr_library *lib, int64_t id)
@@ -173,55 +171,24 @@ int64_t sr_library_play_ms(const sr_track *t)
 
 void sr_library_mark_gone(sr_library *lib, int64_t id)
 {
-    sr_track *t = id > 0 && id < lib->ntracks ? lib->tracks[id] : NULL;
+    sr_track *t = id > 0 && (uint64_t)id < lib->ntracks ? lib->tracks[id] : NULL;
     if (!t || !t->available) return;
     if (is_playable(t)) playable_drop(lib, id);
     t->available = 0;
     lib->idmap_dirty = 1;
 }
 
-/* FNV-1a */
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-/* The slot of identity s in the map: its canonical id, or an empty (0) slot. */
-static size_t idmap_slot(const sr_library *lib, const char *s)
-{
-    size_t i = (size_t)str_hash(s) & (lib->idcap - 1);
-    while (lib->idmap[i] && strcmp(lib->tracks[lib->idmap[i]]->identity, s))
-        i = (i + 1) & (lib->idcap - 1);
-    return i;
-}
-
+/* identity -> the lowest available id that has it */
 static void idmap_build(sr_library *lib)
 {
-    size_t n = 0;
-    for (int64_t id = 1; id < lib->ntracks; id++)
-        if (lib->tracks[id] && lib->tracks[id]->identity && lib->tracks[id]->available) n++;
-    size_t cap = 64;
-    while (cap < 2 * n + 1)
-        cap *= 2;
-    free(lib->idmap);
-    lib->idmap = sr_xcalloc(cap, sizeof *lib->idmap);
-    lib->idcap = cap;
-    for (int64_t id = 1; id < lib->ntracks; id++) { /* ascending: the first id wins */
+    sr_map_free(&lib->idmap);
+    for (size_t id = 1; id < lib->ntracks; id++) { /* ascending: the first id wins */
         const sr_track *t = lib->tracks[id];
         if (!t || !t->identity || !t->available) continue;
-        size_t i = idmap_slot(lib, t->identity);
-        if (!lib->idmap[i]) lib->idmap[i] = id;
+        if (!sr_map_get(&lib->idmap, t->identity))
+            sr_map_put(&lib->idmap, t->identity, (int64_t)id);
     }
     lib->idmap_dirty = 0;
-}
-
-/* Canonical id of identity key s, or 0. */
-static int64_t idmap_get(const sr_library *lib, const char *s)
-{
-    return lib->idcap ? lib->idmap[idmap_slot(lib, s)] : 0;
 }
 
 int64_t sr_library_canonical(const sr_library *clib, int64_t id)
@@ -229,8 +196,8 @@ int64_t sr_library_canonical(const sr_library *clib, int64_t id)
     sr_library *lib = (sr_library *)clib; /* the map is a cache, rebuilt on demand */
     const sr_track *t = sr_library_get(lib, id);
     if (!t || !t->identity) return id;
-    if (lib->idmap_dirty || !lib->idmap) idmap_build(lib);
-    int64_t best = idmap_get(lib, t->identity);
+    if (lib->idmap_dirty) idmap_build(lib);
+    int64_t best = sr_map_get(&lib->idmap, t->identity);
     /* "meta:" keys: a duration on a bucket edge may land in the next bucket; look there too */
     const char *bar = strncmp(t->identity, "meta:", 5) ? NULL : strrchr(t->identity, '|');
     if (bar) {
@@ -239,7 +206,7 @@ int64_t sr_library_canonical(const sr_library *clib, int64_t id)
         char *k = sr_xmalloc(len);
         for (int d = -1; d <= 1; d += 2) {
             snprintf(k, len, "%.*s|%lld", (int)(bar - t->identity), t->identity, b + d);
-            int64_t o = idmap_get(lib, k);
+            int64_t o = sr_map_get(&lib->idmap, k);
             if (o && (!best || o < best)) best = o;
         }
         free(k);
@@ -255,7 +222,7 @@ json_t *sr_library_search(const sr_library *lib, const char *q, int limit)
     for (char *p = strtok_r(lq, " \t", &save); p && nw < 16; p = strtok_r(NULL, " \t", &save))
         words[nw++] = p;
     json_t *a = json_array();
-    for (int64_t id = 1; id < lib->ntracks && (int)json_array_size(a) < limit; id++) {
+    for (size_t id = 1; id < lib->ntracks && (int)json_array_size(a) < limit; id++) {
         const sr_track *t = lib->tracks[id];
         if (!t || !t->available) continue;
         int ok = 1;
@@ -276,9 +243,7 @@ int sr_library_start(sr_library *lib, sr_store *st, const char *dir, int grace_m
     pthread_mutex_init(&lib->mu, NULL);
     pthread_cond_init(&lib->cv, NULL);
     lib->mu_init = 1;
-    lib->wake = wake;
-    lib->wake_ud = ud;
-    int rc = sr_library__reader_start(lib, st);
+    int rc = sr_library__reader_start(lib, st, wake, ud);
     if (rc || !dir) return rc;
     return sr_library__scanner_start(lib, st, dir, grace_ms);
 }
@@ -286,10 +251,6 @@ int sr_library_start(sr_library *lib, sr_store *st, const char *dir, int grace_m
 static void stop_threads(sr_library *lib)
 {
     if (!lib->mu_init) return;
-    pthread_mutex_lock(&lib->mu);
-    atomic_store(&lib->stop, 1);
-    pthread_cond_broadcast(&lib->cv);
-    pthread_mutex_unlock(&lib->mu);
     sr_library__scanner_stop(lib);
     sr_library__reader_stop(lib);
     pthread_mutex_destroy(&lib->mu);

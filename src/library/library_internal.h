@@ -5,6 +5,8 @@
 #define SR_LIBRARY_INTERNAL_H
 
 #include "library/library.h"
+#include "util/jobq.h"
+#include "util/map.h"
 #include "util/util.h"
 
 #include <jansson.h>
@@ -16,20 +18,17 @@ struct rjob;
 struct cover_entry;
 
 struct sr_library {
-    sr_track **tracks; /* by id */
-    int64_t ntracks;
+    sr_track **tracks; /* by id: ntracks slots, NULL where there is no track */
+    size_t ntracks;
     int64_t *playable;
     int nplayable;
-    /* identity -> canonical id, open addressing on a string hash; rebuilt lazily */
-    int64_t *idmap;
-    size_t idcap;
+    size_t capplayable;
+    sr_map idmap; /* identity -> canonical id (the lowest available); rebuilt when dirty */
     int idmap_dirty;
 
     /* threads (NULL / 0 until sr_library_start) */
     sr_store *scan_st, *read_st;
     char *root;
-    void (*wake)(void *);
-    void *wake_ud;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int mu_init;
@@ -41,12 +40,12 @@ struct sr_library {
     int64_t last_found, last_probed, last_gone;
     double last_ms;
     struct row_copy *found_head, *found_tail; /* scanner -> service thread */
-    struct rjob *in_head, *in_tail, *done_head, *done_tail;
-    int rpending;
+    sr_jobq *readq; /* reader requests, then answers; NULL until the reader starts */
     int inotify_fd;
 
     struct cover_entry *covers;
     int ncovers;
+    size_t capcovers;
     size_t cover_bytes;
 };
 
@@ -72,16 +71,17 @@ static inline json_t *int_or_null(int v)
 /* Starts the scanner on dir (its own connection from st's open_twin) and waits up to grace_ms
  * for its first pass. Returns 0 or SR_E*; what it started is stopped by scanner_stop. */
 int sr_library__scanner_start(sr_library *lib, sr_store *st, const char *dir, int grace_ms);
-/* Joins the scanner (lib->stop set) and frees what it found and never delivered. */
+/* Stops and joins the scanner and frees what it found and never delivered. */
 void sr_library__scanner_stop(sr_library *lib);
 /* Service thread: applies the rows the scanner found to the catalogue. */
 void sr_library__scanner_poll(sr_library *lib);
 
 /* library_read.c: the reader thread. */
 
-/* Starts the reader on a read-only connection from st's open_twin. Returns 0 or SR_E*. */
-int sr_library__reader_start(sr_library *lib, sr_store *st);
-/* Joins the reader (lib->stop set) and frees the answers never delivered. */
+/* Starts the reader on a read-only connection from st's open_twin; wake(ud) as in
+ * sr_library_start. Returns 0 or SR_E*; what it started is stopped by reader_stop. */
+int sr_library__reader_start(sr_library *lib, sr_store *st, void (*wake)(void *ud), void *ud);
+/* Lets the reader answer what was asked, joins it and frees the answers never delivered. */
 void sr_library__reader_stop(sr_library *lib);
 /* Service thread: completes the reader's answers. */
 void sr_library__reader_poll(sr_library *lib);

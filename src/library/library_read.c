@@ -4,10 +4,12 @@
 #include "library/library_internal.h"
 #include "source/source.h"
 #include "source/thumb.h"
+#include "util/jobq.h"
 #include "util/util.h"
+#include "util/vec.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,33 +180,19 @@ static void run_job(sr_library *lib, rjob *j)
 static void *reader_main(void *arg)
 {
     sr_library *lib = arg;
-    pthread_mutex_lock(&lib->mu);
-    for (;;) {
-        while (!lib->in_head && !atomic_load(&lib->stop))
-            pthread_cond_wait(&lib->cv, &lib->mu);
-        if (!lib->in_head) break;
-        rjob *j = lib->in_head;
-        lib->in_head = j->next;
-        if (!lib->in_head) lib->in_tail = NULL;
-        j->next = NULL;
-        pthread_mutex_unlock(&lib->mu);
+    rjob *j;
+    /* after a stop, what was asked is still answered; the answers are freed undelivered */
+    while ((j = sr_jobq_pop(lib->readq))) {
         run_job(lib, j);
-        pthread_mutex_lock(&lib->mu);
-        if (lib->done_tail)
-            lib->done_tail->next = j;
-        else
-            lib->done_head = j;
-        lib->done_tail = j;
-        /* woken under the lock: once the service thread has taken every answer (and so may
-         * tear the event loop down), no wake from here is still on its way */
-        if (lib->wake) lib->wake(lib->wake_ud);
+        sr_jobq_finish(lib->readq, j);
     }
-    pthread_mutex_unlock(&lib->mu);
     return NULL;
 }
 
-int sr_library__reader_start(sr_library *lib, sr_store *st)
+int sr_library__reader_start(sr_library *lib, sr_store *st, void (*wake)(void *ud), void *ud)
 {
+    lib->readq = sr_jobq_new(offsetof(rjob, next), wake, ud);
+    if (!lib->readq) return SR_ENOMEM;
     int rc = st->ops->open_twin(st, 1, &lib->read_st);
     if (rc) return rc;
     if (pthread_create(&lib->reader, NULL, reader_main, lib)) return SR_ENOMEM;
@@ -215,14 +203,15 @@ int sr_library__reader_start(sr_library *lib, sr_store *st)
 
 void sr_library__reader_stop(sr_library *lib)
 {
+    if (!lib->readq) return;
+    sr_jobq_stop(lib->readq);
     if (lib->reader_on) pthread_join(lib->reader, NULL);
     lib->reader_on = 0;
     /* answers never delivered: their requesters are gone with the server */
-    for (rjob *j = lib->in_head, *n; j; j = n)
+    for (rjob *j = sr_jobq_take_done(lib->readq), *n; j; j = n)
         n = j->next, rjob_free(j);
-    for (rjob *j = lib->done_head, *n; j; j = n)
-        n = j->next, rjob_free(j);
-    lib->in_head = lib->done_head = NULL;
+    sr_jobq_free(lib->readq);
+    lib->readq = NULL;
     if (lib->read_st) lib->read_st->ops->close(lib->read_st);
     lib->read_st = NULL;
 }
@@ -234,6 +223,7 @@ void sr_library__covers_free(sr_library *lib)
     free(lib->covers);
     lib->covers = NULL;
     lib->ncovers = 0;
+    lib->capcovers = 0;
     lib->cover_bytes = 0;
 }
 
@@ -245,7 +235,7 @@ static void cover_keep(sr_library *lib, rjob *j)
         lib->ncovers = 0;
         lib->cover_bytes = 0;
     }
-    lib->covers = sr_xrealloc(lib->covers, (size_t)(lib->ncovers + 1) * sizeof *lib->covers);
+    SR_XGROW(lib->covers, lib->capcovers, (size_t)lib->ncovers + 1);
     cover_entry *c = &lib->covers[lib->ncovers++];
     c->id = j->id;
     c->size = j->size;
@@ -289,39 +279,24 @@ static void finish_job(sr_library *lib, rjob *j)
 
 void sr_library__reader_poll(sr_library *lib)
 {
-    pthread_mutex_lock(&lib->mu);
-    rjob *done = lib->done_head;
-    lib->done_head = lib->done_tail = NULL;
-    pthread_mutex_unlock(&lib->mu);
-    for (rjob *j = done, *n; j; j = n) {
+    if (!lib->readq) return;
+    for (rjob *j = sr_jobq_take_done(lib->readq), *n; j; j = n) {
         n = j->next;
-        pthread_mutex_lock(&lib->mu);
-        lib->rpending--;
-        pthread_mutex_unlock(&lib->mu);
         finish_job(lib, j);
     }
 }
 
 int sr_library_pending(sr_library *lib)
 {
-    if (!lib->mu_init) return 0;
-    pthread_mutex_lock(&lib->mu);
-    int n = lib->rpending;
-    pthread_mutex_unlock(&lib->mu);
-    return n;
+    return lib->readq ? sr_jobq_pending(lib->readq) : 0;
 }
 
-static void submit_job(sr_library *lib, rjob *j)
+/* A copy of s (the caller's), or NULL when s is NULL; *oom set when out of memory. */
+static char *try_dup(const char *s, int *oom)
 {
-    pthread_mutex_lock(&lib->mu);
-    if (lib->in_tail)
-        lib->in_tail->next = j;
-    else
-        lib->in_head = j;
-    lib->in_tail = j;
-    lib->rpending++;
-    pthread_cond_broadcast(&lib->cv);
-    pthread_mutex_unlock(&lib->mu);
+    char *d = sr_strdup(s);
+    if (s && !d) *oom = 1;
+    return d;
 }
 
 int sr_library_query(sr_library *lib, const char *kind, const sr_track_query *q,
@@ -332,18 +307,25 @@ int sr_library_query(sr_library *lib, const char *kind, const sr_track_query *q,
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         ok |= !strcmp(kind, kinds[i]);
     if (!ok || !lib->reader_on) return SR_EINVAL;
-    rjob *j = sr_xcalloc(1, sizeof *j);
+    /* the non-aborting allocators: a request the server cannot afford is answered 503 */
+    rjob *j = sr_calloc(1, sizeof *j);
+    if (!j) return SR_ENOMEM;
+    int oom = 0;
     j->kind = JOB_QUERY;
-    j->what = sr_xstrdup(kind);
-    j->text = dup_or_null(q->text);
-    j->artist = dup_or_null(q->artist);
-    j->album = dup_or_null(q->album);
-    j->genre = dup_or_null(q->genre);
+    j->what = try_dup(kind, &oom);
+    j->text = try_dup(q->text, &oom);
+    j->artist = try_dup(q->artist, &oom);
+    j->album = try_dup(q->album, &oom);
+    j->genre = try_dup(q->genre, &oom);
+    if (oom) {
+        rjob_free(j);
+        return SR_ENOMEM;
+    }
     j->year = q->year;
     j->limit = q->limit;
     j->done = done;
     j->ctx = ctx;
-    submit_job(lib, j);
+    sr_jobq_push(lib->readq, j);
     return 0;
 }
 
@@ -365,6 +347,6 @@ int sr_library_cover(sr_library *lib, int64_t id, int size, sr_library_cover_don
     j->cover_ref = dup_or_null(t->cover_ref);
     j->cover_done = done;
     j->ctx = ctx;
-    submit_job(lib, j);
+    sr_jobq_push(lib->readq, j);
     return 0;
 }

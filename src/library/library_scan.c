@@ -4,7 +4,9 @@
 #include "library/library_internal.h"
 #include "source/source.h"
 #include "util/log.h"
+#include "util/map.h"
 #include "util/util.h"
+#include "util/vec.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -74,8 +76,10 @@ typedef struct scan_ctx {
     sr_store *st;
     known *k; /* sorted by ref */
     size_t nk, capk;
-    int64_t *seen; /* ids found this pass */
-    int n, cap;
+    int64_t *seen; /* ids found this pass, for the store */
+    int n;
+    size_t cap;
+    sr_imap seenset; /* the same ids, to ask whether one was found */
     int probed;
     row_copy *batch_head, *batch_tail; /* rows of this batch (ids filled in at flush) */
     int nbatch;
@@ -87,10 +91,7 @@ static void known_row(void *ud, int64_t id, const char *ref, int64_t mtime, int6
                       int available)
 {
     scan_ctx *c = ud;
-    if (c->nk == c->capk) {
-        c->capk = c->capk ? 2 * c->capk : 1024;
-        c->k = sr_xrealloc(c->k, c->capk * sizeof *c->k);
-    }
+    SR_XGROW(c->k, c->capk, c->nk + 1);
     c->k[c->nk++] = (known){sr_xstrdup(ref ? ref : ""), id, mtime, size, available, 0};
 }
 
@@ -107,11 +108,9 @@ static known *known_find(scan_ctx *c, const char *path)
 
 static void seen_push(scan_ctx *c, int64_t id)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->seen = sr_xrealloc(c->seen, (size_t)c->cap * sizeof *c->seen);
-    }
+    SR_XGROW(c->seen, c->cap, (size_t)c->n + 1);
     c->seen[c->n++] = id;
+    sr_imap_put(&c->seenset, id, 1);
 }
 
 static int want_file(const char *path, int64_t mtime, int64_t size, void *ud)
@@ -136,8 +135,7 @@ static int keep_moved(void *ud, int64_t id, const char *ref)
     scan_ctx *c = ud;
     known *k = known_find(c, ref);
     if (k && k->seen) return 0; /* found this pass: a copy, not a move */
-    for (int i = 0; i < c->n; i++)
-        if (c->seen[i] == id) return 0;
+    if (sr_imap_get(&c->seenset, id)) return 0;
     return access(ref, F_OK) != 0;
 }
 
@@ -227,16 +225,11 @@ static void scan_ctx_clear(scan_ctx *c)
         free(c->k[i].ref);
     free(c->k);
     free(c->seen);
+    sr_imap_free(&c->seenset);
     for (row_copy *b = c->batch_head, *n; b; b = n)
         n = b->next, row_copy_free(b);
     for (row_copy *b = c->out_head, *n; b; b = n)
         n = b->next, row_copy_free(b);
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* One pass over dir. With keep_rows, c->out_* collects the rows written and the ids that went
@@ -263,11 +256,8 @@ static int scan_pass(scan_ctx *c, const char *dir, sr_scan_opts *opts)
             st->ops->rollback(st);
         if (!rc && c->keep_rows) {
             /* the ids that were available and were not seen */
-            if (c->n) qsort(c->seen, (size_t)c->n, sizeof *c->seen, id_cmp);
             for (size_t i = 0; i < c->nk; i++) {
-                if (!c->k[i].available) continue;
-                if (c->n && bsearch(&c->k[i].id, c->seen, (size_t)c->n, sizeof *c->seen, id_cmp))
-                    continue;
+                if (!c->k[i].available || sr_imap_get(&c->seenset, c->k[i].id)) continue;
                 row_copy *g = sr_xcalloc(1, sizeof *g);
                 g->gone = c->k[i].id;
                 if (c->out_tail)
@@ -413,6 +403,7 @@ int sr_library__scanner_start(sr_library *lib, sr_store *st, const char *dir, in
 
 void sr_library__scanner_stop(sr_library *lib)
 {
+    atomic_store(&lib->stop, 1); /* an unfinished pass is abandoned: the next one redoes it */
     if (lib->scanner_on) pthread_join(lib->scanner, NULL);
     lib->scanner_on = 0;
     for (row_copy *b = lib->found_head, *n; b; b = n)
