@@ -1,6 +1,5 @@
 /* library.c - the catalogue: the tracks in memory (by id, dense), the playable set, the
- * canonical copy of a song and the in-memory search; and the start, poll and stop of the
- * scanner (library_scan.c) and reader (library_read.c) threads. */
+ * canonical copy of a song and the in-memory search. The threads build on it, not it on them. */
 #include "library/library_internal.h"
 #include "util/log.h"
 #include "util/map.h"
@@ -8,7 +7,6 @@
 #include "util/vec.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,19 +35,18 @@ static void track_free(sr_track *t)
     free(t);
 }
 
-static void stop_threads(sr_library *lib);
-
-void sr_library_free(sr_library *lib)
+void sr_library__catalogue_free(sr_library *lib)
 {
-    if (!lib) return;
-    stop_threads(lib);
     for (size_t i = 0; i < lib->ntracks; i++)
         track_free(lib->tracks[i]);
     free(lib->tracks);
     free(lib->playable);
     sr_map_free(&lib->idmap);
-    sr_library__covers_free(lib);
-    free(lib);
+    lib->tracks = NULL;
+    lib->ntracks = 0;
+    lib->playable = NULL;
+    lib->nplayable = 0;
+    lib->capplayable = 0;
 }
 
 static char *lower_dup(const char *s)
@@ -232,35 +229,4 @@ json_t *sr_library_search(const sr_library *lib, const char *q, int limit)
     }
     free(lq);
     return json_pack("{s:o}", "tracks", a);
-}
-
-/* ---------- start, poll, stop ---------- */
-
-int sr_library_start(sr_library *lib, sr_store *st, const char *dir, int grace_ms,
-                     void (*wake)(void *ud), void *ud)
-{
-    if (!st->ops->open_twin) return SR_EINVAL;
-    pthread_mutex_init(&lib->mu, NULL);
-    pthread_cond_init(&lib->cv, NULL);
-    lib->mu_init = 1;
-    int rc = sr_library__reader_start(lib, st, wake, ud);
-    if (rc || !dir) return rc;
-    return sr_library__scanner_start(lib, st, dir, grace_ms);
-}
-
-static void stop_threads(sr_library *lib)
-{
-    if (!lib->mu_init) return;
-    sr_library__scanner_stop(lib);
-    sr_library__reader_stop(lib);
-    pthread_mutex_destroy(&lib->mu);
-    pthread_cond_destroy(&lib->cv);
-    lib->mu_init = 0;
-}
-
-void sr_library_poll(sr_library *lib)
-{
-    if (!lib->mu_init) return;
-    sr_library__scanner_poll(lib);
-    sr_library__reader_poll(lib);
 }

@@ -1,6 +1,7 @@
 /* library_internal.h - what the library's files share: the struct behind sr_library and the
- * calls between the catalogue (library.c), the scanner (library_scan.c) and the reader
- * (library_read.c). Not for use outside src/library/. */
+ * calls between them. library_run.c starts, polls and stops the scanner (library_scan.c) and
+ * the reader (library_read.c); both of those call the catalogue (library.c), which calls
+ * neither. Not for use outside src/library/. */
 #ifndef SR_LIBRARY_INTERNAL_H
 #define SR_LIBRARY_INTERNAL_H
 
@@ -65,6 +66,11 @@ static inline json_t *int_or_null(int v)
 {
     return v ? json_integer(v) : json_null();
 }
+
+/* library.c: the catalogue. */
+
+/* Frees the tracks, the playable set and the identity map (not lib). */
+void sr_library__catalogue_free(sr_library *lib);
 
 /* library_scan.c: the scanner thread. */
 
