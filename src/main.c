@@ -3,6 +3,7 @@
  * file, environment, flags). */
 #include "app/admin_cli.h"
 #include "app/hub.h"
+#include "app/modules.h"
 #include "net/server.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -302,6 +303,14 @@ static int finish_config(sr_hub_config *hc)
     return 0;
 }
 
+/* The features this server runs, in the order the kernel calls them. Every one registers its
+ * routes, message types and event listeners with the kernel; nothing else names them. */
+static const sr_module *const modules[] = {
+    &sr_module_accounts, &sr_module_friends, &sr_module_avatars, &sr_module_moderation,
+    &sr_module_likes,    &sr_module_lobby,   &sr_module_stats,   &sr_module_playlists,
+    &sr_module_import,   NULL,
+};
+
 static int cmd_serve(void)
 {
     sr_hub_config hc;
@@ -317,6 +326,7 @@ static int cmd_serve(void)
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,
+        .modules = modules,
     };
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);
     if (!srv) {

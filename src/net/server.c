@@ -6,7 +6,7 @@
 #include "util/pool.h"
 #include "net/range.h"
 #include "proto/proto.h"
-#include "app/import.h"
+#include "app/avatars.h"
 #include "library/library.h"
 #include "source/source.h"
 #include "util/log.h"
@@ -881,26 +881,6 @@ static void rest_reply(void *ctx, int status, json_t *body, const char *set_cook
     req_unref(r);
 }
 
-/* POST /api/rooms/:id/import and POST /api/library/streams (app/import.c): the body was
- * checked to be JSON above; the answer comes through rest_reply, now or once durable. */
-static int route_import(sr_server *srv, http_req *r)
-{
-    json_error_t je;
-    json_t *body = r->post_len ? json_loadb(r->post, r->post_len, 0, &je) : NULL;
-    sr_rest rq = {.method = r->method,
-                  .path = r->uri,
-                  .body = body,
-                  .token = r->token[0] ? r->token : NULL,
-                  .addr = r->addr,
-                  .reply = rest_reply,
-                  .ctx = r};
-    r->refs++;
-    int handled = sr_import_rest(srv->hub, &rq);
-    if (!handled) r->refs--;
-    json_decref(body);
-    return handled;
-}
-
 static void route(sr_server *srv, struct lws *wsi, http_req *r)
 {
     if (r->routed) return;
@@ -909,7 +889,7 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
     int get = r->method == 'G' || r->method == 'H';
     if (!strncmp(u, "/api/", 5)) {
         const char *p = u + 5;
-        size_t raw_max = sr_hub_raw_body((char)r->method, u);
+        size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, u);
         if (r->too_large && raw_max && !sr_hub_token_user(srv->hub, r->token))
             return respond_error(r, 401, "unauthenticated", "sign in first");
         if (r->too_large)
@@ -918,12 +898,6 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
         if (!strncmp(p, "users/", 6)) {
             int64_t id = parse_id(p + 6, &end);
             if (id && !strcmp(end, "/avatar")) return serve_avatar(srv, r, id);
-        }
-        json_t *body = NULL;
-        if (r->post_len && !raw_max) {
-            json_error_t je;
-            body = json_loadb(r->post, r->post_len, 0, &je);
-            if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
         }
         char query[512] = "";
         /* lws keeps each "name=value" as its own fragment: join them back with '&' */
@@ -936,24 +910,6 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             qn += (size_t)k + (qn ? 1 : 0);
         }
         query[qn < sizeof query ? qn : sizeof query - 1] = 0;
-        sr_rest rq = {.method = r->method,
-                      .path = u,
-                      .body = body,
-                      .token = r->token[0] ? r->token : NULL,
-                      .addr = r->addr,
-                      .reply = rest_reply,
-                      .reply_raw = rest_reply_raw,
-                      .ctx = r,
-                      .query = query[0] ? query : NULL,
-                      .raw = raw_max ? (const unsigned char *)r->post : NULL,
-                      .raw_len = raw_max ? r->post_len : 0};
-        r->refs++;
-        int handled = sr_hub_rest(srv->hub, &rq);
-        json_decref(body);
-        if (handled) return;
-        r->refs--;
-        /* playlist import, stream URLs (app/import.c) */
-        if (route_import(srv, r)) return;
         if (!strcmp(p, "health")) {
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
             return respond_json(r, 200, json_pack("{s:b,s:s}", "ok", 1, "version", SR_VERSION));
@@ -985,9 +941,8 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             json_decref(rb);
             return;
         }
-        if (!strncmp(p, "rooms/", 6)) {
+        if (!strncmp(p, "rooms/", 6) && get && (end = "", parse_id(p + 6, &end), !*end)) {
             int64_t id = parse_id(p + 6, &end);
-            if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
             json_t *o = id && !*end
                             ? sr_hub_room_json(srv->hub, id, sr_hub_token_user(srv->hub, r->token))
                             : NULL;
@@ -1015,7 +970,8 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             }
             return respond_json(r, 200, sr_hub_tracks_json(srv->hub, q ? q : "", limit));
         }
-        if (!strncmp(p, "library", 7) && (!p[7] || p[7] == '/'))
+        if (!strncmp(p, "library", 7) && (!p[7] || p[7] == '/') && strcmp(p, "library/streams") &&
+            strcmp(p, "library/external"))
             return route_library(srv, wsi, r, p + 7);
         if (!strncmp(p, "tracks/", 7)) {
             if (!get) return respond_error(r, 405, "method_not_allowed", "use GET");
@@ -1025,7 +981,28 @@ static void route(sr_server *srv, struct lws *wsi, http_req *r)
             if (!o) return respond_error(r, 404, "no_such_track", "no track with that id");
             return respond_json(r, 200, o);
         }
-        return respond_error(r, 404, "not_found", "no such endpoint");
+        /* everything else: the modules' route table */
+        json_t *body = NULL;
+        if (r->post_len && !raw_max) {
+            json_error_t je;
+            body = json_loadb(r->post, r->post_len, 0, &je);
+            if (!body) return respond_error(r, 400, "bad_json", "the body is not valid JSON");
+        }
+        sr_rest rq = {.method = r->method,
+                      .path = u,
+                      .body = body,
+                      .token = r->token[0] ? r->token : NULL,
+                      .addr = r->addr,
+                      .reply = rest_reply,
+                      .reply_raw = rest_reply_raw,
+                      .ctx = r,
+                      .query = query[0] ? query : NULL,
+                      .raw = raw_max ? (const unsigned char *)r->post : NULL,
+                      .raw_len = raw_max ? r->post_len : 0};
+        r->refs++;
+        sr_hub_rest(srv->hub, &rq);
+        json_decref(body);
+        return;
     }
     if (!strncmp(u, "/media/", 7)) {
         if (!get) return respond_error(r, 405, "method_not_allowed", "use GET or HEAD");
@@ -1170,7 +1147,7 @@ static int http_begin(sr_server *srv, struct lws *wsi, pss *ps, const char *uri)
     read_credentials(wsi, r->token, sizeof r->token);
     lws_get_peer_simple(wsi, r->addr, sizeof r->addr);
     /* uploads of bytes (avatars) may be bigger, but only for someone signed in */
-    size_t raw_max = sr_hub_raw_body((char)r->method, r->uri);
+    size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     r->body_max = raw_max && sr_hub_token_user(srv->hub, r->token) ? raw_max : MAX_BODY;
     char cl[24] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
@@ -1386,6 +1363,12 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
                       .wake = wake,
                       .ud = srv->ctx};
     srv->hub = sr_hub_new(hub_cfg, store, &net);
+    for (int i = 0; cfg->modules && cfg->modules[i]; i++)
+        if (sr_hub_register(srv->hub, cfg->modules[i])) {
+            sr_log(SR_LOG_ERROR, "cannot register a module", "index=%d", i);
+            sr_server_free(srv);
+            return NULL;
+        }
     if (library && sr_hub_scan_library(srv->hub, library) < 0)
         sr_log(SR_LOG_WARN, "library scan failed", "dir=\"%s\"", library);
     if (sr_hub_start(srv->hub)) {
