@@ -8,7 +8,7 @@ SECS=${FUZZ_SECONDS:-30}
 OUT=build/fuzz
 mkdir -p "$OUT"
 CC="clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-UTIL="src/util/util.c src/util/log.c"
+UTIL="src/util/util.c src/util/log.c src/util/alloc.c src/util/vec.c"
 declare -A SRC=(
     [proto]="src/proto/proto.c $UTIL -ljansson"
     [range]="src/net/range.c"

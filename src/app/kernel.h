@@ -6,7 +6,6 @@
 #define SR_KERNEL_H
 
 #include "app/hub.h"
-#include "app/library.h"
 #include "app/module.h"
 #include "core/advance.h"
 #include "core/chatring.h"
@@ -15,6 +14,7 @@
 #include "core/queue.h"
 #include "core/rules.h"
 #include "core/skip.h"
+#include "library/library.h"
 #include "proto/proto.h"
 #include "store/ids.h"
 #include "store/worker.h"

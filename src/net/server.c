@@ -7,7 +7,7 @@
 #include "net/range.h"
 #include "proto/proto.h"
 #include "app/avatars.h"
-#include "app/library.h"
+#include "library/library.h"
 #include "source/source.h"
 #include "util/log.h"
 #include "util/util.h"

@@ -1,6 +1,7 @@
 /* playlist.c - M3U/M3U8, PLS and XSPF parsers (pure: bytes in, entries out). */
 #include "source/playlist.h"
 #include "util/util.h"
+#include "util/vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,10 +111,7 @@ static char *field_dup(const char *s, size_t n)
 static int push(sr_playlist *pl, const sr_pl_entry *e)
 {
     if (pl->n == SR_PL_MAX_ENTRIES) return -1;
-    if (pl->n == pl->cap) {
-        pl->cap = pl->cap ? 2 * pl->cap : 16;
-        pl->v = sr_xrealloc(pl->v, pl->cap * sizeof *pl->v);
-    }
+    SR_XGROW(pl->v, pl->cap, pl->n + 1);
     pl->v[pl->n++] = *e;
     return 0;
 }
@@ -335,10 +333,7 @@ int sr_playlist_parse_pls(const char *buf, size_t len, sr_playlist *out, sr_pl_e
             rc = fail(err, out, SR_PL_ELIMIT, "more than 10000 entries", (size_t)(s - buf));
             break;
         }
-        if (nrec == caprec) {
-            caprec = caprec ? 2 * caprec : 32;
-            recs = sr_xrealloc(recs, caprec * sizeof *recs);
-        }
+        SR_XGROW(recs, caprec, nrec + 1);
         recs[nrec] = (pls_rec){num, key, nrec, (size_t)(s - buf), v, vn};
         nrec++;
     }
@@ -389,10 +384,7 @@ typedef struct xbuf {
 
 static void xb_put(xbuf *b, const char *s, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = sr_xrealloc(b->s, b->cap);
-    }
+    SR_XGROW(b->s, b->cap, b->n + n + 1);
     memcpy(b->s + b->n, s, n);
     b->n += n;
     b->s[b->n] = 0;

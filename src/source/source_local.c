@@ -1,14 +1,18 @@
 /* source_local.c - the "local" source: a directory tree of audio files, read with libavformat. */
 #include "source/source.h"
+#include "source/meta.h"
 
 #include "util/log.h"
+#include "util/map.h"
 #include "util/util.h"
+#include "util/vec.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,18 +527,12 @@ out:
 
 /* ---- scanning ---- */
 
-typedef struct dir_id {
-    dev_t dev;
-    ino_t ino;
-} dir_id;
-
 typedef struct walk {
     sr_scan_cb cb;
     void *ud;
     const char *root; /* realpath of the root */
     size_t root_len;
-    dir_id *seen; /* directories entered, against symlink loops */
-    size_t nseen, capseen;
+    sr_map seen; /* "dev:ino" of the directories entered, against symlink loops */
     int count;
     sr_scan_opts *opts; /* may be NULL */
 } walk;
@@ -558,16 +556,10 @@ static int cmp_names(const void *a, const void *b)
 /* 1 when the directory (dev, ino) was entered already, else records it and returns 0. */
 static int seen_before(walk *w, const struct stat *sb)
 {
-    for (size_t i = 0; i < w->nseen; i++)
-        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino) return 1;
-    if (w->nseen == w->capseen) {
-        size_t cap = w->capseen ? 2 * w->capseen : 16;
-        w->seen = sr_xrealloc(w->seen, cap * sizeof *w->seen);
-        w->capseen = cap;
-    }
-    w->seen[w->nseen].dev = sb->st_dev;
-    w->seen[w->nseen].ino = sb->st_ino;
-    w->nseen++;
+    char key[48];
+    snprintf(key, sizeof key, "%jx:%jx", (uintmax_t)sb->st_dev, (uintmax_t)sb->st_ino);
+    if (sr_map_get(&w->seen, key)) return 1;
+    sr_map_put(&w->seen, key, 1);
     return 0;
 }
 
@@ -627,11 +619,7 @@ static int list_dir(const char *dir, char ***names_out, size_t *n_out)
     if (!d) return -errno;
     while ((errno = 0, de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.') continue;
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 32;
-            names = sr_xrealloc(names, ncap * sizeof *names);
-            cap = ncap;
-        }
+        SR_XGROW(names, cap, n + 1);
         names[n++] = sr_xstrdup(de->d_name);
     }
     if (!de && errno != 0 && r == 0) r = -errno;
@@ -754,7 +742,7 @@ static int local_scan2(const char *root, sr_scan_cb cb, void *ud, sr_scan_opts *
     walk_dir(&w, real, 0);
     r = w.count;
 out:
-    free(w.seen);
+    sr_map_free(&w.seen);
     free(real);
     return r;
 }

@@ -1,24 +1,19 @@
 /* worker.c - group commit: the worker takes everything queued, writes it in one transaction
  * and pays one fsync for the lot, so a burst of a thousand chat lines costs one disk flush. */
 #include "store/worker.h"
+#include "util/jobq.h"
 #include "util/log.h"
 #include "util/util.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 
 struct sr_worker {
     sr_store *st;
-    void (*wake)(void *);
-    void *ud;
     pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    sr_job *in_head, *in_tail;
-    sr_job *done_head, *done_tail;
-    int pending; /* submitted, not yet taken back */
-    int stopping;
+    sr_jobq *q; /* jobs linked by next; the done side is what take_done returns */
 };
 
 static void run_batch(sr_worker *wk, sr_job *batch)
@@ -44,40 +39,27 @@ static void run_batch(sr_worker *wk, sr_job *batch)
 static void *worker_main(void *arg)
 {
     sr_worker *wk = arg;
-    pthread_mutex_lock(&wk->mu);
-    for (;;) {
-        while (!wk->in_head && !wk->stopping)
-            pthread_cond_wait(&wk->cv, &wk->mu);
-        if (!wk->in_head && wk->stopping) break;
-        sr_job *batch = wk->in_head, *tail = wk->in_tail;
-        wk->in_head = wk->in_tail = NULL;
-        pthread_mutex_unlock(&wk->mu);
-
+    sr_job *batch;
+    /* everything queued since the last pass is one batch; after a stop, until none is left */
+    while ((batch = sr_jobq_pop_all(wk->q))) {
         run_batch(wk, batch);
-
-        pthread_mutex_lock(&wk->mu);
-        if (wk->done_tail)
-            wk->done_tail->next = batch;
-        else
-            wk->done_head = batch;
-        wk->done_tail = tail;
-        pthread_mutex_unlock(&wk->mu);
-        if (wk->wake) wk->wake(wk->ud);
-        pthread_mutex_lock(&wk->mu);
+        sr_jobq_finish(wk->q, batch);
     }
-    pthread_mutex_unlock(&wk->mu);
     return NULL;
 }
 
 sr_worker *sr_worker_start(sr_store *st, void (*wake)(void *ud), void *ud)
 {
-    sr_worker *wk = sr_xcalloc(1, sizeof *wk);
+    sr_worker *wk = sr_calloc(1, sizeof *wk);
+    if (!wk) return NULL;
     wk->st = st;
-    wk->wake = wake;
-    wk->ud = ud;
-    pthread_mutex_init(&wk->mu, NULL);
-    pthread_cond_init(&wk->cv, NULL);
+    wk->q = sr_jobq_new(offsetof(sr_job, next), wake, ud);
+    if (!wk->q) {
+        free(wk);
+        return NULL;
+    }
     if (pthread_create(&wk->thread, NULL, worker_main, wk)) {
+        sr_jobq_free(wk->q);
         free(wk);
         return NULL;
     }
@@ -87,46 +69,24 @@ sr_worker *sr_worker_start(sr_store *st, void (*wake)(void *ud), void *ud)
 
 void sr_worker_submit(sr_worker *wk, sr_job *job)
 {
-    job->next = NULL;
-    pthread_mutex_lock(&wk->mu);
-    if (wk->in_tail)
-        wk->in_tail->next = job;
-    else
-        wk->in_head = job;
-    wk->in_tail = job;
-    wk->pending++;
-    pthread_cond_signal(&wk->cv);
-    pthread_mutex_unlock(&wk->mu);
+    sr_jobq_push(wk->q, job);
 }
 
 sr_job *sr_worker_take_done(sr_worker *wk)
 {
-    pthread_mutex_lock(&wk->mu);
-    sr_job *j = wk->done_head;
-    wk->done_head = wk->done_tail = NULL;
-    for (sr_job *k = j; k; k = k->next)
-        wk->pending--;
-    pthread_mutex_unlock(&wk->mu);
-    return j;
+    return sr_jobq_take_done(wk->q);
 }
 
 int sr_worker_pending(sr_worker *wk)
 {
-    pthread_mutex_lock(&wk->mu);
-    int n = wk->pending;
-    pthread_mutex_unlock(&wk->mu);
-    return n;
+    return sr_jobq_pending(wk->q);
 }
 
 void sr_worker_stop(sr_worker *wk)
 {
     if (!wk) return;
-    pthread_mutex_lock(&wk->mu);
-    wk->stopping = 1;
-    pthread_cond_signal(&wk->cv);
-    pthread_mutex_unlock(&wk->mu);
+    sr_jobq_stop(wk->q); /* the thread commits what is queued, then returns */
     pthread_join(wk->thread, NULL);
-    pthread_mutex_destroy(&wk->mu);
-    pthread_cond_destroy(&wk->cv);
+    sr_jobq_free(wk->q);
     free(wk);
 }

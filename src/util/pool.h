@@ -19,7 +19,8 @@ sr_pool *sr_pool_start(int nthreads, void (*wake)(void *ud), void *ud);
 void sr_pool_submit(sr_pool *p, sr_task *t);
 /* Calls done() of every finished task, in completion order (service thread). */
 void sr_pool_poll(sr_pool *p);
-/* Tasks submitted whose done() has not run yet. */
+/* Tasks submitted and not yet taken back by sr_pool_poll (between polls: whose done() has not
+ * run yet). */
 int sr_pool_pending(sr_pool *p);
 /* Finishes queued tasks, runs their done(), joins the threads and frees the pool. */
 void sr_pool_stop(sr_pool *p);

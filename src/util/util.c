@@ -1,50 +1,9 @@
-/* util.c - allocation policy, clocks and UTF-8 counting. */
+/* util.c - clocks, UTF-8 counting and error strings. */
 #include "util/util.h"
-#include "util/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void oom(size_t n)
-{
-    sr_log(SR_LOG_ERROR, "out of memory", "bytes=%zu", n);
-    abort();
-}
-
-void *sr_xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) oom(n);
-    return p;
-}
-
-void *sr_xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) oom(n * size);
-    return p;
-}
-
-void *sr_xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) oom(n);
-    return q;
-}
-
-char *sr_xstrdup(const char *s)
-{
-    return s ? sr_xstrndup(s, strlen(s)) : NULL;
-}
-
-char *sr_xstrndup(const char *s, size_t n)
-{
-    char *d = sr_xmalloc(n + 1);
-    memcpy(d, s, n);
-    d[n] = 0;
-    return d;
-}
 
 double sr_now_ms(void)
 {

@@ -1,23 +1,16 @@
-/* util.h - allocation policy, time, small string helpers shared by every module. */
+/* util.h - error codes, clocks and UTF-8 counting shared by every module (and, for the files
+ * that include only this, the allocators of util/alloc.h). */
 #ifndef SR_UTIL_H
 #define SR_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/alloc.h"
+
 #ifndef SR_VERSION
 #define SR_VERSION "0.1.0"
 #endif
-
-/* Out-of-memory policy, decided once: the x-allocators log and abort. A server that cannot
- * allocate a few bytes cannot keep any promise it made, so it stops loudly instead of limping. */
-void *sr_xmalloc(size_t n);
-void *sr_xcalloc(size_t n, size_t size);
-void *sr_xrealloc(void *p, size_t n);
-/* Returns a malloc'd copy of s (NULL when s is NULL). */
-char *sr_xstrdup(const char *s);
-/* Returns a malloc'd NUL-terminated copy of the first n bytes of s. */
-char *sr_xstrndup(const char *s, size_t n);
 
 /* Wall-clock time in milliseconds since the Unix epoch, with sub-millisecond fraction. */
 double sr_now_ms(void);

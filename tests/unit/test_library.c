@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/library.h"
+#include "library/library.h"
 #include "source/source.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -283,12 +283,126 @@ static void test_canonical_and_cover_fallback(void **state)
     sr_library_free(lib);
 }
 
+typedef struct answer {
+    int calls, status;
+    json_t *body;
+} answer;
+
+static void on_answer(void *ctx, int status, json_t *body)
+{
+    answer *a = ctx;
+    a->calls++;
+    a->status = status;
+    a->body = body;
+}
+
+static void on_cover(void *ctx, int status, const unsigned char *data, size_t len, const char *mime)
+{
+    answer *a = ctx;
+    a->calls++;
+    a->status = status;
+    assert_true(status || (data && len > 0 && !strcmp(mime, "image/jpeg")));
+}
+
+static void no_wake(void *ud)
+{
+    (void)ud;
+}
+
+/* Polls until nothing the reader was asked is pending (at most ~10 s). */
+static void drain(sr_library *lib)
+{
+    for (int i = 0; i < 10000 && sr_library_pending(lib); i++) {
+        sr_library_poll(lib);
+        usleep(1000);
+    }
+    sr_library_poll(lib);
+    assert_int_equal(sr_library_pending(lib), 0);
+}
+
+/* The threads end to end: the scanner's first pass reaches the catalogue through poll, the
+ * reader answers searches, browsing and covers once each, and a rescan picks up a new file. */
+static void test_scanner_and_reader_threads(void **state)
+{
+    (void)state;
+    char base[] = "/tmp/sr-test-libthreads-XXXXXX";
+    assert_non_null(mkdtemp(base));
+    sh("mkdir -p '%s/lib'", base);
+    sh("%s -f lavfi -i sine=f=440:d=2 -f lavfi -i color=c=red:s=32x32:d=1 -map 0:a -map 1:v "
+       "-frames:v 1 -c:a libmp3lame -c:v mjpeg -disposition:v attached_pic -metadata "
+       "title='Alpha Song' -metadata artist='Band' -metadata album='First' '%s/lib/a.mp3'",
+       FF, base);
+    char db[128], dir[128];
+    snprintf(db, sizeof db, "%s/db.sqlite", base);
+    snprintf(dir, sizeof dir, "%s/lib", base);
+    sr_store *st;
+    assert_int_equal(sr_store_open(db, &st), 0);
+    sr_library *lib = sr_library_new();
+    assert_int_equal(sr_library_pending(lib), 0); /* not started: nothing, and no crash */
+    assert_int_equal(sr_library_start(lib, st, dir, 5000, no_wake, NULL), 0);
+    sr_library_poll(lib); /* the first pass finished within the grace time */
+    int n;
+    const int64_t *ids = sr_library_playable(lib, &n);
+    assert_int_equal(n, 1);
+    int64_t id = ids[0];
+    assert_string_equal(sr_library_get(lib, id)->title, "Alpha Song");
+
+    answer tracks = {0}, artists = {0}, bad = {0}, cover = {0};
+    sr_track_query q = {.text = "alpha", .limit = 10};
+    assert_int_equal(sr_library_query(lib, "tracks", &q, on_answer, &tracks), 0);
+    q = (sr_track_query){.limit = 10};
+    assert_int_equal(sr_library_query(lib, "artists", &q, on_answer, &artists), 0);
+    assert_int_equal(sr_library_query(lib, "nope", &q, on_answer, &bad), SR_EINVAL);
+    assert_int_equal(sr_library_cover(lib, id, 16, on_cover, &cover), 0);
+    drain(lib);
+    assert_int_equal(tracks.calls, 1);
+    assert_int_equal(tracks.status, 0);
+    json_t *a = json_object_get(tracks.body, "tracks");
+    assert_int_equal(json_array_size(a), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "title")),
+                        "Alpha Song");
+    json_decref(tracks.body);
+    assert_int_equal(artists.calls, 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(artists.body, "artists"), 0), "name")),
+                        "Band");
+    json_decref(artists.body);
+    assert_int_equal(bad.calls, 0);
+    assert_int_equal(cover.calls, 1);
+    assert_int_equal(cover.status, 0);
+    assert_int_equal(sr_library_cover(lib, id, 16, on_cover, &cover), 0); /* cached: at once */
+    assert_int_equal(cover.calls, 2);
+    assert_int_equal(sr_library_pending(lib), 0);
+
+    /* a rescan finds a new file and the service thread learns of it through poll */
+    sh("%s -f lavfi -i sine=f=330:d=2 -c:a flac -metadata title='Beta' '%s/lib/b.flac'", FF, base);
+    assert_int_equal(sr_library_rescan(lib), 0);
+    for (int i = 0; i < 10000 && n < 2; i++) {
+        usleep(1000);
+        sr_library_poll(lib);
+        sr_library_playable(lib, &n);
+    }
+    assert_int_equal(n, 2);
+    json_t *status = sr_library_status(lib);
+    assert_true(json_integer_value(json_object_get(status, "scans")) >= 2);
+    json_decref(status);
+
+    /* asked and never delivered: freed with the library, no leak, no call */
+    answer late = {0};
+    assert_int_equal(sr_library_query(lib, "genres", &q, on_answer, &late), 0);
+    sr_library_free(lib);
+    assert_int_equal(late.calls, 0);
+    st->ops->close(st);
+    sh("rm -rf '%s'", base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_normalises),
         cmocka_unit_test(test_scan_move_remove_search),
         cmocka_unit_test(test_canonical_and_cover_fallback),
+        cmocka_unit_test(test_scanner_and_reader_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,9 +83,9 @@ json_t *sr_library_status(sr_library *lib);
  * negative SR_E* with body NULL. Called on the service thread from sr_library_poll(). */
 typedef void (*sr_library_done)(void *ctx, int status, json_t *body);
 /* Asks the reader for kind "tracks" ({"tracks":[track…]}) or "artists" / "albums" / "genres"
- * / "years" ({"<kind>":[…]}) filtered by q (strings are copied). Returns 0 and later calls
- * done exactly once, or returns SR_EINVAL (unknown kind, reader not started) and never calls
- * it. */
+ * / "years" ({"<kind>":[…]}) filtered by q (borrowed: its strings are copied). Returns 0 and
+ * later calls done exactly once, or returns SR_EINVAL (unknown kind, reader not started) or
+ * SR_ENOMEM (out of memory) and never calls it. */
 int sr_library_query(sr_library *lib, const char *kind, const sr_track_query *q,
                      sr_library_done done, void *ctx);
 /* An answer with bytes: a cover image. data stays valid until the library is freed. */
