@@ -367,6 +367,34 @@ test('moderation deltas: entry_moved pins, chat_deleted, room_updated, role; kic
   assert.equal(a.room, null);
 });
 
+test('likes deltas: nowPlaying.likes follows the playing track, the seq advances, a likes event fires', async () => {
+  const fake = await setup();
+  roomFake(fake);
+  const a = await open(fake);
+  await a.join(1);
+  assert.equal(a.room.nowPlaying.likes, undefined, 'a snapshot without likes: unknown');
+  const events = [];
+  a.on('likes', (d) => events.push([d.track, d.count]));
+  const conn = fake.conns[0];
+  const d = (seq, rest) => ({ room: 1, epoch: 'e1', seq, ...rest });
+  fake.send(conn, [d(11, { type: 'likes', track: 1, count: 2 }), d(12, { type: 'likes', track: 99, count: 5 })]);
+  await until(() => a.room.seq === 12);
+  assert.equal(a.room.nowPlaying.likes, 2, 'a count for another track leaves the playing one alone');
+  assert.deepEqual(events, [[1, 2], [99, 5]]);
+  fake.send(conn, [
+    d(12, { type: 'likes', track: 1, count: 7 }),
+    d(13, { type: 'now_playing', track: track(8), started_at: 5, entry: null, added_by: null, likes: 1 }),
+    d(14, { type: 'likes', track: 8, count: 0 }),
+    d(15, { type: 'chat', msg: { id: 4, text: 'after' } }),
+  ]);
+  await until(() => a.room.seq === 15);
+  assert.equal(a.room.nowPlaying.track.id, 8);
+  assert.equal(a.room.nowPlaying.likes, 0);
+  assert.deepEqual(events.slice(2), [[8, 0]], 'a replayed seq is not applied again');
+  assert.equal(a.room.chat.at(-1).text, 'after');
+  assert.equal(fake.joins.length, 1, 'no re-join: likes deltas count in the room\'s seq');
+});
+
 test('a session signs in with hello.session; 4003 (revoked) does not reconnect', async () => {
   const fake = await setup();
   const a = await open(fake, null, { session: 'sess-1' });
