@@ -21,7 +21,7 @@
 //     onended: null | () => void,    // set by the caller; called once when the track ends
 //   }
 
-import { SoundroomError } from './soundroom.js';
+import { SoundroomError } from './core.js';
 
 /** The adapter interface version this SDK speaks. */
 export const ADAPTER_VERSION = 1;

@@ -1,39 +1,14 @@
 // lobby.js - the lobby and the life of a room: a live room list, likes, favourites, histories and room statistics.
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// The WebSocket half (subscribeLobby, like) rides on a connected Client from soundroom.js; the
-// REST half is small functions over fetch, one per endpoint of docs/protocol.md ("Lobby and the
-// life of a room"), in the manner of account.js: each takes the server's base URL
+// The WebSocket half (subscribeLobby, like) rides on a connected Client (client.js); the REST
+// half is small functions over core.js's api(), one per endpoint of docs/protocol.md ("Lobby and
+// the life of a room"), in the manner of account.js: each takes the server's base URL
 // (http(s)://host:port, or the ws(s)://host:port/ws URL) and an account session token (or null
 // where a guest may ask), resolves with the parsed body and rejects with a SoundroomError
 // carrying `code` and `status`. The surface is docs/sdk.md.
 
-import { SoundroomError, restBase } from './soundroom.js';
-
-/**
- * One REST call; resolves with `{status, body}` (body parsed as JSON, or the text when `text`),
- * rejects with a SoundroomError for a status that is not 2xx.
- */
-async function call(url, method, path, token, { text = false, fetch: f } = {}) {
-  const init = { method, headers: {} };
-  if (token) init.headers.authorization = `Bearer ${token}`;
-  const res = await (f ?? globalThis.fetch)(restBase(url) + path, init);
-  const raw = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    /* not JSON */
-  }
-  if (!res.ok) {
-    const e = json?.error;
-    throw new SoundroomError(e?.code ?? `http_${res.status}`, e?.message ?? res.statusText, {
-      status: res.status,
-      body: json ?? raw,
-    });
-  }
-  return { status: res.status, body: text ? raw : json };
-}
+import { api } from './core.js';
 
 // A query string of the defined values of `params` ('' when none).
 function query(params) {
@@ -118,42 +93,42 @@ export function like(client, trackId, value = true) {
 
 /** The favourite rooms as lobby summaries: `GET /api/me/favorites` → `[summary]`. */
 export async function favorites(url, token, opts) {
-  return (await call(url, 'GET', '/api/me/favorites', token, opts)).body.rooms;
+  return (await api(url, 'GET', '/api/me/favorites', undefined, { ...opts, session: token })).rooms;
 }
 
 /** Adds a favourite room: `PUT /api/me/favorites/:room` → `{favorite: true}`. */
-export async function addFavorite(url, token, roomId, opts) {
-  return (await call(url, 'PUT', `/api/me/favorites/${roomId}`, token, opts)).body;
+export function addFavorite(url, token, roomId, opts) {
+  return api(url, 'PUT', `/api/me/favorites/${roomId}`, undefined, { ...opts, session: token });
 }
 
 /** Removes a favourite room: `DELETE /api/me/favorites/:room` → `{favorite: false}`. */
-export async function removeFavorite(url, token, roomId, opts) {
-  return (await call(url, 'DELETE', `/api/me/favorites/${roomId}`, token, opts)).body;
+export function removeFavorite(url, token, roomId, opts) {
+  return api(url, 'DELETE', `/api/me/favorites/${roomId}`, undefined, { ...opts, session: token });
 }
 
 /** Liked tracks, newest first: `GET /api/me/likes` → `[{track, liked_at}]`. */
 export async function likes(url, token, opts) {
-  return (await call(url, 'GET', '/api/me/likes', token, opts)).body.tracks;
+  return (await api(url, 'GET', '/api/me/likes', undefined, { ...opts, session: token })).tracks;
 }
 
 /** The likes as M3U text (`GET /api/me/likes.m3u`); media URLs in it are server paths. */
-export async function likesM3u(url, token, opts) {
-  return (await call(url, 'GET', '/api/me/likes.m3u', token, { ...opts, text: true })).body;
+export function likesM3u(url, token, opts) {
+  return api(url, 'GET', '/api/me/likes.m3u', undefined, { ...opts, session: token, text: true });
 }
 
 /** Likes a track over REST: `PUT /api/me/likes/:track` → `{liked: true}`. */
-export async function likeTrack(url, token, trackId, opts) {
-  return (await call(url, 'PUT', `/api/me/likes/${trackId}`, token, opts)).body;
+export function likeTrack(url, token, trackId, opts) {
+  return api(url, 'PUT', `/api/me/likes/${trackId}`, undefined, { ...opts, session: token });
 }
 
 /** Unlikes a track over REST: `DELETE /api/me/likes/:track` → `{liked: false}`. */
-export async function unlikeTrack(url, token, trackId, opts) {
-  return (await call(url, 'DELETE', `/api/me/likes/${trackId}`, token, opts)).body;
+export function unlikeTrack(url, token, trackId, opts) {
+  return api(url, 'DELETE', `/api/me/likes/${trackId}`, undefined, { ...opts, session: token });
 }
 
 /** Tracks that started while the person was in a room, newest first: `[{track, room, started_at}]`. */
 export async function history(url, token, { limit } = {}, opts) {
-  return (await call(url, 'GET', `/api/me/history${query({ limit })}`, token, opts)).body.plays;
+  return (await api(url, 'GET', `/api/me/history${query({ limit })}`, undefined, { ...opts, session: token })).plays;
 }
 
 // ---------- the life of a room (REST; `token` may be null for public rooms) ----------
@@ -161,24 +136,24 @@ export async function history(url, token, { limit } = {}, opts) {
 /** `GET /api/rooms/:id/top-tracks` with `by` ('plays'|'votes'), `period` ('all'|'7d'), `limit` → `[{track, plays, upvotes}]`. */
 export async function topTracks(url, token, roomId, { by, period, limit } = {}, opts) {
   const p = `/api/rooms/${roomId}/top-tracks${query({ by, period, limit })}`;
-  return (await call(url, 'GET', p, token, opts)).body.tracks;
+  return (await api(url, 'GET', p, undefined, { ...opts, session: token })).tracks;
 }
 
 /** `GET /api/rooms/:id/top-fans` with `period`, `limit` → `[{user, listening_ms, tracks_played, votes, score}]`. */
 export async function topFans(url, token, roomId, { period, limit } = {}, opts) {
   const p = `/api/rooms/${roomId}/top-fans${query({ period, limit })}`;
-  return (await call(url, 'GET', p, token, opts)).body.fans;
+  return (await api(url, 'GET', p, undefined, { ...opts, session: token })).fans;
 }
 
 /** `GET /api/rooms/:id/history` → `[{track, started_at, added_by, up, down, skipped, from}]`, newest first. */
 export async function roomHistory(url, token, roomId, { limit } = {}, opts) {
   const p = `/api/rooms/${roomId}/history${query({ limit })}`;
-  return (await call(url, 'GET', p, token, opts)).body.plays;
+  return (await api(url, 'GET', p, undefined, { ...opts, session: token })).plays;
 }
 
 /** Searches public rooms by name, description, tags and what plays: `GET /api/rooms?q=` → `[room]`. */
 export async function searchRooms(url, q, opts) {
-  return (await call(url, 'GET', `/api/rooms${query({ q })}`, null, opts)).body.rooms;
+  return (await api(url, 'GET', `/api/rooms${query({ q })}`, undefined, opts)).rooms;
 }
 
 /**
@@ -187,6 +162,6 @@ export async function searchRooms(url, q, opts) {
  * when the library has no tracks by that artist.
  */
 export async function artistRoom(url, name, token = null, opts) {
-  const r = await call(url, 'GET', `/api/artists/${encodeURIComponent(name)}/room`, token, opts);
+  const r = await api(url, 'GET', `/api/artists/${encodeURIComponent(name)}/room`, undefined, { ...opts, session: token, withStatus: true });
   return { room: r.body.room, created: r.status === 201 };
 }

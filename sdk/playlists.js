@@ -1,12 +1,12 @@
 // playlists.js - a person's own playlists (docs/protocol.md, "Personal playlists"): import an
 // M3U/M3U8, PLS or XSPF file into a named list of the account, list, show, delete, and queue one
-// into a room. Small functions over fetch, like account.js: each takes the server's base URL
-// (http(s)://host:port, or the ws(s)://host:port/ws URL) and the account's session token (null
-// in a browser signed in with the cookie), resolves with the parsed answer and rejects with a
-// SoundroomError carrying `code` and `status`.
+// into a room. Small functions over core.js's api(), like account.js: each takes the server's
+// base URL (http(s)://host:port, or the ws(s)://host:port/ws URL) and the account's session
+// token (null in a browser signed in with the cookie), resolves with the parsed answer and
+// rejects with a SoundroomError carrying `code` and `status`.
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import { api } from './soundroom.js';
+import { api } from './core.js';
 
 const path = (id) => `/api/me/playlists/${encodeURIComponent(id)}`;
 

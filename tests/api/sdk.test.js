@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, test } from 'node:test';
 import WebSocket from 'ws';
-import { compareEntries, connect, restBase, SoundroomError } from '../../sdk/soundroom.js';
+import { api, artistRoom, compareEntries, connect, likesM3u, login, me, restBase, setAvatar, SoundroomError } from '../../sdk/soundroom.js';
+import * as sdk from '../../sdk/soundroom.js';
 import { startFake } from './fake.js';
 import { sleep, until, waitFor } from './harness.js';
 
@@ -52,6 +53,70 @@ function roomFake(fake, { resume } = {}) {
 test('restBase derives the REST base from the ws URL', () => {
   assert.equal(restBase('ws://127.0.0.1:8080/ws'), 'http://127.0.0.1:8080');
   assert.equal(restBase('wss://example.org/sr/ws'), 'https://example.org/sr');
+});
+
+// A fetch that records each request and answers with the next of `replies` ([status, text, statusText?]).
+function fakeFetch(...replies) {
+  const calls = [];
+  const fetch = async (url, init) => {
+    calls.push({ url, init });
+    const [status, text, statusText = ''] = replies.shift();
+    return { ok: status >= 200 && status < 300, status, statusText, text: async () => text };
+  };
+  return { fetch, calls };
+}
+
+test('api() is the one REST helper: JSON, raw bytes, text and status answers, a bearer session', async () => {
+  const { fetch, calls } = fakeFetch(
+    [200, '{"ok":true}'],
+    [200, '{"avatar":"/api/users/1/avatar"}'],
+    [200, '#EXTM3U\n'],
+    [201, '{"room":{"id":4}}'],
+    [204, ''],
+  );
+  assert.deepEqual(await api('ws://h:1/ws', 'POST', '/api/x', { a: 1 }, { session: 's1', fetch }), { ok: true });
+  assert.equal(calls[0].url, 'http://h:1/api/x');
+  assert.deepEqual(calls[0].init, {
+    method: 'POST',
+    headers: { authorization: 'Bearer s1', 'content-type': 'application/json' },
+    body: '{"a":1}',
+  });
+  const bytes = new Uint8Array([1, 2, 3]);
+  assert.deepEqual(await setAvatar('http://h:1/', 't2', bytes, { fetch }), { avatar: '/api/users/1/avatar' });
+  assert.equal(calls[1].url, 'http://h:1/api/me/avatar');
+  assert.deepEqual(calls[1].init, {
+    method: 'PUT',
+    headers: { authorization: 'Bearer t2', 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  assert.equal(await likesM3u('http://h:1', 't3', { fetch }), '#EXTM3U\n', 'text answers stay text');
+  assert.deepEqual(await artistRoom('http://h:1', 'A B', null, { fetch }), { room: { id: 4 }, created: true });
+  assert.equal(calls[3].url, 'http://h:1/api/artists/A%20B/room');
+  assert.deepEqual(calls[3].init, { method: 'GET', headers: {} }, 'no session, no body');
+  assert.equal(await api('http://h:1', 'DELETE', '/api/y', undefined, { fetch }), null, 'an empty answer is null');
+});
+
+test('api() errors carry the server\'s code and message, status, body and retryAfter', async () => {
+  const { fetch } = fakeFetch(
+    [429, '{"error":{"code":"throttled","message":"slow down","retry_after":3}}', 'Too Many Requests'],
+    [404, '{"error":{"code":"no_such_room","message":"no room with that id"}}', 'Not Found'],
+    [502, 'Bad gateway', 'Bad Gateway'],
+    [500, '', ''],
+  );
+  await assert.rejects(login('http://h:1', { username: 'a', password: 'b' }, { fetch }), (e) =>
+    e instanceof SoundroomError && e.code === 'throttled' && e.message === 'slow down' && e.status === 429 && e.retryAfter === 3);
+  await assert.rejects(api('http://h:1', 'GET', '/api/rooms/9', undefined, { fetch }), (e) =>
+    e.code === 'no_such_room' && e.status === 404 && e.body.error.code === 'no_such_room' && !('retryAfter' in e));
+  await assert.rejects(me('http://h:1', 't', { fetch }), (e) =>
+    e.code === 'http_502' && e.message === 'Bad Gateway' && e.status === 502 && e.body === 'Bad gateway');
+  await assert.rejects(me('http://h:1', 't', { fetch }), (e) => e.code === 'http_500' && e.message === 'HTTP 500' && e.body === null);
+});
+
+test('the index is the whole surface, with one spelling of each name', () => {
+  for (const name of ['connect', 'Client', 'SoundroomError', 'api', 'restBase', 'signup', 'login', 'logout', 'subscribeLobby', 'like', 'myPlaylists', 'adapters']) {
+    assert.ok(name in sdk, `${name} is exported`);
+  }
+  for (const name of ['signUp', 'logIn', 'watchLikes']) assert.ok(!(name in sdk), `${name} is gone`);
 });
 
 test('compareEntries orders by score, then added_at, then id', () => {
@@ -300,6 +365,34 @@ test('moderation deltas: entry_moved pins, chat_deleted, room_updated, role; kic
   fake.send(conn, { type: 'kicked', room: 1, reason: 'kick' });
   assert.equal((await kicked).reason, 'kick');
   assert.equal(a.room, null);
+});
+
+test('likes deltas: nowPlaying.likes follows the playing track, the seq advances, a likes event fires', async () => {
+  const fake = await setup();
+  roomFake(fake);
+  const a = await open(fake);
+  await a.join(1);
+  assert.equal(a.room.nowPlaying.likes, undefined, 'a snapshot without likes: unknown');
+  const events = [];
+  a.on('likes', (d) => events.push([d.track, d.count]));
+  const conn = fake.conns[0];
+  const d = (seq, rest) => ({ room: 1, epoch: 'e1', seq, ...rest });
+  fake.send(conn, [d(11, { type: 'likes', track: 1, count: 2 }), d(12, { type: 'likes', track: 99, count: 5 })]);
+  await until(() => a.room.seq === 12);
+  assert.equal(a.room.nowPlaying.likes, 2, 'a count for another track leaves the playing one alone');
+  assert.deepEqual(events, [[1, 2], [99, 5]]);
+  fake.send(conn, [
+    d(12, { type: 'likes', track: 1, count: 7 }),
+    d(13, { type: 'now_playing', track: track(8), started_at: 5, entry: null, added_by: null, likes: 1 }),
+    d(14, { type: 'likes', track: 8, count: 0 }),
+    d(15, { type: 'chat', msg: { id: 4, text: 'after' } }),
+  ]);
+  await until(() => a.room.seq === 15);
+  assert.equal(a.room.nowPlaying.track.id, 8);
+  assert.equal(a.room.nowPlaying.likes, 0);
+  assert.deepEqual(events.slice(2), [[8, 0]], 'a replayed seq is not applied again');
+  assert.equal(a.room.chat.at(-1).text, 'after');
+  assert.equal(fake.joins.length, 1, 'no re-join: likes deltas count in the room\'s seq');
 });
 
 test('a session signs in with hello.session; 4003 (revoked) does not reconnect', async () => {

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { connect, signUp } from '../../sdk/soundroom.js';
+import { connect, signup } from '../../sdk/soundroom.js';
 import { startServer, launchBrowser, ownerAndGuestInRoom, waitForTrackWithTime } from './harness.js';
 
 const ROOM = 'Moderated room';
@@ -157,7 +157,7 @@ test("another moderator's ban, lock and unban show in the owner's ban list and a
   const roomId = await o.evaluate(() => window.__soundroom.client.room.id);
   const peteId = await guest.page.evaluate(() => window.__soundroom.client.user.id);
   const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
-  const mo = await signUp(wsUrl, { username: `mo_${Date.now().toString(36)}`, password: 'correct horse battery', name: 'Mo' });
+  const mo = await signup(wsUrl, { username: `mo_${Date.now().toString(36)}`, password: 'correct horse battery', name: 'Mo' });
   const modClient = await connect(wsUrl, { session: mo.token, WebSocket, reconnect: false });
   try {
     await modClient.join(roomId);

@@ -11,7 +11,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { connect, signUp } from '../../sdk/soundroom.js';
+import { connect, signup } from '../../sdk/soundroom.js';
 import { startServer, launchBrowser, newPage, enterAs, joinDemoRoom, signUpAs, waitForPlayback, waitForTrackWithTime, sleep, DEMO_ROOM } from './harness.js';
 
 let server, browser, owner, roomId, radio, radioUrl;
@@ -21,7 +21,7 @@ before(async () => {
   server = await startServer('sources');
   browser = await launchBrowser();
   const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
-  const { token } = await signUp(wsUrl, { username: `dj${process.pid}`, password: 'correct horse battery' });
+  const { token } = await signup(wsUrl, { username: `dj${process.pid}`, password: 'correct horse battery' });
   owner = await connect(wsUrl, { session: token, WebSocket, reconnect: false });
   roomId = (await owner.createRoom({ name: 'Other sources' })).id;
   await owner.join(roomId);

@@ -1,17 +1,15 @@
-// app.js - <sr-app>: the shell. Owns the SDK client, the store, the player, sign-in and hash routing.
+// app.js - <sr-app>: the page's shell: header, connection banner, the view the route names, favourites drawer, toasts.
+//
+// It lays things out and wires three helpers together, each in its own module: Router
+// (route.js: the hash), Session (session.js: who this is and the SDK client) and RoomSync
+// (room-sync.js: the route's room and the Player of player.js). It also installs
+// window.__soundroom, the read-only hook the e2e tests use.
 import { LitElement, html, css } from 'lit';
-import { adapters, connect, toneAdapter } from '../../sdk/soundroom.js';
-import { logout } from '../../sdk/account.js';
 import { base } from './shared-styles.js';
-import { prefs } from './prefs.js';
-import { parseRoute, userHref } from './route.js';
-import { errorText } from './format.js';
+import { Router, isAuthView, userHref } from './route.js';
+import { Session } from './session.js';
+import { RoomSync } from './room-sync.js';
 import { Player } from './player.js';
-
-// Tracks of external services play through the SDK's adapters; "tone" needs no network (an
-// operator's build would register its services' adapters here too).
-if (!adapters.get('tone')) adapters.register(toneAdapter());
-import { Store } from './store.js';
 import './name-prompt.js';
 import './connection-status.js';
 import './lobby.js';
@@ -24,41 +22,14 @@ import './avatar-img.js';
 import './my-music.js';
 import './favorites-drawer.js';
 
-// Every event the SDK emits; any of them may change what the room view shows.
-const EVENTS = ['snapshot', 'resumed', 'delta', 'now_playing', 'chat', 'presence', 'queue', 'skip'];
-
-// Codes with which the server refuses a hello because of the name.
-const NAME_ERRORS = new Set(['too_long', 'bad_field', 'missing_field']);
-
-function wsUrl() {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
-}
-
-/** The SDK's 'connection' payload, reduced to 'open' | 'connecting' | 'reconnecting' | 'closed'. */
-export function connectionState(ev) {
-  const s = String((ev && typeof ev === 'object' ? ev.state ?? ev.status : ev) ?? '').toLowerCase();
-  if (['open', 'connected', 'online', 'ready', 'welcome'].includes(s)) return 'open';
-  if (['closed', 'offline', 'disconnected', 'failed', 'close'].includes(s)) return 'closed';
-  if (s === 'connecting') return 'connecting';
-  return 'reconnecting';
-}
+const TOAST_MS = 6000;
+const TOASTS_SHOWN = 4;
 
 class SrApp extends LitElement {
   static properties = {
-    _name: { state: true },
-    _client: { state: true },
-    _conn: { state: true },
-    _connectError: { state: true },
-    _route: { state: true },
-    _rev: { state: true },
-    _joinError: { state: true },
     _playerState: { state: true },
-    _renaming: { state: true },
-    _nameError: { state: true },
     _toasts: { state: true },
-    _me: { state: true },
     _drawer: { state: true },
-    _starting: { state: true },
   };
 
   static styles = [base, css`
@@ -100,124 +71,31 @@ class SrApp extends LitElement {
 
   constructor() {
     super();
-    this._name = prefs.name;
-    this._client = null;
-    this._conn = 'closed';
-    this._connectError = '';
-    this._route = parseRoute();
-    this._rev = 0;
-    this._joinError = '';
-    this._renaming = false;
-    this._nameError = '';
     this._toasts = [];
     this._toastId = 0;
-    this._retryTimer = 0;
-    this._retryDelay = 1000;
-    this._joinSeq = 0;
-    this._joining = false;
-    this._store = new Store(location.origin);
-    this._me = null;
     this._drawer = false;
-    this._starting = false;
-    this._returnTo = '#/';
-    this._player = new Player(() => (this._client ? this._client.now() : Date.now()));
-    this._playerState = this._player.state;
-    this._player.addEventListener('statechange', () => { this._playerState = this._player.state; });
-    this._onHash = () => {
-      const before = this._route;
-      this._route = parseRoute();
-      if (!['signin', 'signup'].includes(before.view) && ['signin', 'signup'].includes(this._route.view)) {
-        this._returnTo = this._hashOf(before);
-      }
-      this._applyRoute();
-    };
-    this._onEvent = () => {
-      this._rev++;
-      this._syncPlayer();
-    };
-    this._onState = (room) => {
-      this._onEvent();
-      if (room !== null) return;
-      // The SDK dropped the room (a resume failed): join afresh, which reports any error.
-      // Decide after the SDK's current dispatch: a 'kicked' event may follow and go to the lobby.
-      setTimeout(() => {
-        const c = this._client;
-        if (c && !c.room && !this._joining && parseRoute().view === 'room') this._applyRoute();
-      }, 0);
-    };
-    this._onConnection = (ev) => {
-      if (ev && ev.status === 'closed' && ev.code === 4003) {
-        // The session was revoked (signed out, or the password changed, elsewhere).
-        this._afterSignOut('You were signed out.');
-        return;
-      }
-      this._conn = connectionState(ev);
-      if (this._client && this._client.token) prefs.token = this._client.token;
-      if (this._conn === 'open') this._applyRoute();
-      this._rev++;
-    };
-    this._onKicked = (ev) => {
-      // Removed from the room by a moderator: back to the lobby rather than straight back in.
-      const closed = ev && ev.reason === 'the room was closed';
-      this._toast(closed ? 'This room was closed.' : `You were removed from the room${ev && ev.reason ? `: ${ev.reason}` : ''}.`, 'error');
-      this._joinSeq++;
-      location.hash = '#/';
-    };
-    this._onNotice = (ev) => this._toast(ev && (ev.text ?? ev.message ?? ev), 'notice');
-    this._onError = (ev) => this._toast(errorText(ev), 'error');
+    this.router = new Router(this, () => this.room.apply());
+    this.player = new Player(() => (this.session.client ? this.session.client.now() : Date.now()));
+    this._playerState = this.player.state;
+    this.player.addEventListener('statechange', () => { this._playerState = this.player.state; });
+    this.room = new RoomSync(this, { router: this.router, player: this.player });
+    this.session = new Session(this, { onClient: (client) => this.room.follow(client) });
     this.addEventListener('sr-toast', (e) => this._toast(e.detail.text, e.detail.kind));
     this._installDebugHook();
   }
 
-  connectedCallback() {
-    super.connectedCallback();
-    window.addEventListener('hashchange', this._onHash);
-    if (!this._client) this._start();
-  }
-
-  /** First load: a browser that signed in before asks who it is; then connects. */
-  async _start() {
-    if (prefs.account) {
-      this._starting = true;
-      try {
-        await this._store.loadMe();
-      } catch (err) {
-        // The server is unreachable: try again shortly.
-        this._connectError = errorText(err);
-        this._starting = false;
-        clearTimeout(this._retryTimer);
-        this._retryTimer = setTimeout(() => this._start(), this._retryDelay);
-        this._retryDelay = Math.min(this._retryDelay * 2, 15000);
-        return;
-      }
-      this._starting = false;
-      this._me = this._store.me;
-      if (!this._me) prefs.account = '';
-    }
-    if (this._me || this._name) this._connect();
-  }
-
-  _hashOf(route) {
-    if (route.view === 'room') return `#/room/${route.roomId}`;
-    if (route.view === 'user') return userHref(route.userId);
-    if (route.view === 'music') return '#/music';
-    if (route.view === 'admin') return '#/admin';
-    return '#/';
-  }
-
-  disconnectedCallback() {
-    super.disconnectedCallback();
-    window.removeEventListener('hashchange', this._onHash);
+  willUpdate() {
+    if (!this.session.me) this._drawer = false; // signed out: the drawer is closed next time too
   }
 
   /** window.__soundroom: a read-only view for tests and debugging. */
   _installDebugHook() {
     const app = this;
     const hook = Object.freeze({
-      get client() { return app._client; },
-      get audio() { return app._player.audio; },
-      expectedPosition() { return app._player.expectedPosition(); },
-      get playback() { return app._player.playback; },
+      get client() { return app.session.client; },
+      get audio() { return app.player.audio; },
+      expectedPosition() { return app.player.expectedPosition(); },
+      get playback() { return app.player.playback; },
     });
     try {
       Object.defineProperty(window, '__soundroom', { value: hook, enumerable: false });
@@ -226,204 +104,29 @@ class SrApp extends LitElement {
     }
   }
 
-  async _connect() {
-    clearTimeout(this._retryTimer);
-    this._conn = 'connecting';
-    this._connectError = '';
-    let client;
-    // An account is known by the session cookie the handshake carries; a guest by name and token.
-    // (The server ignores an account's name but still asks for one in hello.)
-    const opts = this._me
-      ? { name: this._me.name || this._me.username, reconnect: true }
-      : { name: this._name, token: prefs.token || undefined, reconnect: true };
-    try {
-      client = await connect(wsUrl(), opts);
-    } catch (err) {
-      this._conn = 'closed';
-      if (err && NAME_ERRORS.has(err.code)) {
-        // The server refused the hello: ask for another name rather than retrying.
-        this._nameError = errorText(err);
-        this._renaming = true;
-        return;
-      }
-      this._connectError = errorText(err);
-      this._retryTimer = setTimeout(() => this._connect(), this._retryDelay);
-      this._retryDelay = Math.min(this._retryDelay * 2, 15000);
-      return;
-    }
-    this._retryDelay = 1000;
-    for (const ev of EVENTS) client.on(ev, this._onEvent);
-    client.on('state', this._onState);
-    client.on('connection', this._onConnection);
-    client.on('notice', this._onNotice);
-    client.on('kicked', this._onKicked);
-    client.on('error', this._onError);
-    if (client.token && !client.account) prefs.token = client.token;
-    if (this._me && !client.account) {
-      // The session ended while we were away: carry on as a guest.
-      this._me = null;
-      this._store.me = null;
-      prefs.account = '';
-    }
-    this._client = client;
-    this._store.attach(client);
-    this._conn = 'open';
-    this._applyRoute();
-  }
-
-  /** Opens a new connection, so the handshake carries the session cookie as it is now. */
-  _reconnect() {
-    this._disconnect();
-    this._connect();
-  }
-
-  _signedIn(e) {
-    const user = e.detail.user;
-    this._store.me = user;
-    this._me = user;
-    prefs.account = '1';
-    this._toast(`Signed in as ${user.name}.`);
-    this._reconnect();
-    const back = this._returnTo || '#/';
-    this._returnTo = '#/';
-    location.hash = back;
-  }
-
-  async _signOut() {
-    this._disconnect(); // first, so the revoked socket's 4003 is not taken for a surprise
-    try {
-      await logout(this._store.base, null);
-    } catch (err) {
-      if (err.status !== 401) this._toast(`Could not sign out: ${errorText(err)}`, 'error');
-    }
-    this._afterSignOut('Signed out.');
-  }
-
-  _afterSignOut(message) {
-    this._disconnect();
-    this._store.me = null;
-    this._me = null;
-    this._drawer = false;
-    prefs.account = '';
-    if (message) this._toast(message);
-    if (this._name) this._connect();
-  }
-
-  _profileChanged(e) {
-    // The profile page saved the account: the header shows the new name.
-    const user = e.detail.user;
-    if (this._me && user && user.id === this._me.id) {
-      this._me = { ...this._me, ...user };
-      this._store.me = this._me;
-      this._store.changed();
-    }
-  }
-
-  _disconnect() {
-    const c = this._client;
-    if (!c) return;
-    for (const ev of EVENTS) c.off(ev, this._onEvent);
-    c.off('state', this._onState);
-    c.off('connection', this._onConnection);
-    c.off('notice', this._onNotice);
-    c.off('kicked', this._onKicked);
-    c.off('error', this._onError);
-    this._client = null;
-    this._store.detach();
-    this._player.stop();
-    c.close();
-  }
-
-  /** Join or leave rooms so the client matches the route. */
-  async _applyRoute() {
-    const c = this._client;
-    if (!c) return;
-    const r = this._route;
-    const current = c.room ? c.room.id : null;
-    if (r.view === 'room') {
-      if (current === r.roomId && !this._joinError) {
-        this._syncPlayer();
-        return;
-      }
-      const seq = ++this._joinSeq;
-      this._joinError = '';
-      this._joining = true;
-      this._player.stop();
-      try {
-        await c.join(r.roomId);
-      } catch (err) {
-        // 'disconnected': the join is retried when the connection is back.
-        if (seq === this._joinSeq && err.code !== 'disconnected') this._joinError = errorText(err);
-      }
-      if (seq === this._joinSeq) {
-        this._joining = false;
-        this._rev++;
-        this._syncPlayer();
-      }
-    } else {
-      this._joinSeq++;
-      this._joining = false;
-      this._joinError = '';
-      this._player.stop();
-      if (current != null) {
-        try {
-          await c.leave();
-        } catch {
-          /* leaving a room we are not in is harmless */
-        }
-      }
-      this._rev++;
-    }
-  }
-
-  /** Point the player at the room's current track (or stop it outside a room). */
-  _syncPlayer() {
-    const c = this._client;
-    const r = this._route;
-    const room = c && c.room;
-    const np = room && room.nowPlaying;
-    if (r.view === 'room' && room && room.id === r.roomId && np && np.track) {
-      this._player.setTrack(np.track, np.started_at);
-    } else {
-      this._player.stop();
-    }
-  }
-
   _toast(text, kind = 'notice') {
     if (!text) return;
     const id = ++this._toastId;
-    this._toasts = [...this._toasts, { id, text: String(text), kind }].slice(-4);
-    setTimeout(() => { this._toasts = this._toasts.filter((t) => t.id !== id); }, 6000);
+    this._toasts = [...this._toasts, { id, text: String(text), kind }].slice(-TOASTS_SHOWN);
+    setTimeout(() => { this._toasts = this._toasts.filter((t) => t.id !== id); }, TOAST_MS);
+  }
+
+  _signedIn(e) {
+    this.session.signedIn(e.detail.user);
+    location.hash = this.router.takeReturn();
   }
 
   async _chooseName(e) {
-    const name = e.detail.name;
-    const c = this._client;
-    this._renaming = false;
-    this._nameError = '';
-    if (c && c.status === 'open') {
-      try {
-        await c.setName(name);
-        prefs.name = name;
-        this._name = name;
-        this._rev++;
-      } catch (err) {
-        this._nameError = errorText(err);
-        this._renaming = true;
-      }
-      return;
-    }
-    prefs.name = name;
-    this._name = name;
-    this._disconnect();
-    this._connect();
+    await this.session.chooseName(e.detail.name);
+    this.room.touch(); // the room view shows the new name
   }
 
   render() {
-    const auth = ['signin', 'signup'].includes(this._route.view);
-    const needName = !this._me && (!this._name || this._renaming) && !auth;
-    const me = this._me;
-    const view = this._route.view;
+    const s = this.session;
+    const view = this.router.route.view;
+    const auth = isAuthView(view);
+    const needName = !s.me && (!s.name || s.renaming) && !auth;
+    const me = s.me;
     return html`
       <header>
         <a class="brand" href="#/"><span class="logo" aria-hidden="true">♪</span>soundroom</a>
@@ -432,7 +135,7 @@ class SrApp extends LitElement {
           <span class="me">
             <sr-avatar size="24" .user=${me}></sr-avatar>
             <a class="name ellipsis" href=${userHref(me.id)} title="Your profile">${me.name}</a>
-            <button type="button" @click=${() => this._signOut()}>Sign out</button>
+            <button type="button" @click=${() => s.signOut()}>Sign out</button>
           </span>
           <nav class="bar" aria-label="Your music">
             <a class="button" href="#/" aria-current=${view === 'lobby' ? 'page' : 'false'}>Lobby</a>
@@ -441,51 +144,53 @@ class SrApp extends LitElement {
             <button type="button" class="fav" aria-expanded=${this._drawer ? 'true' : 'false'} aria-controls="favorites"
               title="Your favourite rooms" @click=${() => { this._drawer = !this._drawer; }}>★ Favourites</button>
           </nav>`
-        : this._name && !needName && !this._starting ? html`
+        : s.name && !needName && !s.starting ? html`
           <span class="me">
-            <span class="name ellipsis" title="Your name">${this._name}</span>
-            <button type="button" @click=${() => { this._renaming = true; }}>Rename</button>
+            <span class="name ellipsis" title="Your name">${s.name}</span>
+            <button type="button" @click=${() => s.rename()}>Rename</button>
             ${auth ? '' : html`<a class="button" href="#/signin">Sign in</a>`}
           </span>` : ''}
       </header>
-      ${needName || auth ? '' : html`<sr-connection-status .state=${this._conn}></sr-connection-status>`}
+      ${needName || auth ? '' : html`<sr-connection-status .state=${s.conn}></sr-connection-status>`}
       <main>${this._renderMain(needName)}</main>
-      ${me ? html`<sr-favorites-drawer id="favorites" .store=${this._store} .open=${this._drawer}
+      ${me ? html`<sr-favorites-drawer id="favorites" .store=${s.store} .open=${this._drawer}
         @close=${() => { this._drawer = false; }}></sr-favorites-drawer>` : ''}
       <sr-toasts .items=${this._toasts}></sr-toasts>
     `;
   }
 
   _renderMain(needName) {
-    const view = this._route.view;
-    if (view === 'signin' || view === 'signup') {
-      return html`<sr-auth-form .mode=${view} .store=${this._store} .me=${this._me}
+    const s = this.session;
+    const route = this.router.route;
+    const view = route.view;
+    if (isAuthView(view)) {
+      return html`<sr-auth-form .mode=${view} .store=${s.store} .me=${s.me}
         @signed-in=${this._signedIn}></sr-auth-form>`;
     }
-    if (this._starting) return html`<div class="center"><p class="muted">Connecting…</p></div>`;
+    if (s.starting) return html`<div class="center"><p class="muted">Connecting…</p></div>`;
     if (needName) {
-      return html`<sr-name-prompt .name=${this._name} .cancellable=${!!this._client} .error=${this._nameError}
-        @name-chosen=${this._chooseName} @cancel=${() => { this._renaming = false; this._nameError = ''; }}></sr-name-prompt>`;
+      return html`<sr-name-prompt .name=${s.name} .cancellable=${!!s.client} .error=${s.nameError}
+        @name-chosen=${this._chooseName} @cancel=${() => s.cancelRename()}></sr-name-prompt>`;
     }
-    if (!this._client) {
+    if (!s.client) {
       return html`<div class="center">
-        ${this._connectError
-          ? html`<p class="error">Cannot reach the server: ${this._connectError}</p>
-              <button class="primary" type="button" @click=${() => (this._me || this._name ? this._connect() : this._start())}>Try again</button>`
+        ${s.connectError
+          ? html`<p class="error">Cannot reach the server: ${s.connectError}</p>
+              <button class="primary" type="button" @click=${() => s.retryNow()}>Try again</button>`
           : html`<p class="muted">Connecting…</p>`}
       </div>`;
     }
     if (view === 'room') {
-      return html`<sr-room-view .client=${this._client} .store=${this._store} .rev=${this._rev} .roomId=${this._route.roomId}
-        .player=${this._player} .playerState=${this._playerState} .joinError=${this._joinError}></sr-room-view>`;
+      return html`<sr-room-view .client=${s.client} .store=${s.store} .rev=${this.room.rev} .roomId=${route.roomId}
+        .player=${this.player} .playerState=${this._playerState} .joinError=${this.room.joinError}></sr-room-view>`;
     }
     if (view === 'user') {
-      return html`<sr-profile-view .store=${this._store} .userId=${this._route.userId}
-        @profile-saved=${this._profileChanged}></sr-profile-view>`;
+      return html`<sr-profile-view .store=${s.store} .userId=${route.userId}
+        @profile-saved=${(e) => s.profileSaved(e.detail.user)}></sr-profile-view>`;
     }
-    if (view === 'music') return html`<sr-my-music .store=${this._store}></sr-my-music>`;
-    if (view === 'admin') return html`<sr-admin-view .store=${this._store}></sr-admin-view>`;
-    return html`<sr-lobby .client=${this._client} .store=${this._store} .connected=${this._conn === 'open'}></sr-lobby>`;
+    if (view === 'music') return html`<sr-my-music .store=${s.store}></sr-my-music>`;
+    if (view === 'admin') return html`<sr-admin-view .store=${s.store}></sr-admin-view>`;
+    return html`<sr-lobby .client=${s.client} .store=${s.store} .connected=${s.conn === 'open'}></sr-lobby>`;
   }
 }
 

@@ -3,7 +3,7 @@
 // open one, queue it into a room, delete it.
 import { LitElement, html, css } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { api } from '../../sdk/soundroom.js';
+import { api } from '../../sdk/core.js';
 import { myPlaylists, importPlaylist, getPlaylist, deletePlaylist, queuePlaylist } from '../../sdk/playlists.js';
 import { base } from './shared-styles.js';
 import { errorText, plural } from './format.js';

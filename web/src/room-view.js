@@ -112,7 +112,8 @@ class SrRoomView extends LitElement {
     const locked = !!settings.locked;
     // Big rooms name only some listeners; the count covers everyone.
     const count = room.listenerCount ?? room.listener_count ?? listeners.length;
-    const likes = s && np.track && s.likes.room === room.id && s.likes.track === np.track.id ? s.likes.count : null;
+    // How many present listeners like what plays (the SDK applies `likes` deltas); null when unknown.
+    const likes = typeof np.likes === 'number' ? np.likes : null;
     return html`
       <div class="head">
         <h1>${info.name || `Room ${room.id}`}</h1>

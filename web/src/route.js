@@ -1,5 +1,8 @@
 // route.js - hash routing: "#/" the lobby, "#/room/<id>" a room, "#/user/<id>" a profile,
-// "#/music" my likes and history, "#/admin" the server admin's accounts page, "#/signin" and "#/signup".
+// "#/music" my likes and history, "#/admin" the server admin's accounts page, "#/signin" and
+// "#/signup"; links to them, and Router, which follows the hash for <sr-app>.
+
+const AUTH_VIEWS = new Set(['signin', 'signup']);
 
 /**
  * Parses location.hash into {view: 'lobby'}, {view: 'room', roomId}, {view: 'user', userId},
@@ -23,6 +26,62 @@ export function userHref(id) {
   return `#/user/${id}`;
 }
 
+/** The hash of a route from parseRoute() (the sign-in pages map to the lobby). */
+export function routeHref(route) {
+  if (route.view === 'room') return roomHref(route.roomId);
+  if (route.view === 'user') return userHref(route.userId);
+  if (route.view === 'music') return '#/music';
+  if (route.view === 'admin') return '#/admin';
+  return '#/';
+}
+
 export function go(href) {
   if (location.hash !== href) location.hash = href;
+}
+
+/** True for the sign-in and sign-up pages. */
+export function isAuthView(view) {
+  return AUTH_VIEWS.has(view);
+}
+
+/**
+ * A lit ReactiveController: `route` follows location.hash while the host is connected; the
+ * host re-renders and `onChange(route)` runs after each change. Remembers the page someone
+ * left for the sign-in form, so they can be sent back there (takeReturn()).
+ */
+export class Router {
+  route = parseRoute();
+  #host;
+  #onChange;
+  #returnTo = '#/';
+  #onHash = () => this.#update();
+
+  constructor(host, onChange = () => {}) {
+    this.#host = host;
+    this.#onChange = onChange;
+    host.addController(this);
+  }
+
+  hostConnected() {
+    window.addEventListener('hashchange', this.#onHash);
+  }
+
+  hostDisconnected() {
+    window.removeEventListener('hashchange', this.#onHash);
+  }
+
+  /** Where to go after signing in: the page before the sign-in form (then the lobby again). */
+  takeReturn() {
+    const back = this.#returnTo;
+    this.#returnTo = '#/';
+    return back;
+  }
+
+  #update() {
+    const before = this.route;
+    this.route = parseRoute();
+    if (!isAuthView(before.view) && isAuthView(this.route.view)) this.#returnTo = routeHref(before);
+    this.#host.requestUpdate();
+    this.#onChange(this.route);
+  }
 }

@@ -2,13 +2,13 @@
 //
 // One Store per page. The app attaches it to each SDK client it opens (a new one after signing
 // in or out); the store then keeps, through the SDK only, the live lobby subscription, the
-// friends and where they listen (`friend` messages), the favourite rooms, the liked tracks and
-// the like count of the playing track. Components hold it as a `store` property and re-render
-// on its 'change' event through StoreWatcher.
-import { restBase } from '../../sdk/soundroom.js';
+// friends and where they listen (`friend` messages), the favourite rooms and the liked tracks.
+// (The like count of the playing track is the SDK's: `client.room.nowPlaying.likes`.)
+// Components hold it as a `store` property and re-render on its 'change' event through
+// StoreWatcher.
+import { restBase } from '../../sdk/core.js';
 import { friends as friendList, me as fetchMe } from '../../sdk/account.js';
 import { subscribeLobby, like, favorites, addFavorite, removeFavorite, likes as likedTracks } from '../../sdk/lobby.js';
-import { watchLikes } from '../../sdk/web-extras.js';
 
 // The most room ids the server puts in a lobby list (src/app/lobby.c LIST_MAX).
 const LIST_MAX = 50;
@@ -35,8 +35,6 @@ export class Store extends EventTarget {
     this.favorites = new Map();
     /** Ids of the tracks this person likes. */
     this.liked = new Set();
-    /** The like count of the playing track: `{room, track, count}` (count null when unknown). */
-    this.likes = { room: null, track: null, count: null };
     this._offs = [];
   }
 
@@ -84,10 +82,6 @@ export class Store extends EventTarget {
       this.changed();
     });
     this._offs.push(() => unsubscribe().catch(() => {}));
-    this._offs.push(watchLikes(client, (s) => {
-      this.likes = { ...s };
-      this.changed();
-    }));
     this._offs.push(client.on('friend', (m) => this._onFriend(m)));
     // After a reconnect the server may have missed friends coming and going: ask again.
     this._offs.push(client.on('connection', (e) => {
