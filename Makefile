@@ -52,6 +52,7 @@ run: deps all
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+	@node scripts/check-sdk-cycles.mjs
 
 api: $(B)/soundroom web
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/api/

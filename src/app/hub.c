@@ -143,6 +143,7 @@ int sr_hub_start(sr_hub *h)
         .role = hub_ld_role,
     };
     h->pool = sr_pool_start(2, wake_pool, h);
+    if (!h->pool) return SR_ENOMEM;
     for (int i = 0; i < h->nmods; i++)
         if (h->mods[i].m->load) h->mods[i].m->load(h, h->mods[i].self, &sink);
     /* what another process (the admin CLI) changes from now on is read back from the notices:
