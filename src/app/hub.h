@@ -76,7 +76,8 @@ typedef struct sr_hub_net {
     void *ud;
 } sr_hub_net;
 
-/* Creates the hub on an open store (borrowed; must outlive the hub). */
+/* Creates the hub on an open store (borrowed; must outlive the hub). cfg and net are copied
+ * (their strings borrowed for the hub's life). The caller owns the hub: sr_hub_free. */
 sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net);
 struct sr_module;
 /* Adds a feature module (borrowed: a const table that outlives the hub) before sr_hub_start;
@@ -88,7 +89,7 @@ int sr_hub_register(sr_hub *h, const struct sr_module *m);
  * keeps watching dir; without (offline) it blocks. Returns the number of tracks (offline), 0,
  * or a negative error. */
 int sr_hub_scan_library(sr_hub *h, const char *dir);
-/* The hub's track library (for the library REST routes). */
+/* The hub's track library (for the library REST routes); borrowed, lives as long as the hub. */
 struct sr_library *sr_hub_library(sr_hub *h);
 /* Loads rooms, people, tracks, queues, votes and recent chat; creates the demo room when the
  * store has no room. Then starts the write worker. Returns 0 or SR_E*. */
@@ -108,11 +109,13 @@ void sr_hub_free(sr_hub *h);
 sr_session *sr_hub_session_open(sr_hub *h, void *wsi);
 /* The connection is gone: leaves its room and drops the connection's reference. */
 void sr_hub_session_closed(sr_hub *h, sr_session *s);
-/* One complete client message (valid UTF-8, at most 64 KiB). */
+/* One complete client message (valid UTF-8, at most 64 KiB; data borrowed for the call). */
 void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len);
+/* Drops one reference to s; the last one frees it (its queue and buffers with it). */
 void sr_session_unref(sr_session *s);
 
-/* Authenticates a new connection from its session token (cookie); no-op for unknown tokens. */
+/* Authenticates a new connection from its session token (cookie; borrowed); no-op for unknown
+ * tokens. */
 void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 
 /* The largest body of a route that takes bytes rather than JSON (an avatar upload); bigger
@@ -121,10 +124,11 @@ void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 /* The body limit of a request with this method and path when its route takes bytes, not JSON
  * (PUT /api/me/avatar), else 0: the caller keeps its JSON limit. */
 size_t sr_hub_raw_body(sr_hub *h, char method, const char *path);
-/* Answers a REST request through the route table of every registered module (404, 405, 401
- * and 403 answered in one place, api/route.c). Always returns 1: reply will be called. */
+/* Answers a REST request (borrowed until its answer; see sr_rest) through the route table of
+ * every registered module (404, 405, 401 and 403 answered in one place, api/route.c). Always
+ * returns 1: reply will be called exactly once. */
 int sr_hub_rest(sr_hub *h, const sr_rest *req);
-/* The signed-in user of a token, or 0. */
+/* The signed-in user of a token (borrowed; may be NULL), or 0. */
 int64_t sr_hub_token_user(sr_hub *h, const char *token);
 
 /* REST views; return new references. */
@@ -133,8 +137,10 @@ int64_t sr_hub_token_user(sr_hub *h, const char *token);
 json_t *sr_hub_rooms_json(sr_hub *h, const char *q);
 /* NULL when unknown, or private and viewer (a user id or 0) may not enter it */
 json_t *sr_hub_room_json(sr_hub *h, int64_t id, int64_t viewer);
+/* {"tracks":[…]}: the library matching q (borrowed), at most limit. */
 json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit);
-json_t *sr_hub_track_json(sr_hub *h, int64_t id); /* NULL when unknown */
+/* {"track":{…}}, or NULL when unknown. */
+json_t *sr_hub_track_json(sr_hub *h, int64_t id);
 /* The file path of a playable track (borrowed), or NULL. */
 const char *sr_hub_track_path(sr_hub *h, int64_t id, int *has_cover);
 
