@@ -42,8 +42,8 @@ static int hexv(char c)
     return -1;
 }
 
-/* Percent-decodes the n bytes at s into out (size outsz, NUL-terminated); -1 when it does not
- * fit or decodes to a NUL. */
+/* Percent-decodes the n bytes of a query string at s into out (size outsz, NUL-terminated),
+ * '+' as a space; -1 when it does not fit or decodes to a NUL. */
 static int pct_decode(const char *s, size_t n, char *out, size_t outsz)
 {
     size_t o = 0;
@@ -66,7 +66,9 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz)
 }
 
 /* Matches path against pattern, filling a (ids and the text of each ":" segment, copied into
- * buf). 1 on a match. */
+ * buf). 1 on a match. The path is taken as it is: net/ hands it over already percent-decoded
+ * (lws decodes the request line), and decoding it again would turn a name holding "%41" into
+ * "A". */
 static int match(const char *pattern, const char *path, sr_route_args *a, char *buf, size_t bufsz)
 {
     const char *p = pattern, *u = path;
@@ -79,9 +81,11 @@ static int match(const char *pattern, const char *path, sr_route_args *a, char *
         size_t pl = pe ? (size_t)(pe - p) : strlen(p), ul = ue ? (size_t)(ue - u) : strlen(u);
         if (*p == ':') {
             if (!ul || a->n >= SR_ROUTE_MAX_ARGS) return 0;
+            if (used + ul + 1 > bufsz) return 0;
             char *dst = buf + used;
-            if (pct_decode(u, ul, dst, bufsz - used)) return 0;
-            used += strlen(dst) + 1;
+            memcpy(dst, u, ul);
+            dst[ul] = 0;
+            used += ul + 1;
             int64_t id = 0;
             if (pl == 3 && !strncmp(p, ":id", 3)) {
                 /* not a positive decimal id: 0, so the handler answers its own 404
@@ -127,7 +131,10 @@ const sr_route *sr_routes_match(const sr_routes *rs, char method, const char *pa
             any = 1;
             if (allow_size && !strstr(allow, r->method)) {
                 int k = snprintf(allow + an, allow_size - an, "%s%s", an ? ", " : "", r->method);
-                if (k > 0 && an + (size_t)k < allow_size) an += (size_t)k;
+                if (k > 0 && an + (size_t)k < allow_size)
+                    an += (size_t)k;
+                else
+                    allow[an] = 0; /* it did not fit: no half a method name */
                 if (!strcmp(r->method, "GET") && an + 6 < allow_size && !strstr(allow, "HEAD"))
                     an += (size_t)snprintf(allow + an, allow_size - an, ", HEAD");
             }
