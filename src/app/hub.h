@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/route.h"
 #include "store/store.h"
 #include "util/msg.h"
 
@@ -109,23 +110,7 @@ void sr_session_unref(sr_session *s);
 /* Authenticates a new connection from its session token (cookie); no-op for unknown tokens. */
 void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 
-/* A REST request handed to the hub. The hub answers by calling reply exactly once, now or
- * later (after a durable write or a password hash); body is a new reference it gives away. */
-typedef struct sr_rest {
-    char method;       /* 'G' GET, 'H' HEAD, 'P' POST, 'U' PUT, 'A' PATCH, 'D' DELETE */
-    const char *path;  /* e.g. "/api/auth/login" */
-    json_t *body;      /* parsed JSON body or NULL (borrowed) */
-    const char *token; /* session token from the cookie or bearer header, or NULL */
-    const char *addr;  /* peer address, for throttling */
-    void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
-    /* a non-JSON answer: takes the malloc'd body */
-    void (*reply_raw)(void *ctx, int status, const char *ctype, char *body, size_t len);
-    void *ctx;
-    const char *query; /* the URL's query string ("a=1&b=2"), or NULL */
-    /* the body as sent, for the routes that take bytes rather than JSON (sr_hub_raw_body) */
-    const unsigned char *raw;
-    size_t raw_len;
-} sr_rest;
+/* A REST request handed to the hub is an sr_rest (api/route.h). */
 
 /* The largest avatar upload (bytes); bigger ones answer 413 too_large. */
 #define SR_AVATAR_MAX_BYTES (2 * 1024 * 1024)
