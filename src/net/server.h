@@ -1,4 +1,5 @@
-/* server.h - the libwebsockets front: WebSocket sessions, REST routes, media and static files. */
+/* server.h - the network front (libwebsockets): WebSocket sessions, HTTP with /api/ handed to
+ * the application, audio files and the web client. */
 #ifndef SR_SERVER_H
 #define SR_SERVER_H
 
@@ -19,8 +20,9 @@ typedef struct sr_server_config {
 
 typedef struct sr_server sr_server;
 
-/* Creates the listening server. hub_cfg and store are handed to the hub it creates; store is
- * borrowed. library may be NULL. Returns NULL on failure (logged). */
+/* Creates the listening server. cfg is copied (the strings it points to are borrowed); hub_cfg and
+ * store are handed to the hub it creates; store is borrowed. library may be NULL. Returns a server
+ * the caller frees with sr_server_free, or NULL on failure (logged). */
 sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg, sr_store *store,
                          const char *library);
 /* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it), then closes every socket
@@ -28,6 +30,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
 int sr_server_run(sr_server *srv);
 /* Async-signal-safe: asks the running server to shut down. */
 void sr_server_stop(void);
+/* Frees srv (NULL is fine) after sr_server_run returned or instead of it. */
 void sr_server_free(sr_server *srv);
 
 #endif
