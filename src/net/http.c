@@ -142,13 +142,18 @@ void net_read_credentials(struct lws *wsi, char *out, size_t n)
     }
 }
 
-/* Who is asking: the peer's address, and whether the request is from this machine (loopback,
- * and not through a proxy). */
+/* Who is asking: the client address (a trusted proxy's X-Forwarded-For resolved) and whether
+ * the request is from this machine, decided by net/reach.c. */
 static void read_client(sr_server *srv, struct lws *wsi, net_req *r)
 {
-    lws_get_peer_simple(wsi, r->addr, sizeof r->addr);
-    r->loopback = (!strncmp(r->addr, "127.", 4) || !strcmp(r->addr, "::1")) &&
-                  lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) <= 0;
+    char peer[64], xff[1024];
+    const char *fwd = NULL;
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) > 0)
+        /* a header too long to copy is no address: it gives the peer's own */
+        fwd = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0 ? xff : "?";
+    sr_reach_client_addr(srv->cfg.reach, peer, fwd, r->addr, sizeof r->addr);
+    r->loopback = sr_reach_loopback(srv->cfg.reach, peer, fwd);
 }
 
 static int unreserved(unsigned char c)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "net/fanout.h"
+#include "net/reach.h"
 #include "net/server.h"
 #include "net/wsguard.h"
 #include "util/pool.h"
@@ -57,8 +58,8 @@ typedef struct net_req {
     char set_cookie[200];
     char allow[64];                   /* the Allow header of a 405, or "" */
     char token[160];                  /* session token from the cookie or Authorization: Bearer */
-    char addr[64];                    /* peer address */
-    int loopback;                     /* from this machine, not through a proxy */
+    char addr[64];                    /* the client's address (sr_reach_client_addr) */
+    int loopback;                     /* sr_reach_loopback */
     char if_none_match[128];          /* the If-None-Match header, or "" */
     char etag[48], last_modified[40]; /* validators of a media file or cover, or "" */
 } net_req;

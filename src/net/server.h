@@ -6,23 +6,25 @@
 #include <stddef.h>
 
 #include "app/hub.h"
+#include "net/reach.h"
 
 typedef struct sr_server_config {
     const char *host; /* interface to bind, NULL for all */
     int port;
-    const char *web_dir;        /* static client files, may be NULL */
-    const char **allow_origins; /* extra allowed Origins, NULL-terminated, may be NULL */
-    int rx_buffer;              /* lws receive buffer per connection (bytes) */
-    int send_threads;           /* threads helping with fan-out sends; < 0: by CPU count */
-    int pin_threads;            /* 1: service thread and send helpers each on their own CPU */
-    int io_uring;               /* 1: fan-out sends in io_uring batches where available */
+    const char *web_dir;   /* static client files, may be NULL */
+    const sr_reach *reach; /* public URL, trusted proxies, extra Origins (borrowed: it must
+                              outlive the server); NULL: none of them */
+    int rx_buffer;         /* lws receive buffer per connection (bytes) */
+    int send_threads;      /* threads helping with fan-out sends; < 0: by CPU count */
+    int pin_threads;       /* 1: service thread and send helpers each on their own CPU */
+    int io_uring;          /* 1: fan-out sends in io_uring batches where available */
 } sr_server_config;
 
 typedef struct sr_server sr_server;
 
-/* Creates the listening server. cfg is copied (the strings it points to are borrowed); hub_cfg and
- * store are handed to the hub it creates; store is borrowed. library may be NULL. Returns a server
- * the caller frees with sr_server_free, or NULL on failure (logged). */
+/* Creates the listening server. cfg is copied (the strings and reach it points to are
+ * borrowed); hub_cfg and store are handed to the hub it creates; store is borrowed. library may
+ * be NULL. Returns a server the caller frees with sr_server_free, or NULL on failure (logged). */
 sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg, sr_store *store,
                          const char *library);
 /* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it), then closes every socket

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 _Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom");
 
@@ -315,18 +314,16 @@ static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char
     return 0;
 }
 
-/* Accepts a handshake with no Origin (non-browser clients), an Origin naming our own Host, or
- * one of --allow-origin. Anything else is cross-site WebSocket hijacking: 403. */
+/* Accepts a handshake with no Origin (non-browser clients), the public URL's origin, an Origin
+ * naming our own Host, or one of --allow-origin (net/reach.h). Anything else is cross-site
+ * WebSocket hijacking: 403. */
 static int origin_ok(sr_server *srv, struct lws *wsi)
 {
     char origin[256], host[256];
     if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0) return 1;
     if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0) return 0;
-    for (const char **a = srv->cfg.allow_origins; a && *a; a++)
-        if (!strcmp(*a, origin)) return 1;
-    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) return 0;
-    const char *o = strstr(origin, "://");
-    return o && !strcasecmp(o + 3, host);
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) host[0] = 0;
+    return sr_reach_origin_ok(srv->cfg.reach, origin, host);
 }
 
 int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons reason, net_pss *ps,
