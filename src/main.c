@@ -3,9 +3,11 @@
  * file, environment, flags). */
 #include "app/admin_cli.h"
 #include "app/hub.h"
+#include "app/modules.h"
 #include "net/reach.h"
 #include "net/server.h"
 #include "store/store.h"
+#include "bus/bus.h" /* after store.h: the backends main.c names */
 #include "util/log.h"
 #include "util/util.h"
 
@@ -256,6 +258,15 @@ static int parse_args(int argc, char **argv, int first, const char **pos, int ma
     return 0;
 }
 
+/* Opens the store of --store; on failure says so (the backend logged why) and returns SR_E*. */
+static int open_store(sr_store **st)
+{
+    int rc = sr_store_open(cfg.store, st);
+    if (rc)
+        fprintf(stderr, "soundroom: cannot open the store '%s': %s\n", cfg.store, sr_strerror(rc));
+    return rc;
+}
+
 static int finish_config(sr_hub_config *hc)
 {
     if (cfg.log_level) {
@@ -302,12 +313,24 @@ static int finish_config(sr_hub_config *hc)
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
     hc->bus_url = cfg.bus ? cfg.bus : "local";
     hc->public_url = NULL; /* serve sets it, checked (net/reach.h) */
-    if (strcmp(hc->bus_url, "local")) {
-        fprintf(stderr, "soundroom: unknown --bus '%s' (this build knows: local)\n", hc->bus_url);
+    if (!sr_bus_for_url(hc->bus_url)) { /* the backend is chosen by name, never a fallback */
+        char known[128];
+        sr_log(SR_LOG_ERROR, "unknown bus backend", "url=\"%s\" known=\"%s\"", hc->bus_url,
+               sr_bus_known(known, sizeof known));
+        fprintf(stderr, "soundroom: unknown --bus '%s' (this build knows: %s)\n", hc->bus_url,
+                known);
         return -1;
     }
     return 0;
 }
+
+/* The features this server runs, in the order the kernel calls them. Every one registers its
+ * routes, message types and event listeners with the kernel; nothing else names them. */
+static const sr_module *const modules[] = {
+    &sr_module_accounts, &sr_module_friends, &sr_module_avatars, &sr_module_moderation,
+    &sr_module_likes,    &sr_module_lobby,   &sr_module_stats,   &sr_module_playlists,
+    &sr_module_import,   &sr_module_rooms,   &sr_module_library, NULL,
+};
 
 static int cmd_serve(void)
 {
@@ -321,7 +344,7 @@ static int cmd_serve(void)
     }
     hc.public_url = sr_reach_configured_url(reach);
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) {
+    if (open_store(&st)) {
         sr_reach_free(reach);
         return 1;
     }
@@ -334,6 +357,7 @@ static int cmd_serve(void)
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,
+        .modules = modules,
     };
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);
     if (!srv) {
@@ -354,7 +378,7 @@ static int cmd_scan(const char *dir)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     sr_hub_net net = {0};
     sr_hub *h = sr_hub_new(&hc, st, &net);
     int n = sr_hub_scan_library(h, dir);
@@ -370,7 +394,7 @@ static int cmd_migrate(void)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     printf("schema version %d\n", st->ops->schema_version(st));
     st->ops->close(st);
     return 0;
@@ -381,7 +405,7 @@ static int cmd_user(const char *verb, const char *name)
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
     sr_store *st;
-    if (sr_store_open(cfg.store, &st)) return 1;
+    if (open_store(&st)) return 1;
     int rc = sr_admin_user(st, &hc, verb, name);
     st->ops->close(st);
     return rc;

@@ -42,8 +42,8 @@ static int hexv(char c)
     return -1;
 }
 
-/* Percent-decodes the n bytes of a query string at s into out (size outsz, NUL-terminated),
- * '+' as a space; -1 when it does not fit or decodes to a NUL. */
+/* Percent-decodes the n bytes at s into out (size outsz, NUL-terminated); -1 when it does not
+ * fit or decodes to a NUL. */
 static int pct_decode(const char *s, size_t n, char *out, size_t outsz)
 {
     size_t o = 0;
@@ -66,9 +66,7 @@ static int pct_decode(const char *s, size_t n, char *out, size_t outsz)
 }
 
 /* Matches path against pattern, filling a (ids and the text of each ":" segment, copied into
- * buf). 1 on a match. The path is taken as it is: net/ hands it over already percent-decoded
- * (lws decodes the request line), and decoding it again would turn a name holding "%41" into
- * "A". */
+ * buf). 1 on a match. */
 static int match(const char *pattern, const char *path, sr_route_args *a, char *buf, size_t bufsz)
 {
     const char *p = pattern, *u = path;
@@ -81,6 +79,7 @@ static int match(const char *pattern, const char *path, sr_route_args *a, char *
         size_t pl = pe ? (size_t)(pe - p) : strlen(p), ul = ue ? (size_t)(ue - u) : strlen(u);
         if (*p == ':') {
             if (!ul || a->n >= SR_ROUTE_MAX_ARGS) return 0;
+            /* the network layer has percent-decoded the path already */
             if (used + ul + 1 > bufsz) return 0;
             char *dst = buf + used;
             memcpy(dst, u, ul);

@@ -45,8 +45,8 @@ typedef enum sr_who {
 
 #define SR_ROUTE_MAX_ARGS 4
 
-/* What a matched route hands its handler: ":id" segments as numbers, ":name" segments as
- * percent-decoded strings (borrowed for the call), and the caller. */
+/* What a matched route hands its handler: ":id" segments as numbers, every ":" segment as
+ * text (as the network layer decoded the path; borrowed for the call), and the caller. */
 typedef struct sr_route_args {
     int64_t id[SR_ROUTE_MAX_ARGS]; /* ":..." numeric segments in order (0 for string ones) */
     const char *str[SR_ROUTE_MAX_ARGS]; /* every ":..." segment as text, in order */

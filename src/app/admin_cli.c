@@ -1,8 +1,10 @@
 /* admin_cli.c - `soundroom user add|list|passwd|disable|enable|promote|demote`: account
- * administration straight against the store, for operators at a shell. A running server reads
- * accounts at start, so changes made here while it runs take effect at its next start; the
- * REST API is the way to change a running server. */
+ * administration straight against the store, for operators at a shell, beside a running server
+ * or not. A new account's id is reserved through the store (never max + 1, which a running
+ * server may be handing out too), and each change is recorded with a notice in the same
+ * transaction, so a server that polls the notices reloads the account without a restart. */
 #include "app/admin_cli.h"
+#include "store/write.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -21,7 +23,6 @@ typedef struct urow {
 typedef struct ulist {
     urow *rows;
     int n;
-    int64_t max_id;
 } ulist;
 
 static urow *find(ulist *l, int64_t id)
@@ -50,10 +51,9 @@ static void ld_account(void *ud, int64_t id, const char *username, const char *p
     r->disabled = disabled;
 }
 
-static void ld_max(void *ud, int64_t u, int64_t room, int64_t entry, int64_t chat, int64_t play)
+static void nop_max(void *ud, int64_t u, int64_t room, int64_t entry, int64_t chat, int64_t play)
 {
-    (void)room, (void)entry, (void)chat, (void)play;
-    ((ulist *)ud)->max_id = u;
+    (void)ud, (void)u, (void)room, (void)entry, (void)chat, (void)play;
 }
 
 static void nop_room(void *ud, const sr_room_row *r)
@@ -119,8 +119,10 @@ static int new_password_hash(const sr_hub_config *hc, char hash[crypto_pwhash_ST
     return rc;
 }
 
-static int apply(sr_store *st, sr_write *w, int n)
+/* Applies the n writes of w and a notice for user in one transaction; clears the writes. */
+static int apply(sr_store *st, sr_write *w, int n, int64_t user)
 {
+    sr_write_notice(&w[n++], SR_NOTICE_ACCOUNT, user, sr_now_ms());
     int rc = st->ops->begin(st);
     for (int i = 0; i < n && !rc; i++)
         rc = st->ops->write(st, &w[i]);
@@ -142,12 +144,12 @@ int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const
                       .chat = nop_chat,
                       .ranked = nop_ranked,
                       .recent = nop_recent,
-                      .max_ids = ld_max,
+                      .max_ids = nop_max,
                       .chat_limit = 1,
                       .account = ld_account};
     int rc = st->ops->load(st, &k);
     urow *u = name ? by_username(&l, name) : NULL;
-    sr_write w[2];
+    sr_write w[3]; /* up to two changes and their notice */
     memset(w, 0, sizeof w);
     if (rc) goto out;
     if (!strcmp(verb, "list")) {
@@ -172,12 +174,12 @@ int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const
         }
         char hash[crypto_pwhash_STRBYTES];
         if ((rc = new_password_hash(hc, hash))) goto out;
-        w[0] = (sr_write){.kind = SR_W_ACCOUNT, .a = l.max_id + 1, .t = sr_now_ms()};
-        w[0].s1 = sr_xstrdup(name);
-        w[0].s2 = sr_xstrdup(hash);
-        w[0].s3 = sr_xstrdup(name);
-        rc = apply(st, w, 1);
-        if (!rc) printf("added %s (id %lld)\n", name, (long long)(l.max_id + 1));
+        /* an id of our own: a running server, or another CLI, never hands out the same */
+        int64_t id = 0;
+        if ((rc = sr_store_reserve_ids(st, SR_ID_USER, 1, &id))) goto out;
+        sr_write_account(&w[0], id, name, hash, name, sr_now_ms());
+        rc = apply(st, w, 1, id);
+        if (!rc) printf("added %s (id %lld)\n", name, (long long)id);
         goto out;
     }
     if (!u) {
@@ -188,18 +190,16 @@ int sr_admin_user(sr_store *st, const sr_hub_config *hc, const char *verb, const
     if (!strcmp(verb, "passwd")) {
         char hash[crypto_pwhash_STRBYTES];
         if ((rc = new_password_hash(hc, hash))) goto out;
-        w[0] = (sr_write){.kind = SR_W_PASSWORD, .a = u->id};
-        w[0].s2 = sr_xstrdup(hash);
-        w[1] = (sr_write){.kind = SR_W_SESSION_REVOKE, .a = u->id};
-        rc = apply(st, w, 2);
+        sr_write_password(&w[0], u->id, hash);
+        sr_write_sessions_revoke(&w[1], u->id, NULL);
+        rc = apply(st, w, 2, u->id);
     } else if (!strcmp(verb, "disable") || !strcmp(verb, "enable")) {
-        w[0] = (sr_write){.kind = SR_W_USER_FLAGS, .a = u->id, .v = u->admin, .b = verb[0] == 'd'};
-        w[1] = (sr_write){.kind = SR_W_SESSION_REVOKE, .a = u->id};
-        rc = apply(st, w, verb[0] == 'd' ? 2 : 1);
+        sr_write_user_flags(&w[0], u->id, u->admin, verb[0] == 'd');
+        sr_write_sessions_revoke(&w[1], u->id, NULL);
+        rc = apply(st, w, verb[0] == 'd' ? 2 : 1, u->id);
     } else if (!strcmp(verb, "promote") || !strcmp(verb, "demote")) {
-        w[0] =
-            (sr_write){.kind = SR_W_USER_FLAGS, .a = u->id, .v = verb[0] == 'p', .b = u->disabled};
-        rc = apply(st, w, 1);
+        sr_write_user_flags(&w[0], u->id, verb[0] == 'p', u->disabled);
+        rc = apply(st, w, 1, u->id);
     } else {
         fprintf(stderr,
                 "soundroom: unknown user command '%s' (add, list, passwd, disable, "
@@ -213,5 +213,6 @@ out:
     for (int i = 0; i < l.n; i++)
         free(l.rows[i].name), free(l.rows[i].username);
     free(l.rows);
-    return rc;
+    if (rc < 0) fprintf(stderr, "soundroom: the store failed: %s\n", sr_strerror(rc));
+    return rc < 0 ? 1 : rc;
 }

@@ -1,11 +1,13 @@
-/* avatars.c - people's pictures: PUT /api/me/avatar takes image bytes, a pool thread decodes
+/* avatars.c - the avatars module, people's pictures: PUT /api/me/avatar takes image bytes, a pool thread decodes
  * them (by content, never by declared type) and re-encodes a square JPEG thumbnail, which is
  * the only thing stored and served. Re-encoding keeps nothing of the upload but its pixels, so
  * a file that is also HTML, a script or a polyglot cannot reach another person's browser.
  *
  * Thumbnails are small (a 256 x 256 JPEG, typically 5-20 KiB) and kept in memory with the
  * accounts, like every other profile field, so serving one never touches the disk. */
-#include "app/hub_internal.h"
+#include "app/kernel.h"
+#include "app/avatars.h"
+#include "app/modules.h"
 #include "source/thumb.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -18,6 +20,70 @@
 #define AVATAR_SIZE 256 /* pixels per side */
 #define AVATAR_JOBS 4   /* decodes in flight at once; more answer rate_limited */
 
+/* The module's state: decodes in flight, and where each person's picture is kept. */
+typedef struct avatars {
+    int jobs;
+    int slot; /* per-person slot: a picture */
+} avatars;
+
+/* A person's picture: a square JPEG; its tag (a hash of the bytes) names this version, so the
+ * URL changes exactly when the picture does and may be cached for good. */
+typedef struct picture {
+    unsigned char *jpeg;
+    size_t len;
+    char tag[17];
+} picture;
+
+static avatars *self_of(sr_hub *h)
+{
+    return hub_module_self(h, &sr_module_avatars);
+}
+
+static picture *picture_of(sr_hub *h, int64_t uid)
+{
+    user *u = hub_user_get(h, uid);
+    return u ? u->slot[self_of(h)->slot] : NULL;
+}
+
+/* Replaces uid's picture with jpeg (taken; NULL removes it). */
+static void picture_set(sr_hub *h, int64_t uid, unsigned char *jpeg, size_t len)
+{
+    user *u = hub_user_get(h, uid);
+    if (!u) return free(jpeg);
+    int slot = self_of(h)->slot;
+    picture *p = u->slot[slot];
+    if (p) free(p->jpeg), free(p);
+    u->slot[slot] = NULL;
+    hub_user_touch(u);
+    if (!jpeg) return;
+    p = sr_xcalloc(1, sizeof *p);
+    unsigned char d[8];
+    crypto_generichash(d, sizeof d, jpeg, len, NULL, 0);
+    sodium_bin2hex(p->tag, sizeof p->tag, d, sizeof d);
+    p->jpeg = jpeg;
+    p->len = len;
+    u->slot[slot] = p;
+}
+
+/* "/api/users/ID/avatar?v=TAG" when uid has a picture, else JSON null. New reference. */
+static json_t *avatar_url(sr_hub *h, int64_t uid)
+{
+    picture *p = picture_of(h, uid);
+    if (!p) return json_null();
+    char url[96];
+    snprintf(url, sizeof url, "/api/users/%lld/avatar?v=%s", (long long)uid, p->tag);
+    return json_string(url);
+}
+
+const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag)
+{
+    picture *p = picture_of(h, uid);
+    if (!p) return NULL;
+    *len = p->len;
+    *tag = p->tag;
+    return p->jpeg;
+}
+
 typedef struct avatar_task {
     sr_task base;
     sr_hub *h;
@@ -28,66 +94,6 @@ typedef struct avatar_task {
     void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
     void *ctx;
 } avatar_task;
-
-size_t sr_hub_raw_body(char method, const char *path)
-{
-    return method == 'U' && !strcmp(path, "/api/me/avatar") ? SR_AVATAR_MAX_BYTES : 0;
-}
-
-const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag)
-{
-    user *u = hub_user_get(h, uid);
-    if (!u || !u->avatar) return NULL;
-    *len = u->avatar_len;
-    *tag = u->avatar_tag;
-    return u->avatar;
-}
-
-json_t *hub_avatar_url(sr_hub *h, int64_t uid)
-{
-    user *u = hub_user_get(h, uid);
-    if (!u || !u->avatar) return json_null();
-    char url[96];
-    snprintf(url, sizeof url, "/api/users/%lld/avatar?v=%s", (long long)uid, u->avatar_tag);
-    return json_string(url);
-}
-
-json_t *hub_listener_json(sr_hub *h, int64_t uid)
-{
-    json_t *o = hub_user_json(h, uid);
-    if (json_is_object(o)) json_object_set_new(o, "avatar", hub_avatar_url(h, uid));
-    return o;
-}
-
-void hub_avatar_forget(user *u)
-{
-    free(u->avatar);
-    u->avatar = NULL;
-    u->avatar_len = 0;
-    u->avatar_tag[0] = 0;
-    u->shown++;
-}
-
-/* Takes jpeg (malloc'd) as uid's avatar; the tag is a hash of the bytes, so the URL changes
- * exactly when the picture does and may be cached for good. */
-static void avatar_set(user *u, unsigned char *jpeg, size_t len)
-{
-    hub_avatar_forget(u);
-    unsigned char d[8];
-    crypto_generichash(d, sizeof d, jpeg, len, NULL, 0);
-    sodium_bin2hex(u->avatar_tag, sizeof u->avatar_tag, d, sizeof d);
-    u->avatar = jpeg;
-    u->avatar_len = len;
-}
-
-void hub_ld_avatar(void *ud, int64_t uid, const unsigned char *jpeg, size_t len)
-{
-    user *u = hub_user_get(ud, uid);
-    if (!u || !u->username) return;
-    unsigned char *copy = sr_xmalloc(len);
-    memcpy(copy, jpeg, len);
-    avatar_set(u, copy, len);
-}
 
 /* Runs on a pool thread: touches only the task. */
 static void avatar_run(sr_task *base)
@@ -105,7 +111,7 @@ static void avatar_done(sr_task *base)
 {
     avatar_task *t = (avatar_task *)base;
     sr_hub *h = t->h;
-    h->avatar_jobs--;
+    self_of(h)->jobs--;
     user *u = hub_user_get(h, t->uid);
     if (!u || !u->username) { /* the account was deleted while we decoded */
         t->reply(t->ctx, 401, error_json("unauthenticated", "sign in first"), NULL);
@@ -124,11 +130,12 @@ static void avatar_done(sr_task *base)
         memcpy(w->blob, t->out, t->out_len);
         w->blob_len = t->out_len;
         w->t = sr_now_ms();
-        avatar_set(u, t->out, t->out_len);
-        t->out = NULL; /* the user holds it now */
-        sr_log(SR_LOG_INFO, "avatar set", "user=%lld bytes=%zu", (long long)t->uid, u->avatar_len);
+        size_t len = t->out_len;
+        picture_set(h, t->uid, t->out, t->out_len);
+        t->out = NULL; /* the person holds it now */
+        sr_log(SR_LOG_INFO, "avatar set", "user=%lld bytes=%zu", (long long)t->uid, len);
         hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200,
-                         json_pack("{s:o}", "avatar", hub_avatar_url(h, t->uid)), NULL);
+                         json_pack("{s:o}", "avatar", avatar_url(h, t->uid)), NULL);
     }
     free(t->in);
     free(t->out);
@@ -137,9 +144,10 @@ static void avatar_done(sr_task *base)
 
 static void ep_put_avatar(sr_hub *h, const sr_rest *q, int64_t uid)
 {
+    avatars *A = hub_module_self(h, &sr_module_avatars);
     if (!q->raw || !q->raw_len)
         return hub_rest_error(q, 400, "missing_field", "send the image bytes as the body");
-    if (h->avatar_jobs >= AVATAR_JOBS)
+    if (A->jobs >= AVATAR_JOBS)
         return hub_rest_error(q, 429, "rate_limited", "too many uploads in progress; retry");
     avatar_task *t = sr_xcalloc(1, sizeof *t);
     t->base.run = avatar_run;
@@ -151,13 +159,13 @@ static void ep_put_avatar(sr_hub *h, const sr_rest *q, int64_t uid)
     t->in_len = q->raw_len;
     t->reply = q->reply;
     t->ctx = q->ctx;
-    h->avatar_jobs++;
+    A->jobs++;
     sr_pool_submit(h->pool, &t->base);
 }
 
 static void ep_delete_avatar(sr_hub *h, const sr_rest *q, int64_t uid)
 {
-    hub_avatar_forget(hub_user_get(h, uid));
+    picture_set(h, uid, NULL, 0);
     job *j = hub_job_new(NULL);
     sr_write *w = hub_job_write(j, SR_W_AVATAR);
     w->a = uid;
@@ -165,12 +173,101 @@ static void ep_delete_avatar(sr_hub *h, const sr_rest *q, int64_t uid)
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:n}", "avatar"), NULL);
 }
 
-int hub_avatars_rest(sr_hub *h, const sr_rest *q)
+/* GET /api/users/:id/avatar: the picture, cached for good when ?v= names this version. */
+static void r_get(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    if (strcmp(q->path, "/api/me/avatar")) return 0;
-    int64_t me = sr_hub_token_user(h, q->token);
-    if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
-    if (q->method == 'U') return ep_put_avatar(h, q, me), 1;
-    if (q->method == 'D') return ep_delete_avatar(h, q, me), 1;
-    return hub_rest_error(q, 405, "method_not_allowed", "use PUT or DELETE"), 1;
+    picture *p = picture_of(app, a->id[0]);
+    if (!p) return hub_rest_error(q, 404, "no_avatar", "this person has no avatar");
+    char etag[40], v[40];
+    snprintf(etag, sizeof etag, "\"avatar-%s\"", p->tag);
+    const char *want = sr_rest_arg(q, "v", v, sizeof v);
+    const char *cache = want && !strcmp(want, p->tag)
+                            ? "public, max-age=31536000, immutable"
+                            : "no-cache";
+    if (q->if_none_match && !strcmp(q->if_none_match, etag))
+        return q->reply_cached(q->ctx, 304, "image/jpeg", NULL, 0, etag, cache);
+    char *body = sr_xmalloc(p->len); /* a copy: the person may change it while this is sent */
+    memcpy(body, p->jpeg, p->len);
+    q->reply_cached(q->ctx, 200, "image/jpeg", body, p->len, etag, cache);
 }
+
+static void r_put(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    ep_put_avatar(app, q, a->me);
+}
+
+static void r_delete(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    ep_delete_avatar(app, q, a->me);
+}
+
+static const sr_route routes[] = {
+    {"PUT", "/api/me/avatar", SR_WHO_ACCOUNT, r_put, 1},
+    {"DELETE", "/api/me/avatar", SR_WHO_ACCOUNT, r_delete, 0},
+    {"GET", "/api/users/:id/avatar", SR_WHO_ANYONE, r_get, 0},
+};
+
+/* ---------- the module ---------- */
+
+static void person_json(sr_hub *h, void *self, int64_t uid, json_t *o)
+{
+    json_object_set_new(o, "avatar", avatar_url(h, uid));
+}
+
+static void ld_avatar(void *ud, int64_t uid, const unsigned char *jpeg, size_t len)
+{
+    user *u = hub_user_get(ud, uid);
+    if (!u || !u->username) return;
+    unsigned char *copy = sr_xmalloc(len);
+    memcpy(copy, jpeg, len);
+    picture_set(ud, uid, copy, len);
+}
+
+static void load(sr_hub *h, void *self, sr_load_sink *sink)
+{
+    sink->avatar = ld_avatar;
+}
+
+/* An account's picture goes with it (the store row goes with the account's deletion write);
+ * at shutdown every picture is freed. */
+static void on_gone(sr_hub *h, void *self, const sr_event *ev)
+{
+    avatars *A = self;
+    user *u = hub_user_get(h, ev->user);
+    if (!u || !u->slot[A->slot]) return;
+    if (ev->type == SR_EV_ACCOUNT_DELETED) return picture_set(h, ev->user, NULL, 0);
+    picture *p = u->slot[A->slot];
+    free(p->jpeg);
+    free(p);
+    u->slot[A->slot] = NULL;
+}
+
+static const sr_event_hook events[] = {
+    {SR_EV_ACCOUNT_DELETED, on_gone},
+    {SR_EV_USER_FREED, on_gone},
+};
+
+static void *create(sr_hub *h)
+{
+    avatars *A = sr_xcalloc(1, sizeof *A);
+    A->slot = hub_slot_new(h, 0);
+    return A;
+}
+
+static void stop(sr_hub *h, void *self)
+{
+    free(self);
+}
+
+const sr_module sr_module_avatars = {
+    .version = SR_MODULE_VERSION,
+    .name = "avatars",
+    .create = create,
+    .load = load,
+    .stop = stop,
+    .person_json = person_json,
+    .routes = routes,
+    .nroutes = SR_COUNT(routes),
+    .events = events,
+    .nevents = SR_COUNT(events),
+};

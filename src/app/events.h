@@ -13,7 +13,7 @@ typedef enum sr_event_type {
     SR_EV_LEFT,             /* room, user (their last connection left) */
     SR_EV_PLAYED,           /* room, track, entry (0: fallback), target = who added it, value =
                                1 fallback / 0 queue */
-    SR_EV_SKIPPED,          /* room, track (the track being skipped), user = who (0: votes) */
+    SR_EV_SKIPPED,          /* room, track (the track that stopped before its end) */
     SR_EV_QUEUED,           /* room, user, entry, track */
     SR_EV_VOTED,            /* room, user, entry, value (-1, 0 retracted, 1) */
     SR_EV_CHATTED,          /* room, user, entry = message id */
@@ -26,8 +26,9 @@ typedef enum sr_event_type {
     SR_EV_ROOM_CHANGED,     /* room (name, description, tags or rules changed) */
     SR_EV_ROOM_FREED,       /* room: memory is going (shutdown), modules drop what they keep */
     SR_EV_USER_FREED,       /* user: memory is going (shutdown or deletion) */
-    SR_EV_PRESENCE,         /* room, user, value (1 came, 0 went), listener interval in `entry`
-                               (the presence id) — every join and leave, for listening time */
+    SR_EV_MOVED,            /* user: where they listen changed (user's room is the new one or
+                               NULL); friends hear of it */
+    SR_EV_PROFILE,          /* user: their name, bio or privacy changed */
     SR_EV_MAX
 } sr_event_type;
 

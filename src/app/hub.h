@@ -45,7 +45,7 @@ typedef struct sr_session {
     double tokens;
     int64_t tokens_at;
     int dropped;
-    int lobby; /* subscribed to lobby updates */
+    unsigned topics; /* what it subscribed to: bits modules claimed with hub_topic_new */
 } sr_session;
 
 typedef struct sr_hub_config {
@@ -79,6 +79,11 @@ typedef struct sr_hub_net {
 
 /* Creates the hub on an open store (borrowed; must outlive the hub). */
 sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net);
+struct sr_module;
+/* Adds a feature module (borrowed: a const table that outlives the hub) before sr_hub_start;
+ * its routes, message types and event listeners take effect. Modules run in the order they
+ * were registered. Returns 0, SR_EEXIST (a module of that name is there) or SR_EINVAL. */
+int sr_hub_register(sr_hub *h, const struct sr_module *m);
 /* Scans dir with the local source and records its tracks in the store. With a wake hook
  * (serving) the scan runs on the library's scanner thread (waiting at most 3 s for it) and
  * keeps watching dir; without (offline) it blocks. Returns the number of tracks (offline), 0,
@@ -111,18 +116,14 @@ void sr_session_unref(sr_session *s);
 /* Authenticates a new connection from its session token (cookie); no-op for unknown tokens. */
 void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 
-/* A REST request handed to the hub is an sr_rest (api/route.h). */
-
-/* The largest avatar upload (bytes); bigger ones answer 413 too_large. */
-#define SR_AVATAR_MAX_BYTES (2 * 1024 * 1024)
-/* The body limit of a request with this method and path when it takes bytes, not JSON
+/* The largest body of a route that takes bytes rather than JSON (an avatar upload); bigger
+ * ones answer 413 too_large. */
+#define SR_RAW_BODY_MAX (2 * 1024 * 1024)
+/* The body limit of a request with this method and path when its route takes bytes, not JSON
  * (PUT /api/me/avatar), else 0: the caller keeps its JSON limit. */
-size_t sr_hub_raw_body(char method, const char *path);
-/* uid's avatar (a JPEG, borrowed until the next change) and its entity tag (16 hex digits),
- * or NULL when there is none. */
-const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag);
-/* Routes accounts, people and moderation endpoints. Returns 1 when handled (reply will be
- * called), 0 when the path is not the hub's. */
+size_t sr_hub_raw_body(sr_hub *h, char method, const char *path);
+/* Answers a REST request through the route table of every registered module (404, 405, 401
+ * and 403 answered in one place, api/route.c). Always returns 1: reply will be called. */
 int sr_hub_rest(sr_hub *h, const sr_rest *req);
 /* The signed-in user of a token, or 0. */
 int64_t sr_hub_token_user(sr_hub *h, const char *token);

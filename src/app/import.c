@@ -1,9 +1,8 @@
 /* import.c - playlist import, stream URLs and external-service references (over REST, and
  * queue_add over the WebSocket): parse and check on the service thread, resolve entries and
  * record tracks on the task pool, queue on the service thread. */
-#include "app/import.h"
-#include "app/hub_internal.h"
-#include "app/playlists.h"
+#include "app/import_int.h"
+#include "app/modules.h"
 #include "source/playlist.h"
 #include "source/source.h"
 #include "source/stream.h"
@@ -14,43 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_CAND 10 /* full-text candidates checked per artist + title */
-
-typedef void (*reply_fn)(void *ctx, int status, json_t *body, const char *set_cookie);
-
-enum { IT_PATH, IT_RECORD, IT_BAD }; /* IT_RECORD: a stream or external track to record */
-
-/* One playlist entry on its way to the queue. */
-typedef struct item {
-    int index; /* in the playlist */
-    char *location, *title, *artist;
-    int64_t duration_ms;
-    int kind;
-    char *path;   /* IT_PATH: normalised components "a/b/c.mp3" */
-    int absolute; /* IT_PATH: the location was an absolute path */
-    int64_t id;   /* the track found (by path) or recorded; 0 when none */
-    int64_t cand[MAX_CAND];
-    int ncand;          /* artist + title candidates from full-text search */
-    const char *reason; /* why it has no track (static) */
-    char *identity;     /* IT_RECORD: sr_track_identity(), may be NULL */
-    char *rec_title;    /* IT_RECORD: the title recorded */
-    const char *source; /* IT_RECORD: "stream" or an external source's name (static) */
-} item;
-
-typedef struct imp_task {
-    sr_task base; /* first: the pool sees only this */
-    sr_hub *h;
-    int64_t room, user;
-    int single;   /* one track to record (and maybe queue), not a playlist */
-    int personal; /* a playlist into the person's own lists (pl_title: its name), not a room */
-    const char *format;
-    char *pl_title;
-    item *items;
-    size_t n;
-    int status; /* the store failed: SR_E* */
-    reply_fn reply;
-    void *ctx;
-} imp_task;
 
 /* What the barrier job answers once every entry is durable. */
 typedef struct barrier {
@@ -82,268 +44,6 @@ static void task_free(imp_task *t)
     free(t->items);
     free(t->pl_title);
     free(t);
-}
-
-/* ---------- locations to paths (pure) ---------- */
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Normalises a playlist location to path components joined by '/': a file:// URL's path
- * (percent-decoded, as are XSPF's relative URIs when decode), '\' read as '/', a drive letter,
- * empty, "." and leading ".." components dropped, "x/.." folded. Sets *absolute. Returns a
- * malloc'd string, or NULL when nothing (or a NUL byte) is left. */
-static char *normalise_path(const char *loc, int decode, int *absolute)
-{
-    if (!strncasecmp(loc, "file://", 7)) {
-        loc += 7;
-        if (!strncasecmp(loc, "localhost/", 10)) loc += 9;
-        decode = 1;
-    }
-    size_t n = strlen(loc);
-    char *s = sr_xmalloc(n + 1), *o = s;
-    for (size_t i = 0; i < n; i++) {
-        if (decode && loc[i] == '%' && i + 2 < n + 1 && hexval(loc[i + 1]) >= 0 &&
-            hexval(loc[i + 2]) >= 0) {
-            char c = (char)(hexval(loc[i + 1]) * 16 + hexval(loc[i + 2]));
-            if (!c) {
-                free(s);
-                return NULL;
-            }
-            *o++ = c;
-            i += 2;
-        } else {
-            *o++ = loc[i] == '\\' ? '/' : loc[i];
-        }
-    }
-    *o = 0;
-    char *p = s;
-    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':') p += 2;
-    *absolute = *p == '/';
-    /* fold the components */
-    char *out = sr_xmalloc(strlen(p) + 1);
-    size_t on = 0;
-    for (char *save = NULL, *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        if (!strcmp(c, ".")) continue;
-        if (!strcmp(c, "..")) {
-            while (on && out[on - 1] != '/')
-                on--;
-            if (on) on--;
-            continue;
-        }
-        if (on) out[on++] = '/';
-        size_t k = strlen(c);
-        memcpy(out + on, c, k);
-        on += k;
-    }
-    out[on] = 0;
-    free(s);
-    if (!on) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
-/* ---------- the pool side: resolve and record ---------- */
-
-typedef struct known_ref {
-    const char *base; /* the file name inside ref */
-    char *ref;
-    int64_t id;
-} known_ref;
-
-typedef struct refs {
-    known_ref *v;
-    size_t n, cap;
-} refs;
-
-static void known_cb(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size,
-                     int available)
-{
-    refs *k = ud;
-    if (!available || !ref) return;
-    if (k->n == k->cap) {
-        k->cap = k->cap ? 2 * k->cap : 1024;
-        k->v = sr_xrealloc(k->v, k->cap * sizeof *k->v);
-    }
-    char *r = sr_xstrdup(ref);
-    const char *slash = strrchr(r, '/');
-    k->v[k->n++] = (known_ref){slash ? slash + 1 : r, r, id};
-}
-
-static int base_cmp(const void *a, const void *b)
-{
-    const known_ref *x = a, *y = b;
-    int c = strcmp(x->base, y->base);
-    return c ? c : (x->id > y->id) - (x->id < y->id);
-}
-
-/* How many trailing components of ref equal those of path ("a/b/c"). */
-static int tail_match(const char *ref, const char *path)
-{
-    const char *r = ref + strlen(ref), *p = path + strlen(path);
-    int k = 0;
-    for (;;) {
-        const char *rs = r, *ps = p;
-        while (rs > ref && rs[-1] != '/')
-            rs--;
-        while (ps > path && ps[-1] != '/')
-            ps--;
-        if (r - rs != p - ps || memcmp(rs, ps, (size_t)(r - rs))) return k;
-        k++;
-        if (ps == path || rs == ref) return k;
-        r = rs - 1;
-        p = ps - 1;
-    }
-}
-
-/* The library track a path names: for a relative path, a track whose path ends with all its
- * components (the one nearest the library root when several do); for an absolute one, the
- * same file, else the track sharing the most trailing components (at least the directory
- * and the file name) - a playlist made on another machine. 0 when none. */
-static int64_t resolve_path(const refs *k, const char *path, int absolute)
-{
-    const char *bn = strrchr(path, '/');
-    bn = bn ? bn + 1 : path;
-    known_ref key = {.base = bn, .id = INT64_MIN};
-    /* the first entry with this base name */
-    size_t lo = 0, hi = k->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (base_cmp(&k->v[mid], &key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    int ncomp = 1;
-    for (const char *c = path; *c; c++)
-        ncomp += *c == '/';
-    int64_t best = 0;
-    int best_k = 0;
-    size_t best_len = 0;
-    for (size_t i = lo; i < k->n && !strcmp(k->v[i].base, bn); i++) {
-        const char *ref = k->v[i].ref;
-        if (absolute && ref[0] == '/' && !strcmp(ref + 1, path)) return k->v[i].id;
-        int m = tail_match(ref, path);
-        if (absolute ? m < 2 : m < ncomp) continue;
-        size_t len = strlen(ref);
-        if (m > best_k || (m == best_k && len < best_len))
-            best = k->v[i].id, best_k = m, best_len = len;
-    }
-    return best;
-}
-
-static void cand_cb(void *ud, int64_t id)
-{
-    item *it = ud;
-    if (it->ncand < MAX_CAND) it->cand[it->ncand++] = id;
-}
-
-/* Runs on a pool thread: touches only the task and its own store connections. */
-
-/* The track row an entry to record becomes (id 0 until the store gives it one). */
-static sr_track_row item_row(const item *it)
-{
-    return (sr_track_row){.id = it->id,
-                          .source = it->source,
-                          .ref = it->location,
-                          .title = it->rec_title,
-                          .artist = it->artist,
-                          .duration_ms = it->duration_ms,
-                          .available = 1,
-                          .identity = it->identity};
-}
-
-static void imp_run(sr_task *base)
-{
-    imp_task *t = (imp_task *)base;
-    sr_store *main_st = t->h->st, *st = NULL;
-    int paths = 0, streams = 0, metas = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        paths += t->items[i].kind == IT_PATH;
-        streams += t->items[i].kind == IT_RECORD;
-        metas += t->items[i].kind == IT_PATH && t->items[i].title != NULL;
-    }
-    if (!paths && !streams) return;
-    int rc = main_st->ops->open_twin(main_st, !streams, &st);
-    if (rc) {
-        t->status = rc;
-        return;
-    }
-    refs k = {0};
-    if (paths && (rc = st->ops->tracks_known(st, "local", known_cb, &k)) == 0 && k.n)
-        qsort(k.v, k.n, sizeof *k.v, base_cmp);
-    for (size_t i = 0; i < t->n && !rc; i++) {
-        item *it = &t->items[i];
-        if (it->kind != IT_PATH) continue;
-        if (it->path) it->id = resolve_path(&k, it->path, it->absolute);
-        if (it->id || !it->title || !metas) continue;
-        /* by artist and title: full-text candidates, checked on the service thread */
-        size_t n = strlen(it->title) + (it->artist ? strlen(it->artist) : 0) + 2;
-        char *text = sr_xmalloc(n);
-        snprintf(text, n, "%s %s", it->artist ? it->artist : "", it->title);
-        sr_track_query q = {.text = text, .limit = MAX_CAND};
-        rc = st->ops->track_search(st, &q, cand_cb, it);
-        free(text);
-    }
-    for (size_t i = 0; i < k.n; i++)
-        free(k.v[i].ref);
-    free(k.v);
-    if (!rc && streams) {
-        rc = st->ops->begin(st);
-        for (size_t i = 0; i < t->n && !rc; i++) {
-            item *it = &t->items[i];
-            if (it->kind != IT_RECORD) continue;
-            sr_track_row row = item_row(it);
-            rc = st->ops->upsert_track(st, &row, &it->id);
-        }
-        if (rc)
-            st->ops->rollback(st);
-        else
-            rc = st->ops->commit(st);
-    }
-    st->ops->close(st);
-    t->status = rc;
-}
-
-/* ---------- back on the service thread ---------- */
-
-/* 1 when the normalised forms of a and b are equal and not empty. */
-static int same_norm(const char *a, const char *b)
-{
-    if (!a || !b || !*a || !*b) return 0;
-    char *x = sr_identity_norm(a), *y = sr_identity_norm(b);
-    int eq = *x && !strcmp(x, y);
-    free(x);
-    free(y);
-    return eq;
-}
-
-/* Picks the candidate whose artist (or album artist) and title are the entry's once
- * normalised (see "Track identity" in docs/sources.md); without an artist in the entry, the
- * title alone must name one song. Prefers the closest duration when the entry has one. */
-static int64_t pick_candidate(sr_library *lib, const item *it)
-{
-    int64_t best = 0, best_d = INT64_MAX, best_canon = 0;
-    int songs = 0;
-    for (int i = 0; i < it->ncand; i++) {
-        const sr_track *t = sr_library_get(lib, it->cand[i]);
-        if (!t || !t->available || !same_norm(t->title, it->title)) continue;
-        if (it->artist && !same_norm(t->artist, it->artist) &&
-            !same_norm(t->album_artist, it->artist))
-            continue;
-        int64_t canon = sr_library_canonical(lib, t->id);
-        if (canon != best_canon) songs++;
-        int64_t d = it->duration_ms > 0 ? llabs(t->duration_ms - it->duration_ms) : 0;
-        if (!best || d < best_d) best = t->id, best_d = d, best_canon = canon;
-    }
-    return !it->artist && songs > 1 ? 0 : best;
 }
 
 static void barrier_done(void *ctx, json_t *room)
@@ -432,17 +132,17 @@ static void imp_done(sr_task *base)
     for (size_t i = 0; i < t->n; i++) {
         item *it = &t->items[i];
         if (it->kind == IT_RECORD && it->id) {
-            sr_track_row row = item_row(it);
+            sr_track_row row = sr_import_item_row(it);
             sr_library_add(h->lib, &row);
         } else if (it->kind == IT_PATH && !it->id) {
-            it->id = pick_candidate(h->lib, it);
+            it->id = sr_import_pick_candidate(h->lib, it);
             if (!it->id) it->reason = it->ncand ? "no_match" : "not_found";
         }
     }
     sr_room *r = t->room ? hub_room_get(h, t->room) : NULL;
     if (t->single) return answer_single(h, t, r), task_free(t);
     if (t->personal) {
-        sr_playlists_create(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
+        t->keep(h, t->user, t->pl_title, t->format, items_json(t), t->reply, t->ctx);
         return task_free(t);
     }
     queue_items(h, t, r);
@@ -513,7 +213,7 @@ static int room_checks(sr_hub *h, const sr_rest *q, int64_t room, int64_t uid, s
 static imp_task *task_new(sr_hub *h, reply_fn reply, void *ctx, int64_t room, int64_t uid, size_t n)
 {
     imp_task *t = sr_xcalloc(1, sizeof *t);
-    t->base.run = imp_run;
+    t->base.run = sr_import_run;
     t->base.done = imp_done;
     t->h = h;
     t->room = room;
@@ -695,7 +395,7 @@ static void ws_reply(void *ctx, int status, json_t *body, const char *set_cookie
     free(c);
 }
 
-void sr_import_queue_add(sr_hub *h, sr_session *s, const sr_cmsg *m, sr_room *r)
+static void on_queue_add_record(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     /* recording a track in the library is what the REST endpoints reserve for accounts */
     if (hub_is_guest(h, s->user))
@@ -793,7 +493,7 @@ static imp_task *parse_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t 
             it->reason = "unsupported";
         } else {
             it->kind = IT_PATH;
-            it->path = normalise_path(it->location, f == SR_PL_XSPF, &it->absolute);
+            it->path = sr_import_normalise_path(it->location, f == SR_PL_XSPF, &it->absolute);
         }
     }
     sr_playlist_clear(&list);
@@ -809,21 +509,17 @@ static void ep_import(sr_hub *h, const sr_rest *q, int64_t rid, int64_t uid)
     if (t) sr_pool_submit(h->pool, &t->base);
 }
 
-void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid)
+void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid, sr_import_keep keep)
 {
     json_t *title = json_is_object(q->body) ? json_object_get(q->body, "title") : NULL;
     why_not w;
     char *name = NULL;
     if (title && text_field(q->body, "title", 0, &name, &w))
         return reply_error(q->reply, q->ctx, 400, w.code, w.msg);
-    if (sr_playlists_full(h, uid)) {
-        free(name);
-        return reply_error(q->reply, q->ctx, 409, "limit_reached",
-                           "you have as many playlists as this server allows");
-    }
     imp_task *t = parse_import(h, q, 0, uid);
     if (!t) return free(name);
     t->personal = 1;
+    t->keep = keep;
     /* its name: the one given, else the list's own title, else the file's name */
     json_t *file = json_object_get(q->body, "name");
     const char *why;
@@ -873,34 +569,44 @@ void sr_import_queue_entries(sr_hub *h, const sr_rest *q, int64_t rid, int64_t u
     task_free(t);
 }
 
-int sr_import_rest(sr_hub *h, const sr_rest *q)
+/* ---------- routes ---------- */
+
+/* POST /api/rooms/:id/import: the room's 404 comes before the 401, as for every room route. */
+static void r_import(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    const char *p = q->path;
-    if (sr_playlists_rest(h, q)) return 1;
-    int64_t rid = 0;
-    int external = !strcmp(p, "/api/library/external");
-    if (external || !strcmp(p, "/api/library/streams")) {
-        /* handled below */
-    } else if (!strncmp(p, "/api/rooms/", 11)) {
-        const char *s = p + 11;
-        while (*s >= '0' && *s <= '9' && rid < 1000000000000LL)
-            rid = rid * 10 + (*s++ - '0');
-        if (!rid || strcmp(s, "/import")) return 0;
-    } else {
-        return 0;
-    }
-    if (q->method != 'P')
-        return reply_error(q->reply, q->ctx, 405, "method_not_allowed", "use POST"), 1;
-    int64_t uid = sr_hub_token_user(h, q->token);
-    if (rid) {
-        sr_room *r = hub_room_get(h, rid);
-        if (!r || !hub_may_enter(h, r, uid, NULL))
-            return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id"), 1;
-    }
-    if (!uid) return reply_error(q->reply, q->ctx, 401, "unauthenticated", "sign in first"), 1;
-    if (rid)
-        ep_import(h, q, rid, uid);
-    else
-        ep_record(h, q, uid, external);
-    return 1;
+    sr_hub *h = app;
+    sr_room *r = hub_room_get(h, a->id[0]);
+    if (!r || !hub_may_enter(h, r, a->me, NULL))
+        return reply_error(q->reply, q->ctx, 404, "no_such_room", "no room with that id");
+    if (!a->me) return reply_error(q->reply, q->ctx, 401, "unauthenticated", "sign in first");
+    ep_import(h, q, a->id[0], a->me);
 }
+
+static void r_streams(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    ep_record(app, q, a->me, 0);
+}
+
+static void r_external(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    ep_record(app, q, a->me, 1);
+}
+
+static const sr_route routes[] = {
+    {"POST", "/api/rooms/:id/import", SR_WHO_ANYONE, r_import, 0},
+    {"POST", "/api/library/streams", SR_WHO_ACCOUNT, r_streams, 0},
+    {"POST", "/api/library/external", SR_WHO_ACCOUNT, r_external, 0},
+};
+
+static const sr_msg_hook messages[] = {
+    {SR_C_QUEUE_ADD_RECORD, 1, on_queue_add_record},
+};
+
+const sr_module sr_module_import = {
+    .version = SR_MODULE_VERSION,
+    .name = "import",
+    .routes = routes,
+    .nroutes = SR_COUNT(routes),
+    .messages = messages,
+    .nmessages = SR_COUNT(messages),
+};

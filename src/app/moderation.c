@@ -1,6 +1,9 @@
-/* moderation.c - who may do what in a room: owners, moderators, members, bans and mutes, the
- * room's rules, moderator actions and the audit log that records each of them. */
-#include "app/hub_internal.h"
+/* moderation.c - the moderation module: moderator actions (skip, remove, move, delete chat,
+ * ban, mute, lock, roles), changing and closing rooms, invites, bans, the audit log that
+ * records each action, and the admins' list of rooms. The rules themselves are the kernel's
+ * (rules.c): this module changes them. */
+#include "app/kernel.h"
+#include "app/modules.h"
 #include "proto/proto.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -10,171 +13,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const who_names[] = {"everyone", "members", "moderators"};
+#define AUDIT_KEEP 200
+
 static const char *const vis_names[] = {"public", "unlisted", "private"};
 
-int hub_has_role(sr_room *r, int64_t uid, int role, double now)
+/* The module's state and a room's audit log (in the room's slot). */
+typedef struct moderation {
+    int64_t max_audit;
+    int slot;
+} moderation;
+
+typedef struct audit_log {
+    json_t *e[AUDIT_KEEP];
+    int head, n;
+} audit_log;
+
+static moderation *self_of(sr_hub *h)
 {
-    for (int i = 0; i < r->nroles; i++)
-        if (r->roles[i].user == uid && r->roles[i].role == role)
-            return !r->roles[i].until || r->roles[i].until > now;
-    return 0;
+    return hub_module_self(h, &sr_module_moderation);
 }
 
-int hub_rank(sr_hub *h, sr_room *r, int64_t uid)
+static audit_log *log_of(sr_hub *h, sr_room *r)
 {
-    user *u = hub_user_get(h, uid);
-    if (u && u->admin && u->username) return RANK_ADMIN;
-    if (r->owner && r->owner == uid) return RANK_OWNER;
-    double now = sr_now_ms();
-    if (hub_has_role(r, uid, ROLE_MOD, now)) return RANK_MOD;
-    if (hub_has_role(r, uid, ROLE_MEMBER, now)) return RANK_MEMBER;
-    return RANK_NONE;
-}
-
-int hub_may_enter(sr_hub *h, sr_room *r, int64_t uid, const char *invite)
-{
-    if (r->visibility != 2 || hub_rank(h, r, uid) >= RANK_MEMBER) return 1;
-    return invite && r->invite[0] && sodium_memcmp(invite, r->invite, sizeof r->invite - 1) == 0 &&
-           strlen(invite) == strlen(r->invite);
-}
-
-json_t *hub_room_settings_json(sr_room *r)
-{
-    return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:s,s:o?,s:o?}", "visibility",
-                     vis_names[r->visibility], "who_add", who_names[r->who_add], "who_vote",
-                     who_names[r->who_vote], "max_per_person", r->max_per_person, "skip_ratio",
-                     r->skip_ratio, "slow_mode_s", r->slow_mode_s, "locked", r->locked, "mode",
-                     r->mode_top ? "top" : "queue", "owner",
-                     r->owner ? json_integer(r->owner) : NULL, "artist",
-                     r->artist ? json_string(r->artist) : NULL);
-}
-
-static int name_index(const char *const *names, int n, const char *s)
-{
-    for (int i = 0; i < n; i++)
-        if (s && !strcmp(s, names[i])) return i;
-    return -1;
-}
-
-/* Applies settings from a JSON object; on error fills code/message and changes nothing. */
-static int apply_settings(sr_room *r, json_t *o, const char **code, char *msg, size_t msz)
-{
-    sr_room t = *r; /* validate into a copy, commit only if all is well */
-    json_t *v;
-    if ((v = json_object_get(o, "visibility")) &&
-        (t.visibility = name_index(vis_names, 3, json_string_value(v))) < 0)
-        return *code = "bad_field",
-               snprintf(msg, msz, "visibility must be public, unlisted or private"), -1;
-    if ((v = json_object_get(o, "who_add")) &&
-        (t.who_add = name_index(who_names, 3, json_string_value(v))) < 0)
-        return *code = "bad_field",
-               snprintf(msg, msz, "who_add must be everyone, members or moderators"), -1;
-    if ((v = json_object_get(o, "who_vote")) &&
-        (t.who_vote = name_index(who_names, 3, json_string_value(v))) < 0)
-        return *code = "bad_field",
-               snprintf(msg, msz, "who_vote must be everyone, members or moderators"), -1;
-    if ((v = json_object_get(o, "max_per_person"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 500)
-            return *code = "bad_field",
-                   snprintf(msg, msz, "max_per_person must be 0 (no limit) to 500"), -1;
-        t.max_per_person = (int)json_integer_value(v);
-    }
-    if ((v = json_object_get(o, "slow_mode_s"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3600)
-            return *code = "bad_field", snprintf(msg, msz, "slow_mode_s must be 0 to 3600"), -1;
-        t.slow_mode_s = (int)json_integer_value(v);
-    }
-    if ((v = json_object_get(o, "skip_ratio"))) {
-        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
-            return *code = "bad_field",
-                   snprintf(msg, msz, "skip_ratio must be 0 (server default) to 1"), -1;
-        t.skip_ratio = json_number_value(v);
-    }
-    if ((v = json_object_get(o, "locked"))) {
-        if (!json_is_boolean(v))
-            return *code = "bad_field", snprintf(msg, msz, "locked must be true or false"), -1;
-        t.locked = json_is_true(v);
-    }
-    if ((v = json_object_get(o, "mode"))) {
-        const char *mode = json_string_value(v);
-        if (!mode || (strcmp(mode, "queue") && strcmp(mode, "top")))
-            return *code = "bad_field", snprintf(msg, msz, "mode must be queue or top"), -1;
-        t.mode_top = !strcmp(mode, "top");
-    }
-    r->visibility = t.visibility;
-    r->who_add = t.who_add;
-    r->who_vote = t.who_vote;
-    r->max_per_person = t.max_per_person;
-    r->slow_mode_s = t.slow_mode_s;
-    r->skip_ratio = t.skip_ratio;
-    r->locked = t.locked;
-    r->mode_top = t.mode_top;
-    return 0;
-}
-
-static char *settings_text(sr_room *r)
-{
-    json_t *o = hub_room_settings_json(r);
-    json_object_del(o, "owner");
-    if (r->invite[0]) json_object_set_new(o, "invite", json_string(r->invite));
-    return sr_proto_dump(o);
-}
-
-void hub_room_write_settings(job *j, sr_room *r)
-{
-    sr_write *w = hub_job_write(j, SR_W_ROOM_SETTINGS);
-    w->a = r->id;
-    w->b = r->owner;
-    w->s1 = settings_text(r);
-}
-
-static void set_role(sr_room *r, int64_t uid, int role, double until, int on)
-{
-    for (int i = 0; i < r->nroles; i++)
-        if (r->roles[i].user == uid && r->roles[i].role == role) {
-            if (on)
-                r->roles[i].until = until;
-            else
-                r->roles[i] = r->roles[--r->nroles];
-            return;
-        }
-    if (!on) return;
-    if (r->nroles == r->caproles) {
-        r->caproles = r->caproles ? r->caproles * 2 : 8;
-        r->roles = sr_xrealloc(r->roles, (size_t)r->caproles * sizeof *r->roles);
-    }
-    r->roles[r->nroles++] = (room_role){uid, role, until};
-}
-
-static const char *role_name(int role)
-{
-    switch (role) {
-    case ROLE_MOD:
-        return "moderator";
-    case ROLE_MEMBER:
-        return "member";
-    case ROLE_BANNED:
-        return "banned";
-    default:
-        return "muted";
-    }
-}
-
-static void write_role(job *j, sr_room *r, int64_t uid, int role, double until, int on)
-{
-    sr_write *w = hub_job_write(j, SR_W_ROLE);
-    w->a = r->id;
-    w->b = uid;
-    w->s1 = sr_xstrdup(role_name(role));
-    w->v = on;
-    w->t = until;
+    moderation *M = self_of(h);
+    if (!r->slot[M->slot]) r->slot[M->slot] = sr_xcalloc(1, sizeof(audit_log));
+    return r->slot[M->slot];
 }
 
 static void audit(sr_hub *h, job *j, sr_room *r, int64_t actor, const char *action, int64_t target,
                   const char *detail)
 {
-    int64_t id = ++h->max_audit;
+    int64_t id = hub_id_new(h, SR_ID_AUDIT);
+    audit_log *L = log_of(h, r);
     double ts = sr_now_ms();
     sr_write *w = hub_job_write(j, SR_W_AUDIT);
     w->a = id;
@@ -188,12 +58,12 @@ static void audit(sr_hub *h, job *j, sr_room *r, int64_t actor, const char *acti
                           hub_user_json(h, actor), "action", action, "target",
                           target ? hub_user_json(h, target) : json_null(), "detail",
                           detail ? detail : "", "ts", ts);
-    if (r->audit_n == AUDIT_KEEP) {
-        json_decref(r->audit[r->audit_head]);
-        r->audit[r->audit_head] = e;
-        r->audit_head = (r->audit_head + 1) % AUDIT_KEEP;
+    if (L->n == AUDIT_KEEP) {
+        json_decref(L->e[L->head]);
+        L->e[L->head] = e;
+        L->head = (L->head + 1) % AUDIT_KEEP;
     } else {
-        r->audit[(r->audit_head + r->audit_n++) % AUDIT_KEEP] = e;
+        L->e[(L->head + L->n++) % AUDIT_KEEP] = e;
     }
     sr_log(SR_LOG_INFO, "moderation", "room=%lld actor=%lld action=%s target=%lld",
            (long long)r->id, (long long)actor, action, (long long)target);
@@ -239,7 +109,7 @@ static json_t *settings_delta(sr_room *r)
     return o;
 }
 
-void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
+static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     const char *a = m->action;
     int rank = hub_rank(h, r, s->user);
@@ -323,15 +193,15 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         json_object_set_new(o, "id", json_integer(m->msg));
     } else if (!strcmp(a, "mute") || !strcmp(a, "ban")) {
         int role = a[0] == 'm' ? ROLE_MUTED : ROLE_BANNED;
-        set_role(r, m->target_user, role, until, 1);
-        write_role(j, r, m->target_user, role, until, 1);
+        hub_role_set(r, m->target_user, role, until, 1);
+        hub_role_write(j, r, m->target_user, role, until, 1);
         snprintf(detail, sizeof detail, m->seconds ? "%lld s" : "permanent", (long long)m->seconds);
         audit(h, j, r, s->user, a, m->target_user, detail);
         if (role == ROLE_BANNED) kick(h, r, m->target_user, "banned");
     } else if (!strcmp(a, "unmute") || !strcmp(a, "unban")) {
         int role = a[2] == 'm' ? ROLE_MUTED : ROLE_BANNED;
-        set_role(r, m->target_user, role, 0, 0);
-        write_role(j, r, m->target_user, role, 0, 0);
+        hub_role_set(r, m->target_user, role, 0, 0);
+        hub_role_write(j, r, m->target_user, role, 0, 0);
         audit(h, j, r, s->user, a, m->target_user, NULL);
     } else if (!strcmp(a, "kick")) {
         audit(h, j, r, s->user, a, m->target_user, NULL);
@@ -343,10 +213,10 @@ void hub_on_mod(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         o = settings_delta(r);
     } else if (!strcmp(a, "set_role")) {
         int mod = !strcmp(m->role, "moderator"), member = !strcmp(m->role, "member");
-        set_role(r, m->target_user, ROLE_MOD, 0, mod);
-        write_role(j, r, m->target_user, ROLE_MOD, 0, mod);
-        set_role(r, m->target_user, ROLE_MEMBER, 0, member || mod);
-        write_role(j, r, m->target_user, ROLE_MEMBER, 0, member || mod);
+        hub_role_set(r, m->target_user, ROLE_MOD, 0, mod);
+        hub_role_write(j, r, m->target_user, ROLE_MOD, 0, mod);
+        hub_role_set(r, m->target_user, ROLE_MEMBER, 0, member || mod);
+        hub_role_write(j, r, m->target_user, ROLE_MEMBER, 0, member || mod);
         audit(h, j, r, s->user, a, m->target_user, m->role);
         o = hub_delta("role");
         json_object_set_new(o, "user", hub_user_json(h, m->target_user));
@@ -373,12 +243,12 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     json_t *rules = json_object_get(b, "rules");
     if (rules && !json_is_object(rules))
         return hub_rest_error(q, 400, "bad_field", "rules must be an object");
-    if (rules && apply_settings(r, rules, &code, msg, sizeof msg))
+    if (rules && hub_room_apply_settings(r, rules, &code, msg, sizeof msg))
         return hub_rest_error(q, 400, code, msg);
     json_t *vis = json_object_get(b, "visibility");
     if (vis) {
         json_t *o = json_pack("{s:O}", "visibility", vis);
-        int rc = apply_settings(r, o, &code, msg, sizeof msg);
+        int rc = hub_room_apply_settings(r, o, &code, msg, sizeof msg);
         json_decref(o);
         if (rc) return hub_rest_error(q, 400, code, msg);
     }
@@ -390,7 +260,9 @@ static void ep_patch_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
         randombytes_buf(b16, sizeof b16);
         sodium_bin2hex(r->invite, sizeof r->invite, b16, sizeof b16);
     }
-    r->lobby_dirty = 1; /* the lobby hears of a new name, or that the room left it */
+    /* the lobby hears of a new name, or that the room left it */
+    sr_event ev = {.type = SR_EV_ROOM_CHANGED, .room = r, .user = me, .now = sr_now_ms()};
+    hub_emit(h, &ev);
     job *j = hub_job_new(r);
     hub_room_write(j, r);
     hub_room_write_settings(j, r);
@@ -414,17 +286,21 @@ static void ep_close_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     w->a = r->id;
     w->t = sr_now_ms();
     audit(h, j, r, me, "close_room", 0, NULL);
+    sr_event ev = {.type = SR_EV_ROOM_CLOSED, .room = r, .user = me, .job = j, .now = sr_now_ms()};
+    hub_emit(h, &ev);
     sr_log(SR_LOG_INFO, "room closed", "room=%lld by=%lld", (long long)r->id, (long long)me);
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
                      json_pack("{s:I,s:b}", "room", (json_int_t)r->id, "closed", 1), NULL);
 }
 
 /* GET /api/admin/rooms: every open room, private and unlisted ones too, for server admins. */
-json_t *hub_admin_rooms_json(sr_hub *h)
+static json_t *admin_rooms_json(sr_hub *h)
 {
     json_t *a = json_array();
-    for (int i = 0; i < h->nrooms; i++) {
-        sr_room *r = h->rooms[i];
+    int nrooms;
+    sr_room **rooms = hub_rooms(h, &nrooms);
+    for (int i = 0; i < nrooms; i++) {
+        sr_room *r = rooms[i];
         json_t *o = hub_room_info_json(r);
         json_object_set_new(o, "visibility", json_string(vis_names[r->visibility]));
         json_object_set_new(o, "owner", r->owner ? hub_user_json(h, r->owner) : json_null());
@@ -437,10 +313,10 @@ json_t *hub_admin_rooms_json(sr_hub *h)
 
 static void ep_audit(sr_hub *h, const sr_rest *q, sr_room *r)
 {
-    (void)h;
+    audit_log *L = log_of(h, r);
     json_t *a = json_array();
-    for (int i = r->audit_n - 1; i >= 0; i--)
-        json_array_append(a, r->audit[(r->audit_head + i) % AUDIT_KEEP]);
+    for (int i = L->n - 1; i >= 0; i--)
+        json_array_append(a, L->e[(L->head + i) % AUDIT_KEEP]);
     q->reply(q->ctx, 200, json_pack("{s:o}", "entries", a), NULL);
 }
 
@@ -488,96 +364,131 @@ static void ep_bans(sr_hub *h, const sr_rest *q, sr_room *r)
     q->reply(q->ctx, 200, json_pack("{s:o}", "bans", a), NULL);
 }
 
-int hub_moderation_rest(sr_hub *h, const sr_rest *q)
+/* The room a route names, when the caller may see it and holds at least need (RANK_*);
+ * otherwise answers 404, 401 or 403 (in that order, as before the route table) and NULL. */
+static sr_room *room_for(sr_hub *h, const sr_rest *q, const sr_route_args *a, int need,
+                         const char *why)
 {
-    if (strncmp(q->path, "/api/rooms/", 11)) return 0;
-    const char *rest = "";
-    int64_t id = hub_path_id(q->path + 11, &rest);
-    int patch = !*rest && q->method == 'A', close_ep = !*rest && q->method == 'D';
-    int audit_ep = !strcmp(rest, "/audit"), invite_ep = !strcmp(rest, "/invites");
-    int bans_ep = !strcmp(rest, "/bans");
-    if (!id || !(patch || close_ep || audit_ep || invite_ep || bans_ep)) return 0;
-    sr_room *r = hub_room_get(h, id);
-    int64_t me = sr_hub_token_user(h, q->token);
-    if (!r || !hub_may_enter(h, r, me, NULL))
-        return hub_rest_error(q, 404, "no_such_room", "no room with that id"), 1;
-    if (!me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
-    int rank = hub_rank(h, r, me);
-    if (patch) {
-        if (rank < RANK_OWNER)
-            return hub_rest_error(q, 403, "not_allowed", "only the room's owner may change it"), 1;
-        return ep_patch_room(h, q, r, me), 1;
-    }
-    if (close_ep) {
-        if (rank < RANK_OWNER)
-            return hub_rest_error(q, 403, "not_allowed",
-                                  "only the room's owner or a server admin may close it"),
-                   1;
-        return ep_close_room(h, q, r, me), 1;
-    }
-    if (audit_ep) {
-        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
-        if (rank < RANK_OWNER)
-            return hub_rest_error(q, 403, "not_allowed",
-                                  "only the room's owner may read its audit log"),
-                   1;
-        return ep_audit(h, q, r), 1;
-    }
-    if (q->method != 'P' && q->method != 'G' && q->method != 'D')
-        return hub_rest_error(q, 405, "method_not_allowed",
-                              bans_ep ? "use GET" : "use GET, POST or DELETE"),
-               1;
-    if (rank < RANK_MOD)
-        return hub_rest_error(q, 403, "not_allowed", "only moderators may do that"), 1;
-    if (bans_ep) {
-        if (q->method != 'G') return hub_rest_error(q, 405, "method_not_allowed", "use GET"), 1;
-        return ep_bans(h, q, r), 1;
-    }
-    if (q->method == 'G') return q->reply(q->ctx, 200, invite_json(r), NULL), 1;
-    if (q->method == 'D') return ep_revoke_invite(h, q, r, me), 1;
-    return ep_invite(h, q, r, me), 1;
+    sr_room *r = hub_room_get(h, a->id[0]);
+    if (!r || !hub_may_enter(h, r, a->me, NULL))
+        return hub_rest_error(q, 404, "no_such_room", "no room with that id"), NULL;
+    if (!a->me) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), NULL;
+    if (hub_rank(h, r, a->me) < need) return hub_rest_error(q, 403, "not_allowed", why), NULL;
+    return r;
 }
 
-/* ---------- start-up ---------- */
-
-void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings)
+static void r_patch(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    sr_hub *h = ud;
-    sr_room *r = hub_room_get(h, room);
-    if (!r) return;
-    r->owner = owner;
-    json_t *o = json_loads(settings ? settings : "{}", 0, NULL);
-    const char *code;
-    char msg[120];
-    if (json_is_object(o)) {
-        apply_settings(r, o, &code, msg, sizeof msg);
-        const char *inv = json_string_value(json_object_get(o, "invite"));
-        if (inv) snprintf(r->invite, sizeof r->invite, "%s", inv);
-        const char *artist = json_string_value(json_object_get(o, "artist"));
-        if (artist) r->artist = sr_xstrdup(artist);
-    }
-    json_decref(o);
+    sr_room *r = room_for(app, q, a, RANK_OWNER, "only the room's owner may change it");
+    if (r) ep_patch_room(app, q, r, a->me);
 }
 
-void hub_ld_role(void *ud, int64_t room, int64_t uid, const char *role, double until)
+static void r_close(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    sr_room *r = hub_room_get(ud, room);
-    if (!r || !role) return;
-    int bits = !strcmp(role, "moderator") ? ROLE_MOD
-               : !strcmp(role, "member")  ? ROLE_MEMBER
-               : !strcmp(role, "banned")  ? ROLE_BANNED
-                                          : ROLE_MUTED;
-    set_role(r, uid, bits, until, 1);
+    sr_room *r =
+        room_for(app, q, a, RANK_OWNER, "only the room's owner or a server admin may close it");
+    if (r) ep_close_room(app, q, r, a->me);
 }
 
-void hub_ld_max_audit(void *ud, int64_t audit_id)
+static void r_audit(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    ((sr_hub *)ud)->max_audit = audit_id;
+    sr_room *r = room_for(app, q, a, RANK_OWNER, "only the room's owner may read its audit log");
+    if (r) ep_audit(app, q, r);
 }
 
-void hub_room_free_moderation(sr_room *r)
+static void r_bans(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    free(r->roles);
-    for (int i = 0; i < r->audit_n; i++)
-        json_decref(r->audit[(r->audit_head + i) % AUDIT_KEEP]);
+    sr_room *r = room_for(app, q, a, RANK_MOD, "only moderators may do that");
+    if (r) ep_bans(app, q, r);
 }
+
+static void r_invite_get(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    sr_room *r = room_for(app, q, a, RANK_MOD, "only moderators may do that");
+    if (r) q->reply(q->ctx, 200, invite_json(r), NULL);
+}
+
+static void r_invite_new(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    sr_room *r = room_for(app, q, a, RANK_MOD, "only moderators may do that");
+    if (r) ep_invite(app, q, r, a->me);
+}
+
+static void r_invite_revoke(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    sr_room *r = room_for(app, q, a, RANK_MOD, "only moderators may do that");
+    if (r) ep_revoke_invite(app, q, r, a->me);
+}
+
+static void r_admin_rooms(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    q->reply(q->ctx, 200, admin_rooms_json(app), NULL);
+}
+
+static const sr_route routes[] = {
+    {"PATCH", "/api/rooms/:id", SR_WHO_ANYONE, r_patch, 0},
+    {"DELETE", "/api/rooms/:id", SR_WHO_ANYONE, r_close, 0},
+    {"GET", "/api/rooms/:id/audit", SR_WHO_ANYONE, r_audit, 0},
+    {"GET", "/api/rooms/:id/bans", SR_WHO_ANYONE, r_bans, 0},
+    {"GET", "/api/rooms/:id/invites", SR_WHO_ANYONE, r_invite_get, 0},
+    {"POST", "/api/rooms/:id/invites", SR_WHO_ANYONE, r_invite_new, 0},
+    {"DELETE", "/api/rooms/:id/invites", SR_WHO_ANYONE, r_invite_revoke, 0},
+    {"GET", "/api/admin/rooms", SR_WHO_ADMIN, r_admin_rooms, 0},
+};
+
+static const sr_msg_hook messages[] = {
+    {SR_C_MOD, 1, on_mod},
+};
+
+/* ---------- the module ---------- */
+
+static void ld_max_audit(void *ud, int64_t audit_id)
+{
+    self_of(ud)->max_audit = audit_id;
+}
+
+static void load(sr_hub *h, void *self, sr_load_sink *sink)
+{
+    sink->max_audit = ld_max_audit;
+}
+
+static void on_room_freed(sr_hub *h, void *self, const sr_event *ev)
+{
+    moderation *M = self;
+    audit_log *L = ev->room->slot[M->slot];
+    if (!L) return;
+    for (int i = 0; i < L->n; i++)
+        json_decref(L->e[(L->head + i) % AUDIT_KEEP]);
+    free(L);
+    ev->room->slot[M->slot] = NULL;
+}
+
+static const sr_event_hook events[] = {
+    {SR_EV_ROOM_FREED, on_room_freed},
+};
+
+static void *create(sr_hub *h)
+{
+    moderation *M = sr_xcalloc(1, sizeof *M);
+    M->slot = hub_slot_new(h, 1);
+    return M;
+}
+
+static void stop(sr_hub *h, void *self)
+{
+    free(self);
+}
+
+const sr_module sr_module_moderation = {
+    .version = SR_MODULE_VERSION,
+    .name = "moderation",
+    .create = create,
+    .load = load,
+    .stop = stop,
+    .routes = routes,
+    .nroutes = SR_COUNT(routes),
+    .messages = messages,
+    .nmessages = SR_COUNT(messages),
+    .events = events,
+    .nevents = SR_COUNT(events),
+};

@@ -33,6 +33,7 @@ typedef struct sr_event_hook {
 typedef enum sr_view {
     SR_VIEW_SNAPSHOT = 1, /* the join snapshot (viewer: the joining user) */
     SR_VIEW_ROOM = 2,     /* GET /api/rooms/:id and room summaries */
+    SR_VIEW_NOW_PLAYING = 3, /* the now-playing object (snapshots, now_playing deltas) */
 } sr_view;
 
 /* A feature module. Version 1; fields are only ever appended (bump version when one is). Every
@@ -57,6 +58,9 @@ typedef struct sr_module {
     void (*stop)(sr_hub *h, void *self);
     /* Adds this module's members to a room's JSON o (borrowed) for viewer (0: nobody). */
     void (*room_json)(sr_hub *h, void *self, sr_room *r, sr_view view, int64_t viewer, json_t *o);
+    /* Adds this module's members to a person's JSON o (borrowed) as rooms and profiles show
+     * them ({"id","name"} plus what modules add, e.g. "avatar"). */
+    void (*person_json)(sr_hub *h, void *self, int64_t uid, json_t *o);
     const sr_route *routes;
     int nroutes;
     const sr_msg_hook *messages;

@@ -1,10 +1,11 @@
-/* playlists.c - a person's own playlists: M3U/PLS/XSPF files imported into a named list kept
+/* playlists.c - the playlists module, a person's own playlists: M3U/PLS/XSPF files imported into a named list kept
  * per account (resolved by the room import's code in import.c), listed, shown, deleted, and
  * queued into a room. Lists are kept in memory like everything the hub reads while serving, and
  * written through the write worker: an answer that changes one comes once it is durable. */
-#include "app/playlists.h"
-#include "app/hub_internal.h"
 #include "app/import.h"
+#include "app/kernel.h"
+#include "app/modules.h"
+#include "util/log.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -18,16 +19,18 @@ typedef struct plist {
     int deleting;    /* a DELETE is on its way to the disk: already gone for its owner */
 } plist;
 
-struct sr_playlists {
+#define SR_PLAYLISTS_MAX 100 /* lists per account: they live in memory */
+
+/* The module's state. */
+typedef struct sr_playlists {
     plist **v; /* by id order */
     int n, cap;
     int64_t max_id;
-};
+} sr_playlists;
 
 static sr_playlists *lists(sr_hub *h)
 {
-    if (!h->playlists) h->playlists = sr_xcalloc(1, sizeof *h->playlists);
-    return h->playlists;
+    return hub_module_self(h, &sr_module_playlists);
 }
 
 static void plist_free(plist *p)
@@ -53,7 +56,7 @@ static plist *plist_add(sr_hub *h, int64_t id, int64_t owner, const char *name, 
     return p;
 }
 
-void hub_ld_playlist(void *ud, int64_t id, int64_t owner, const char *name, const char *format,
+static void ld_playlist(void *ud, int64_t id, int64_t owner, const char *name, const char *format,
                      const char *entries, double created)
 {
     json_t *e = json_loads(entries ? entries : "[]", 0, NULL);
@@ -64,15 +67,13 @@ void hub_ld_playlist(void *ud, int64_t id, int64_t owner, const char *name, cons
     plist_add(ud, id, owner, name ? name : "", format ? format : "", e, created);
 }
 
-void hub_playlists_free(sr_hub *h)
+static void stop(sr_hub *h, void *self)
 {
-    sr_playlists *L = h->playlists;
-    if (!L) return;
+    sr_playlists *L = self;
     for (int i = 0; i < L->n; i++)
         plist_free(L->v[i]);
     free(L->v);
     free(L);
-    h->playlists = NULL;
 }
 
 /* The list with this id, deleting or not, and its index; NULL when none. */
@@ -138,7 +139,7 @@ static void submit(sr_hub *h, job *j, int64_t id, int deleting,
     hub_submit_settle(h, j, NULL, reply, ctx, status, body, NULL, settle, c);
 }
 
-int sr_playlists_forget_user(sr_hub *h, int64_t uid)
+static int forget_user(sr_hub *h, int64_t uid)
 {
     /* a pending create or delete of one of these finds it gone and only answers (settle()) */
     sr_playlists *L = lists(h);
@@ -148,7 +149,7 @@ int sr_playlists_forget_user(sr_hub *h, int64_t uid)
     return n;
 }
 
-int sr_playlists_full(sr_hub *h, int64_t uid)
+static int full(sr_hub *h, int64_t uid)
 {
     return count_of(h, uid) >= SR_PLAYLISTS_MAX;
 }
@@ -191,7 +192,7 @@ static json_t *detail(sr_hub *h, const plist *p)
     return json_pack("{s:o,s:o,s:o}", "playlist", summary(p), "resolved", ok, "unresolved", missed);
 }
 
-void sr_playlists_create(sr_hub *h, int64_t uid, const char *name, const char *format,
+static void create_list(sr_hub *h, int64_t uid, const char *name, const char *format,
                          json_t *entries, void (*reply)(void *, int, json_t *, const char *),
                          void *ctx)
 {
@@ -206,14 +207,22 @@ void sr_playlists_create(sr_hub *h, int64_t uid, const char *name, const char *f
                      NULL);
     }
     /* checked before parsing too; checked again because imports of one person may overlap */
-    if (sr_playlists_full(h, uid)) {
+    if (full(h, uid)) {
         json_decref(entries);
         return reply(ctx, 409,
                      json_pack("{s:{s:s,s:s}}", "error", "code", "limit_reached", "message",
                                "you have as many playlists as this server allows"),
                      NULL);
     }
-    plist *p = plist_add(h, lists(h)->max_id + 1, uid, name, format, entries, sr_now_ms());
+    int64_t id = hub_id_new(h, SR_ID_PLAYLIST);
+    if (!id) {
+        json_decref(entries);
+        return reply(ctx, 500,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
+                               "the store could not record this"),
+                     NULL);
+    }
+    plist *p = plist_add(h, id, uid, name, format, entries, sr_now_ms());
     job *j = hub_job_new(NULL);
     sr_write *w = hub_job_write(j, SR_W_PLAYLIST);
     w->a = p->id;
@@ -256,29 +265,86 @@ static void ep_queue(sr_hub *h, const sr_rest *q, int64_t uid, plist *p)
     sr_import_queue_entries(h, q, json_integer_value(room), uid, p->format, p->name, p->entries);
 }
 
-int sr_playlists_rest(sr_hub *h, const sr_rest *q)
+/* ---------- routes ---------- */
+
+static void r_list(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    const char *p = q->path;
-    if (strncmp(p, "/api/me/playlists", 17) || (p[17] && p[17] != '/')) return 0;
-    int64_t uid = sr_hub_token_user(h, q->token);
-    if (!uid) return hub_rest_error(q, 401, "unauthenticated", "sign in first"), 1;
-    if (!p[17] || !p[18]) {
-        if (q->method == 'G') return ep_list(h, q, uid), 1;
-        if (q->method == 'P') return sr_import_personal(h, q, uid), 1;
-        return hub_rest_error(q, 405, "method_not_allowed", "use GET or POST"), 1;
-    }
-    const char *rest = NULL;
-    int64_t id = hub_path_id(p + 18, &rest);
-    plist *pl = id ? find(h, uid, id) : NULL;
-    if (!id || (*rest && strcmp(rest, "/queue")))
-        return hub_rest_error(q, 404, "not_found", "no such endpoint"), 1;
-    if (!pl)
-        return hub_rest_error(q, 404, "no_such_playlist", "you have no playlist with that id"), 1;
-    if (*rest) {
-        if (q->method != 'P') return hub_rest_error(q, 405, "method_not_allowed", "use POST"), 1;
-        return ep_queue(h, q, uid, pl), 1;
-    }
-    if (q->method == 'G') return q->reply(q->ctx, 200, detail(h, pl), NULL), 1;
-    if (q->method == 'D') return ep_delete(h, q, pl), 1;
-    return hub_rest_error(q, 405, "method_not_allowed", "use GET or DELETE"), 1;
+    ep_list(app, q, a->me);
 }
+
+static void r_import(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    if (full(app, a->me))
+        return hub_rest_error(q, 409, "limit_reached",
+                              "you have as many playlists as this server allows");
+    sr_import_personal(app, q, a->me, create_list);
+}
+
+static plist *mine(sr_hub *h, const sr_rest *q, const sr_route_args *a)
+{
+    plist *pl = a->id[0] ? find(h, a->me, a->id[0]) : NULL;
+    if (!pl) hub_rest_error(q, 404, "no_such_playlist", "you have no playlist with that id");
+    return pl;
+}
+
+static void r_get(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    plist *pl = mine(app, q, a);
+    if (pl) q->reply(q->ctx, 200, detail(app, pl), NULL);
+}
+
+static void r_delete(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    plist *pl = mine(app, q, a);
+    if (pl) ep_delete(app, q, pl);
+}
+
+static void r_queue(void *app, const sr_rest *q, const sr_route_args *a)
+{
+    plist *pl = mine(app, q, a);
+    if (pl) ep_queue(app, q, a->me, pl);
+}
+
+static const sr_route routes[] = {
+    {"GET", "/api/me/playlists", SR_WHO_ACCOUNT, r_list, 0},
+    {"POST", "/api/me/playlists", SR_WHO_ACCOUNT, r_import, 0},
+    {"GET", "/api/me/playlists/:id", SR_WHO_ACCOUNT, r_get, 0},
+    {"DELETE", "/api/me/playlists/:id", SR_WHO_ACCOUNT, r_delete, 0},
+    {"POST", "/api/me/playlists/:id/queue", SR_WHO_ACCOUNT, r_queue, 0},
+};
+
+/* ---------- the module ---------- */
+
+static void on_account_deleted(sr_hub *h, void *self, const sr_event *ev)
+{
+    /* the store deletes the rows in the same job (SR_W_USER_DELETE) */
+    int n = forget_user(h, ev->user);
+    sr_log(SR_LOG_INFO, "playlists of a deleted account", "user=%lld playlists=%d",
+           (long long)ev->user, n);
+}
+
+static const sr_event_hook events[] = {
+    {SR_EV_ACCOUNT_DELETED, on_account_deleted},
+};
+
+static void load(sr_hub *h, void *self, sr_load_sink *sink)
+{
+    sink->playlist = ld_playlist;
+}
+
+static void *create(sr_hub *h)
+{
+    return sr_xcalloc(1, sizeof(sr_playlists));
+}
+
+const sr_module sr_module_playlists = {
+    .version = SR_MODULE_VERSION,
+    .name = "playlists",
+    .create = create,
+    .load = load,
+    .stop = stop,
+    .routes = routes,
+    .nroutes = SR_COUNT(routes),
+    .events = events,
+    .nevents = SR_COUNT(events),
+};

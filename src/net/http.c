@@ -2,7 +2,6 @@
  * limits, answers (JSON, bytes, cached bytes, 405 with Allow), and routing: /api/ to the
  * application in one call, /media/ to media.c, everything else to static.c. */
 #include "net/net_int.h"
-#include "app/routes_shim.h" /* TEMPORARY (branch net): delete this line with the shim */
 #include "proto/proto.h"
 #include "util/util.h"
 
@@ -221,7 +220,7 @@ static void read_query(struct lws *wsi, char *out, size_t cap)
  * body limit was chosen from the route when the headers came (net_http_callback). */
 static void route_api(sr_server *srv, struct lws *wsi, net_req *r)
 {
-    size_t raw_max = sr_hub_raw_body((char)r->method, r->uri);
+    size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     if (r->too_large && raw_max && !sr_hub_token_user(srv->hub, r->token))
         return net_respond_error(r, 401, "unauthenticated", "sign in first");
     if (r->too_large)
@@ -369,7 +368,7 @@ static int http_begin(sr_server *srv, struct lws *wsi, net_pss *ps, const char *
     net_read_credentials(wsi, r->token, sizeof r->token);
     read_client(srv, wsi, r);
     /* uploads of bytes (avatars) may be bigger, but only for someone signed in */
-    size_t raw_max = sr_hub_raw_body((char)r->method, r->uri);
+    size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     r->body_max = raw_max && sr_hub_token_user(srv->hub, r->token) ? raw_max : MAX_BODY;
     char cl[24] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)

@@ -169,6 +169,12 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
                       .wake = wake,
                       .ud = srv->ctx};
     srv->hub = sr_hub_new(hub_cfg, store, &net);
+    for (int i = 0; cfg->modules && cfg->modules[i]; i++)
+        if (sr_hub_register(srv->hub, cfg->modules[i])) {
+            sr_log(SR_LOG_ERROR, "cannot register a module", "index=%d", i);
+            sr_server_free(srv);
+            return NULL;
+        }
     if (library && sr_hub_scan_library(srv->hub, library) < 0)
         sr_log(SR_LOG_WARN, "library scan failed", "dir=\"%s\"", library);
     if (sr_hub_start(srv->hub)) {

@@ -258,6 +258,8 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         }
         return 0;
     }
+    case SR_C_QUEUE_ADD_RECORD: /* never a wire name: the kernel sets it after decoding */
+        break;
     }
     return bad(err, "unknown_type", "unknown message type");
 }

@@ -26,6 +26,8 @@ typedef enum sr_ctype {
     SR_C_MOD,
     SR_C_LOBBY,
     SR_C_LIKE,
+    SR_C_QUEUE_ADD_RECORD, /* a queue_add with "stream" or "external": set by the kernel, which
+                              hands it to the module that records tracks */
 } sr_ctype;
 
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with

@@ -1,0 +1,402 @@
+/* people.c - the kernel's people tables: persons (guests and accounts), guest tokens, sign-in
+ * sessions, pictures and the follow graph. Features (accounts, avatars) change them through
+ * these functions; the kernel reads them to name people in rooms. */
+#include "app/kernel_int.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+user *hub_user_get(sr_hub *h, int64_t id)
+{
+    return id > 0 && id < h->nusers ? h->users[id] : NULL;
+}
+
+json_t *hub_user_json(sr_hub *h, int64_t id)
+{
+    user *u = hub_user_get(h, id);
+    if (!u) return json_null();
+    return json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
+}
+
+void hub_token_hash(const char *token, char out[65])
+{
+    unsigned char d[32];
+    crypto_generichash(d, sizeof d, (const unsigned char *)token, strlen(token), NULL, 0);
+    sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+int64_t hub_guest_by_token(sr_hub *h, const char *hash)
+{
+    return sr_map_get(&h->guests, hash);
+}
+
+user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
+{
+    if (id >= h->capusers) {
+        int64_t cap = h->capusers ? h->capusers : 256;
+        while (cap <= id)
+            cap *= 2;
+        h->users = sr_xrealloc(h->users, (size_t)cap * sizeof *h->users);
+        memset(h->users + h->capusers, 0, (size_t)(cap - h->capusers) * sizeof *h->users);
+        h->capusers = cap;
+    }
+    if (id >= h->nusers) h->nusers = id + 1;
+    user *u = h->users[id];
+    if (!u) {
+        u = h->users[id] = sr_xcalloc(1, sizeof *u);
+        u->chat_tokens = h->cfg.chat_rate;
+        u->chat_at = sr_mono_us();
+    }
+    if (!u->name || strcmp(u->name, name)) u->shown++;
+    free(u->name);
+    u->name = sr_xstrdup(name);
+    if (hash && !u->token_hash[0]) {
+        snprintf(u->token_hash, sizeof u->token_hash, "%s", hash);
+        sr_map_put(&h->guests, hash, id);
+    }
+    return u;
+}
+
+int64_t hub_user_id_new(sr_hub *h)
+{
+    return hub_id_new(h, SR_ID_USER);
+}
+
+
+int hub_is_guest(sr_hub *h, int64_t uid)
+{
+    user *u = hub_user_get(h, uid);
+    return !u || !u->username;
+}
+
+int64_t hub_user_by_name(sr_hub *h, const char *username)
+{
+    return sr_map_get(&h->usernames, username);
+}
+
+void hub_user_set_username(sr_hub *h, int64_t uid, const char *username)
+{
+    user *u = hub_user_get(h, uid);
+    if (!u) return;
+    if (u->username) sr_map_del(&h->usernames, u->username);
+    free(u->username);
+    u->username = sr_xstrdup(username);
+    if (username) sr_map_put(&h->usernames, username, uid);
+}
+
+sr_room **hub_rooms(sr_hub *h, int *n)
+{
+    *n = h->nrooms;
+    return h->rooms;
+}
+
+/* ---------- sign-in sessions ---------- */
+
+int64_t hub_session_user(sr_hub *h, const char *token, char hash_out[65])
+{
+    if (!token || !*token || strlen(token) > 128) return 0;
+    char hash[65];
+    hub_token_hash(token, hash);
+    int64_t i = sr_map_get(&h->sessions, hash);
+    if (!i) return 0;
+    auth_session *a = &h->auth[i - 1];
+    user *u = hub_user_get(h, a->user);
+    if (!u || u->disabled || !u->username || a->expires < sr_now_ms()) return 0;
+    if (hash_out) memcpy(hash_out, hash, 65);
+    return a->user;
+}
+
+int64_t sr_hub_token_user(sr_hub *h, const char *token)
+{
+    return hub_session_user(h, token, NULL);
+}
+
+void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token)
+{
+    s->auth_user = hub_session_user(h, token, s->auth_hash);
+}
+
+void hub_session_add(sr_hub *h, const char *hash, int64_t uid, double expires)
+{
+    if (h->nauth == h->capauth) {
+        h->capauth = h->capauth ? h->capauth * 2 : 64;
+        h->auth = sr_xrealloc(h->auth, (size_t)h->capauth * sizeof *h->auth);
+    }
+    auth_session *a = &h->auth[h->nauth++];
+    snprintf(a->hash, sizeof a->hash, "%s", hash);
+    a->user = uid;
+    a->expires = expires;
+    sr_map_put(&h->sessions, hash, h->nauth);
+}
+
+/* Forgets a session in memory (the slot is reused by moving the last one in). */
+static void session_drop(sr_hub *h, const char *hash)
+{
+    int64_t i = sr_map_del(&h->sessions, hash);
+    if (!i) return;
+    auth_session *last = &h->auth[--h->nauth];
+    if (i - 1 != h->nauth) {
+        h->auth[i - 1] = *last;
+        sr_map_put(&h->sessions, h->auth[i - 1].hash, i);
+    }
+}
+
+typedef struct close_match {
+    sr_hub *h;
+    const char *hash; /* close this session; or, when NULL, every session of uid but keep */
+    int64_t uid;
+    const char *keep;
+} close_match;
+
+static void close_if(sr_session *s, void *ud)
+{
+    close_match *m = ud;
+    if (!s->auth_user) return;
+    if (m->hash ? !strcmp(s->auth_hash, m->hash)
+                : (s->auth_user == m->uid && (!m->keep || strcmp(s->auth_hash, m->keep))))
+        m->h->net.close(s, 4003, "session revoked");
+}
+
+void hub_session_revoke(sr_hub *h, const char *hash, int64_t uid, const char *keep)
+{
+    if (hash) {
+        session_drop(h, hash);
+    } else {
+        for (int i = h->nauth - 1; i >= 0; i--)
+            if (h->auth[i].user == uid && (!keep || strcmp(h->auth[i].hash, keep)))
+                session_drop(h, h->auth[i].hash);
+    }
+    close_match m = {h, hash, uid, keep};
+    if (h->net.each_session) h->net.each_session(close_if, &m);
+}
+
+typedef struct send_ctx {
+    sr_hub *h;
+    int64_t uid;
+    json_t *msg;
+} send_ctx;
+
+static void send_one(sr_session *s, void *ud)
+{
+    send_ctx *c = ud;
+    if (s->user == c->uid) hub_send_json(c->h, s, json_incref(c->msg));
+}
+
+void hub_send_user(sr_hub *h, int64_t uid, json_t *o)
+{
+    send_ctx c = {h, uid, o};
+    if (h->net.each_session) h->net.each_session(send_one, &c);
+    json_decref(o);
+}
+
+/* ---------- how a person is shown ---------- */
+
+json_t *hub_listener_json(sr_hub *h, int64_t uid)
+{
+    json_t *o = hub_user_json(h, uid);
+    if (json_is_object(o)) hub_person_json_hooks(h, uid, o);
+    return o;
+}
+
+void hub_user_touch(user *u)
+{
+    u->shown++;
+}
+
+/* ---------- the follow graph ---------- */
+
+int hub_follows(sr_hub *h, int64_t a, int64_t b)
+{
+    user *u = hub_user_get(h, a);
+    for (int i = 0; u && i < u->nfollowing; i++)
+        if (u->following[i] == b) return 1;
+    return 0;
+}
+
+static void push_id(int64_t **a, int *n, int *cap, int64_t v)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *a = sr_xrealloc(*a, (size_t)*cap * sizeof **a);
+    }
+    (*a)[(*n)++] = v;
+}
+
+static void drop_id(int64_t *a, int *n, int64_t v)
+{
+    for (int i = 0; i < *n; i++)
+        if (a[i] == v) {
+            a[i] = a[--*n];
+            return;
+        }
+}
+
+void hub_follow_set(sr_hub *h, int64_t follower, int64_t followee, int on)
+{
+    user *a = hub_user_get(h, follower), *b = hub_user_get(h, followee);
+    if (!a || !b || on == hub_follows(h, follower, followee)) return;
+    if (on) {
+        push_id(&a->following, &a->nfollowing, &a->capfollowing, followee);
+        push_id(&b->followers, &b->nfollowers, &b->capfollowers, follower);
+    } else {
+        drop_id(a->following, &a->nfollowing, followee);
+        drop_id(b->followers, &b->nfollowers, follower);
+    }
+}
+
+/* ---------- loading and freeing ---------- */
+
+void hub_ld_user(void *ud, int64_t id, const char *name, const char *hash)
+{
+    hub_user_set(ud, id, name, hash);
+}
+
+void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
+                    int disabled, const char *bio, int hide_activity)
+{
+    sr_hub *h = ud;
+    user *u = hub_user_get(h, id);
+    if (!u) return;
+    if (username) hub_user_set_username(h, id, username);
+    free(u->pw_hash);
+    u->pw_hash = sr_xstrdup(pw_hash);
+    u->admin = admin;
+    u->disabled = disabled;
+    free(u->bio);
+    u->bio = sr_xstrdup(bio && *bio ? bio : NULL);
+    u->hide_activity = hide_activity;
+}
+
+void hub_ld_session(void *ud, const char *token_hash, int64_t uid, double expires)
+{
+    sr_hub *h = ud;
+    if (!(expires > sr_now_ms() && token_hash && strlen(token_hash) == 64)) return;
+    int64_t i = sr_map_get(&h->sessions, token_hash);
+    if (i) /* read again (an account reloaded): the same session */
+        h->auth[i - 1].expires = expires;
+    else
+        hub_session_add(h, token_hash, uid, expires);
+}
+
+/* ---------- what another process changed ---------- */
+
+/* A reload of one account: the sessions the store still has for it. */
+typedef struct reload {
+    sr_hub *h;
+    int64_t uid;
+    char (*keep)[65];
+    int n, cap;
+} reload;
+
+static void rl_session(void *ud, const char *token_hash, int64_t uid, double expires)
+{
+    reload *r = ud;
+    hub_ld_session(r->h, token_hash, uid, expires);
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4;
+        r->keep = sr_xrealloc(r->keep, (size_t)r->cap * sizeof *r->keep);
+    }
+    snprintf(r->keep[r->n++], 65, "%s", token_hash ? token_hash : "");
+}
+
+static void rl_user(void *ud, int64_t id, const char *name, const char *hash)
+{
+    hub_ld_user(((reload *)ud)->h, id, name, hash);
+}
+
+static void rl_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
+                       int disabled, const char *bio, int hide_activity)
+{
+    hub_ld_account(((reload *)ud)->h, id, username, pw_hash, admin, disabled, bio, hide_activity);
+}
+
+/* Reads account uid again from the store and ends the sessions the store no longer has
+ * (a disabled account, a password changed by the CLI): their sockets close with 4003. */
+static void reload_account(sr_hub *h, int64_t uid)
+{
+    reload r = {h, uid, NULL, 0, 0};
+    sr_load_sink sink = {.ud = &r, .user = rl_user, .account = rl_account, .session = rl_session};
+    if (sr_store_load_account(h->notice_st, uid, &sink)) {
+        free(r.keep);
+        return;
+    }
+    user *u = hub_user_get(h, uid);
+    for (int i = h->nauth - 1; i >= 0; i--) {
+        if (h->auth[i].user != uid) continue;
+        int kept = !(u && u->disabled);
+        if (kept) {
+            kept = 0;
+            for (int k = 0; k < r.n && !kept; k++)
+                kept = !strcmp(r.keep[k], h->auth[i].hash);
+        }
+        if (!kept) {
+            char hash[65];
+            memcpy(hash, h->auth[i].hash, sizeof hash);
+            hub_session_revoke(h, hash, 0, NULL);
+        }
+    }
+    free(r.keep);
+    sr_log(SR_LOG_INFO, "account reloaded", "user=%lld", (long long)uid);
+}
+
+typedef struct notices {
+    sr_hub *h;
+    int64_t *keys;
+    int n, cap;
+} notices;
+
+static void on_notice(void *ud, int64_t id, const char *entity, int64_t key)
+{
+    notices *c = ud;
+    c->h->notice_last = id;
+    if (!entity || strcmp(entity, SR_NOTICE_ACCOUNT)) return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 8;
+        c->keys = sr_xrealloc(c->keys, (size_t)c->cap * sizeof *c->keys);
+    }
+    c->keys[c->n++] = key;
+}
+
+void hub_notices_poll(sr_hub *h, double now)
+{
+    if (!h->notice_st || now - h->notice_at < 1000) return;
+    h->notice_at = now;
+    /* the list first, then each account: one read at a time on the connection */
+    notices c = {h, NULL, 0, 0};
+    if (!sr_store_notices_since(h->notice_st, h->notice_last, on_notice, &c))
+        for (int i = 0; i < c.n; i++)
+            reload_account(h, c.keys[i]);
+    free(c.keys);
+}
+
+void hub_ld_follow(void *ud, int64_t follower, int64_t followee)
+{
+    hub_follow_set(ud, follower, followee, 1);
+}
+
+
+void hub_people_free(sr_hub *h)
+{
+    for (int64_t i = 0; i < h->nusers; i++) {
+        user *u = h->users[i];
+        if (!u) continue;
+        sr_event ev = {.type = SR_EV_USER_FREED, .user = i};
+        hub_emit(h, &ev);
+        free(u->name);
+        free(u->username);
+        free(u->pw_hash);
+        free(u->bio);
+        free(u->following);
+        free(u->followers);
+        free(u);
+    }
+    free(h->users);
+    sr_map_free(&h->guests);
+    sr_map_free(&h->usernames);
+    sr_map_free(&h->sessions);
+    free(h->auth);
+}
