@@ -4,6 +4,7 @@
 #include "app/admin_cli.h"
 #include "app/hub.h"
 #include "app/modules.h"
+#include "net/reach.h"
 #include "net/server.h"
 #include "store/store.h"
 #include "bus/bus.h" /* after store.h: the backends main.c names */
@@ -21,7 +22,8 @@
 #define MAX_ORIGINS 16
 
 typedef struct config {
-    char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus;
+    char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
+        *trusted_proxies;
     int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
         guest_add, guest_vote, pw_ops, pw_mem_kib;
     double session_days;
@@ -65,6 +67,10 @@ static const struct option_def {
     {"library", O_STR, &cfg.library, "music directory to scan and serve"},
     {"web", O_STR, &cfg.web, "web client directory (default web/dist)"},
     {"allow-origin", O_ORIGIN, NULL, "extra allowed WebSocket Origin (repeatable)"},
+    {"public-url", O_STR, &cfg.public_url,
+     "address for links and Origins, http(s)://host[:port][/path] (default: request's Host)"},
+    {"trusted-proxies", O_STR, &cfg.trusted_proxies,
+     "IPs/CIDRs whose X-Forwarded-For/-Proto are believed, comma-separated (default: none)"},
     {"chat-rate", O_STR, &cfg.chat_rate, "chat messages per person, N/SECONDS (default 10/10)"},
     {"msg-rate", O_DBL, &cfg.msg_rate, "messages per second per connection (default 40)"},
     {"skip-ratio", O_DBL, &cfg.skip_ratio, "share of listeners needed to skip (default 0.5)"},
@@ -110,7 +116,7 @@ static void usage(FILE *f)
                  options[i].type == O_INT || options[i].type == O_LONG ? "N"
                  : options[i].type == O_DBL                            ? "X"
                                                                        : "VALUE");
-        fprintf(f, "  %-19s%s\n", left, options[i].help);
+        fprintf(f, "  %-19s%s%s\n", left, strlen(left) < 19 ? "" : " ", options[i].help);
     }
 }
 
@@ -306,6 +312,7 @@ static int finish_config(sr_hub_config *hc)
     hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
     hc->bus_url = cfg.bus ? cfg.bus : "local";
+    hc->public_url = NULL; /* serve sets it, checked (net/reach.h) */
     if (!sr_bus_for_url(hc->bus_url)) { /* the backend is chosen by name, never a fallback */
         char known[128];
         sr_log(SR_LOG_ERROR, "unknown bus backend", "url=\"%s\" known=\"%s\"", hc->bus_url,
@@ -322,20 +329,30 @@ static int finish_config(sr_hub_config *hc)
 static const sr_module *const modules[] = {
     &sr_module_accounts, &sr_module_friends, &sr_module_avatars, &sr_module_moderation,
     &sr_module_likes,    &sr_module_lobby,   &sr_module_stats,   &sr_module_playlists,
-    &sr_module_import,   NULL,
+    &sr_module_import,   &sr_module_rooms,   &sr_module_library, NULL,
 };
 
 static int cmd_serve(void)
 {
     sr_hub_config hc;
     if (finish_config(&hc)) return 2;
+    sr_reach *reach;
+    char err[200];
+    if (sr_reach_new(cfg.public_url, cfg.trusted_proxies, cfg.origins, &reach, err, sizeof err)) {
+        fprintf(stderr, "soundroom: %s\n", err);
+        return 2;
+    }
+    hc.public_url = sr_reach_configured_url(reach);
     sr_store *st;
-    if (open_store(&st)) return 1;
+    if (open_store(&st)) {
+        sr_reach_free(reach);
+        return 1;
+    }
     sr_server_config sc = {
         .host = cfg.host,
         .port = cfg.port,
         .web_dir = cfg.web,
-        .allow_origins = cfg.origins,
+        .reach = reach,
         .rx_buffer = cfg.rx_buffer,
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
@@ -345,11 +362,13 @@ static int cmd_serve(void)
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);
     if (!srv) {
         st->ops->close(st);
+        sr_reach_free(reach);
         return 1;
     }
     int rc = sr_server_run(srv);
     sr_server_free(srv);
     st->ops->close(st);
+    sr_reach_free(reach);
     sr_log(SR_LOG_INFO, "stopped", NULL);
     return rc;
 }
@@ -402,6 +421,8 @@ static void free_config(void)
     free(cfg.log_level);
     free(cfg.chat_rate);
     free(cfg.bus);
+    free(cfg.public_url);
+    free(cfg.trusted_proxies);
     for (int i = 0; i < cfg.norigins; i++)
         free((char *)cfg.origins[i]);
 }

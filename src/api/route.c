@@ -130,7 +130,10 @@ const sr_route *sr_routes_match(const sr_routes *rs, char method, const char *pa
             any = 1;
             if (allow_size && !strstr(allow, r->method)) {
                 int k = snprintf(allow + an, allow_size - an, "%s%s", an ? ", " : "", r->method);
-                if (k > 0 && an + (size_t)k < allow_size) an += (size_t)k;
+                if (k > 0 && an + (size_t)k < allow_size)
+                    an += (size_t)k;
+                else
+                    allow[an] = 0; /* it did not fit: no half a method name */
                 if (!strcmp(r->method, "GET") && an + 6 < allow_size && !strstr(allow, "HEAD"))
                     an += (size_t)snprintf(allow + an, allow_size - an, ", HEAD");
             }

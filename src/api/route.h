@@ -12,7 +12,7 @@
  * pointers are borrowed until that answer; body is parsed JSON or NULL. */
 typedef struct sr_rest {
     char method;       /* 'G' GET, 'H' HEAD, 'P' POST, 'U' PUT, 'A' PATCH, 'D' DELETE */
-    const char *path;  /* e.g. "/api/auth/login" (no query string) */
+    const char *path;  /* e.g. "/api/auth/login": no query string, already percent-decoded */
     json_t *body;      /* parsed JSON body or NULL (borrowed) */
     const char *token; /* session token from the cookie or bearer header, or NULL */
     const char *addr;  /* the client's address (a trusted proxy's X-Forwarded-For resolved) */

@@ -6,7 +6,6 @@
  * Thumbnails are small (a 256 x 256 JPEG, typically 5-20 KiB) and kept in memory with the
  * accounts, like every other profile field, so serving one never touches the disk. */
 #include "app/kernel.h"
-#include "app/avatars.h"
 #include "app/modules.h"
 #include "source/thumb.h"
 #include "util/log.h"
@@ -75,14 +74,6 @@ static json_t *avatar_url(sr_hub *h, int64_t uid)
     return json_string(url);
 }
 
-const unsigned char *sr_hub_avatar(sr_hub *h, int64_t uid, size_t *len, const char **tag)
-{
-    picture *p = picture_of(h, uid);
-    if (!p) return NULL;
-    *len = p->len;
-    *tag = p->tag;
-    return p->jpeg;
-}
 
 typedef struct avatar_task {
     sr_task base;

@@ -61,6 +61,7 @@ typedef struct sr_hub_config {
     size_t pw_mem;
     double session_days;
     const char *bus_url; /* "local" (default) */
+    const char *public_url; /* the address links are built on (--public-url), or NULL */
 } sr_hub_config;
 
 /* Hooks into the network layer, implemented by net/. */

@@ -1,0 +1,376 @@
+/* ws.c - WebSocket connections: the handshake's Origin check, receiving and assembling
+ * messages, each session's outbound ring, the end-of-pass flush (direct sends on the fan-out
+ * threads), and the lingering close. */
+#include "net/net_int.h"
+#include "proto/proto.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom");
+
+#define BATCH_MAX (256 * 1024)
+#define LINGER_QUIET_US 80000
+#define LINGER_MAX_US 2000000
+
+/* The hub's hooks carry no server: the one this process runs. */
+static sr_server *ws_srv;
+
+void net_ws_init(sr_server *srv)
+{
+    ws_srv = srv;
+}
+
+/* Closes with a code, lingering first: input is read and dropped until the client goes quiet
+ * (or 2 s pass), because closing a socket with unread input makes the kernel send a reset, and
+ * the client would lose our close frame with the reason in it. Queued replies still go out. */
+void net_ws_close(sr_session *s, int code, const char *reason)
+{
+    if (!s->wsi || s->close_code) return;
+    s->close_code = code;
+    s->close_reason = reason;
+    s->close_at_us = s->last_rx_us = sr_mono_us();
+    lws_set_timer_usecs(s->wsi, LINGER_QUIET_US);
+}
+
+static void linger_check(struct lws *wsi, sr_session *s)
+{
+    int64_t now = sr_mono_us();
+    if (now - s->last_rx_us >= LINGER_QUIET_US || now - s->close_at_us >= LINGER_MAX_US) {
+        s->close_ready = 1;
+        lws_callback_on_writable(wsi);
+    } else {
+        lws_set_timer_usecs(wsi, LINGER_QUIET_US);
+    }
+}
+
+/* A frame lws would have let through or dropped without a word (see net/wsguard.h). */
+void net_ws_guard_violation(void *owner, enum sr_ws_violation v)
+{
+    sr_session *s = owner;
+    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=1002 reason=\"%s\"",
+           sr_wsguard_reason(v));
+    net_ws_close(s, 1002, sr_wsguard_reason(v));
+}
+
+void net_ws_guard_dropped(void *owner)
+{
+    ((sr_session *)owner)->last_rx_us = sr_mono_us();
+}
+
+static void out_drop_all(sr_session *s)
+{
+    for (int i = 0; i < s->out_n; i++)
+        sr_msg_unref(s->out[(s->out_head + i) % s->out_cap]);
+    s->out_n = s->out_head = 0;
+    s->out_bytes = 0;
+}
+
+void net_ws_send(sr_session *s, sr_msg *m)
+{
+    sr_server *srv = ws_srv;
+    if (!s->wsi || s->close_code) return;
+    if (s->out_n + 1 > srv->out_max_msgs || s->out_bytes + m->len > srv->out_max_bytes) {
+        /* A client that cannot keep up is dropped rather than allowed to grow without bound
+         * or slow the room; it can reconnect and resume. */
+        sr_log(SR_LOG_INFO, "closing a slow client", "code=4001 queued_msgs=%d queued_bytes=%zu",
+               s->out_n, s->out_bytes);
+        out_drop_all(s);
+        net_ws_close(s, 4001, "too slow: outbound queue overflow");
+        return;
+    }
+    if (s->out_n == s->out_cap) {
+        int cap = s->out_cap ? s->out_cap * 2 : 4;
+        sr_msg **o = sr_xmalloc((size_t)cap * sizeof *o);
+        for (int i = 0; i < s->out_n; i++)
+            o[i] = s->out[(s->out_head + i) % s->out_cap];
+        free(s->out);
+        s->out = o;
+        s->out_cap = cap;
+        s->out_head = 0;
+    }
+    s->out[(s->out_head + s->out_n++) % s->out_cap] = sr_msg_ref(m);
+    s->out_bytes += m->len;
+    if (s->out_n == 1 && !s->dirty) {
+        /* flushed when this service pass ends (see net_ws_flush), merged with whatever else
+         * the pass queues for this client */
+        s->dirty = 1;
+        s->refs++;
+        if (srv->ndirty == srv->capdirty) {
+            srv->capdirty = srv->capdirty ? srv->capdirty * 2 : 64;
+            srv->dirtyv = sr_xrealloc(srv->dirtyv, (size_t)srv->capdirty * sizeof *srv->dirtyv);
+        }
+        srv->dirtyv[srv->ndirty++] = s;
+    }
+}
+
+static sr_msg *out_pop(sr_session *s)
+{
+    sr_msg *m = s->out[s->out_head];
+    s->out_head = (s->out_head + 1) % s->out_cap;
+    s->out_n--;
+    s->out_bytes -= m->len;
+    if (!s->out_n) {
+        /* An idle listener keeps no queue memory. */
+        free(s->out);
+        s->out = NULL;
+        s->out_cap = s->out_head = 0;
+    }
+    return m;
+}
+
+/* Writes what is queued: one message as it is, several as one JSON array in one frame, so a
+ * burst costs one write and one syscall per client. Returns -1 to close. */
+static int ws_writable(sr_server *srv, struct lws *wsi, sr_session *s)
+{
+    if (s->close_code && s->close_ready && !s->out_n) {
+        lws_close_reason(wsi, (enum lws_close_status)s->close_code,
+                         (unsigned char *)s->close_reason, strlen(s->close_reason));
+        return -1;
+    }
+    if (!s->out_n) return 0;
+    if (s->close_code && s->close_ready) lws_callback_on_writable(wsi); /* the close comes next */
+    if (s->out_n == 1) {
+        sr_msg *m = out_pop(s);
+        int n = lws_write(wsi, (unsigned char *)sr_msg_bytes(m), m->len, LWS_WRITE_TEXT);
+        size_t len = m->len;
+        sr_msg_unref(m);
+        return n < (int)len ? -1 : 0;
+    }
+    size_t need = LWS_PRE + 2;
+    int take = 0;
+    for (; take < s->out_n; take++) {
+        size_t l = s->out[(s->out_head + take) % s->out_cap]->len + 1;
+        if (take && need + l > BATCH_MAX) break;
+        need += l;
+    }
+    if (need > srv->scratch_cap) {
+        srv->scratch_cap = need;
+        srv->scratch = sr_xrealloc(srv->scratch, need);
+    }
+    char *p = srv->scratch + LWS_PRE;
+    *p++ = '[';
+    for (int i = 0; i < take; i++) {
+        sr_msg *m = out_pop(s);
+        if (i) *p++ = ',';
+        memcpy(p, sr_msg_bytes(m), m->len);
+        p += m->len;
+        sr_msg_unref(m);
+    }
+    *p++ = ']';
+    size_t len = (size_t)(p - (srv->scratch + LWS_PRE));
+    int n = lws_write(wsi, (unsigned char *)srv->scratch + LWS_PRE, len, LWS_WRITE_TEXT);
+    if (n < (int)len) return -1;
+    if (s->out_n) lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* Puts the WebSocket header of a one-message text frame in the message's headroom; returns
+ * the frame's start. Every recipient gets the same bytes (server frames are not masked). */
+static const char *frame_of(sr_msg *m, size_t *flen)
+{
+    unsigned char *p = (unsigned char *)m->data + SR_MSG_PRE;
+    size_t len = m->len, hl = len < 126 ? 2 : len < 65536 ? 4 : 10;
+    unsigned char *h = p - hl;
+    h[0] = 0x81; /* FIN, text */
+    if (hl == 2) {
+        h[1] = (unsigned char)len;
+    } else if (hl == 4) {
+        h[1] = 126;
+        h[2] = (unsigned char)(len >> 8);
+        h[3] = (unsigned char)len;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++)
+            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    }
+    *flen = len + hl;
+    return (const char *)h;
+}
+
+static void direct_push(sr_server *srv, sr_session *s)
+{
+    if (srv->ndirect == srv->capdirect) {
+        srv->capdirect = srv->capdirect ? srv->capdirect * 2 : 64;
+        srv->directv = sr_xrealloc(srv->directv, (size_t)srv->capdirect * sizeof *srv->directv);
+        srv->sendv = sr_xrealloc(srv->sendv, (size_t)srv->capdirect * sizeof *srv->sendv);
+    }
+    sr_msg *m = s->out[s->out_head];
+    sr_send *d = &srv->sendv[srv->ndirect];
+    d->fd = lws_get_socket_fd(s->wsi);
+    d->buf = frame_of(m, &d->len);
+    srv->directv[srv->ndirect++] = s;
+}
+
+/* After the sends: what the kernel did not take goes to lws's own output buffer (a raw write
+ * behind which lws queues anything it sends later, such as a pong), and a dead socket is
+ * closed by lws. */
+static void direct_finish(sr_server *srv)
+{
+    for (int i = 0; i < srv->ndirect; i++) {
+        sr_session *s = srv->directv[i];
+        sr_send *d = &srv->sendv[i];
+        size_t done = d->sent > 0 ? (size_t)d->sent : 0;
+        int dead = d->sent < 0 && d->err != EAGAIN && d->err != EWOULDBLOCK;
+        if (!dead && done < d->len &&
+            lws_write(s->wsi, (unsigned char *)d->buf + done, d->len - done, LWS_WRITE_RAW) <
+                (int)(d->len - done))
+            dead = 1;
+        if (dead) lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        sr_msg_unref(out_pop(s));
+        sr_session_unref(s);
+    }
+    srv->ndirect = 0;
+}
+
+/* Writes what this service pass queued, straight away unless lws still holds unsent bytes of an
+ * earlier write for that socket (lws_partial_buffered: no syscall). Waiting for
+ * POLLOUT instead costs two more epoll_ctl calls per client per message, which is most of the
+ * price of a fan-out to ten thousand listeners. A choked socket waits for its writable callback
+ * as usual. A client with one message waiting (a fan-out's common case) gets the message's
+ * ready-made frame by a direct send (io_uring batches) on the fan-out threads; lws is idle
+ * meanwhile, since this thread waits for them. Service thread, outside any lws callback. */
+void net_ws_flush(sr_server *srv)
+{
+    int n = srv->ndirty;
+    srv->ndirty = 0;
+    for (int i = 0; i < n; i++) {
+        sr_session *s = srv->dirtyv[i];
+        s->dirty = 0;
+        struct lws *wsi = s->wsi;
+        if (wsi && s->out_n && !s->close_code) {
+            if (lws_partial_buffered(wsi)) {
+                lws_callback_on_writable(wsi);
+            } else if (s->out_n == 1) {
+                direct_push(srv, s); /* keeps the reference until direct_finish */
+                continue;
+            } else if (ws_writable(srv, wsi, s) < 0) {
+                lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            }
+        }
+        sr_session_unref(s);
+    }
+    if (!srv->ndirect) return;
+    sr_fanout_run(srv->fanout, srv->sendv, srv->ndirect);
+    direct_finish(srv);
+}
+
+static void session_track(sr_server *srv, sr_session *s)
+{
+    if (srv->nsessions == srv->capsessions) {
+        srv->capsessions = srv->capsessions ? srv->capsessions * 2 : 64;
+        srv->sessions =
+            sr_xrealloc(srv->sessions, (size_t)srv->capsessions * sizeof *srv->sessions);
+    }
+    s->net_idx = srv->nsessions;
+    srv->sessions[srv->nsessions++] = s;
+}
+
+static void session_untrack(sr_server *srv, sr_session *s)
+{
+    int i = s->net_idx;
+    srv->sessions[i] = srv->sessions[--srv->nsessions];
+    srv->sessions[i]->net_idx = i;
+}
+
+static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char *in, size_t len)
+{
+    if (lws_frame_is_binary(wsi)) {
+        const char *r = "binary frames are not accepted";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)r, strlen(r));
+        return -1;
+    }
+    size_t remaining = lws_remaining_packet_payload(wsi);
+    int complete = lws_is_final_fragment(wsi) && !remaining;
+    if (s->rx_discard || s->rx_len + len + remaining > SR_MAX_MESSAGE) {
+        /* Read the oversize message to its end before closing: closing with unread input
+         * makes the kernel answer with a reset, and the client would never see 1009. */
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_len = 0;
+        s->rx_discard = 1;
+        if (!complete) return 0;
+        const char *r = "message over 65536 bytes";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)r, strlen(r));
+        return -1;
+    }
+    if (complete && !s->rx_len) {
+        sr_hub_message(srv->hub, s, in, len);
+        return 0;
+    }
+    /* Fragmented (or larger than the receive buffer): assemble, within the 64 KiB bound. */
+    s->rx = sr_xrealloc(s->rx, s->rx_len + len + 1);
+    memcpy(s->rx + s->rx_len, in, len);
+    s->rx_len += len;
+    if (complete) {
+        sr_hub_message(srv->hub, s, s->rx, s->rx_len);
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_len = 0;
+    }
+    return 0;
+}
+
+/* Accepts a handshake with no Origin (non-browser clients), the public URL's origin, an Origin
+ * naming our own Host, or one of --allow-origin (net/reach.h). Anything else is cross-site
+ * WebSocket hijacking: 403. */
+static int origin_ok(sr_server *srv, struct lws *wsi)
+{
+    char origin[256], host[256];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0) return 1;
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0) return 0;
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) host[0] = 0;
+    return sr_reach_origin_ok(srv->cfg.reach, origin, host);
+}
+
+int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons reason, net_pss *ps,
+                    void *in, size_t len)
+{
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (srv->shutting) return -1;
+        if (!origin_ok(srv, wsi)) {
+            char o[128] = "";
+            lws_hdr_copy(wsi, o, sizeof o, WSI_TOKEN_ORIGIN);
+            sr_log(SR_LOG_WARN, "refused foreign origin", "origin=\"%s\"", o);
+            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "foreign origin");
+            return -1;
+        }
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        ps->s = sr_hub_session_open(srv->hub, wsi);
+        sr_wsguard_watch(lws_get_socket_fd(wsi), ps->s);
+        session_track(srv, ps->s);
+        {
+            char tok[160];
+            net_read_credentials(wsi, tok, sizeof tok);
+            if (tok[0]) sr_hub_session_auth(srv->hub, ps->s, tok);
+        }
+        if (srv->shutting) net_ws_close(ps->s, 1001, "server shutting down");
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        if (ps->s && ps->s->close_code) { /* closing: drop input while we linger */
+            ps->s->last_rx_us = sr_mono_us();
+            return 0;
+        }
+        return ps->s ? ws_receive(srv, wsi, ps->s, in, len) : -1;
+    case LWS_CALLBACK_TIMER:
+        if (ps && ps->s && ps->s->close_code) linger_check(wsi, ps->s);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return ps->s ? ws_writable(srv, wsi, ps->s) : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (ps->s) {
+            sr_wsguard_forget(lws_get_socket_fd(wsi), ps->s);
+            session_untrack(srv, ps->s);
+            sr_hub_session_closed(srv->hub, ps->s);
+            ps->s = NULL;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
