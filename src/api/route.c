@@ -156,8 +156,7 @@ void sr_rest_error(const sr_rest *q, int status, const char *code, const char *m
              NULL);
 }
 
-void sr_routes_dispatch(const sr_routes *rs, void *app, const sr_route_auth *auth,
-                        const sr_rest *q)
+void sr_routes_dispatch(const sr_routes *rs, void *app, const sr_route_auth *auth, const sr_rest *q)
 {
     sr_route_args a;
     memset(&a, 0, sizeof a);

@@ -48,10 +48,10 @@ typedef enum sr_who {
 /* What a matched route hands its handler: ":id" segments as numbers, every ":" segment as
  * text (as the network layer decoded the path; borrowed for the call), and the caller. */
 typedef struct sr_route_args {
-    int64_t id[SR_ROUTE_MAX_ARGS]; /* ":..." numeric segments in order (0 for string ones) */
+    int64_t id[SR_ROUTE_MAX_ARGS];      /* ":..." numeric segments in order (0 for string ones) */
     const char *str[SR_ROUTE_MAX_ARGS]; /* every ":..." segment as text, in order */
     int n;
-    int64_t me; /* the signed-in account, or 0 */
+    int64_t me;       /* the signed-in account, or 0 */
     char me_hash[65]; /* the hash of the caller's session token, "" when none */
 } sr_route_args;
 
@@ -100,7 +100,7 @@ int sr_routes_raw(const sr_routes *rs, char method, const char *path);
  * method_not_allowed (with Allow), 401 unauthenticated or 403 not_allowed / forbidden. Every
  * request is answered (or handed to a handler that answers it). */
 void sr_routes_dispatch(const sr_routes *rs, void *app, const sr_route_auth *auth,
-                       const sr_rest *q);
+                        const sr_rest *q);
 
 /* Answers q with {"error":{code,message}} and status. */
 void sr_rest_error(const sr_rest *q, int status, const char *code, const char *message);

@@ -309,8 +309,7 @@ static void pw_done(sr_task *base)
         hub_account_forget(h, t->uid);
         job *j = hub_job_new(NULL);
         hub_job_write(j, SR_W_USER_DELETE)->a = t->uid;
-        sr_event ev = {.type = SR_EV_ACCOUNT_DELETED, .user = t->uid, .job = j,
-                       .now = sr_now_ms()};
+        sr_event ev = {.type = SR_EV_ACCOUNT_DELETED, .user = t->uid, .job = j, .now = sr_now_ms()};
         hub_emit(h, &ev); /* the features that keep something of the person drop it */
         hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "deleted", 1),
                          COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
@@ -479,15 +478,6 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
                      NULL);
 }
 
-
-
-
-
-
-
-
-
-
 /* Every account, for server admins: {"users":[{id,username,name,admin,disabled}]}. */
 static json_t *admin_users_json(sr_hub *h)
 {
@@ -532,7 +522,6 @@ static void ep_admin_user(sr_hub *h, const sr_rest *q, int64_t me, int64_t id)
                                u->username, "admin", u->admin, "disabled", u->disabled),
                      NULL);
 }
-
 
 /* ---------- routes ---------- */
 
@@ -579,7 +568,8 @@ static void r_admin_users(void *app, const sr_rest *q, const sr_route_args *a)
 static void r_admin_user(void *app, const sr_rest *q, const sr_route_args *a)
 {
     user *u = hub_user_get(app, a->id[0]);
-    if (!u || !u->username) return hub_rest_error(q, 404, "no_such_user", "no account with that id");
+    if (!u || !u->username)
+        return hub_rest_error(q, 404, "no_such_user", "no account with that id");
     ep_admin_user(app, q, a->me, a->id[0]);
 }
 

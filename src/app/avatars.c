@@ -1,7 +1,8 @@
-/* avatars.c - the avatars module, people's pictures: PUT /api/me/avatar takes image bytes, a pool thread decodes
- * them (by content, never by declared type) and re-encodes a square JPEG thumbnail, which is
- * the only thing stored and served. Re-encoding keeps nothing of the upload but its pixels, so
- * a file that is also HTML, a script or a polyglot cannot reach another person's browser.
+/* avatars.c - the avatars module, people's pictures: PUT /api/me/avatar takes image bytes, a pool
+ * thread decodes them (by content, never by declared type) and re-encodes a square JPEG thumbnail,
+ * which is the only thing stored and served. Re-encoding keeps nothing of the upload but its
+ * pixels, so a file that is also HTML, a script or a polyglot cannot reach another person's
+ * browser.
  *
  * Thumbnails are small (a 256 x 256 JPEG, typically 5-20 KiB) and kept in memory with the
  * accounts, like every other profile field, so serving one never touches the disk. */
@@ -73,7 +74,6 @@ static json_t *avatar_url(sr_hub *h, int64_t uid)
     snprintf(url, sizeof url, "/api/users/%lld/avatar?v=%s", (long long)uid, p->tag);
     return json_string(url);
 }
-
 
 typedef struct avatar_task {
     sr_task base;
@@ -172,9 +172,8 @@ static void r_get(void *app, const sr_rest *q, const sr_route_args *a)
     char etag[40], v[40];
     snprintf(etag, sizeof etag, "\"avatar-%s\"", p->tag);
     const char *want = sr_rest_arg(q, "v", v, sizeof v);
-    const char *cache = want && !strcmp(want, p->tag)
-                            ? "public, max-age=31536000, immutable"
-                            : "no-cache";
+    const char *cache =
+        want && !strcmp(want, p->tag) ? "public, max-age=31536000, immutable" : "no-cache";
     if (q->if_none_match && !strcmp(q->if_none_match, etag))
         return q->reply_cached(q->ctx, 304, "image/jpeg", NULL, 0, etag, cache);
     char *body = sr_xmalloc(p->len); /* a copy: the person may change it while this is sent */

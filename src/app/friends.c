@@ -25,7 +25,8 @@ static json_t *profile_json(sr_hub *h, int64_t uid, int64_t viewer)
                           u->nfollowing, "guest", !u->username);
     if (v) {
         json_object_set_new(o, "you_follow", json_boolean(hub_follows(h, viewer, uid)));
-        json_object_set_new(o, "friend", json_boolean(hub_follows(h, viewer, uid) && hub_follows(h, uid, viewer)));
+        json_object_set_new(
+            o, "friend", json_boolean(hub_follows(h, viewer, uid) && hub_follows(h, uid, viewer)));
     }
     json_object_set_new(o, "listening_in", where_json(h, u));
     hub_person_json_hooks(h, uid, o); /* "avatar" */
@@ -40,8 +41,8 @@ static void ep_follow(sr_hub *h, const sr_rest *q, int64_t uid, int64_t target, 
     (void)me;
     if (on != hub_follows(h, uid, target)) {
         hub_follow_set(h, uid, target, on);
-        sr_event ev = {.type = SR_EV_FOLLOWED, .user = uid, .target = target, .value = on,
-                       .now = sr_now_ms()};
+        sr_event ev = {
+            .type = SR_EV_FOLLOWED, .user = uid, .target = target, .value = on, .now = sr_now_ms()};
         hub_emit(h, &ev);
     }
     job *j = hub_job_new(NULL);

@@ -89,8 +89,9 @@ static void ld_chat(void *ud, int64_t id, int64_t room, int64_t usr, const char 
     sr_hub *h = ud;
     sr_room *r = hub_room_get(h, room);
     if (r)
-        sr_chatring_push(&r->chat, id, usr, json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
-                               hub_user_json(h, usr), "text", text, "ts", ts));
+        sr_chatring_push(&r->chat, id, usr,
+                         json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
+                                   hub_user_json(h, usr), "text", text, "ts", ts));
 }
 
 static void ld_ranked(void *ud, int64_t room, int64_t tr, int64_t plays)
@@ -160,9 +161,9 @@ int sr_hub_start(sr_hub *h)
     if (!h->max_room) { /* never a room yet (closed ones count: their ids stay taken) */
         int64_t id = hub_id_new(h, SR_ID_ROOM);
         if (!id) return SR_EIO;
-        sr_room *r =
-            hub_room_new(h, id, "Demo room", "Everyone hears the same track. Add songs, vote, chat.",
-                         json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
+        sr_room *r = hub_room_new(h, id, "Demo room",
+                                  "Everyone hears the same track. Add songs, vote, chat.",
+                                  json_pack("[s,s]", "demo", "welcome"), sr_now_ms());
         sr_write w = {.kind = SR_W_ROOM, .a = r->id, .t = r->created};
         w.s1 = sr_xstrdup(r->name);
         w.s2 = sr_xstrdup(r->description);
@@ -185,8 +186,8 @@ int sr_hub_start(sr_hub *h)
     int64_t people = 0;
     for (int64_t i = 1; i < h->nusers; i++)
         people += h->users[i] != NULL;
-    sr_log(SR_LOG_INFO, "state loaded", "rooms=%d tracks=%d users=%lld modules=%d", h->nrooms,
-           nlib, (long long)people, h->nmods);
+    sr_log(SR_LOG_INFO, "state loaded", "rooms=%d tracks=%d users=%lld modules=%d", h->nrooms, nlib,
+           (long long)people, h->nmods);
     return 0;
 }
 
@@ -277,10 +278,6 @@ int sr_hub_register(sr_hub *h, const sr_module *m)
     if (m->nroutes) sr_routes_add(&h->routes, m->routes, m->nroutes);
     return 0;
 }
-
-
-
-
 
 static int64_t auth_user_of(void *app, const char *token, char hash_out[65])
 {

@@ -60,7 +60,7 @@ typedef struct sr_hub_config {
     unsigned long long pw_ops;             /* argon2id cost */
     size_t pw_mem;
     double session_days;
-    const char *bus_url; /* "local" (default) */
+    const char *bus_url;    /* "local" (default) */
     const char *public_url; /* the address links are built on (--public-url), or NULL */
 } sr_hub_config;
 

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 /* What the barrier job answers once every entry is durable. */
 typedef struct barrier {
     reply_fn reply;

@@ -270,4 +270,3 @@ int64_t sr_import_pick_candidate(sr_library *lib, const item *it)
     }
     return !it->artist && songs > 1 ? 0 : best;
 }
-

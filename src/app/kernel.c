@@ -194,8 +194,6 @@ void hub_job_finish(sr_hub *h, job *j)
     free(j);
 }
 
-
-
 /* Ack for s once durable: {"type":"ack","ref":…} plus extra fields (may be NULL). */
 void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
 {
@@ -294,7 +292,6 @@ void sr_session_unref(sr_session *s)
     free(s);
 }
 
-
 /* ---------- modules' hooks ---------- */
 
 void *hub_module_self(sr_hub *h, const sr_module *m)
@@ -341,7 +338,8 @@ void hub_person_json_hooks(sr_hub *h, int64_t uid, json_t *o)
 void hub_room_json_hooks(sr_hub *h, sr_room *r, sr_view view, int64_t viewer, json_t *o)
 {
     for (int i = 0; i < h->nmods; i++)
-        if (h->mods[i].m->room_json) h->mods[i].m->room_json(h, h->mods[i].self, r, view, viewer, o);
+        if (h->mods[i].m->room_json)
+            h->mods[i].m->room_json(h, h->mods[i].self, r, view, viewer, o);
 }
 
 const char *sr_event_name(sr_event_type t)

@@ -38,16 +38,16 @@
 typedef struct user {
     char *name;
     char token_hash[65]; /* guest token */
-    sr_bucket chat; /* chat rate limit */
+    sr_bucket chat;      /* chat rate limit */
     /* accounts: NULL username means a guest */
     char *username, *pw_hash, *bio;
     int admin, disabled, hide_activity;
     /* the follow graph (friends are mutual follows) */
     int64_t *following, *followers;
     int nfollowing, nfollowers, capfollowing, capfollowers;
-    sr_room *room; /* where they listen now (last joined), NULL if nowhere */
-    unsigned shown; /* bumped whenever the name or what modules show of them changes (the
-                       snapshot's listener cache): hub_user_touch */
+    sr_room *room;        /* where they listen now (last joined), NULL if nowhere */
+    unsigned shown;       /* bumped whenever the name or what modules show of them changes (the
+                             snapshot's listener cache): hub_user_touch */
     void *slot[SR_SLOTS]; /* modules' own per-person state (owned by the module) */
 } user;
 
@@ -105,7 +105,7 @@ struct sr_room {
     int64_t *pend_join, *pend_left;
     int npend_join, npend_left, cappend_join, cappend_left;
     double presence_sent; /* when the last presence delta went out */
-    sr_chatring chat; /* the last CHAT_KEEP lines (json_t *, one reference each) */
+    sr_chatring chat;     /* the last CHAT_KEEP lines (json_t *, one reference each) */
     sr_history history;
     uint64_t seq, published;
     char epoch[17];
@@ -116,14 +116,14 @@ struct sr_room {
     /* ownership, rules and roles (rules.c) */
     int64_t owner;
     sr_roles roles;
-    int visibility; /* SR_VIS_*: 0 public, 1 unlisted, 2 private */
+    int visibility;      /* SR_VIS_*: 0 public, 1 unlisted, 2 private */
     sr_room_rules rules; /* who may add and vote, limits, slow mode, lock, skip ratio */
-    char invite[33];   /* private rooms: the current invite code, "" when none */
+    char invite[33];     /* private rooms: the current invite code, "" when none */
     int64_t pin_seq;
     /* what plays when the queue is empty */
-    char *artist; /* an artist room plays this artist's tracks */
-    int mode_top; /* plays its top 50 instead of the queue */
-    int closed;   /* closed for good: out of the rooms table, kept while jobs point at it */
+    char *artist;         /* an artist room plays this artist's tracks */
+    int mode_top;         /* plays its top 50 instead of the queue */
+    int closed;           /* closed for good: out of the rooms table, kept while jobs point at it */
     void *slot[SR_SLOTS]; /* modules' own per-room state (owned by the module) */
 };
 
@@ -160,10 +160,10 @@ struct sr_hub {
     sr_room **closed;
     int nclosed;
     int64_t max_room, max_entry, max_chat, max_play; /* the highest ids in memory */
-    sr_ids *ids;           /* ids from blocks reserved in the store: unique across processes */
-    sr_store *notice_st;   /* a read-only twin: what another process (the CLI) changed */
-    int64_t notice_last;   /* the newest notice applied */
-    double notice_at;      /* when notices were last read (server ms) */
+    sr_ids *ids;         /* ids from blocks reserved in the store: unique across processes */
+    sr_store *notice_st; /* a read-only twin: what another process (the CLI) changed */
+    int64_t notice_last; /* the newest notice applied */
+    double notice_at;    /* when notices were last read (server ms) */
     uint64_t rng;
     /* sign-in sessions */
     sr_map sessions; /* token hash -> index + 1 into auth */

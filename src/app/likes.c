@@ -104,8 +104,7 @@ static int count_room(sr_hub *h, sr_room *r, int64_t track)
 static void on_presence(sr_hub *h, void *self, const sr_event *ev)
 {
     room_likes *rl = of_room(h, ev->room);
-    if (rl->track && has_like(h, ev->user, rl->track))
-        rl->n += ev->type == SR_EV_JOINED ? 1 : -1;
+    if (rl->track && has_like(h, ev->user, rl->track)) rl->n += ev->type == SR_EV_JOINED ? 1 : -1;
 }
 
 /* uid's like of track changed: every room counting that track with uid present follows. */
@@ -141,8 +140,7 @@ static void set_like(sr_hub *h, int64_t uid, int64_t track, int on)
     } else if (!on && sr_map_del(set, k)) {
         for (int i = 0; i < u->n; i++)
             if (u->v[i].track == track) {
-                memmove(u->v + i, u->v + i + 1,
-                        (size_t)(u->n - i - 1) * sizeof *u->v);
+                memmove(u->v + i, u->v + i + 1, (size_t)(u->n - i - 1) * sizeof *u->v);
                 u->n--;
                 break;
             }
@@ -163,8 +161,12 @@ static job *like_job(sr_hub *h, int64_t uid, int64_t track, int on)
     w->v = on;
     w->t = sr_now_ms();
     int here = r && was != on && canonical(h, r->np_track) == track;
-    sr_event ev = {.type = SR_EV_LIKED, .user = uid, .track = track, .value = on,
-                   .room = here ? r : NULL, .now = w->t};
+    sr_event ev = {.type = SR_EV_LIKED,
+                   .user = uid,
+                   .track = track,
+                   .value = on,
+                   .room = here ? r : NULL,
+                   .now = w->t};
     if (was != on) hub_emit(h, &ev);
     if (here) j->room = r; /* the caller adds the likes delta */
     return j;

@@ -93,8 +93,9 @@ static json_t *summary_json(sr_hub *h, sr_room *r, double now)
     json_object_set_new(o, "listeners", json_integer(r->nlisteners));
     json_object_set_new(o, "now_playing", sr_library_track_ref(h->lib, r->np_track));
     json_object_set_new(o, "artist", r->artist ? json_string(r->artist) : json_null());
-    json_object_set_new(o, "trending",
-                        json_real(sr_activity_value(&LR(h, r)->activity, now, SR_TRENDING_HALF_LIFE_MS)));
+    json_object_set_new(
+        o, "trending",
+        json_real(sr_activity_value(&LR(h, r)->activity, now, SR_TRENDING_HALF_LIFE_MS)));
     return o;
 }
 
@@ -108,7 +109,8 @@ static json_t *trending_ids(sr_hub *h, double now)
         sr_room *r = rooms[i];
         if (r->visibility) continue;
         rr[n++] = (sr_ranked_room){
-            r->id, sr_activity_value(&LR(h, r)->activity, now, SR_TRENDING_HALF_LIFE_MS), r->nlisteners};
+            r->id, sr_activity_value(&LR(h, r)->activity, now, SR_TRENDING_HALF_LIFE_MS),
+            r->nlisteners};
     }
     sr_rank_rooms(rr, n);
     json_t *a = json_array();
@@ -133,8 +135,7 @@ static sr_rec_features features(sr_hub *h, lobby_user *u, int64_t uid, sr_room *
     sr_rec_features f = {.listeners = r->nlisteners};
     for (int i = 0; i < r->nlisteners; i++)
         if (r->listeners[i].user != uid && !hub_user_get(h, r->listeners[i].user)->hide_activity &&
-            hub_follows(h, uid, r->listeners[i].user) &&
-            hub_follows(h, r->listeners[i].user, uid))
+            hub_follows(h, uid, r->listeners[i].user) && hub_follows(h, r->listeners[i].user, uid))
             f.friends_present++;
     /* tags shared with the favourite rooms (each distinct tag once) */
     size_t ti;
@@ -263,8 +264,8 @@ static void on_lobby(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *
 typedef struct push_ctx {
     sr_hub *h;
     sr_msg *m;
-    json_t *o;    /* the shared update, for per-person copies */
-    int personal; /* the 10 s round: accounts also get their recommendations */
+    json_t *o;      /* the shared update, for per-person copies */
+    int personal;   /* the 10 s round: accounts also get their recommendations */
     unsigned topic; /* the lobby's bit in sr_session.topics */
 } push_ctx;
 
@@ -351,8 +352,7 @@ static void ep_artist_room(sr_hub *h, const sr_rest *q, const char *name)
     for (int i = 0; i < nrooms; i++)
         if (all[i]->artist && !strcasecmp(all[i]->artist, name))
             return q->reply(q->ctx, 200,
-                            json_pack("{s:o}", "room", summary_json(h, all[i], sr_now_ms())),
-                            NULL);
+                            json_pack("{s:o}", "room", summary_json(h, all[i], sr_now_ms())), NULL);
     int nlib;
     const int64_t *lib = sr_library_playable(h->lib, &nlib);
     const char *canon = NULL;
@@ -482,10 +482,10 @@ static void on_event(sr_hub *h, void *self, const sr_event *ev)
 }
 
 static const sr_event_hook events[] = {
-    {SR_EV_QUEUED, on_event},      {SR_EV_VOTED, on_event},       {SR_EV_CHATTED, on_event},
-    {SR_EV_LIKED, on_event},       {SR_EV_JOINED, on_event},      {SR_EV_LEFT, on_event},
-    {SR_EV_PLAYED, on_event},      {SR_EV_ROOM_CHANGED, on_event}, {SR_EV_ROOM_CLOSED, on_event},
-    {SR_EV_ROOM_FREED, on_event},  {SR_EV_USER_FREED, on_event},
+    {SR_EV_QUEUED, on_event},     {SR_EV_VOTED, on_event},        {SR_EV_CHATTED, on_event},
+    {SR_EV_LIKED, on_event},      {SR_EV_JOINED, on_event},       {SR_EV_LEFT, on_event},
+    {SR_EV_PLAYED, on_event},     {SR_EV_ROOM_CHANGED, on_event}, {SR_EV_ROOM_CLOSED, on_event},
+    {SR_EV_ROOM_FREED, on_event}, {SR_EV_USER_FREED, on_event},
 };
 
 /* ---------- the module ---------- */

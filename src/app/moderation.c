@@ -117,8 +117,7 @@ static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
         hub_rank(h, r, s->user), s->user, !strcmp(a, "set_role"), tu, tu && hub_user_get(h, tu),
         tu && hub_user_get(h, tu) ? hub_rank(h, r, tu) : 0);
     if (why)
-        return hub_send_error(h, s, sr_mod_refusal_code(why), sr_mod_refusal_message(why),
-                              m->ref);
+        return hub_send_error(h, s, sr_mod_refusal_code(why), sr_mod_refusal_message(why), m->ref);
     job *j = hub_job_new(r);
     json_t *o = NULL;
     double now = sr_now_ms(), until = sr_policy_until(now, m->seconds);
@@ -196,7 +195,9 @@ static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
     } else if (!strcmp(a, "set_role")) {
         int mod = !strcmp(m->role, "moderator"), member = !strcmp(m->role, "member");
         sr_roles_assign(&r->roles, m->target_user,
-                        mod ? SR_RANK_MOD : member ? SR_RANK_MEMBER : SR_RANK_NONE);
+                        mod      ? SR_RANK_MOD
+                        : member ? SR_RANK_MEMBER
+                                 : SR_RANK_NONE);
         hub_role_write(j, r, m->target_user, ROLE_MOD, 0, mod);
         hub_role_write(j, r, m->target_user, ROLE_MEMBER, 0, member || mod);
         audit(h, j, r, s->user, a, m->target_user, m->role);

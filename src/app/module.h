@@ -31,8 +31,8 @@ typedef struct sr_event_hook {
 
 /* What a room's JSON is being built for: modules add their members to it. */
 typedef enum sr_view {
-    SR_VIEW_SNAPSHOT = 1, /* the join snapshot (viewer: the joining user) */
-    SR_VIEW_ROOM = 2,     /* GET /api/rooms/:id and room summaries */
+    SR_VIEW_SNAPSHOT = 1,    /* the join snapshot (viewer: the joining user) */
+    SR_VIEW_ROOM = 2,        /* GET /api/rooms/:id and room summaries */
     SR_VIEW_NOW_PLAYING = 3, /* the now-playing object (snapshots, now_playing deltas) */
 } sr_view;
 

@@ -5,16 +5,16 @@
 
 #include "app/module.h"
 
-extern const sr_module sr_module_accounts;  /* sign-up, sign-in, own profile, admin users */
-extern const sr_module sr_module_friends;   /* profiles, follows, friends and where they are */
-extern const sr_module sr_module_avatars;   /* people's pictures */
+extern const sr_module sr_module_accounts;   /* sign-up, sign-in, own profile, admin users */
+extern const sr_module sr_module_friends;    /* profiles, follows, friends and where they are */
+extern const sr_module sr_module_avatars;    /* people's pictures */
 extern const sr_module sr_module_moderation; /* roles, mod actions, audit, room settings */
-extern const sr_module sr_module_lobby;     /* the lobby, trending, favourites, artist rooms */
-extern const sr_module sr_module_likes;     /* liked tracks */
-extern const sr_module sr_module_stats;     /* top tracks, top fans, histories */
-extern const sr_module sr_module_playlists; /* personal playlists */
-extern const sr_module sr_module_import;    /* playlist imports, streams, external tracks */
-extern const sr_module sr_module_rooms;     /* health, time, room list, create, one room */
-extern const sr_module sr_module_library;   /* tracks, covers, library status/rescan/browse */
+extern const sr_module sr_module_lobby;      /* the lobby, trending, favourites, artist rooms */
+extern const sr_module sr_module_likes;      /* liked tracks */
+extern const sr_module sr_module_stats;      /* top tracks, top fans, histories */
+extern const sr_module sr_module_playlists;  /* personal playlists */
+extern const sr_module sr_module_import;     /* playlist imports, streams, external tracks */
+extern const sr_module sr_module_rooms;      /* health, time, room list, create, one room */
+extern const sr_module sr_module_library;    /* tracks, covers, library status/rescan/browse */
 
 #endif

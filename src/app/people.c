@@ -65,7 +65,6 @@ int64_t hub_user_id_new(sr_hub *h)
     return hub_id_new(h, SR_ID_USER);
 }
 
-
 int hub_is_guest(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
@@ -376,7 +375,6 @@ void hub_ld_follow(void *ud, int64_t follower, int64_t followee)
 {
     hub_follow_set(ud, follower, followee, 1);
 }
-
 
 void hub_people_free(sr_hub *h)
 {

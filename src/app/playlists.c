@@ -1,7 +1,8 @@
-/* playlists.c - the playlists module, a person's own playlists: M3U/PLS/XSPF files imported into a named list kept
- * per account (resolved by the room import's code in import.c), listed, shown, deleted, and
- * queued into a room. Lists are kept in memory like everything the hub reads while serving, and
- * written through the write worker: an answer that changes one comes once it is durable. */
+/* playlists.c - the playlists module, a person's own playlists: M3U/PLS/XSPF files imported into a
+ * named list kept per account (resolved by the room import's code in import.c), listed, shown,
+ * deleted, and queued into a room. Lists are kept in memory like everything the hub reads while
+ * serving, and written through the write worker: an answer that changes one comes once it is
+ * durable. */
 #include "app/import.h"
 #include "app/kernel.h"
 #include "app/modules.h"
@@ -57,7 +58,7 @@ static plist *plist_add(sr_hub *h, int64_t id, int64_t owner, const char *name, 
 }
 
 static void ld_playlist(void *ud, int64_t id, int64_t owner, const char *name, const char *format,
-                     const char *entries, double created)
+                        const char *entries, double created)
 {
     json_t *e = json_loads(entries ? entries : "[]", 0, NULL);
     if (!json_is_array(e)) {
@@ -193,8 +194,8 @@ static json_t *detail(sr_hub *h, const plist *p)
 }
 
 static void create_list(sr_hub *h, int64_t uid, const char *name, const char *format,
-                         json_t *entries, void (*reply)(void *, int, json_t *, const char *),
-                         void *ctx)
+                        json_t *entries, void (*reply)(void *, int, json_t *, const char *),
+                        void *ctx)
 {
     /* The import was resolved on the pool: the account may have been deleted meanwhile, and
      * its list would then be written after the account's lists were deleted. */

@@ -25,11 +25,10 @@ json_t *hub_np_json(sr_hub *h, sr_room *r)
 {
     if (!r->np_track) return json_null();
     json_t *o = json_pack("{s:o,s:f,s:o,s:o,s:s}", "track",
-                          sr_library_track_ref(h->lib, r->np_track), "started_at",
-                          r->np_started_at, "entry",
-                          r->np_entry ? json_integer(r->np_entry) : json_null(), "added_by",
-                          r->np_user ? hub_user_json(h, r->np_user) : json_null(), "from",
-                          r->np_from ? "fallback" : "queue");
+                          sr_library_track_ref(h->lib, r->np_track), "started_at", r->np_started_at,
+                          "entry", r->np_entry ? json_integer(r->np_entry) : json_null(),
+                          "added_by", r->np_user ? hub_user_json(h, r->np_user) : json_null(),
+                          "from", r->np_from ? "fallback" : "queue");
     hub_room_json_hooks(h, r, SR_VIEW_NOW_PLAYING, 0, o);
     return o;
 }
@@ -45,11 +44,7 @@ json_t *hub_skip_json(sr_room *r, double ratio)
                      sr_skip_needed(r->nlisteners, ratio));
 }
 
-
 /* ---------- the write pipeline ---------- */
-
-
-
 
 /* A `notice` delta in room r about track tid: {"type":"notice","code":code,"text":…,
  * "track":{…}}. */
@@ -64,7 +59,6 @@ static void track_notice(sr_hub *h, sr_room *r, int64_t tid, const char *code, c
     json_object_set_new(o, "track", sr_library_track_ref(h->lib, tid));
     hub_submit(h, hub_job_new(r), o);
 }
-
 
 static int adv_playable(void *ctx, int64_t track)
 {
@@ -116,8 +110,8 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     int nlib;
     const int64_t *lib = sr_library_playable(h->lib, &nlib);
     sr_advance_lib al = {lib, nlib, h, adv_playable, adv_artist, adv_random};
-    sr_advance_room ar = {r->mode_top, r->artist, r->rank, r->nrank, r->recent, r->nrecent,
-                          NULL, NULL};
+    sr_advance_room ar = {r->mode_top, r->artist,  r->rank, r->nrank,
+                          r->recent,   r->nrecent, NULL,    NULL};
     sr_advance_plan p;
     sr_advance_next(&r->queue, &ar, &al, &p);
     for (int i = 0; i < p.ndropped; i++)
@@ -158,8 +152,13 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     json_object_set_new(o, "skipped", json_boolean(end.skipped));
     json_object_set_new(o, "skip", hub_skip_json(r, hub_skip_ratio(h, r)));
     hub_submit(h, j, o);
-    sr_event ev = {.type = SR_EV_PLAYED, .room = r, .track = tid, .entry = r->np_entry,
-                   .target = r->np_user, .value = r->np_from, .now = end.start};
+    sr_event ev = {.type = SR_EV_PLAYED,
+                   .room = r,
+                   .track = tid,
+                   .entry = r->np_entry,
+                   .target = r->np_user,
+                   .value = r->np_from,
+                   .now = end.start};
     hub_emit(h, &ev);
 }
 
@@ -278,8 +277,8 @@ void hub_member_add(sr_hub *h, sr_room *r, sr_session *s)
     }
     r->listeners[r->nlisteners] = (listener){s->user, 1, 0};
     r->nlisteners++;
-    sr_event ev = {.type = SR_EV_JOINED, .room = r, .user = s->user, .session = s,
-                   .now = sr_now_ms()};
+    sr_event ev = {
+        .type = SR_EV_JOINED, .room = r, .user = s->user, .session = s, .now = sr_now_ms()};
     hub_emit(h, &ev);
     if (!pend_drop(r->pend_left, &r->npend_left, s->user))
         pend_push(&r->pend_join, &r->npend_join, &r->cappend_join, s->user);
@@ -297,8 +296,8 @@ void hub_member_remove(sr_hub *h, sr_session *s)
     for (int k = 0; k < r->nlisteners; k++) {
         if (r->listeners[k].user != s->user) continue;
         if (--r->listeners[k].conns) return;
-        sr_event ev = {.type = SR_EV_LEFT, .room = r, .user = s->user, .session = s,
-                       .now = sr_now_ms()};
+        sr_event ev = {
+            .type = SR_EV_LEFT, .room = r, .user = s->user, .session = s, .now = sr_now_ms()};
         hub_emit(h, &ev);
         r->listeners[k] = r->listeners[--r->nlisteners];
         sr_skip_leave(&r->skips, s->user);
@@ -407,4 +406,3 @@ void hub_forget_chat_of(sr_hub *h, int64_t uid)
     for (int i = 0; i < h->nrooms; i++)
         sr_chatring_remove_user(&h->rooms[i]->chat, uid);
 }
-

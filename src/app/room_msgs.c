@@ -156,8 +156,13 @@ static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, cons
     json_t *o = hub_delta("entry_added");
     json_object_set_new(o, "entry", hub_entry_json(h, e));
     hub_submit(h, j, o);
-    sr_event ev = {.type = SR_EV_QUEUED, .room = r, .user = uid, .entry = e->id,
-                   .track = e->track, .session = s, .now = e->added_at};
+    sr_event ev = {.type = SR_EV_QUEUED,
+                   .room = r,
+                   .user = uid,
+                   .entry = e->id,
+                   .track = e->track,
+                   .session = s,
+                   .now = e->added_at};
     hub_emit(h, &ev);
     return e->id;
 }
@@ -209,8 +214,13 @@ static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     }
     hub_submit(h, j, o);
     if (rc == 1) {
-        sr_event ev = {.type = SR_EV_VOTED, .room = r, .user = s->user, .entry = m->entry,
-                       .value = m->value, .session = s, .now = sr_now_ms()};
+        sr_event ev = {.type = SR_EV_VOTED,
+                       .room = r,
+                       .user = s->user,
+                       .entry = m->entry,
+                       .value = m->value,
+                       .session = s,
+                       .now = sr_now_ms()};
         hub_emit(h, &ev);
     }
 }
@@ -266,8 +276,8 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     if (why == SR_RULE_MUTED)
         return hub_send_error(h, s, "muted", "a moderator muted you in this room", m->ref);
     if (why)
-        return hub_send_error(h, s, sr_rule_code(why),
-                              "slow mode: wait a little between messages", m->ref);
+        return hub_send_error(h, s, sr_rule_code(why), "slow mode: wait a little between messages",
+                              m->ref);
     user *u = hub_user_get(h, s->user);
     if (!sr_bucket_take(&u->chat, sr_mono_us(), h->cfg.chat_rate / h->cfg.chat_window_s,
                         h->cfg.chat_rate))
@@ -291,8 +301,8 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     json_t *o = hub_delta("chat");
     json_object_set_new(o, "msg", msg);
     hub_submit(h, j, o);
-    sr_event ev = {.type = SR_EV_CHATTED, .room = r, .user = s->user, .entry = id,
-                   .session = s, .now = ts};
+    sr_event ev = {
+        .type = SR_EV_CHATTED, .room = r, .user = s->user, .entry = id, .session = s, .now = ts};
     hub_emit(h, &ev);
 }
 
@@ -306,8 +316,7 @@ static void module_message(sr_hub *h, sr_session *s, sr_cmsg *m)
             if (hk->type != m->type) continue;
             sr_room *r = NULL;
             if (hk->in_room && !(r = acting_room(h, s, m))) return;
-            if (m->type == SR_C_QUEUE_ADD_RECORD &&
-                guest_refused(h, s, h->cfg.guest_add, m->ref))
+            if (m->type == SR_C_QUEUE_ADD_RECORD && guest_refused(h, s, h->cfg.guest_add, m->ref))
                 return;
             hk->fn(h, h->mods[i].self, s, m, r);
             return;

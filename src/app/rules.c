@@ -35,10 +35,9 @@ json_t *hub_room_settings_json(sr_room *r)
 {
     return json_pack("{s:s,s:s,s:s,s:i,s:f,s:i,s:b,s:s,s:o?,s:o?}", "visibility",
                      vis_names[r->visibility], "who_add", who_names[r->rules.who_add], "who_vote",
-                     who_names[r->rules.who_vote], "max_per_person", r->rules.max_per_person, "skip_ratio",
-                     r->rules.skip_ratio, "slow_mode_s", r->rules.slow_mode_s, "locked",
-                     r->rules.locked, "mode",
-                     r->mode_top ? "top" : "queue", "owner",
+                     who_names[r->rules.who_vote], "max_per_person", r->rules.max_per_person,
+                     "skip_ratio", r->rules.skip_ratio, "slow_mode_s", r->rules.slow_mode_s,
+                     "locked", r->rules.locked, "mode", r->mode_top ? "top" : "queue", "owner",
                      r->owner ? json_integer(r->owner) : NULL, "artist",
                      r->artist ? json_string(r->artist) : NULL);
 }
@@ -68,13 +67,15 @@ int hub_room_apply_settings(sr_room *r, json_t *o, const char **code, char *msg,
         return *code = "bad_field",
                snprintf(msg, msz, "who_vote must be everyone, members or moderators"), -1;
     if ((v = json_object_get(o, "max_per_person"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SR_RULES_MAX_PER_PERSON_MAX)
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > SR_RULES_MAX_PER_PERSON_MAX)
             return *code = "bad_field",
                    snprintf(msg, msz, "max_per_person must be 0 (no limit) to 500"), -1;
         t.rules.max_per_person = (int)json_integer_value(v);
     }
     if ((v = json_object_get(o, "slow_mode_s"))) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SR_RULES_SLOW_MODE_MAX_S)
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > SR_RULES_SLOW_MODE_MAX_S)
             return *code = "bad_field", snprintf(msg, msz, "slow_mode_s must be 0 to 3600"), -1;
         t.rules.slow_mode_s = (int)json_integer_value(v);
     }
@@ -140,9 +141,7 @@ void hub_role_write(job *j, sr_room *r, int64_t uid, int role, double until, int
     w->t = until;
 }
 
-
 /* ---------- loading ---------- */
-
 
 void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings)
 {
@@ -169,7 +168,6 @@ void hub_ld_role(void *ud, int64_t room, int64_t uid, const char *role, double u
     if (!r || !role) return;
     sr_roles_set(&r->roles, uid, sr_role_parse(role), until);
 }
-
 
 void hub_room_free_rules(sr_room *r)
 {

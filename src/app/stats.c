@@ -272,9 +272,9 @@ static void r_my_history(void *app, const sr_rest *q, const sr_route_args *a)
 {
     int limit = limit_arg(q, 50, 500);
     if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 500");
-    stats_submit(app, q, "user_history",
-                 json_pack("{s:I,s:f,s:i}", "user", (json_int_t)a->me, "now", sr_now_ms(), "limit",
-                           limit));
+    stats_submit(
+        app, q, "user_history",
+        json_pack("{s:I,s:f,s:i}", "user", (json_int_t)a->me, "now", sr_now_ms(), "limit", limit));
 }
 
 static const sr_route routes[] = {

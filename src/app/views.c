@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* 1 when every word of the lower-cased query q occurs in the room's searchable text. */
 static int room_matches(sr_hub *h, sr_room *r, const char *q)
 {
@@ -126,9 +125,8 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
            *tags = json_object_get(body, "tags");
     int64_t id = hub_id_new(h, SR_ID_ROOM);
     if (!id) return *code = "internal", snprintf(message, msgsize, "no room id"), NULL;
-    sr_room *r =
-        hub_room_new(h, id, json_string_value(name), desc ? json_string_value(desc) : "",
-                 tags ? json_deep_copy(tags) : NULL, sr_now_ms());
+    sr_room *r = hub_room_new(h, id, json_string_value(name), desc ? json_string_value(desc) : "",
+                              tags ? json_deep_copy(tags) : NULL, sr_now_ms());
     r->owner = owner;
     job *j = hub_job_new(r);
     hub_room_write(j, r);

@@ -21,16 +21,6 @@ static const char CSP[] =
     "media-src 'self' http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'";
 
-void net_req_unref(net_req *r)
-{
-    if (!r || --r->refs) return;
-    free(r->post);
-    free(r->body);
-    free(r->rbuf);
-    if (r->fd >= 0) close(r->fd);
-    free(r);
-}
-
 static void req_reset(net_req *r)
 {
     free(r->post);
@@ -49,43 +39,13 @@ static void req_reset(net_req *r)
 
 /* ---------- answers ---------- */
 
-void net_respond(net_req *r, int status, const char *ctype, char *body, size_t len)
-{
-    r->status = status;
-    r->ctype = ctype;
-    r->body = body;
-    r->body_len = len;
-    r->ready = 1;
-    if (r->wsi) lws_callback_on_writable(r->wsi);
-}
-
-static void respond_json(net_req *r, int status, json_t *o)
-{
-    char *s = sr_proto_dump(o);
-    net_respond(r, status, "application/json", s, strlen(s));
-}
-
-void net_respond_error(net_req *r, int status, const char *code, const char *message)
-{
-    respond_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
-}
-
-void net_respond_405(net_req *r, const char *allow)
-{
-    char msg[96];
-    snprintf(r->allow, sizeof r->allow, "%s", allow);
-    snprintf(msg, sizeof msg, "use %s", allow);
-    respond_json(r, 405,
-                 json_pack("{s:{s:s,s:s}}", "error", "code", "method_not_allowed", "message", msg));
-}
-
 /* The application's answers (sr_rest's reply hooks); each drops the reference the
  * application held. */
 static void rest_reply(void *ctx, int status, json_t *body, const char *set_cookie)
 {
     net_req *r = ctx;
     if (set_cookie) snprintf(r->set_cookie, sizeof r->set_cookie, "%s", set_cookie);
-    respond_json(r, status, body);
+    net_respond_json(r, status, body);
     net_req_unref(r);
 }
 
@@ -117,29 +77,6 @@ static void rest_reply_cached(void *ctx, int status, const char *ctype, char *bo
 }
 
 /* ---------- requests ---------- */
-
-void net_read_credentials(struct lws *wsi, char *out, size_t n)
-{
-    char buf[1024];
-    out[0] = 0;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        !strncasecmp(buf, "Bearer ", 7)) {
-        snprintf(out, n, "%.*s", (int)(n - 1), buf + 7);
-        return;
-    }
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
-        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) <= 0)
-        return;
-    for (char *p = buf; (p = strstr(p, "sr_session=")); p++) {
-        if (p != buf && p[-1] != ' ' && p[-1] != ';') continue;
-        p += 11;
-        size_t k = strcspn(p, "; ");
-        if (k >= n) k = n - 1;
-        snprintf(out, n, "%.*s", (int)k, p);
-        return;
-    }
-}
 
 /* Who is asking: the client address (a trusted proxy's X-Forwarded-For resolved) and whether
  * the request is from this machine, decided by net/reach.c. */

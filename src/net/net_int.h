@@ -124,6 +124,8 @@ int net_http_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons
 void net_read_credentials(struct lws *wsi, char *out, size_t n);
 /* Answers r: takes body (malloc'd, may be NULL); ctype is a static string. */
 void net_respond(net_req *r, int status, const char *ctype, char *body, size_t len);
+/* Answers r with the JSON o (taken) and status. */
+void net_respond_json(net_req *r, int status, json_t *o);
 /* Answers r with {"error":{code,message}} (static strings). */
 void net_respond_error(net_req *r, int status, const char *code, const char *message);
 /* Answers r with 405 method_not_allowed and an Allow header (allow is copied). */

@@ -69,7 +69,6 @@ int sr_store_open(const char *dsn, sr_store **out)
 
 /* ---- version-2 helpers ---- */
 
-
 static int has_v2(sr_store *st, const char *op)
 {
     if (st && st->ops->version >= 2) return 1;

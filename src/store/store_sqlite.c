@@ -160,8 +160,6 @@ static const char *const sql_text[Q_COUNT] = {
                     " mbid = ?15, identity = ?16, cover_ref = ?17 WHERE id = ?1",
 };
 
-
-
 static int migrate(sqlite_store *s)
 {
     if (sr_sq_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
@@ -246,15 +244,7 @@ static int sq_rollback(sr_store *st)
     return sr_sq_exec((sqlite_store *)st, "ROLLBACK");
 }
 
-
-
-
-
-
-
 /* ---- ids and notices (ops version 2) ---- */
-
-
 
 static int sq_reserve_ids(sr_store *st, sr_id_kind kind, int64_t n, int64_t *first)
 {

@@ -1,0 +1,76 @@
+/* respond.c - the answer side of an HTTP transaction (status, type, body; 405 with Allow),
+ * a request's last reference, and the session token a request carries: what http.c, media.c,
+ * static.c and ws.c share. */
+#include "net/net_int.h"
+#include "proto/proto.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+void net_req_unref(net_req *r)
+{
+    if (!r || --r->refs) return;
+    free(r->post);
+    free(r->body);
+    free(r->rbuf);
+    if (r->fd >= 0) close(r->fd);
+    free(r);
+}
+
+void net_respond(net_req *r, int status, const char *ctype, char *body, size_t len)
+{
+    r->status = status;
+    r->ctype = ctype;
+    r->body = body;
+    r->body_len = len;
+    r->ready = 1;
+    if (r->wsi) lws_callback_on_writable(r->wsi);
+}
+
+void net_respond_json(net_req *r, int status, json_t *o)
+{
+    char *s = sr_proto_dump(o);
+    net_respond(r, status, "application/json", s, strlen(s));
+}
+
+void net_respond_error(net_req *r, int status, const char *code, const char *message)
+{
+    net_respond_json(r, status,
+                     json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+}
+
+void net_respond_405(net_req *r, const char *allow)
+{
+    char msg[96];
+    snprintf(r->allow, sizeof r->allow, "%s", allow);
+    snprintf(msg, sizeof msg, "use %s", allow);
+    net_respond_json(
+        r, 405, json_pack("{s:{s:s,s:s}}", "error", "code", "method_not_allowed", "message", msg));
+}
+
+void net_read_credentials(struct lws *wsi, char *out, size_t n)
+{
+    char buf[1024];
+    out[0] = 0;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+        !strncasecmp(buf, "Bearer ", 7)) {
+        snprintf(out, n, "%.*s", (int)(n - 1), buf + 7);
+        return;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
+        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) <= 0)
+        return;
+    for (char *p = buf; (p = strstr(p, "sr_session=")); p++) {
+        if (p != buf && p[-1] != ' ' && p[-1] != ';') continue;
+        p += 11;
+        size_t k = strcspn(p, "; ");
+        if (k >= n) k = n - 1;
+        snprintf(out, n, "%.*s", (int)k, p);
+        return;
+    }
+}
