@@ -33,6 +33,11 @@ typedef struct sr_rest {
     /* a binary answer with caching headers: etag and cache_control may be NULL; takes body */
     void (*reply_cached)(void *ctx, int status, const char *ctype, char *body, size_t len,
                          const char *etag, const char *cache_control);
+    /* the client reached the server by https (directly or through a trusted proxy) */
+    int https;
+    /* where absolute links point ("https://host[:port][/path]", no trailing slash): the
+     * --public-url, else the request's own scheme and Host; NULL when neither is known */
+    const char *base_url;
 } sr_rest;
 
 /* Who may call a route. The dispatcher answers 401 unauthenticated / 403 not_allowed itself. */

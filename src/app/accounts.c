@@ -52,6 +52,7 @@ typedef struct pw_task {
     char *hash;     /* in: stored hash to verify; out (signup/rehash): new hash */
     char *new_hash; /* out: hash of new_password / upgraded hash */
     char addr[64];
+    int https; /* the client came by https: the cookie is Secure */
     char keep_hash[65]; /* password change: the session that stays */
     int ok;
     void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
@@ -184,7 +185,7 @@ static char *new_token(char hash[65])
 
 /* Starts a session for uid: the writes in j (plus the session row) become durable, then the
  * client gets the token in the body (for SDK clients) and in an HttpOnly cookie (browsers). */
-static void start_session(sr_hub *h, job *j, int64_t uid, int status,
+static void start_session(sr_hub *h, job *j, int64_t uid, int status, int https,
                           void (*reply)(void *, int, json_t *, const char *), void *ctx)
 {
     char hash[65];
@@ -196,8 +197,10 @@ static void start_session(sr_hub *h, job *j, int64_t uid, int status,
     w->a = uid;
     w->t = expires;
     char cookie[200];
-    snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d", token,
-             (int)(h->cfg.session_days * 86400));
+    /* Secure when the client reached us by https (a trusted proxy's X-Forwarded-Proto too):
+     * the browser then never sends the session over plain http */
+    snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
+             token, (int)(h->cfg.session_days * 86400), https ? "; Secure" : "");
     json_t *body = json_pack("{s:o,s:s}", "user", me_json(h, uid), "token", token);
     free(token);
     hub_submit_reply(h, j, NULL, reply, ctx, status, body, cookie);
@@ -242,7 +245,7 @@ static void pw_done(sr_task *base)
         w->s3 = sr_xstrdup(t->name);
         w->t = sr_now_ms();
         sr_log(SR_LOG_INFO, "account created", "user=%lld", (long long)uid);
-        start_session(h, j, uid, 201, t->reply, t->ctx);
+        start_session(h, j, uid, 201, t->https, t->reply, t->ctx);
         sr_event ev = {.type = SR_EV_ACCOUNT_CREATED, .user = uid, .now = sr_now_ms()};
         hub_emit(h, &ev);
         break;
@@ -272,7 +275,7 @@ static void pw_done(sr_task *base)
             w->a = t->uid;
             w->s2 = sr_xstrdup(t->new_hash);
         }
-        start_session(h, j, t->uid, 200, t->reply, t->ctx);
+        start_session(h, j, t->uid, 200, t->https, t->reply, t->ctx);
         break;
     }
     case T_PASSWORD: {
@@ -330,6 +333,7 @@ static pw_task *pw_new(sr_hub *h, task_kind kind, const sr_rest *q)
     t->reply = q->reply;
     t->ctx = q->ctx;
     snprintf(t->addr, sizeof t->addr, "%s", q->addr ? q->addr : "?");
+    t->https = q->https;
     return t;
 }
 

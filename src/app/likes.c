@@ -194,7 +194,7 @@ static void on_like(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *u
 
 static void raw_m3u(sr_hub *h, const sr_rest *q, user_likes *u)
 {
-    size_t cap = 256 + (size_t)(u ? u->n : 0) * 512, n = 0;
+    size_t cap = 256 + (size_t)(u ? u->n : 0) * 800, n = 0;
     char *out = sr_xmalloc(cap);
     n += (size_t)snprintf(out + n, cap - n, "#EXTM3U\n");
     for (int i = u ? u->n - 1 : -1; i >= 0; i--) {
@@ -208,8 +208,10 @@ static void raw_m3u(sr_hub *h, const sr_rest *q, user_likes *u)
             if (*p == '\n' || *p == '\r') *p = ' ';
         for (char *p = title; *p; p++)
             if (*p == '\n' || *p == '\r') *p = ' ';
-        n += (size_t)snprintf(out + n, cap - n, "#EXTINF:%lld,%s - %s\n/media/%lld\n",
-                              (long long)(t->duration_ms / 1000), artist, title, (long long)t->id);
+        /* absolute URLs: a player outside the browser opens the file from them */
+        n += (size_t)snprintf(out + n, cap - n, "#EXTINF:%lld,%s - %s\n%s/media/%lld\n",
+                              (long long)(t->duration_ms / 1000), artist, title,
+                              q->base_url ? q->base_url : "", (long long)t->id);
         if (n >= cap) n = cap - 1;
     }
     q->reply_raw(q->ctx, 200, "audio/x-mpegurl; charset=utf-8", out, n);

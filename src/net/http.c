@@ -90,6 +90,17 @@ static void read_client(sr_server *srv, struct lws *wsi, net_req *r)
         fwd = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0 ? xff : "?";
     sr_reach_client_addr(srv->cfg.reach, peer, fwd, r->addr, sizeof r->addr);
     r->loopback = sr_reach_loopback(srv->cfg.reach, peer, fwd);
+    char xfp[32] = "", host[200] = "";
+    /* lws 4.1.6 knows no X-Forwarded-Proto token: it keeps it as a custom header */
+    if (lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 &&
+        lws_hdr_custom_copy(wsi, xfp, sizeof xfp, "x-forwarded-proto:", 18) <= 0)
+        xfp[0] = 0;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0)
+        lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST);
+    r->https = sr_reach_is_https(srv->cfg.reach, peer, xfp[0] ? xfp : NULL);
+    if (!sr_reach_public_url(srv->cfg.reach, host[0] ? host : NULL, r->https, r->base_url,
+                             sizeof r->base_url))
+        r->base_url[0] = 0;
 }
 
 static int unreserved(unsigned char c)
@@ -188,6 +199,8 @@ static void route_api(sr_server *srv, struct lws *wsi, net_req *r)
                   .raw_len = raw_max ? r->post_len : 0,
                   .reply_405 = rest_reply_405,
                   .loopback = r->loopback,
+                  .https = r->https,
+                  .base_url = r->base_url[0] ? r->base_url : NULL,
                   .if_none_match = r->if_none_match[0] ? r->if_none_match : NULL,
                   .reply_cached = rest_reply_cached};
     r->refs++; /* the application's, until it answers */

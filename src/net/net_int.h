@@ -60,6 +60,8 @@ typedef struct net_req {
     char token[160];                  /* session token from the cookie or Authorization: Bearer */
     char addr[64];                    /* the client's address (sr_reach_client_addr) */
     int loopback;                     /* sr_reach_loopback */
+    int https;                        /* the client reached us by https (sr_reach_is_https) */
+    char base_url[256];               /* where absolute links point (sr_reach_public_url) */
     char if_none_match[128];          /* the If-None-Match header, or "" */
     char etag[48], last_modified[40]; /* validators of a media file or cover, or "" */
 } net_req;

@@ -162,3 +162,33 @@ test('query strings reach the routes as they were sent ("%", "&", "+" and "=" in
   assert.ok(cpp.includes(plus), `"C++" finds its room: ${cpp}`);
   assert.ok(!cpp.includes(rock), `"C++" is not "C": ${cpp}`);
 });
+
+test('the session cookie is Secure when the client came by https through a trusted proxy, and only then', async () => {
+  const signup = (srv, headers) =>
+    srv.http('POST', '/api/auth/signup', {
+      body: { username: `c${Math.random().toString(36).slice(2, 10)}`, password: 'a long password' },
+      headers,
+    });
+  const https = await signup(proxied, { 'x-forwarded-proto': 'https' });
+  assert.equal(https.status, 201, JSON.stringify(https.body));
+  assert.match(https.headers.get('set-cookie'), /; Secure/, 'https through the trusted proxy');
+  const http = await signup(proxied, {});
+  assert.equal(http.status, 201);
+  assert.doesNotMatch(http.headers.get('set-cookie'), /Secure/, 'plain http');
+  const forged = await signup(plain, { 'x-forwarded-proto': 'https' });
+  assert.equal(forged.status, 201);
+  assert.doesNotMatch(forged.headers.get('set-cookie'), /Secure/, 'an untrusted peer says https');
+});
+
+test('the likes M3U points at the public URL when one is set', async () => {
+  const res = await proxied.http('POST', '/api/auth/signup', {
+    body: { username: `m${Math.random().toString(36).slice(2, 10)}`, password: 'a long password' },
+  });
+  assert.equal(res.status, 201);
+  const tracks = (await proxied.http('GET', '/api/tracks')).body.tracks;
+  assert.ok(tracks.length > 0, 'the test library has tracks');
+  const auth = { authorization: `Bearer ${res.body.token}` };
+  assert.equal((await proxied.http('PUT', `/api/me/likes/${tracks[0].id}`, { headers: auth })).status, 200);
+  const m3u = await proxied.http('GET', '/api/me/likes.m3u', { headers: auth });
+  assert.ok(m3u.body.includes(`https://listen.example.com/media/${tracks[0].id}`), m3u.body);
+});
