@@ -46,11 +46,7 @@ static void ep_follow(sr_hub *h, const sr_rest *q, int64_t uid, int64_t target, 
         hub_emit(h, &ev);
     }
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_FOLLOW);
-    w->a = uid;
-    w->b = target;
-    w->v = on;
-    w->t = sr_now_ms();
+    sr_write_follow(hub_job_add(j), uid, target, on, sr_now_ms());
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200,
                      json_pack("{s:o}", "user", profile_json(h, target, uid)), NULL);
 }

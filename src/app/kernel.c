@@ -114,9 +114,16 @@ job *hub_job_new(sr_room *r)
     return j;
 }
 
-sr_write *hub_job_write(job *j, sr_write_kind kind)
+sr_write *hub_job_add(job *j)
 {
     sr_write *w = &j->base.w[j->base.nw++];
+    memset(w, 0, sizeof *w);
+    return w;
+}
+
+sr_write *hub_job_write(job *j, sr_write_kind kind)
+{
+    sr_write *w = hub_job_add(j);
     w->kind = kind;
     return w;
 }
@@ -146,7 +153,7 @@ void hub_submit(sr_hub *h, job *j, json_t *o)
     }
     /* an answer without a write still queues behind the writes before it, so a client's
      * answers come in the order of its requests */
-    if (!j->base.nw) hub_job_write(j, SR_W_NONE);
+    if (!j->base.nw) sr_write_none(hub_job_add(j));
     sr_worker_submit(h->wk, &j->base);
 }
 
@@ -208,12 +215,9 @@ void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra)
 
 void hub_room_write(job *j, sr_room *r)
 {
-    sr_write *w = hub_job_write(j, SR_W_ROOM);
-    w->a = r->id;
-    w->s1 = sr_xstrdup(r->name);
-    w->s2 = sr_xstrdup(r->description);
-    w->s3 = sr_proto_dump(json_incref(r->tags));
-    w->t = r->created;
+    char *tags = sr_proto_dump(json_incref(r->tags));
+    sr_write_room(hub_job_add(j), r->id, r->name, r->description, tags, r->created);
+    free(tags);
 }
 
 /* ---------- REST helpers ---------- */

@@ -17,6 +17,7 @@
 #include "library/library.h"
 #include "proto/proto.h"
 #include "store/ids.h"
+#include "store/write.h"
 #include "store/worker.h"
 #include "util/map.h"
 #include "util/pool.h"
@@ -307,7 +308,10 @@ const char *hub_role_name(int role);
 /* A write job for room r (NULL for writes that belong to no room). The caller owns it until it
  * hands it to hub_submit*. */
 job *hub_job_new(sr_room *r);
-/* Appends a write of this kind to j and returns it for filling in (owned by j). */
+/* Appends an empty write to j and returns it (owned by j) for one of store/write.h's typed
+ * constructors to fill: sr_write_chat(hub_job_add(j), id, room, user, text, ts). */
+sr_write *hub_job_add(job *j);
+/* The same with the kind set, for positional filling (older call sites). */
 sr_write *hub_job_write(job *j, sr_write_kind kind);
 /* Gives the delta o (taking the reference; may be NULL) the room's next seq and submits j
  * (taken). */

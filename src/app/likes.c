@@ -155,18 +155,15 @@ static job *like_job(sr_hub *h, int64_t uid, int64_t track, int on)
     user *u = hub_user_get(h, uid);
     sr_room *r = u ? u->room : NULL;
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_LIKE);
-    w->a = uid;
-    w->b = track;
-    w->v = on;
-    w->t = sr_now_ms();
+    double when = sr_now_ms();
+    sr_write_like(hub_job_add(j), uid, track, on, when);
     int here = r && was != on && canonical(h, r->np_track) == track;
     sr_event ev = {.type = SR_EV_LIKED,
                    .user = uid,
                    .track = track,
                    .value = on,
                    .room = here ? r : NULL,
-                   .now = w->t};
+                   .now = when};
     if (was != on) hub_emit(h, &ev);
     if (here) j->room = r; /* the caller adds the likes delta */
     return j;

@@ -408,11 +408,7 @@ static void r_favorite(void *app, const sr_rest *q, const sr_route_args *a)
     int on = q->method == 'U';
     set_favorite(LU(h, a->me), id, on);
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_FAVORITE);
-    w->a = a->me;
-    w->b = id;
-    w->v = on;
-    w->t = sr_now_ms();
+    sr_write_favorite(hub_job_add(j), a->me, id, on, sr_now_ms());
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "favorite", on), NULL);
 }
 

@@ -46,14 +46,7 @@ static void audit(sr_hub *h, job *j, sr_room *r, int64_t actor, const char *acti
     int64_t id = hub_id_new(h, SR_ID_AUDIT);
     audit_log *L = log_of(h, r);
     double ts = sr_now_ms();
-    sr_write *w = hub_job_write(j, SR_W_AUDIT);
-    w->a = id;
-    w->b = r->id;
-    w->c = actor;
-    w->d = target;
-    w->s1 = sr_xstrdup(action);
-    w->s2 = sr_xstrdup(detail ? detail : "");
-    w->t = ts;
+    sr_write_audit(hub_job_add(j), id, r->id, actor, target, action, detail ? detail : "", ts);
     json_t *e = json_pack("{s:I,s:o,s:s,s:o,s:s,s:f}", "id", (json_int_t)id, "actor",
                           hub_user_json(h, actor), "action", action, "target",
                           target ? hub_user_json(h, target) : json_null(), "detail",
@@ -144,9 +137,7 @@ static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
         if (!strcmp(a, "remove")) {
             int64_t by = e->user;
             sr_entry_free(sr_queue_remove(&r->queue, m->entry));
-            sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
-            w->a = m->entry;
-            w->s1 = sr_xstrdup("removed");
+            sr_write_entry_state(hub_job_add(j), m->entry, "removed");
             audit(h, j, r, s->user, a, by, detail);
             o = hub_delta("entry_removed");
             json_object_set_new(o, "id", json_integer(m->entry));
@@ -167,7 +158,7 @@ static void on_mod(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_room *r)
             free(j);
             return hub_send_error(h, s, "no_such_message", "no chat message with that id", m->ref);
         }
-        hub_job_write(j, SR_W_CHAT_DELETE)->a = m->msg;
+        sr_write_chat_delete(hub_job_add(j), m->msg);
         snprintf(detail, sizeof detail, "message %lld", (long long)m->msg);
         audit(h, j, r, s->user, a, 0, detail);
         o = hub_delta("chat_deleted");
@@ -265,9 +256,7 @@ static void ep_close_room(sr_hub *h, const sr_rest *q, sr_room *r, int64_t me)
     kick(h, r, 0, "the room was closed");
     hub_room_detach(h, r);
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ROOM_CLOSE);
-    w->a = r->id;
-    w->t = sr_now_ms();
+    sr_write_room_close(hub_job_add(j), r->id, sr_now_ms());
     audit(h, j, r, me, "close_room", 0, NULL);
     sr_event ev = {.type = SR_EV_ROOM_CLOSED, .room = r, .user = me, .job = j, .now = sr_now_ms()};
     hub_emit(h, &ev);

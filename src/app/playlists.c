@@ -225,13 +225,9 @@ static void create_list(sr_hub *h, int64_t uid, const char *name, const char *fo
     }
     plist *p = plist_add(h, id, uid, name, format, entries, sr_now_ms());
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_PLAYLIST);
-    w->a = p->id;
-    w->b = uid;
-    w->s1 = sr_xstrdup(p->name);
-    w->s2 = sr_xstrdup(p->format);
-    w->s3 = sr_proto_dump(json_incref(p->entries));
-    w->t = p->created;
+    char *text = sr_proto_dump(json_incref(p->entries));
+    sr_write_playlist(hub_job_add(j), p->id, uid, p->name, p->format, text, p->created);
+    free(text);
     submit(h, j, p->id, 0, reply, ctx, 201, detail(h, p));
 }
 
@@ -250,7 +246,7 @@ static void ep_delete(sr_hub *h, const sr_rest *q, plist *p)
 {
     p->deleting = 1;
     job *j = hub_job_new(NULL);
-    hub_job_write(j, SR_W_PLAYLIST_DELETE)->a = p->id;
+    sr_write_playlist_delete(hub_job_add(j), p->id);
     submit(h, j, p->id, 1, q->reply, q->ctx, 200, json_pack("{s:b}", "deleted", 1));
 }
 

@@ -82,9 +82,7 @@ static void drop_unplayable(sr_hub *h, sr_room *r, const sr_entry *e)
 {
     track_notice(h, r, e->track, "track_unavailable", "could not be played and was skipped");
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
-    w->a = e->id;
-    w->s1 = sr_xstrdup("unplayable");
+    sr_write_entry_state(hub_job_add(j), e->id, "unplayable");
     json_t *o = hub_delta("entry_removed");
     json_object_set_new(o, "id", json_integer(e->id));
     json_object_set_new(o, "reason", json_string("unplayable"));
@@ -106,7 +104,7 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
         hub_emit(h, &ev);
     }
     job *j = hub_job_new(r);
-    if (end.skipped && r->np_play) hub_job_write(j, SR_W_PLAY_SKIPPED)->a = r->np_play;
+    if (end.skipped && r->np_play) sr_write_play_skipped(hub_job_add(j), r->np_play);
     int nlib;
     const int64_t *lib = sr_library_playable(h->lib, &nlib);
     sr_advance_lib al = {lib, nlib, h, adv_playable, adv_artist, adv_random};
@@ -132,19 +130,9 @@ void hub_advance(sr_hub *h, sr_room *r, double now, int skipped)
     r->np_started_at = end.start;
     r->np_from = p.from_fallback;
     sr_skip_reset(&r->skips);
-    sr_write *w = hub_job_write(j, SR_W_PLAY);
-    w->a = r->np_play;
-    w->b = r->id;
-    w->c = tid;
-    w->d = r->np_entry;
-    w->e = r->np_user;
-    w->t = end.start;
-    w->v = r->np_from;
-    if (e) {
-        w = hub_job_write(j, SR_W_ENTRY_STATE);
-        w->a = e->id;
-        w->s1 = sr_xstrdup("played");
-    }
+    sr_write_play(hub_job_add(j), r->np_play, r->id, tid, r->np_entry, r->np_user, end.start,
+                  r->np_from);
+    if (e) sr_write_entry_state(hub_job_add(j), e->id, "played");
     sr_advance_plan_free(&p);
     sr_advance_recent_push(r->recent, &r->nrecent, RECENT, tid);
     json_t *o = hub_np_json(h, r);

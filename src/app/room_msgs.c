@@ -49,22 +49,18 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
     if (!uid && !fresh)
         return hub_send_error(h, s, "internal", "the store could not record this", m->ref);
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_USER);
+    char hash[65] = "";
     if (!uid) {
         unsigned char b[16];
-        char hash[65];
         randombytes_buf(b, sizeof b);
         sodium_bin2hex(token, sizeof token, b, sizeof b);
         hub_token_hash(token, hash);
         uid = fresh;
         hub_user_set(h, uid, name, hash);
-        w->s2 = sr_xstrdup(hash);
     } else {
         hub_user_set(h, uid, name, NULL);
     }
-    w->a = uid;
-    w->s1 = sr_xstrdup(name);
-    w->t = sr_now_ms();
+    sr_write_user(hub_job_add(j), uid, name, hash[0] ? hash : NULL, sr_now_ms());
     s->user = uid;
     json_t *extra = json_pack("{s:i,s:o,s:f}", "v", SR_PROTO_VERSION, "user", hub_user_json(h, uid),
                               "server_time", sr_now_ms());
@@ -146,12 +142,7 @@ static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, cons
     sr_entry *e = sr_entry_new(eid, t->id, uid, sr_now_ms());
     sr_queue_insert(&r->queue, e);
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ENTRY_ADD);
-    w->a = e->id;
-    w->b = r->id;
-    w->c = t->id;
-    w->d = uid;
-    w->t = e->added_at;
+    sr_write_entry_add(hub_job_add(j), e->id, r->id, t->id, uid, e->added_at);
     if (s) hub_job_ack(j, s, ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
     json_t *o = hub_delta("entry_added");
     json_object_set_new(o, "entry", hub_entry_json(h, e));
@@ -203,10 +194,7 @@ static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     json_t *o = NULL;
     if (rc == 1) {
         sr_entry *e = sr_queue_find(&r->queue, m->entry);
-        sr_write *w = hub_job_write(j, SR_W_VOTE);
-        w->a = m->entry;
-        w->b = s->user;
-        w->v = m->value;
+        sr_write_vote(hub_job_add(j), m->entry, s->user, m->value);
         o = hub_delta("entry_voted");
         json_object_set_new(o, "entry",
                             json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id, "score",
@@ -233,9 +221,7 @@ static void on_queue_remove(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         return hub_send_error(h, s, "not_allowed", "you can only remove your own entries", m->ref);
     sr_entry_free(sr_queue_remove(&r->queue, m->entry));
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_ENTRY_STATE);
-    w->a = m->entry;
-    w->s1 = sr_xstrdup("removed");
+    sr_write_entry_state(hub_job_add(j), m->entry, "removed");
     hub_job_ack(j, s, m->ref, NULL);
     json_t *o = hub_delta("entry_removed");
     json_object_set_new(o, "id", json_integer(m->entry));
@@ -291,12 +277,9 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
                             hub_user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);
     sr_chatring_push(&r->chat, id, s->user, json_incref(msg));
     job *j = hub_job_new(r);
-    sr_write *w = hub_job_write(j, SR_W_CHAT);
-    w->a = id;
-    w->b = r->id;
-    w->c = s->user;
-    w->s1 = sr_xstrndup(m->text, m->text_len);
-    w->t = ts;
+    char *text = sr_xstrndup(m->text, m->text_len);
+    sr_write_chat(hub_job_add(j), id, r->id, s->user, text, ts);
+    free(text);
     hub_job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
     json_t *o = hub_delta("chat");
     json_object_set_new(o, "msg", msg);

@@ -112,10 +112,9 @@ static char *settings_text(sr_room *r)
 
 void hub_room_write_settings(job *j, sr_room *r)
 {
-    sr_write *w = hub_job_write(j, SR_W_ROOM_SETTINGS);
-    w->a = r->id;
-    w->b = r->owner;
-    w->s1 = settings_text(r);
+    char *text = settings_text(r);
+    sr_write_room_settings(hub_job_add(j), r->id, r->owner, text);
+    free(text);
 }
 
 void hub_role_set(sr_room *r, int64_t uid, int role, double until, int on)
@@ -133,12 +132,7 @@ const char *hub_role_name(int role)
 
 void hub_role_write(job *j, sr_room *r, int64_t uid, int role, double until, int on)
 {
-    sr_write *w = hub_job_write(j, SR_W_ROLE);
-    w->a = r->id;
-    w->b = uid;
-    w->s1 = sr_xstrdup(hub_role_name(role));
-    w->v = on;
-    w->t = until;
+    sr_write_role(hub_job_add(j), r->id, uid, hub_role_name(role), on, until);
 }
 
 /* ---------- loading ---------- */

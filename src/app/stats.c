@@ -221,11 +221,7 @@ static void on_joined(sr_hub *h, void *self, const sr_event *ev)
     if (!id) return;
     sr_map_put(&S->open, k, id);
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_PRESENCE_OPEN);
-    w->a = id;
-    w->b = ev->user;
-    w->c = ev->room->id;
-    w->t = ev->now;
+    sr_write_presence_open(hub_job_add(j), id, ev->user, ev->room->id, ev->now);
     hub_submit(h, j, NULL);
 }
 
@@ -237,9 +233,7 @@ static void on_left(sr_hub *h, void *self, const sr_event *ev)
     int64_t id = sr_map_del(&S->open, k);
     if (!id) return;
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_PRESENCE_CLOSE);
-    w->a = id;
-    w->t = ev->now;
+    sr_write_presence_close(hub_job_add(j), id, ev->now);
     hub_submit(h, j, NULL);
 }
 
