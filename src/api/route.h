@@ -90,6 +90,7 @@ typedef struct sr_routes {
 
 /* Adds a table of n routes (borrowed). */
 void sr_routes_add(sr_routes *rs, const sr_route *table, int n);
+/* Frees the list (not the tables, which are borrowed) and empties it. */
 void sr_routes_free(sr_routes *rs);
 
 /* Finds the route for q->method and q->path. Returns it (borrowed) and fills *a, or NULL with

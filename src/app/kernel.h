@@ -261,6 +261,7 @@ void hub_room_detach(sr_hub *h, sr_room *r);
 void hub_advance(sr_hub *h, sr_room *r, double now, int skipped);
 /* The session leaves its room. */
 void hub_member_remove(sr_hub *h, sr_session *s);
+/* The share of present listeners whose votes skip a track in r (the room's, else the server's). */
 double hub_skip_ratio(sr_hub *h, sr_room *r);
 /* {"id","name","description","tags"}. New reference. */
 json_t *hub_room_info_json(sr_room *r);

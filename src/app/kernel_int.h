@@ -22,7 +22,9 @@ void hub_room_free(sr_hub *h, sr_room *r);
 /* room.c */
 /* A queue entry / the now-playing object / the skip tally as JSON. New references. */
 json_t *hub_entry_json(sr_hub *h, const sr_entry *e);
+/* The now-playing object of r (JSON null when nothing plays). New reference. */
 json_t *hub_np_json(sr_hub *h, sr_room *r);
+/* {"votes","needed"}: the skip tally of r. New reference. */
 json_t *hub_skip_json(sr_room *r, double ratio);
 /* Skips the playing track once enough present listeners voted. */
 void hub_check_skip(sr_hub *h, sr_room *r);
@@ -41,6 +43,7 @@ void hub_people_free(sr_hub *h);
 void hub_notices_poll(sr_hub *h, double now);
 /* Load callbacks of the people tables. */
 void hub_ld_user(void *ud, int64_t id, const char *name, const char *hash);
+/* Load callbacks (the sink's ud is the hub; strings borrowed for the call). */
 void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_hash, int admin,
                     int disabled, const char *bio, int hide_activity);
 void hub_ld_session(void *ud, const char *token_hash, int64_t user, double expires);
@@ -48,7 +51,9 @@ void hub_ld_follow(void *ud, int64_t follower, int64_t followee);
 
 /* rules.c */
 void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings);
+/* Load callback of a room's role (strings borrowed for the call). */
 void hub_ld_role(void *ud, int64_t room, int64_t user, const char *role, double until);
+/* Frees what rules.c keeps in r (its roles and artist). */
 void hub_room_free_rules(sr_room *r);
 
 #endif

@@ -13,6 +13,7 @@ typedef struct sr_history {
     uint64_t first_seq; /* seq of the oldest held delta */
 } sr_history;
 
+/* Makes h an empty history of cap deltas (h is the caller's; free with sr_history_free). */
 void sr_history_init(sr_history *h, int cap);
 /* Appends the delta with this seq (takes a reference). seq must be one past the newest held,
  * or the history restarts at seq (an earlier gap is forgotten, never papered over). */
@@ -25,6 +26,7 @@ uint64_t sr_history_last(const sr_history *h);
 int sr_history_since(const sr_history *h, uint64_t after, int *first);
 /* The i-th held delta, oldest first (borrowed reference). */
 sr_msg *sr_history_at(const sr_history *h, int i);
+/* Drops every delta's reference and frees h's ring (not h itself). */
 void sr_history_free(sr_history *h);
 
 #endif

@@ -39,6 +39,7 @@ static inline int sr_entry_score(const sr_entry *e)
 /* Allocates an entry with no votes. The caller hands it to sr_queue_insert or frees it with
  * sr_entry_free. */
 sr_entry *sr_entry_new(int64_t id, int64_t track, int64_t user, double added_at);
+/* Frees e and its votes (NULL is fine). */
 void sr_entry_free(sr_entry *e);
 
 /* Inserts e at its ordered place; the queue owns it afterwards. */

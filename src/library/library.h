@@ -31,6 +31,7 @@ typedef struct sr_library sr_library;
  * something else is queued: 15 minutes. */
 #define SR_LIVE_SLOT_MS (15 * 60 * 1000)
 
+/* An empty catalogue; the caller owns it (sr_library_free). */
 sr_library *sr_library_new(void);
 /* Stops the threads (an unfinished scan is abandoned; nothing is lost, the next scan redoes
  * it) and frees everything. */

@@ -32,11 +32,13 @@ typedef struct sr_fanout sr_fanout;
  * uring: send each chunk of up to 64 as one io_uring submission where the kernel allows it
  * (falls back to send() with an info line otherwise). */
 sr_fanout *sr_fanout_new(int threads, int pin, int uring);
+/* How many helper threads f runs. */
 int sr_fanout_threads(const sr_fanout *f);
 /* Whether the sends go through io_uring (uring was asked for and the kernel allows it). */
 int sr_fanout_uses_uring(const sr_fanout *f);
 /* Sends every v[i] (non-blocking) and returns when all are done. */
 void sr_fanout_run(sr_fanout *f, sr_send *v, int n);
+/* Stops f's threads and frees f (NULL is fine). */
 void sr_fanout_free(sr_fanout *f);
 
 #endif

@@ -109,6 +109,7 @@ void net_ws_send(sr_session *s, sr_msg *m);
 void net_ws_close(sr_session *s, int code, const char *reason);
 /* The frame guard's hooks (net/wsguard.h); owner is the sr_session. */
 void net_ws_guard_violation(void *owner, enum sr_ws_violation v);
+/* The frame guard dropped input of owner (a session) after a violation. */
 void net_ws_guard_dropped(void *owner);
 /* The lws callback's WebSocket reasons. ps is lws's per-connection data (borrowed). */
 int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons reason, net_pss *ps,
@@ -143,6 +144,7 @@ void net_static_load(sr_server *srv, const char *dir);
 int net_static_ready(const sr_server *srv);
 /* Answers r for the URL path uri (GET/HEAD of a client file, 404, 405). */
 void net_static_serve(sr_server *srv, net_req *r, const char *uri);
+/* Frees the web client files read by net_static_load. */
 void net_static_free(sr_server *srv);
 
 /* ---- media.c: audio files ---- */

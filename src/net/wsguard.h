@@ -37,6 +37,7 @@ typedef struct sr_wsguard_state {
  * frame (n if none); *v says which violation (SR_WS_OK if none). Once a violation is found
  * the state stays bad. */
 size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_ws_violation *v);
+/* The close reason for v (a static string). */
 const char *sr_wsguard_reason(enum sr_ws_violation v);
 
 /* Sizes the table of watched sockets to the open-file limit, and sets what is called for a
@@ -46,6 +47,7 @@ void sr_wsguard_init(void (*on_violation)(void *owner, enum sr_ws_violation v),
 /* Watches fd from now on (call once the WebSocket handshake is done); owner is handed to the
  * callbacks. forget stops watching if owner is still the one watching fd. */
 void sr_wsguard_watch(int fd, void *owner);
+/* Stops watching fd when it still belongs to owner (a closed connection). */
 void sr_wsguard_forget(int fd, void *owner);
 /* Stops watching fd whoever watched it (a new connection was accepted on it). */
 void sr_wsguard_reset(int fd);

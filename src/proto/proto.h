@@ -57,6 +57,7 @@ typedef struct sr_perr {
 /* Decodes the len bytes at data into *m. Returns 0, or -1 with *err filled (m->ref is still set
  * when the message had a valid one, so the error can echo it). */
 int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err);
+/* Drops m's reference to the decoded JSON (m itself is the caller's). */
 void sr_cmsg_free(sr_cmsg *m);
 
 /* Encoders return new references. ref may be NULL. */

@@ -109,7 +109,9 @@ int sr_sq_take_id(sqlite_store *s, sr_id_kind kind, int64_t n, int64_t *first);
 
 /* store_sqlite_write.c */
 int sr_sq_write(sr_store *st, const sr_write *w);
-/* store_sqlite_library.c */
+/* store_sqlite_library.c: the ops of the same names in store.h (sr_store_ops), with the same
+ * contracts on ownership (everything passed in borrowed for the call; rows handed to callbacks
+ * valid only during the callback). */
 int sr_sq_upsert_track(sr_store *st, const sr_track_row *t, int64_t *id);
 int sr_sq_mark_unavailable(sr_store *st, const char *source, const int64_t *seen, int n);
 int sr_sq_tracks_known(sr_store *st, const char *source,
@@ -124,7 +126,7 @@ int sr_sq_track_search(sr_store *st, const sr_track_query *q, void (*row)(void *
                        void *ud);
 int sr_sq_track_browse(sr_store *st, const char *kind, const sr_track_query *q,
                        void (*row)(void *ud, const sr_browse_row *r), void *ud);
-/* store_sqlite_load.c */
+/* store_sqlite_load.c: load and load_account of sr_store_ops (same contracts). */
 int sr_sq_load(sr_store *st, const sr_load_sink *sink);
 int sr_sq_load_account(sr_store *st, int64_t id, const sr_load_sink *sink);
 /* store_sqlite_stats.c */
