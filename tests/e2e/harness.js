@@ -122,6 +122,18 @@ export function launchBrowser({ autoplay = 'no-user-gesture-required' } = {}) {
   });
 }
 
+/**
+ * Debian's chromium with a profile in `dir`: a persistent context (not incognito), which is what
+ * chromium needs before it will call a web app installable. Resolves with the context.
+ */
+export function launchPersistent(dir) {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+}
+
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 /**

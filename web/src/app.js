@@ -80,6 +80,8 @@ class SrApp extends LitElement {
     this.player = new Player(() => (this.session.client ? this.session.client.now() : Date.now()));
     this._playerState = this.player.state;
     this.player.addEventListener('statechange', () => { this._playerState = this.player.state; });
+    // Muted from the page or the lock screen: the Media Session's state follows.
+    this.player.audio.addEventListener('volumechange', () => this.requestUpdate());
     this.room = new RoomSync(this, { router: this.router, player: this.player, mayJoin: () => this.session.named });
     this.session = new Session(this, { onClient: (client) => this.room.follow(client) });
     new MediaSessionSync(this, () => this._nowShowing());
