@@ -69,6 +69,7 @@ class SrApp extends LitElement {
     button.fav[aria-expanded='true'] { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
     main { flex: 1; width: 100%; max-width: 1200px; margin: 0 auto; padding: 12px; min-width: 0; }
     .center { max-width: 420px; margin: 10vh auto 0; text-align: center; }
+    footer { display: flex; justify-content: center; padding: 8px 12px 16px; border-top: 1px solid var(--line); }
   `];
 
   constructor() {
@@ -160,7 +161,6 @@ class SrApp extends LitElement {
     return html`
       <header>
         <a class="brand" href="#/"><span class="logo" aria-hidden="true">♪</span>soundroom</a>
-        <sr-theme-toggle></sr-theme-toggle>
         ${me ? '' : html`<span class="spacer"></span>`}
         ${me ? html`
           <span class="me">
@@ -187,6 +187,7 @@ class SrApp extends LitElement {
       <main>${this._renderMain(needName)}</main>
       ${me ? html`<sr-favorites-drawer id="favorites" .store=${s.store} .open=${this._drawer}
         @close=${() => { this._drawer = false; }}></sr-favorites-drawer>` : ''}
+      <footer><sr-theme-toggle></sr-theme-toggle></footer>
       <sr-toasts .items=${this._toasts}></sr-toasts>
     `;
   }

@@ -279,7 +279,7 @@ class SrRoomView extends LitElement {
       ${panel('chat', parts.chat())}
       ${panel('people', parts.people())}
       <div class="tabs">
-        <div role="tablist" aria-label="Room" class="tabs-list" @keydown=${this._tabKey}>
+        <div role="tablist" aria-label="Room sections" class="tabs-list" @keydown=${this._tabKey}>
           ${TABS.map(([id, name]) => html`<button type="button" role="tab" id="tab-${id}" aria-controls="panel-${id}"
             aria-selected=${tab === id ? 'true' : 'false'} tabindex=${tab === id ? '0' : '-1'} @click=${() => this._select(id)}>
             <span class="icon" aria-hidden="true">${icon[id]}</span><span class="name">${name}${label[id]}</span>

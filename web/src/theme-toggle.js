@@ -1,4 +1,5 @@
 // theme-toggle.js - <sr-theme-toggle>: light, dark or the system's theme, remembered in localStorage (prefs.theme).
+// It sits in the page's footer (the header has no room for it on a phone).
 //
 // The choice is `data-theme="light|dark"` on <html> (no attribute: the system's), which style.css
 // reads; the page's theme-color follows. applyTheme() runs once at start-up (main.js), before
@@ -22,7 +23,8 @@ class SrThemeToggle extends LitElement {
   static properties = { _theme: { state: true } };
 
   static styles = [base, css`
-    :host { display: inline-block; }
+    :host { display: inline-flex; align-items: center; gap: 8px; }
+    label { margin: 0; font-size: 0.85rem; }
     select {
       font: inherit; font-size: 0.85rem; color: var(--text); background: var(--panel-2);
       border: 1px solid var(--line); border-radius: 10px; min-height: 36px; padding: 4px 6px;
@@ -42,8 +44,8 @@ class SrThemeToggle extends LitElement {
   }
 
   render() {
-    return html`<label class="visually-hidden" for="theme">Theme</label>
-      <select id="theme" title="Theme" @change=${this._change}>
+    return html`<label for="theme">Theme</label>
+      <select id="theme" @change=${this._change}>
         ${CHOICES.map(([v, label]) => html`<option value=${v} ?selected=${this._theme === v}>${label}</option>`)}
       </select>`;
   }
