@@ -648,13 +648,21 @@ export class Client {
     return this.request({ type: 'queue_remove', room: this.#roomId(), entry: entryId });
   }
 
-  /** Votes to skip the current track (true) or retracts that vote (false). */
+  /**
+   * Votes to skip the current track (true) or retracts that vote (false). `room.mySkip` follows
+   * the ack only while the same track still plays: a vote that passed is answered after the
+   * next track's `now_playing`, and that track has no vote of this client.
+   */
   async voteSkip(value = true) {
     const room = this.room;
+    const np = room?.nowPlaying;
     // Name the track: a vote that arrives after it ended must not skip the next one.
-    const track = room?.nowPlaying?.track?.id;
+    const track = np?.track?.id;
     const ack = await this.request({ type: 'skip', room: this.#roomId(), value: !!value, ...(track ? { track } : {}) });
-    if (room === this.room && room) room.mySkip = !!value;
+    const still = room?.nowPlaying;
+    if (room && room === this.room && !ack.stale && still?.track?.id === track && still?.started_at === np?.started_at) {
+      room.mySkip = !!value;
+    }
     return ack;
   }
 

@@ -1,14 +1,18 @@
-// build.mjs - bundle the web client (web/src/main.js -> web/dist/app.js) and copy static files.
+// build.mjs - bundle the web client (web/src/main.js -> web/dist/app.js) and copy static files: the page, its
+// theme, the installable app's manifest and icons, the service worker (at the root, so it controls the whole
+// app) and the offline page it shows.
 // Usage: node web/build.mjs [--dev]   (--dev: no minification)
+// The icons in web/icons/ are made from icon.svg by `node web/make-icons.mjs` and committed.
 import * as esbuild from 'esbuild';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const dev = process.argv.includes('--dev');
-const STATIC = ['index.html', 'style.css', 'icon.svg'];
+const STATIC = ['index.html', 'style.css', 'icon.svg', 'manifest.webmanifest', 'offline.html', 'offline.js'];
 
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
@@ -27,6 +31,15 @@ const result = await esbuild.build({
 });
 
 for (const f of STATIC) await cp(join(here, f), join(dist, f));
+const icons = (await readdir(join(here, 'icons'))).filter((f) => f.endsWith('.png'));
+await mkdir(join(dist, 'icons'));
+for (const f of icons) await cp(join(here, 'icons', f), join(dist, 'icons', f));
+
+// The service worker names its cache after the shell it keeps: a new build, a new cache.
+const hash = createHash('sha256');
+for (const f of ['app.js', ...STATIC]) hash.update(await readFile(join(dist, f)));
+const sw = (await readFile(join(here, 'sw.js'), 'utf8')).replace('__SHELL_VERSION__', hash.digest('hex').slice(0, 16));
+await writeFile(join(dist, 'sw.js'), sw);
 
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('app.js'))].bytes;
-console.log(`web: built ${join('web', 'dist', 'app.js')} (${(bytes / 1024).toFixed(1)} KiB) + ${STATIC.join(', ')}`);
+console.log(`web: built ${join('web', 'dist', 'app.js')} (${(bytes / 1024).toFixed(1)} KiB) + ${[...STATIC, 'sw.js'].join(', ')}, ${icons.length} icons`);

@@ -44,9 +44,10 @@ function freePort() {
  * Starts `soundroom serve` on a free port with a fresh data dir; resolves once /api/health
  * answers. `stop()` sends SIGTERM and resolves with {code, signal}; it throws if the server
  * needs SIGKILL or exits with an error. With `admin: {username, password}` that account is made
- * and promoted to server admin (`soundroom user add|promote`) before the server starts.
+ * and promoted to server admin (`soundroom user add|promote`) before the server starts. With
+ * `port`, it listens there (a server started again where a page expects it), else on a free port.
  */
-export async function startServer(name, { admin } = {}) {
+export async function startServer(name, { admin, port: wanted } = {}) {
   assert.ok(existsSync(BIN), `no server binary at ${BIN} (make build/soundroom)`);
   assert.ok(existsSync(join(WEB, 'app.js')), 'no web/dist/app.js (make web)');
   const library = await demoLibrary();
@@ -57,7 +58,7 @@ export async function startServer(name, { admin } = {}) {
     await run(BIN, ['user', 'add', admin.username, '--data', data, '--pw-mem-kib', '1024', '--pw-ops', '1'], opts);
     await run(BIN, ['user', 'promote', admin.username, '--data', data], opts);
   }
-  const port = await freePort();
+  const port = wanted || await freePort();
   mkdirSync(OUT, { recursive: true });
   const logPath = join(OUT, `e2e-${name}.log`);
   const log = createWriteStream(logPath);
@@ -121,6 +122,18 @@ export function launchBrowser({ autoplay = 'no-user-gesture-required' } = {}) {
   });
 }
 
+/**
+ * Debian's chromium with a profile in `dir`: a persistent context (not incognito), which is what
+ * chromium needs before it will call a web app installable. Resolves with the context.
+ */
+export function launchPersistent(dir) {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+}
+
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 /**
@@ -146,9 +159,13 @@ export async function newPage(browser, contextOptions = {}) {
   return { context, page, seen };
 }
 
-/** Opens `hash` (default the demo room), answers the name prompt as `name`. */
+/**
+ * Opens `hash` (default the demo room) and answers the name prompt as `name`: a room asks for a
+ * name on the way in; elsewhere (the lobby) the guest asks for the prompt with "Choose a name".
+ */
 export async function enterAs(page, baseUrl, name, hash = `#/room/${DEMO_ROOM.id}`) {
   const res = await page.goto(`${baseUrl}/${hash}`);
+  if (!hash.startsWith('#/room/')) await page.getByRole('button', { name: 'Choose a name' }).click();
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Continue' }).click();
   return res;

@@ -174,13 +174,14 @@ test('signing out in another tab signs this one out too; signing in again brings
   await other.locator('header a.name').filter({ hasText: 'Ada' }).waitFor({ timeout: 10000 });
   await other.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You were signed out.').waitFor({ timeout: 10000 });
-  // Never a guest in this browser: it asks for a guest name, or to sign in.
-  await page.getByLabel('Your name').waitFor({ timeout: 5000 });
+  // Never a guest in this browser: the lobby stays, offering a guest name or signing in.
+  await page.getByRole('button', { name: 'Choose a name' }).waitFor({ timeout: 5000 });
+  await page.locator('sr-lobby a.room').first().waitFor({ timeout: 10000 });
   assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
   await other.close();
 
   // Signing in again (a new socket carries the new cookie) brings back her account and favourites.
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
   await page.getByLabel('Username').fill(adaUsername);
   await page.getByLabel('Password').fill('wrong password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -194,8 +195,9 @@ test('signing out in another tab signs this one out too; signing in again brings
   await page.getByRole('dialog', { name: 'Favourite rooms' }).locator('a.fav-room', { hasText: ROOM }).waitFor({ timeout: 5000 });
   await page.getByRole('button', { name: 'Close favourites' }).click();
 
-  // Signing out here leaves a guest prompt, and the socket is a guest's once a name is given.
+  // Signing out here leaves a guest in the lobby, and the socket is a guest's once a name is given.
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Choose a name' }).click();
   await page.getByLabel('Your name').fill('Ada as a guest');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.locator('header .name').filter({ hasText: 'Ada as a guest' }).waitFor({ timeout: 10000 });

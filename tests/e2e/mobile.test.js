@@ -1,5 +1,5 @@
-// mobile.test.js - on a 360 px wide phone the room view, the lobby, the favourites drawer and an owner's room fit:
-// no horizontal scrolling.
+// mobile.test.js - on a 360 px wide phone the room view (each of its tabs, and the library sheet), the lobby,
+// the favourites drawer and an owner's room fit: no horizontal scrolling.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, newPage, joinDemoRoom, waitForPlayback, signUpAs } from './harness.js';
@@ -70,43 +70,66 @@ after(async () => {
   await server?.stop();
 });
 
-test('the room view at 360×740 has no horizontal scroll and every control is on screen', async () => {
+test('the room view at 360×740 has no horizontal scroll and every control is on screen, tab by tab', async () => {
   const { page, seen, context } = await newPage(browser, PHONE);
   await joinDemoRoom(page, server.url, 'Ada with a rather long name for a phone');
   await waitForPlayback(page);
+  const tab = (name) => page.getByRole('tab', { name: new RegExp(name) });
 
-  // Fill the room with the things that tend to overflow: a queued track and long chat lines.
+  // Fill the room with the things that tend to overflow: a queued track (added from the
+  // library sheet) and long chat lines.
+  await tab('Queue').tap();
+  await page.getByRole('button', { name: /Add tracks/ }).tap();
   const first = page.locator('sr-track-search li').first();
   await first.waitFor({ timeout: 5000 });
+  await assertFits(page, 'the library sheet');
+  await assertOnScreen({ 'search box': page.getByPlaceholder('Search title, artist or album') });
   await first.getByRole('button', { name: /^Add/ }).tap();
+  await page.getByRole('button', { name: 'Done' }).tap();
   await page.locator('sr-queue-list li').first().waitFor({ timeout: 5000 });
+  await assertFits(page, 'the queue tab');
+  const queue = {
+    'vote up': page.locator('sr-queue-list').getByRole('button', { name: /^Vote up/ }).first(),
+    'vote down': page.locator('sr-queue-list').getByRole('button', { name: /^Vote down/ }).first(),
+    'remove': page.locator('sr-queue-list').getByRole('button', { name: /^Remove/ }).first(),
+  };
+  await assertOnScreen(queue);
+
+  await tab('Chat').tap();
   for (const text of ['x'.repeat(300), 'https://example.com/' + 'very-long-path/'.repeat(20), 'a normal sentence, for a change']) {
     await page.getByLabel('Message', { exact: true }).fill(text);
     await page.getByRole('button', { name: 'Send' }).tap();
     await page.locator('sr-chat-panel li.msg').filter({ hasText: text }).waitFor({ timeout: 5000 });
   }
+  await assertFits(page, 'the chat tab');
+  const chat = {
+    'chat input': page.getByLabel('Message', { exact: true }),
+    'send button': page.getByRole('button', { name: 'Send' }),
+    'long chat line': page.locator('sr-chat-panel li.msg .text').first(),
+  };
+  await assertOnScreen(chat);
 
-  await assertFits(page, 'the room view');
+  await tab('People').tap();
+  await assertFits(page, 'the people tab');
+  await assertOnScreen({ 'listeners': page.locator('sr-listener-list li').first() });
 
-  // What a person needs is inside the screen's width.
-  const controls = {
+  await tab('Now playing').tap();
+  await assertFits(page, 'the now playing tab');
+  const now = {
     'room name': page.getByRole('heading', { level: 1 }),
     'track title': page.locator('sr-now-playing .title'),
     'progress bar': page.locator('sr-now-playing progress'),
     'skip button': page.getByRole('button', { name: /Vote to skip/ }),
-    'vote up': page.locator('sr-queue-list').getByRole('button', { name: /^Vote up/ }).first(),
-    'vote down': page.locator('sr-queue-list').getByRole('button', { name: /^Vote down/ }).first(),
-    'remove': page.locator('sr-queue-list').getByRole('button', { name: /^Remove/ }).first(),
-    'search box': page.getByPlaceholder('Search title, artist or album'),
-    'chat input': page.getByLabel('Message', { exact: true }),
-    'send button': page.getByRole('button', { name: 'Send' }),
-    'long chat line': page.locator('sr-chat-panel li.msg .text').first(),
-    'listeners': page.locator('sr-listener-list li').first(),
   };
-  await assertOnScreen(controls);
+  await assertOnScreen(now);
   // Tap targets are big enough for a finger.
-  for (const what of ['skip button', 'vote up', 'vote down', 'send button']) {
-    const box = await controls[what].boundingBox();
+  const targets = { 'skip button': now['skip button'], 'send button': chat['send button'] };
+  await tab('Queue').tap();
+  targets['vote up'] = queue['vote up'];
+  targets['vote down'] = queue['vote down'];
+  for (const [what, loc] of Object.entries(targets)) {
+    if (!(await loc.isVisible())) await tab(what === 'send button' ? 'Chat' : what === 'skip button' ? 'Now playing' : 'Queue').tap();
+    const box = await loc.boundingBox();
     assert.ok(box.height >= 32 && box.width >= 32, `${what} is ${box.width}×${box.height}`);
   }
   assert.deepEqual(seen.pageErrors, [], 'no uncaught errors');

@@ -47,6 +47,9 @@ class SrAddStream extends LitElement {
       border-radius: 10px; min-height: 40px; padding: 6px 8px; width: 100%;
     }
     .note { margin: 0; font-size: 0.9rem; overflow-wrap: anywhere; }
+    .needs-account { margin-bottom: 8px; }
+    .needs-account a { color: var(--link); }
+    fieldset { border: 0; margin: 0; padding: 0; min-width: 0; display: grid; gap: 8px; }
   `];
 
   constructor() {
@@ -91,9 +94,14 @@ class SrAddStream extends LitElement {
   render() {
     const stream = this._source === 'stream';
     const others = adapters.list();
+    // Only accounts may add these (the server answers a guest sign_in_required): say so first.
+    const guest = !(this.client && this.client.account);
     return html`<section class="panel" aria-labelledby="stream-h">
       <h2 id="stream-h">${stream ? 'Add a stream URL' : 'Add from another service'}</h2>
+      ${guest ? html`<p class="note needs-account" id="stream-account">Adding streams and tracks of other services needs an
+        account: <a href="#/signin">sign in</a> or <a href="#/signup">create one</a>.</p>` : ''}
       <form @submit=${this._submit} @input=${() => { this._error = ''; this._done = ''; }}>
+        <fieldset ?disabled=${guest} aria-describedby=${guest ? 'stream-account' : ''}>
         <div class="row">
           <div class="grow">
             <label class="visually-hidden" for="where">${stream ? 'Stream URL' : 'Reference'}</label>
@@ -125,6 +133,7 @@ class SrAddStream extends LitElement {
         </details>
         ${this._error ? html`<p class="note error" role="alert">${this._error}</p>` : ''}
         ${this._done ? html`<p class="note muted" role="status">${this._done}</p>` : ''}
+        </fieldset>
       </form>
     </section>`;
   }

@@ -10,6 +10,8 @@ import { Router, isAuthView, userHref } from './route.js';
 import { Session } from './session.js';
 import { RoomSync } from './room-sync.js';
 import { Player } from './player.js';
+import { MediaSessionSync } from './media-session.js';
+import './theme-toggle.js';
 import './name-prompt.js';
 import './connection-status.js';
 import './lobby.js';
@@ -67,6 +69,7 @@ class SrApp extends LitElement {
     button.fav[aria-expanded='true'] { background: var(--accent); border-color: var(--accent); color: var(--accent-text); }
     main { flex: 1; width: 100%; max-width: 1200px; margin: 0 auto; padding: 12px; min-width: 0; }
     .center { max-width: 420px; margin: 10vh auto 0; text-align: center; }
+    footer { display: flex; justify-content: center; padding: 8px 12px 16px; border-top: 1px solid var(--line); }
   `];
 
   constructor() {
@@ -78,8 +81,11 @@ class SrApp extends LitElement {
     this.player = new Player(() => (this.session.client ? this.session.client.now() : Date.now()));
     this._playerState = this.player.state;
     this.player.addEventListener('statechange', () => { this._playerState = this.player.state; });
-    this.room = new RoomSync(this, { router: this.router, player: this.player });
+    // Muted from the page or the lock screen: the Media Session's state follows.
+    this.player.audio.addEventListener('volumechange', () => this.requestUpdate());
+    this.room = new RoomSync(this, { router: this.router, player: this.player, mayJoin: () => this.session.named });
     this.session = new Session(this, { onClient: (client) => this.room.follow(client) });
+    new MediaSessionSync(this, () => this._nowShowing());
     this.addEventListener('sr-toast', (e) => this._toast(e.detail.text, e.detail.kind));
     this._installDebugHook();
   }
@@ -104,6 +110,22 @@ class SrApp extends LitElement {
     }
   }
 
+  /** The room and track this page shows, for the tab title and the Media Session. */
+  _nowShowing() {
+    const c = this.session.client;
+    const r = this.router.route;
+    const room = c && c.room && r.view === 'room' && c.room.id === r.roomId ? c.room : null;
+    const track = room && room.nowPlaying ? room.nowPlaying.track || null : null;
+    const store = this.session.store;
+    return {
+      room: room ? (room.info && room.info.name) || `Room ${room.id}` : '',
+      track,
+      player: this.player,
+      onSkip: track ? () => c.voteSkip(true).then(() => this.room.touch(), (err) => this._toast(`Skip vote failed: ${err.message}`, 'error')) : null,
+      onLike: track && store.account ? () => store.setLiked(track.id, true).catch(() => {}) : null,
+    };
+  }
+
   _toast(text, kind = 'notice') {
     if (!text) return;
     const id = ++this._toastId;
@@ -118,14 +140,23 @@ class SrApp extends LitElement {
 
   async _chooseName(e) {
     await this.session.chooseName(e.detail.name);
+    this.room.apply(); // a guest's first name: now the room can be joined
     this.room.touch(); // the room view shows the new name
+  }
+
+  _cancelName() {
+    this.session.cancelRename();
+    // Asked for a name on the way into a room, and declined: back to the lobby.
+    if (!this.session.named && this.router.route.view === 'room') location.hash = '#/';
   }
 
   render() {
     const s = this.session;
     const view = this.router.route.view;
     const auth = isAuthView(view);
-    const needName = !s.me && (!s.name || s.renaming) && !auth;
+    // A guest is asked for a name on the way into a room (the lobby and profiles need none), or
+    // when they ask to choose or change it.
+    const needName = !auth && !s.me && !s.starting && (s.renaming || (!s.name && view === 'room'));
     const me = s.me;
     return html`
       <header>
@@ -144,10 +175,11 @@ class SrApp extends LitElement {
             <button type="button" class="fav" aria-expanded=${this._drawer ? 'true' : 'false'} aria-controls="favorites"
               title="Your favourite rooms" @click=${() => { this._drawer = !this._drawer; }}>★ Favourites</button>
           </nav>`
-        : s.name && !needName && !s.starting ? html`
+        : !needName && !s.starting ? html`
           <span class="me">
-            <span class="name ellipsis" title="Your name">${s.name}</span>
-            <button type="button" @click=${() => s.rename()}>Rename</button>
+            ${s.name ? html`<span class="name ellipsis" title="Your name">${s.name}</span>
+              <button type="button" @click=${() => s.rename()}>Rename</button>`
+            : auth ? '' : html`<button type="button" @click=${() => s.rename()}>Choose a name</button>`}
             ${auth ? '' : html`<a class="button" href="#/signin">Sign in</a>`}
           </span>` : ''}
       </header>
@@ -155,6 +187,7 @@ class SrApp extends LitElement {
       <main>${this._renderMain(needName)}</main>
       ${me ? html`<sr-favorites-drawer id="favorites" .store=${s.store} .open=${this._drawer}
         @close=${() => { this._drawer = false; }}></sr-favorites-drawer>` : ''}
+      <footer><sr-theme-toggle></sr-theme-toggle></footer>
       <sr-toasts .items=${this._toasts}></sr-toasts>
     `;
   }
@@ -169,8 +202,9 @@ class SrApp extends LitElement {
     }
     if (s.starting) return html`<div class="center"><p class="muted">Connecting…</p></div>`;
     if (needName) {
-      return html`<sr-name-prompt .name=${s.name} .cancellable=${!!s.client} .error=${s.nameError}
-        @name-chosen=${this._chooseName} @cancel=${() => s.cancelRename()}></sr-name-prompt>`;
+      return html`<sr-name-prompt .name=${s.name} .renaming=${!!s.name} .error=${s.nameError}
+        .purpose=${view === 'room' && !s.name ? 'room' : ''}
+        @name-chosen=${this._chooseName} @cancel=${this._cancelName}></sr-name-prompt>`;
     }
     if (!s.client) {
       return html`<div class="center">

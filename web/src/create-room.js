@@ -12,7 +12,10 @@ class SrCreateRoom extends LitElement {
   };
 
   static styles = [base, css`
-    form { display: grid; gap: 10px; }
+    form, fieldset { display: grid; gap: 10px; }
+    fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
+    .needs-account { margin: 0 0 10px; font-size: 0.9rem; }
+    .needs-account a { color: var(--link); }
   `];
 
   constructor() {
@@ -47,10 +50,15 @@ class SrCreateRoom extends LitElement {
   }
 
   render() {
+    // Only accounts may create rooms (the server answers a guest 401): say so before the form.
+    const guest = !(this.client && this.client.account);
     return html`
       <section class="panel" aria-labelledby="create-h">
         <h2 id="create-h">Create a room</h2>
+        ${guest ? html`<p class="needs-account" id="create-account">Creating a room needs an account:
+          <a href="#/signin">sign in</a> or <a href="#/signup">create one</a>.</p>` : ''}
         <form @submit=${this._submit} novalidate>
+          <fieldset ?disabled=${guest} aria-describedby=${guest ? 'create-account' : ''}>
           <div>
             <label for="room-name">Name</label>
             <input id="room-name" name="name" maxlength="80" required placeholder="Friday night">
@@ -66,6 +74,7 @@ class SrCreateRoom extends LitElement {
           <p class="error" role="alert" ?hidden=${!this._error}>${this._error}</p>
           <button class="primary" type="submit" ?disabled=${this._busy}>
             ${this._busy ? 'Creating…' : 'Create room'}</button>
+          </fieldset>
         </form>
       </section>
     `;

@@ -56,10 +56,12 @@ class SrLikeButton extends LitElement {
     const n = typeof this.count === 'number' ? this.count : null;
     const title = n == null ? (liked ? 'You like this' : 'Like this track')
       : `${n} ${n === 1 ? 'listener here likes' : 'listeners here like'} this`;
-    return html`<button type="button" class="like" aria-pressed=${liked ? 'true' : 'false'}
-      aria-label="${liked ? 'Unlike' : 'Like'} ${t.title || 'this track'}${n == null ? '' : ` (${title})`}" title=${title}
+    // The name is the words a screen reader says, around the one visible word, the count (which
+    // must be part of the name, for people who speak the name they see to voice control).
+    return html`<button type="button" class="like" aria-pressed=${liked ? 'true' : 'false'} title=${title}
       ?disabled=${this._busy} @click=${this._toggle}>
-      <span class="heart" aria-hidden="true">${liked ? '♥' : '♡'}</span>${n == null ? '' : html`<span class="count">${n}</span>`}
+      <span class="heart" aria-hidden="true">${liked ? '♥' : '♡'}</span><span class="visually-hidden">${liked ? 'Unlike' : 'Like'} ${t.title || 'this track'}${n == null ? '' : ' ('}</span>${n == null ? ''
+        : html`<span class="count">${n}</span><span class="visually-hidden"> ${n === 1 ? 'listener here likes' : 'listeners here like'} this)</span>`}
     </button>`;
   }
 }

@@ -30,6 +30,9 @@ class SrLobby extends LitElement {
       :host { grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); align-items: start; }
     }
     .col { display: grid; gap: var(--gap); align-content: start; min-width: 0; }
+    .intro { grid-column: 1 / -1; }
+    .intro h1 { margin: 0; font-size: 1.4rem; }
+    .intro p { margin: 2px 0 0; }
     .rooms { display: grid; gap: 8px; }
     .search { display: flex; gap: 8px; margin-bottom: 10px; }
     .search input { flex: 1; }
@@ -121,6 +124,10 @@ class SrLobby extends LitElement {
     const searching = !!this._q;
     const all = lobby ? [...lobby.rooms.values()].sort((a, b) => (b.listeners - a.listeners) || (a.id - b.id)) : null;
     return html`
+      <div class="intro">
+        <h1>Listening rooms</h1>
+        <p class="muted">Pick a room to hear what plays there, at the same moment as everyone in it.</p>
+      </div>
       <div class="col">
         <section class="panel" aria-labelledby="rooms-h">
           <h2 id="rooms-h">${searching ? 'Rooms found' : 'Rooms'}</h2>

@@ -1,4 +1,6 @@
 // name-prompt.js - <sr-name-prompt>: asks a guest for the name others will see (or points to signing in).
+// Shown when a guest first acts (enters a room) or asks to choose or change their name; it can
+// always be cancelled (the app goes back to where the guest can be without a name).
 import { LitElement, html, css } from 'lit';
 import { base } from './shared-styles.js';
 
@@ -7,7 +9,8 @@ const MAX_NAME = 40;
 class SrNamePrompt extends LitElement {
   static properties = {
     name: { type: String },
-    cancellable: { type: Boolean },
+    renaming: { type: Boolean }, // the guest has a name already and changes it
+    purpose: { type: String }, // 'room': asked on the way into a room
     error: { type: String }, // the server's reason for refusing the last name
     _error: { state: true },
   };
@@ -26,7 +29,8 @@ class SrNamePrompt extends LitElement {
   constructor() {
     super();
     this.name = '';
-    this.cancellable = false;
+    this.renaming = false;
+    this.purpose = '';
     this.error = '';
     this._error = '';
   }
@@ -58,8 +62,9 @@ class SrNamePrompt extends LitElement {
   render() {
     return html`
       <div class="panel">
-        <h1>${this.cancellable ? 'Change your name' : 'Welcome to soundroom'}</h1>
-        <p class="muted">Pick a name. Others in the room see it next to your chat and your tracks.</p>
+        <h1>${this.renaming ? 'Change your name' : 'Welcome to soundroom'}</h1>
+        <p class="muted">${this.purpose === 'room' ? 'Pick a name to enter the room. ' : 'Pick a name. '}Others in the
+          room see it next to your chat and your tracks.</p>
         <form @submit=${this._submit} novalidate>
           <div>
             <label for="name">Your name</label>
@@ -68,12 +73,12 @@ class SrNamePrompt extends LitElement {
           </div>
           <p id="name-error" class="error" role="alert" ?hidden=${!this._error}>${this._error}</p>
           <div class="row">
-            ${this.cancellable ? html`<button type="button"
-              @click=${() => this.dispatchEvent(new CustomEvent('cancel'))}>Cancel</button>` : ''}
-            <button class="primary" type="submit">${this.cancellable ? 'Save' : 'Continue'}</button>
+            <button type="button"
+              @click=${() => this.dispatchEvent(new CustomEvent('cancel'))}>${this.purpose === 'room' ? 'Back to the lobby' : 'Cancel'}</button>
+            <button class="primary" type="submit">${this.renaming ? 'Save' : 'Continue'}</button>
           </div>
         </form>
-        ${this.cancellable ? '' : html`<p class="account muted">Have an account? <a href="#/signin">Sign in</a>,
+        ${this.renaming ? '' : html`<p class="account muted">Have an account? <a href="#/signin">Sign in</a>,
           or <a href="#/signup">create one</a> to keep favourite rooms, friends and the tracks you like.</p>`}
       </div>
     `;

@@ -16,7 +16,6 @@ class SrNowPlaying extends LitElement {
     player: { attribute: false },
     playerState: { type: String },
     _coverFailed: { state: true },
-    _muted: { state: true },
   };
 
   static styles = [base, css`
@@ -55,7 +54,6 @@ class SrNowPlaying extends LitElement {
     this.player = null;
     this.playerState = 'idle';
     this._coverFailed = false;
-    this._muted = false;
     this._timer = 0;
   }
 
@@ -79,7 +77,7 @@ class SrNowPlaying extends LitElement {
   _toggleMute() {
     if (!this.player) return;
     this.player.muted = !this.player.muted;
-    this._muted = this.player.muted;
+    this.requestUpdate();
   }
 
   render() {
@@ -92,6 +90,7 @@ class SrNowPlaying extends LitElement {
     let pos = (this.now() - this.startedAt) / 1000;
     pos = Math.max(0, dur ? Math.min(pos, dur) : pos);
     const state = this.playerState;
+    const muted = !!(this.player && this.player.muted); // also muted from the lock screen (Media Session)
     return html`
       <section class="panel" aria-labelledby="np-h">
         <div class="np">
@@ -118,8 +117,8 @@ class SrNowPlaying extends LitElement {
         ${state === 'unsupported' ? html`<p class="status unsupported" role="status">Can't play this here: this browser has no player for ${t.source} tracks. The room plays on.</p>` : ''}
         <div class="actions">
           <slot name="actions"></slot>
-          ${state === 'playing' ? html`<button type="button" aria-pressed=${this._muted ? 'true' : 'false'}
-            @click=${this._toggleMute}>${this._muted ? 'Unmute' : 'Mute'}</button>` : ''}
+          ${state === 'playing' ? html`<button type="button" aria-pressed=${muted ? 'true' : 'false'}
+            @click=${this._toggleMute}>${muted ? 'Unmute' : 'Mute'}</button>` : ''}
         </div>
       </section>
     `;

@@ -1,7 +1,8 @@
-// prefs.js - the guest name and token, and whether this browser signed in, kept in localStorage between visits.
+// prefs.js - the guest name and token, whether this browser signed in, and the chosen theme, kept in localStorage between visits.
 const NAME = 'soundroom.name';
 const TOKEN = 'soundroom.token';
 const ACCOUNT = 'soundroom.account';
+const THEME = 'soundroom.theme';
 
 function read(key) {
   try {
@@ -28,4 +29,7 @@ export const prefs = {
   /** '1' once this browser signed in: only then is the session cookie worth asking about. */
   get account() { return read(ACCOUNT); },
   set account(v) { write(ACCOUNT, v); },
+  /** 'light', 'dark', or '' to follow the system. */
+  get theme() { return read(THEME); },
+  set theme(v) { write(THEME, v); },
 };

@@ -25,7 +25,8 @@ class SrRoomCard extends LitElement {
     .name { font-weight: 600; font-size: 1.05rem; overflow-wrap: anywhere; }
     .desc { font-size: 0.9rem; margin-top: 2px; overflow-wrap: anywhere; }
     .meta { display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 6px; font-size: 0.85rem; }
-    .listeners { color: var(--up); }
+    .listeners { color: var(--muted); }
+    .listeners.live { color: var(--up); }
     .friends { color: var(--accent); overflow-wrap: anywhere; }
     .tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
     .tag { font-size: 0.75rem; padding: 1px 8px; border-radius: 99px; background: var(--panel); color: var(--muted); overflow-wrap: anywhere; }
@@ -51,7 +52,9 @@ class SrRoomCard extends LitElement {
         <div class="name">${r.name}</div>
         ${r.description ? html`<div class="desc muted">${r.description}</div>` : ''}
         <div class="meta">
-          <span class="listeners">● ${plural(listeners, 'listener')}</span>
+          ${listeners > 0
+            ? html`<span class="listeners live"><span aria-hidden="true">● </span>${plural(listeners, 'listener')}</span>`
+            : html`<span class="listeners">No listeners</span>`}
           ${friends.length ? html`<span class="friends">${friends.map((f) => f.user.name).join(', ')} ${friends.length === 1 ? 'is' : 'are'} here</span>` : ''}
         </div>
         ${r.tags && r.tags.length ? html`<div class="tags">${r.tags.map((t) => html`<span class="tag">${t}</span>`)}</div>` : ''}

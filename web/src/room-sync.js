@@ -25,12 +25,17 @@ export class RoomSync {
   #offs = [];
   #joinSeq = 0;
   #joining = false;
+  #mayJoin;
 
-  /** `router`: the Router whose route to follow; `player`: the Player to drive. */
-  constructor(host, { router, player }) {
+  /**
+   * `router`: the Router whose route to follow; `player`: the Player to drive; `mayJoin()`: false
+   * while this person may not enter rooms yet (a guest who has not chosen a name).
+   */
+  constructor(host, { router, player, mayJoin = () => true }) {
     this.#host = host;
     this.#router = router;
     this.#player = player;
+    this.#mayJoin = mayJoin;
   }
 
   /** Something the room view shows may have changed: re-render it. */
@@ -96,6 +101,12 @@ export class RoomSync {
     const r = this.#router.route;
     const current = c.room ? c.room.id : null;
     if (r.view === 'room') {
+      if (!this.#mayJoin()) {
+        // A guest without a name yet: the app asks for one first (apply() runs again after).
+        this.#player.stop();
+        this.#host.requestUpdate();
+        return;
+      }
       if (current === r.roomId && !this.joinError) {
         this.#syncPlayer();
         return;
@@ -106,7 +117,7 @@ export class RoomSync {
       this.#player.stop();
       this.#host.requestUpdate();
       try {
-        await c.join(r.roomId);
+        await c.join(r.roomId, r.invite ? { invite: r.invite } : {});
       } catch (err) {
         // 'disconnected': the join is retried when the connection is back.
         if (seq === this.#joinSeq && err.code !== 'disconnected') this.joinError = errorText(err);

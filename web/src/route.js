@@ -1,16 +1,18 @@
 // route.js - hash routing: "#/" the lobby, "#/room/<id>" a room, "#/user/<id>" a profile,
 // "#/music" my likes and history, "#/admin" the server admin's accounts page, "#/signin" and
-// "#/signup"; links to them, and Router, which follows the hash for <sr-app>.
+// "#/signup"; links to them, and Router, which follows the hash for <sr-app>. A room's route may
+// carry a private room's invite code: "#/room/<id>?invite=<code>" (the owner's invite link).
 
 const AUTH_VIEWS = new Set(['signin', 'signup']);
 
 /**
- * Parses location.hash into {view: 'lobby'}, {view: 'room', roomId}, {view: 'user', userId},
- * {view: 'music'}, {view: 'admin'}, {view: 'signin'} or {view: 'signup'}.
+ * Parses location.hash into {view: 'lobby'}, {view: 'room', roomId, invite}, {view: 'user', userId},
+ * {view: 'music'}, {view: 'admin'}, {view: 'signin'} or {view: 'signup'}. `invite` is the
+ * `?invite=` code of an invite link, or ''.
  */
 export function parseRoute(hash = location.hash) {
-  let m = /^#\/room\/(\d{1,15})\/?$/.exec(hash);
-  if (m) return { view: 'room', roomId: Number(m[1]) };
+  let m = /^#\/room\/(\d{1,15})\/?(?:\?(.*))?$/.exec(hash);
+  if (m) return { view: 'room', roomId: Number(m[1]), invite: new URLSearchParams(m[2] || '').get('invite') || '' };
   m = /^#\/user\/(\d{1,15})\/?$/.exec(hash);
   if (m) return { view: 'user', userId: Number(m[1]) };
   m = /^#\/(music|admin|signin|signup)\/?$/.exec(hash);
@@ -18,8 +20,9 @@ export function parseRoute(hash = location.hash) {
   return { view: 'lobby' };
 }
 
-export function roomHref(id) {
-  return `#/room/${id}`;
+/** The hash of a room; with `invite`, the invite link's form that admits its holder to a private room. */
+export function roomHref(id, invite = '') {
+  return invite ? `#/room/${id}?invite=${encodeURIComponent(invite)}` : `#/room/${id}`;
 }
 
 export function userHref(id) {
@@ -28,7 +31,7 @@ export function userHref(id) {
 
 /** The hash of a route from parseRoute() (the sign-in pages map to the lobby). */
 export function routeHref(route) {
-  if (route.view === 'room') return roomHref(route.roomId);
+  if (route.view === 'room') return roomHref(route.roomId, route.invite);
   if (route.view === 'user') return userHref(route.userId);
   if (route.view === 'music') return '#/music';
   if (route.view === 'admin') return '#/admin';

@@ -1,7 +1,9 @@
 // session.js - Session: who this browser is (a guest's name and token, or an account) and its SDK connection.
 //
 // A lit ReactiveController of <sr-app>. It opens the SDK client (retrying while the server is
-// unreachable), opens a new one whenever the identity changes (signing in or out, a revoked
+// unreachable) at once, so the lobby shows before anyone is asked for a name: a guest who has not
+// chosen one yet is connected under BROWSING_NAME, which nobody sees, since the app asks for a
+// name before it joins a room (`named`). It opens a new client whenever the identity changes (signing in or out, a revoked
 // session: close code 4003), renames a guest, and hands each client to the Store and to the
 // `onClient` callback (the room follower). It re-renders the host when anything it holds
 // changes and raises toasts as `sr-toast` events on the host.
@@ -15,6 +17,9 @@ import { Store } from './store.js';
 const NAME_ERRORS = new Set(['too_long', 'bad_field', 'missing_field']);
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 15000;
+// The name in `hello` of a guest who only looks around (the lobby, profiles): the app asks for a
+// real one (chooseName) before this guest joins a room, so no one ever sees it.
+const BROWSING_NAME = 'Guest';
 
 function wsUrl() {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
@@ -38,6 +43,11 @@ export class Session {
   nameError = '';
   /** The signed-in person's world (lobby, friends, favourites, likes), following `client`. */
   store = new Store(location.origin);
+
+  /** True once this browser has a name others may see: an account, or a guest who chose one. */
+  get named() {
+    return !!this.me || !!this.name;
+  }
 
   #host;
   #onClient;
@@ -90,12 +100,12 @@ export class Session {
       if (!this.me) prefs.account = '';
       this.#changed();
     }
-    if (this.me || this.name) this.connect();
+    this.connect();
   }
 
   /** "Try again" after the server could not be reached. */
   retryNow() {
-    if (this.me || this.name) this.connect();
+    if (this.me || !prefs.account) this.connect();
     else this.start();
   }
 
@@ -108,7 +118,7 @@ export class Session {
     // (The server ignores an account's name but still asks for one in hello.)
     const opts = this.me
       ? { name: this.me.name || this.me.username, reconnect: true }
-      : { name: this.name, token: prefs.token || undefined, reconnect: true };
+      : { name: this.name || BROWSING_NAME, token: prefs.token || undefined, reconnect: true };
     let client;
     try {
       client = await connect(wsUrl(), opts);
@@ -199,7 +209,7 @@ export class Session {
     prefs.account = '';
     if (message) this.#toast(message);
     this.#changed();
-    if (this.name) this.connect();
+    this.connect();
   }
 
   /** The profile page saved `user`: when it is this account, the header shows the new name. */
@@ -212,7 +222,7 @@ export class Session {
     }
   }
 
-  /** Shows the guest's name prompt (cancel() hides it). */
+  /** Shows the guest's name prompt, to choose a first name or another (cancelRename() hides it). */
   rename() {
     this.renaming = true;
     this.#changed();

@@ -113,7 +113,7 @@ class SrTrackSearch extends LitElement {
             <div class="buttons">
               ${this.store && this.store.account ? html`<sr-like-button .store=${this.store} .track=${t}></sr-like-button>` : ''}
               <button type="button" class=${inQueue ? '' : 'primary'} ?disabled=${busy || this.locked}
-                aria-label="Add ${t.title} to the queue" @click=${() => this._add(t)}>
+                aria-label="${busy ? 'Adding' : inQueue ? 'Add again' : 'Add'} ${t.title} to the queue" @click=${() => this._add(t)}>
                 ${busy ? 'Adding…' : inQueue ? 'Add again' : 'Add'}</button>
             </div>
           </li>`;
