@@ -95,7 +95,7 @@ struct sr_library *sr_hub_library(sr_hub *h);
 /* Loads rooms, people, tracks, queues, votes and recent chat; creates the demo room when the
  * store has no room. Then starts the write worker. Returns 0 or SR_E*. */
 int sr_hub_start(sr_hub *h);
-/* Advances rooms whose track ended, flushes batched presence and lobby news. Call every few
+/* Advances rooms whose track ended, flushes batched presence, runs the modules' ticks. Call every few
  * tens of ms with the server time. Returns when the next playing track ends (server time),
  * so the caller can wake then rather than poll for it. */
 double sr_hub_tick(sr_hub *h, double now);
@@ -119,11 +119,11 @@ void sr_session_unref(sr_session *s);
  * tokens. */
 void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token);
 
-/* The largest body of a route that takes bytes rather than JSON (an avatar upload); bigger
+/* The largest body of a route that takes bytes rather than JSON (an image upload); bigger
  * ones answer 413 too_large. */
 #define SR_RAW_BODY_MAX (2 * 1024 * 1024)
 /* The body limit of a request with this method and path when its route takes bytes, not JSON
- * (PUT /api/me/avatar), else 0: the caller keeps its JSON limit. */
+ * (a route marked raw), else 0: the caller keeps its JSON limit. */
 size_t sr_hub_raw_body(sr_hub *h, char method, const char *path);
 /* Answers a REST request (borrowed until its answer; see sr_rest) through the route table of
  * every registered module (404, 405, 401 and 403 answered in one place, api/route.c). Always

@@ -233,7 +233,7 @@ void hub_session_add(sr_hub *h, const char *hash, int64_t uid, double expires);
 /* Forgets sign-in sessions in memory and closes the WebSockets that used them: the one with
  * hash, or (hash NULL) every one of uid except keep (may be NULL). */
 void hub_session_revoke(sr_hub *h, const char *hash, int64_t uid, const char *keep);
-/* {"id","name"} and what modules add (person_json hooks, e.g. "avatar"): a person as rooms
+/* {"id","name"} and what modules add (person_json hooks, e.g. a picture): a person as rooms
  * list them. New reference; JSON null for an unknown id. */
 json_t *hub_listener_json(sr_hub *h, int64_t uid);
 /* Lets every module add its members to o (borrowed), a view of person uid. */

@@ -1,5 +1,5 @@
 /* people.c - the kernel's people tables: persons (guests and accounts), guest tokens, sign-in
- * sessions, pictures and the follow graph. Features (accounts, avatars) change them through
+ * sessions and the follow graph. Feature modules change them through
  * these functions; the kernel reads them to name people in rooms. */
 #include "app/kernel_int.h"
 #include "util/log.h"

@@ -125,8 +125,8 @@ static int guest_refused(sr_hub *h, sr_session *s, int allowed, json_t *ref)
     return 1;
 }
 
-/* Queues track tid for uid in r under the room's rules; the one path for queue_add, playlist
- * imports and streams added over REST (app/import.c). Returns the entry id, or 0 with *code set
+/* Queues track tid for uid in r under the room's rules; the one path for queue_add and for
+ * what modules queue over REST (hub_queue_track). Returns the entry id, or 0 with *code set
  * (the protocol's error code). With s, s gets the ack once the entry is durable. */
 static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code,
                            sr_session *s, json_t *ref)

@@ -1,6 +1,6 @@
 /* rules.c - a room's rules and roles as the kernel keeps them: ranks (owner, moderator,
  * member), bans and mutes with their end, who may add and vote, private rooms and their
- * invites. The moderation module changes them; the kernel asks them before every action. */
+ * invites. Feature modules change them; the kernel asks them before every action. */
 #include "app/kernel_int.h"
 #include "proto/proto.h"
 #include "util/util.h"

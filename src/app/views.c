@@ -38,7 +38,7 @@ json_t *sr_hub_rooms_json(sr_hub *h, const char *q)
     json_t *a = json_array();
     for (int i = 0; i < h->nrooms; i++) {
         sr_room *r = h->rooms[i];
-        if (r->visibility != 0) continue; /* unlisted and private rooms are not in the lobby */
+        if (r->visibility != 0) continue; /* unlisted and private rooms are not listed */
         if (!room_matches(h, r, q)) continue;
         json_t *o = hub_room_info_json(r);
         json_object_set_new(o, "listeners", json_integer(r->nlisteners));
