@@ -51,9 +51,17 @@ static void linger_check(struct lws *wsi, sr_session *s)
 void net_ws_guard_violation(void *owner, enum sr_ws_violation v)
 {
     sr_session *s = owner;
-    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=1002 reason=\"%s\"",
-           sr_wsguard_reason(v));
-    net_ws_close(s, 1002, sr_wsguard_reason(v));
+    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=%d reason=\"%s\"",
+           sr_wsguard_code(v), sr_wsguard_reason(v));
+    if (!s->wsi || s->close_code) return;
+    /* No linger: the guard reads and drops everything the client sends from now on, so no
+     * unread input can turn the close into a reset, and a client still sending (a trickled
+     * oversize body) gets the close frame at once. lws then waits for the client's close. */
+    s->close_code = sr_wsguard_code(v);
+    s->close_reason = sr_wsguard_reason(v);
+    s->close_at_us = s->last_rx_us = sr_mono_us();
+    s->close_ready = 1;
+    lws_callback_on_writable(s->wsi);
 }
 
 void net_ws_guard_dropped(void *owner)

@@ -273,6 +273,45 @@ test('a message over 64 KiB closes with 1009; one under is handled', async () =>
   assert.equal(code, 1009);
 });
 
+// Regression: a header announcing 2^63-1 bytes, or a body trickled past twice the limit, held the
+// connection open (lws reads a message to its end before we could refuse it).
+test('a frame header announcing more than 64 KiB closes with 1009 before its body', async (t) => {
+  await t.test('2^63-1 bytes announced, no body sent', async () => {
+    const s = await tcpWs(srv);
+    const head = Buffer.from([0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
+    s.rawWrite(head);
+    const t0 = Date.now();
+    assert.equal(await s.closeCode(3000), 1009);
+    assert.ok(Date.now() - t0 < 1000, `closed after ${Date.now() - t0} ms`);
+    s.end();
+  });
+  await t.test('70,000 bytes announced, the body trickled', async () => {
+    const s = await tcpWs(srv);
+    const frame = s.encode(0x1, Buffer.alloc(70000, 0x20));
+    s.rawWrite(frame.subarray(0, 14));
+    let at = 14;
+    const timer = setInterval(() => {
+      if (at < frame.length) s.rawWrite(frame.subarray(at, (at += 1000)));
+    }, 20);
+    try {
+      const t0 = Date.now();
+      assert.equal(await s.closeCode(5000), 1009);
+      assert.ok(Date.now() - t0 < 2500, `closed after ${Date.now() - t0} ms`);
+      assert.ok(at < frame.length, 'closed before the body was all sent');
+    } finally {
+      clearInterval(timer);
+      s.end();
+    }
+  });
+  await t.test('fragments adding up past 64 KiB', async () => {
+    const s = await tcpWs(srv);
+    s.frame(0x1, Buffer.alloc(40000, 0x20), { fin: false });
+    s.frame(0x0, Buffer.alloc(40000, 0x20), { fin: false });
+    assert.equal(await s.closeCode(3000), 1009);
+    s.end();
+  });
+});
+
 test('invalid UTF-8 in a text frame closes with 1007', async () => {
   const ws = await raw(srv);
   await hello(ws);

@@ -103,6 +103,45 @@ static void fragmented_control_frame(void **state)
     assert_int_equal(v, SR_WS_CONTROL_FRAGMENTED);
 }
 
+/* Regression: a header announcing 2^63-1 bytes held the connection open while lws waited for
+ * the body; now the frame is stopped at its header, and so is the fragment that takes a message
+ * over the limit, whether the header comes whole or a byte at a time. */
+static void oversize_frame_header_is_stopped(void **state)
+{
+    (void)state;
+    static const uint8_t huge[] = {0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    enum sr_ws_violation v;
+    sr_wsguard_state g = {.max = 65536};
+    size_t good = frame(buf, 0x89, 1, 4); /* a ping first: it goes through */
+    memcpy(buf + good, huge, sizeof huge);
+    assert_int_equal(sr_wsguard_scan(&g, buf, good + sizeof huge, &v), good);
+    assert_int_equal(v, SR_WS_TOO_BIG);
+    assert_int_equal(sr_wsguard_code(v), 1009);
+    sr_wsguard_state h = {.max = 65536};
+    for (size_t i = 0; i + 1 < sizeof huge; i++) {
+        assert_int_equal(sr_wsguard_scan(&h, huge + i, 1, &v), 1);
+        assert_int_equal(v, SR_WS_OK);
+    }
+    assert_int_equal(sr_wsguard_scan(&h, huge + sizeof huge - 1, 1, &v), 0);
+    assert_int_equal(v, SR_WS_TOO_BIG);
+
+    /* exactly the limit in three fragments (a pong between them) passes; one byte more not */
+    sr_wsguard_state f = {.max = 65536};
+    size_t n = frame(buf, 0x01, 1, 30000);
+    n += frame(buf + n, 0x8a, 1, 3);
+    n += frame(buf + n, 0x00, 1, 30000);
+    n += frame(buf + n, 0x80, 1, 5536);
+    n += frame(buf + n, 0x81, 1, 65536); /* a new message starts from zero */
+    assert_int_equal(sr_wsguard_scan(&f, buf, n, &v), n);
+    assert_int_equal(v, SR_WS_OK);
+    size_t start = n;
+    n += frame(buf + n, 0x01, 1, 65536);
+    size_t second = n;
+    n += frame(buf + n, 0x80, 1, 1);
+    assert_int_equal(sr_wsguard_scan(&f, buf + start, n - start, &v), second - start);
+    assert_int_equal(v, SR_WS_TOO_BIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +149,7 @@ int main(void)
         cmocka_unit_test(unmasked_frame),
         cmocka_unit_test(control_frame_too_long),
         cmocka_unit_test(fragmented_control_frame),
+        cmocka_unit_test(oversize_frame_header_is_stopped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
