@@ -29,6 +29,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         /* a new connection on this descriptor: whatever watched its last user is stale */
         sr_wsguard_reset((int)(intptr_t)in);
         return srv && srv->shutting ? -1 : 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
