@@ -250,6 +250,7 @@ static int write_headers(struct lws *wsi, net_req *r)
         return -1;
     if (r->set_cookie[0] && add_header(wsi, "set-cookie:", r->set_cookie, &p, end)) return -1;
     if (r->allow[0] && add_header(wsi, "allow:", r->allow, &p, end)) return -1;
+    if (r->close_after && add_header(wsi, "connection:", "close", &p, end)) return -1;
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
@@ -284,8 +285,10 @@ static int http_writable(sr_server *srv, struct lws *wsi, net_req *r)
             return 0;
         }
     }
-done:
+done:;
+    int last = r->close_after;
     req_reset(r);
+    if (last) return -1; /* lws sends what it still holds, then closes */
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -323,6 +326,21 @@ static int http_begin(sr_server *srv, struct lws *wsi, net_pss *ps, const char *
     char cl[24] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+        /* lws 4.1.6 does not read a chunked request body: it would take the chunks for the next
+         * request (and with a Content-Length too, the two framings disagree on where this
+         * request ends, which is how requests are smuggled past a proxy). Refused, and the
+         * connection ends with the answer, so nothing after these headers is read as a
+         * request. */
+        r->routed = r->close_after = 1;
+        if (cl[0])
+            net_respond_error(r, 400, "bad_request",
+                              "Content-Length and Transfer-Encoding together");
+        else
+            net_respond_error(r, 411, "length_required",
+                              "send the body with a Content-Length (chunked bodies are not read)");
+        return 0;
+    }
     if (strchr("PUAD", r->method) && atol(cl) > 0) return 0; /* answered at BODY_COMPLETION */
     route(srv, wsi, r);
     return 0;

@@ -54,7 +54,8 @@ typedef struct net_req {
     const char *cache; /* Cache-Control (static string or cache_buf), NULL: no-store */
     char cache_buf[64];
     int csp;
-    int routed; /* routing ran for this transaction (lws may still report a body of 0 bytes) */
+    int routed;      /* routing ran for this transaction (lws may still report a body of 0 bytes) */
+    int close_after; /* the connection ends with this answer (a body framing we do not read) */
     char set_cookie[200];
     char allow[64];                   /* the Allow header of a 405, or "" */
     char token[160];                  /* session token from the cookie or Authorization: Bearer */
