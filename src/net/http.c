@@ -3,6 +3,7 @@
  * application in one call, /media/ to media.c, everything else to static.c. */
 #include "net/net_int.h"
 #include "proto/proto.h"
+#include "util/log.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -90,14 +91,10 @@ static void read_client(sr_server *srv, struct lws *wsi, net_req *r)
         fwd = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0 ? xff : "?";
     sr_reach_client_addr(srv->cfg.reach, peer, fwd, r->addr, sizeof r->addr);
     r->loopback = sr_reach_loopback(srv->cfg.reach, peer, fwd);
-    char xfp[32] = "", host[200] = "";
-    /* lws 4.1.6 knows no X-Forwarded-Proto token: it keeps it as a custom header */
-    if (lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 &&
-        lws_hdr_custom_copy(wsi, xfp, sizeof xfp, "x-forwarded-proto:", 18) <= 0)
-        xfp[0] = 0;
+    char host[200] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0)
         lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST);
-    r->https = sr_reach_is_https(srv->cfg.reach, peer, xfp[0] ? xfp : NULL);
+    r->https = net_read_https(srv, wsi);
     if (!sr_reach_public_url(srv->cfg.reach, host[0] ? host : NULL, r->https, r->base_url,
                              sizeof r->base_url))
         r->base_url[0] = 0;
@@ -168,6 +165,14 @@ static void read_query(struct lws *wsi, char *out, size_t cap)
  * body limit was chosen from the route when the headers came (net_http_callback). */
 static void route_api(sr_server *srv, struct lws *wsi, net_req *r)
 {
+    if (r->bad_origin) {
+        char o[128] = "";
+        lws_hdr_copy(wsi, o, sizeof o, WSI_TOKEN_ORIGIN);
+        sr_log(SR_LOG_WARN, "refused a change from a foreign page", "origin=\"%s\" uri=\"%s\"", o,
+               r->uri);
+        return net_respond_error(r, 403, "bad_origin",
+                                 "this change must come from a page of this server");
+    }
     size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     if (r->too_large && raw_max && !sr_hub_token_user(srv->hub, r->token))
         return net_respond_error(r, 401, "unauthenticated", "sign in first");
@@ -318,8 +323,13 @@ static int http_begin(sr_server *srv, struct lws *wsi, net_pss *ps, const char *
         r->method = 'D';
     else
         r->method = '?';
-    net_read_credentials(wsi, r->token, sizeof r->token);
+    int cred = net_read_credentials(wsi, r->token, sizeof r->token);
     read_client(srv, wsi, r);
+    /* A browser sends the cookie whatever page makes the request: a change made with it must
+     * come from a page of ours (cross-site request forgery). A Bearer token is only sent by
+     * code that holds it, and a GET changes nothing. */
+    r->bad_origin = cred == NET_CRED_COOKIE && strchr("PUAD", r->method) &&
+                    !strncmp(r->uri, "/api/", 5) && !net_origin_ok(srv, wsi, r->https);
     /* uploads of bytes (avatars) may be bigger, but only for someone signed in */
     size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     r->body_max = raw_max && sr_hub_token_user(srv->hub, r->token) ? raw_max : MAX_BODY;

@@ -324,16 +324,12 @@ static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char
     return 0;
 }
 
-/* Accepts a handshake with no Origin (non-browser clients), the public URL's origin, an Origin
- * naming our own Host, or one of --allow-origin (net/reach.h). Anything else is cross-site
+/* Accepts a handshake with no Origin (non-browser clients), the public URL's origin, our own
+ * scheme and Host, or one of --allow-origin (net/reach.h). Anything else is cross-site
  * WebSocket hijacking: 403. */
 static int origin_ok(sr_server *srv, struct lws *wsi)
 {
-    char origin[256], host[256];
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0) return 1;
-    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0) return 0;
-    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) host[0] = 0;
-    return sr_reach_origin_ok(srv->cfg.reach, origin, host);
+    return net_origin_ok(srv, wsi, net_read_https(srv, wsi));
 }
 
 /* Answers an upgrade request lws would take or drop without a word, as plain HTTP: status,
