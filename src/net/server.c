@@ -155,9 +155,17 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     info.ka_probes = 4;
     info.ka_interval = 10;
     info.timeout_secs = 30;
-    /* Keep lws' own per-connection allocations small; idle listeners are the common case. */
+    /* Slowloris: a connection holds a header buffer (about 5 KiB, allocated on demand) from
+     * accept until its request's headers are in, and lws queues the rest behind it. With 256 of
+     * them, 260 slow or idle half-requests made every page load, handshake and /media request
+     * wait 10 s (lws's default hold). Now each connection may have one (lws's own default:
+     * the buffers only exist while headers are read; WebSocket sessions and idle keep-alive
+     * connections give theirs back), and must send its headers within a short deadline, counted
+     * from accept however it trickles: 2,000 half-requests cost about 10 MiB for 3 s each,
+     * and nobody waits behind them (see docs/reliability.md). */
     info.max_http_header_data = 4096;
-    info.max_http_header_pool = 256;
+    info.max_http_header_pool2 = cfg->header_pool > 0 ? (unsigned)cfg->header_pool : 0;
+    info.timeout_secs_ah_idle = cfg->header_timeout > 0 ? cfg->header_timeout : 3;
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
         sr_log(SR_LOG_ERROR, "cannot listen", "host=\"%s\" port=%d", cfg->host ? cfg->host : "*",
