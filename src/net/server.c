@@ -2,6 +2,7 @@
  * server, the service loop, the tick, signals, and the lws callback that hands each event to
  * ws.c or http.c. The store's write worker and the pools wake this thread with
  * lws_cancel_service(), the only lws call made off it. */
+#include "net/fdlimit.h"
 #include "net/net_int.h"
 #include "proto/proto.h"
 #include "util/log.h"
@@ -131,6 +132,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->out_max_msgs = hub_cfg->out_max_msgs;
     /* before any thread of ours starts */
     sr_wsguard_init(SR_MAX_MESSAGE, net_ws_guard_violation, net_ws_guard_dropped);
+    sr_fdlimit_init();
     srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads, cfg->io_uring);
     srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
