@@ -75,6 +75,8 @@ typedef struct net_pss {
     net_req *req;
 } net_pss;
 
+enum { SHUT_DRAINING = 1, SHUT_CLOSING = 2 };
+
 struct sr_server {
     sr_server_config cfg;
     struct lws_context *ctx;
@@ -84,7 +86,7 @@ struct sr_server {
     int nfiles;
     sr_session **sessions;
     int nsessions, capsessions;
-    int shutting;
+    int shutting; /* 0, or SHUT_DRAINING then SHUT_CLOSING (sr_server_run) */
     int64_t deadline;
     char *scratch; /* the batch of several messages to one client */
     size_t scratch_cap;

@@ -15,6 +15,8 @@
 
 #define TICK_US 50000
 #define TICK_MAX_US 250000
+#define DRAIN_MAX_US 5000000 /* at most this long for pending writes at shutdown */
+#define CLOSE_MAX_US 3000000 /* then at most this long for the sockets to close */
 
 /* For sr_server_stop(), which a signal handler calls with no arguments. */
 static sr_server *g_srv;
@@ -216,17 +218,33 @@ int sr_server_run(sr_server *srv)
         if (lws_service(srv->ctx, 0) < 0) break;
         sr_pool_poll(srv->io);
         net_ws_flush(srv);
+        /* Shutdown, in order: refuse new connections and stop handling messages (one not
+         * handled is not acknowledged, so its sender sends it again after reconnecting); wait
+         * for the writes already made to reach the disk and send their acknowledgements; only
+         * then close every socket with 1001 (what is queued goes out before the close frame).
+         * Closing first lost the acks of writes that were stored. */
         if (g_stop && !srv->shutting) {
-            srv->shutting = 1;
-            srv->deadline = sr_mono_us() + 3000000;
-            sr_log(SR_LOG_INFO, "shutting down", "sessions=%d", srv->nsessions);
-            for (int i = 0; i < srv->nsessions; i++) {
-                sr_session *s = srv->sessions[i];
-                s->close_code = 0;
-                net_ws_close(s, 1001, "server shutting down");
-            }
+            srv->shutting = SHUT_DRAINING;
+            srv->deadline = sr_mono_us() + DRAIN_MAX_US;
+            sr_log(SR_LOG_INFO, "shutting down", "sessions=%d pending=%d", srv->nsessions,
+                   sr_hub_pending(srv->hub));
         }
-        if (srv->shutting) {
+        if (srv->shutting == SHUT_DRAINING) {
+            sr_hub_poll(srv->hub); /* queues the acks of writes now durable */
+            net_ws_flush(srv);
+            if (!sr_hub_pending(srv->hub) || sr_mono_us() > srv->deadline) {
+                if (sr_hub_pending(srv->hub))
+                    sr_log(SR_LOG_WARN, "closing with writes still pending", "pending=%d",
+                           sr_hub_pending(srv->hub));
+                srv->shutting = SHUT_CLOSING;
+                srv->deadline = sr_mono_us() + CLOSE_MAX_US;
+                for (int i = 0; i < srv->nsessions; i++) {
+                    sr_session *s = srv->sessions[i];
+                    s->close_code = 0;
+                    net_ws_close(s, 1001, "server shutting down");
+                }
+            }
+        } else if (srv->shutting == SHUT_CLOSING) {
             sr_hub_poll(srv->hub);
             if ((!srv->nsessions && !sr_hub_pending(srv->hub)) || sr_mono_us() > srv->deadline)
                 break;

@@ -32,8 +32,9 @@ typedef struct sr_server sr_server;
  * be NULL. Returns a server the caller frees with sr_server_free, or NULL on failure (logged). */
 sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg, sr_store *store,
                          const char *library);
-/* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it), then closes every socket
- * with 1001, waits for pending writes to be durable, and returns 0. */
+/* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it); then stops handling
+ * messages, waits (at most 5 s) for pending writes to be durable and their acks sent, closes
+ * every socket with 1001, and returns 0. */
 int sr_server_run(sr_server *srv);
 /* Async-signal-safe: asks the running server to shut down. */
 void sr_server_stop(void);

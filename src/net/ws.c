@@ -410,6 +410,7 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
             ps->s->last_rx_us = sr_mono_us();
             return 0;
         }
+        if (srv->shutting) return 0; /* shutting down: not handled, so never acknowledged */
         return ps->s ? ws_receive(srv, wsi, ps->s, in, len) : -1;
     case LWS_CALLBACK_TIMER:
         if (ps && ps->s && ps->s->close_code) linger_check(wsi, ps->s);
