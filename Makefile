@@ -17,7 +17,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 PORT    ?= 8080
 DATA    ?= data
 
-.PHONY: all deps run test unit api e2e asan asan-test bench format clean web fuzz soak
+.PHONY: all deps run test unit api e2e asan asan-test bench format clean web fuzz soak faults
 all: $(B)/soundroom web
 
 $(B)/obj/%.o: src/%.c
@@ -56,6 +56,12 @@ unit: $(UNIT_BINS)
 
 api: $(B)/soundroom web
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/api/
+
+# Fault runs against the real server (tests/faults): thousands of slow half-requests, the
+# open-file limit. Load- and timing-sensitive, so not part of `make test`; figures in
+# docs/reliability.md.
+faults: $(B)/soundroom web
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/faults/
 
 e2e: $(B)/soundroom web
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/e2e/

@@ -25,7 +25,7 @@ typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
         *trusted_proxies;
     int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
-        guest_add, guest_vote, pw_ops, pw_mem_kib;
+        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool;
     double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
@@ -40,6 +40,7 @@ static config cfg = {
     .max_queue = 500,
     .out_max_msgs = 8192,
     .rx_buffer = 1024,
+    .header_timeout = 3,
     .send_threads = -1,
     .io_uring = 1,
     .msg_rate = 40,
@@ -66,7 +67,8 @@ static const struct option_def {
     {"bus", O_STR, &cfg.bus, "fan-out bus between nodes: local (default)"},
     {"library", O_STR, &cfg.library, "music directory to scan and serve"},
     {"web", O_STR, &cfg.web, "web client directory (default web/dist)"},
-    {"allow-origin", O_ORIGIN, NULL, "extra allowed WebSocket Origin (repeatable)"},
+    {"allow-origin", O_ORIGIN, NULL,
+     "extra allowed Origin for WebSockets and cookie-signed changes (repeatable)"},
     {"public-url", O_STR, &cfg.public_url,
      "address for links and Origins, http(s)://host[:port][/path] (default: request's Host)"},
     {"trusted-proxies", O_STR, &cfg.trusted_proxies,
@@ -80,6 +82,10 @@ static const struct option_def {
     {"out-max-msgs", O_INT, &cfg.out_max_msgs,
      "outbound messages queued per client (default 8192)"},
     {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 1024)"},
+    {"header-timeout", O_INT, &cfg.header_timeout,
+     "seconds a connection has to send a request's headers (default 3)"},
+    {"header-pool", O_INT, &cfg.header_pool,
+     "requests whose headers are read at once (default 0: one per open-file slot)"},
     {"send-threads", O_INT, &cfg.send_threads,
      "threads that help send a fan-out (default: one per usable CPU less one, at most 3; 0: none)"},
     {"pin-threads", O_INT, &cfg.pin_threads,
@@ -312,7 +318,7 @@ static int finish_config(sr_hub_config *hc)
     hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
     hc->bus_url = cfg.bus ? cfg.bus : "local";
-    hc->public_url = NULL; /* serve sets it, checked (net/reach.h) */
+    hc->public_url = NULL;              /* serve sets it, checked (net/reach.h) */
     if (!sr_bus_for_url(hc->bus_url)) { /* the backend is chosen by name, never a fallback */
         char known[128];
         sr_log(SR_LOG_ERROR, "unknown bus backend", "url=\"%s\" known=\"%s\"", hc->bus_url,
@@ -354,6 +360,8 @@ static int cmd_serve(void)
         .web_dir = cfg.web,
         .reach = reach,
         .rx_buffer = cfg.rx_buffer,
+        .header_timeout = cfg.header_timeout,
+        .header_pool = cfg.header_pool,
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,

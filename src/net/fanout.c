@@ -93,8 +93,8 @@ static void send_ring(sr_ring *sr, sr_send *v, int n)
     /* The ring failed under us (not seen in practice). What did not complete is reported as
      * failed, never sent again: a frame sent twice would corrupt the stream, a failed one only
      * closes that client, which reconnects and resumes. */
-    sr_log(SR_LOG_ERROR, "io_uring send failed: this thread uses send() from now on",
-           "err=\"%s\"", strerror(rc < 0 ? -rc : EIO));
+    sr_log(SR_LOG_ERROR, "io_uring send failed: this thread uses send() from now on", "err=\"%s\"",
+           strerror(rc < 0 ? -rc : EIO));
     sr->broken = 1;
     for (int i = 0; i < n; i++)
         if (v[i].sent == -2) {

@@ -3,6 +3,7 @@
  * application in one call, /media/ to media.c, everything else to static.c. */
 #include "net/net_int.h"
 #include "proto/proto.h"
+#include "util/log.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -90,14 +91,10 @@ static void read_client(sr_server *srv, struct lws *wsi, net_req *r)
         fwd = lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR) > 0 ? xff : "?";
     sr_reach_client_addr(srv->cfg.reach, peer, fwd, r->addr, sizeof r->addr);
     r->loopback = sr_reach_loopback(srv->cfg.reach, peer, fwd);
-    char xfp[32] = "", host[200] = "";
-    /* lws 4.1.6 knows no X-Forwarded-Proto token: it keeps it as a custom header */
-    if (lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 &&
-        lws_hdr_custom_copy(wsi, xfp, sizeof xfp, "x-forwarded-proto:", 18) <= 0)
-        xfp[0] = 0;
+    char host[200] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) > 0)
         lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST);
-    r->https = sr_reach_is_https(srv->cfg.reach, peer, xfp[0] ? xfp : NULL);
+    r->https = net_read_https(srv, wsi);
     if (!sr_reach_public_url(srv->cfg.reach, host[0] ? host : NULL, r->https, r->base_url,
                              sizeof r->base_url))
         r->base_url[0] = 0;
@@ -168,6 +165,14 @@ static void read_query(struct lws *wsi, char *out, size_t cap)
  * body limit was chosen from the route when the headers came (net_http_callback). */
 static void route_api(sr_server *srv, struct lws *wsi, net_req *r)
 {
+    if (r->bad_origin) {
+        char o[128] = "";
+        lws_hdr_copy(wsi, o, sizeof o, WSI_TOKEN_ORIGIN);
+        sr_log(SR_LOG_WARN, "refused a change from a foreign page", "origin=\"%s\" uri=\"%s\"", o,
+               r->uri);
+        return net_respond_error(r, 403, "bad_origin",
+                                 "this change must come from a page of this server");
+    }
     size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     if (r->too_large && raw_max && !sr_hub_token_user(srv->hub, r->token))
         return net_respond_error(r, 401, "unauthenticated", "sign in first");
@@ -250,6 +255,7 @@ static int write_headers(struct lws *wsi, net_req *r)
         return -1;
     if (r->set_cookie[0] && add_header(wsi, "set-cookie:", r->set_cookie, &p, end)) return -1;
     if (r->allow[0] && add_header(wsi, "allow:", r->allow, &p, end)) return -1;
+    if (r->close_after && add_header(wsi, "connection:", "close", &p, end)) return -1;
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
@@ -284,8 +290,10 @@ static int http_writable(sr_server *srv, struct lws *wsi, net_req *r)
             return 0;
         }
     }
-done:
+done:;
+    int last = r->close_after;
     req_reset(r);
+    if (last) return -1; /* lws sends what it still holds, then closes */
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -315,14 +323,34 @@ static int http_begin(sr_server *srv, struct lws *wsi, net_pss *ps, const char *
         r->method = 'D';
     else
         r->method = '?';
-    net_read_credentials(wsi, r->token, sizeof r->token);
+    int cred = net_read_credentials(wsi, r->token, sizeof r->token);
     read_client(srv, wsi, r);
+    /* A browser sends the cookie whatever page makes the request: a change made with it must
+     * come from a page of ours (cross-site request forgery). A Bearer token is only sent by
+     * code that holds it, and a GET changes nothing. */
+    r->bad_origin = cred == NET_CRED_COOKIE && strchr("PUAD", r->method) &&
+                    !strncmp(r->uri, "/api/", 5) && !net_origin_ok(srv, wsi, r->https);
     /* uploads of bytes (avatars) may be bigger, but only for someone signed in */
     size_t raw_max = sr_hub_raw_body(srv->hub, (char)r->method, r->uri);
     r->body_max = raw_max && sr_hub_token_user(srv->hub, r->token) ? raw_max : MAX_BODY;
     char cl[24] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
         lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+        /* lws 4.1.6 does not read a chunked request body: it would take the chunks for the next
+         * request (and with a Content-Length too, the two framings disagree on where this
+         * request ends, which is how requests are smuggled past a proxy). Refused, and the
+         * connection ends with the answer, so nothing after these headers is read as a
+         * request. */
+        r->routed = r->close_after = 1;
+        if (cl[0])
+            net_respond_error(r, 400, "bad_request",
+                              "Content-Length and Transfer-Encoding together");
+        else
+            net_respond_error(r, 411, "length_required",
+                              "send the body with a Content-Length (chunked bodies are not read)");
+        return 0;
+    }
     if (strchr("PUAD", r->method) && atol(cl) > 0) return 0; /* answered at BODY_COMPLETION */
     route(srv, wsi, r);
     return 0;

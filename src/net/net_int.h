@@ -54,7 +54,9 @@ typedef struct net_req {
     const char *cache; /* Cache-Control (static string or cache_buf), NULL: no-store */
     char cache_buf[64];
     int csp;
-    int routed; /* routing ran for this transaction (lws may still report a body of 0 bytes) */
+    int routed;      /* routing ran for this transaction (lws may still report a body of 0 bytes) */
+    int close_after; /* the connection ends with this answer (a body framing we do not read) */
+    int bad_origin;  /* a cookie-authenticated change from a page not ours (net_origin_ok) */
     char set_cookie[200];
     char allow[64];                   /* the Allow header of a 405, or "" */
     char token[160];                  /* session token from the cookie or Authorization: Bearer */
@@ -73,6 +75,8 @@ typedef struct net_pss {
     net_req *req;
 } net_pss;
 
+enum { SHUT_DRAINING = 1, SHUT_CLOSING = 2 };
+
 struct sr_server {
     sr_server_config cfg;
     struct lws_context *ctx;
@@ -82,7 +86,7 @@ struct sr_server {
     int nfiles;
     sr_session **sessions;
     int nsessions, capsessions;
-    int shutting;
+    int shutting; /* 0, or SHUT_DRAINING then SHUT_CLOSING (sr_server_run) */
     int64_t deadline;
     char *scratch; /* the batch of several messages to one client */
     size_t scratch_cap;
@@ -122,9 +126,17 @@ void net_ws_flush(sr_server *srv);
 /* The lws callback's HTTP reasons. */
 int net_http_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons reason,
                       net_pss *ps, void *in, size_t len);
+enum { NET_CRED_NONE, NET_CRED_COOKIE, NET_CRED_BEARER };
 /* The session token a request or handshake carries (Authorization: Bearer, else the
- * sr_session cookie), into out (n bytes; "" when none). */
-void net_read_credentials(struct lws *wsi, char *out, size_t n);
+ * sr_session cookie), into out (n bytes; "" when none). Returns where it came from
+ * (NET_CRED_*): a browser sends a cookie by itself, a Bearer token only when told to. */
+int net_read_credentials(struct lws *wsi, char *out, size_t n);
+/* 1 when the client reached us by https (a trusted proxy's X-Forwarded-Proto). */
+int net_read_https(sr_server *srv, struct lws *wsi);
+/* 1 when the request may come from a page of ours: its Origin passes sr_reach_origin_ok (https
+ * as net_read_https said), or without an Origin its Sec-Fetch-Site is same-origin or none, or
+ * it carries neither (not a browser). */
+int net_origin_ok(sr_server *srv, struct lws *wsi, int https);
 /* Answers r: takes body (malloc'd, may be NULL); ctype is a static string. */
 void net_respond(net_req *r, int status, const char *ctype, char *body, size_t len);
 /* Answers r with the JSON o (taken) and status. */

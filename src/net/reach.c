@@ -309,7 +309,7 @@ int sr_reach_is_https(const sr_reach *r, const char *peer, const char *xfp)
     return !trimmed(xfp, strcspn(xfp, ","), first, sizeof first) && !strcasecmp(first, "https");
 }
 
-int sr_reach_origin_ok(const sr_reach *r, const char *origin, const char *host)
+int sr_reach_origin_ok(const sr_reach *r, const char *origin, const char *host, int https)
 {
     if (!origin) return 1;
     for (int i = 0; r && i < r->nallow; i++)
@@ -322,9 +322,11 @@ int sr_reach_origin_ok(const sr_reach *r, const char *origin, const char *host)
             !strcmp(scheme, r->scheme) && !strcmp(h, r->host) && port == r->port)
             return 1;
     }
-    /* the request's own Host, as browsers send it for a page this server served */
-    const char *o = strstr(origin, "://");
-    return host && *host && o && !strcasecmp(o + 3, host);
+    /* the request's own scheme and Host, as browsers send them for a page this server served
+     * (an http page must not act on the https site of the same host) */
+    const char *scheme = https ? "https://" : "http://";
+    size_t sl = strlen(scheme);
+    return host && *host && !strncasecmp(origin, scheme, sl) && !strcasecmp(origin + sl, host);
 }
 
 const char *sr_reach_public_url(const sr_reach *r, const char *host, int https, char *out, size_t n)

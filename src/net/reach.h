@@ -44,10 +44,12 @@ int sr_reach_loopback(const sr_reach *r, const char *peer, const char *xff);
  * be NULL; its first value) is "https". 0 otherwise (this server itself speaks plain HTTP). */
 int sr_reach_is_https(const sr_reach *r, const char *peer, const char *xfp);
 
-/* 1 when a WebSocket handshake may proceed: origin is NULL (not a browser), equals one of
- * the allowed Origins, has the public URL's origin (scheme, host and port compared, default
- * ports implied), or names the request's own host (the Host header, host[:port]). */
-int sr_reach_origin_ok(const sr_reach *r, const char *origin, const char *host);
+/* 1 when a request from a browser page of origin may act here (a WebSocket handshake, a
+ * cookie-authenticated change): origin is NULL (not a browser), equals one of the allowed
+ * Origins, has the public URL's origin (scheme, host and port compared, default ports
+ * implied), or is the request's own origin: the scheme the client used (https: 1 when it came
+ * by https, as sr_reach_is_https says) and the request's Host header (host[:port]). */
+int sr_reach_origin_ok(const sr_reach *r, const char *origin, const char *host, int https);
 
 /* The base of absolute links: the public URL when one is set, else "http(s)://host" of the
  * request (https as sr_reach_is_https said). Writes it into out (n bytes) and returns out, or

@@ -1,6 +1,6 @@
 /* respond.c - the answer side of an HTTP transaction (status, type, body; 405 with Allow),
- * a request's last reference, and the session token a request carries: what http.c, media.c,
- * static.c and ws.c share. */
+ * a request's last reference, and what a request says about its sender (session token, https,
+ * Origin): what http.c, media.c, static.c and ws.c share. */
 #include "net/net_int.h"
 #include "proto/proto.h"
 #include "util/util.h"
@@ -52,7 +52,7 @@ void net_respond_405(net_req *r, const char *allow)
         r, 405, json_pack("{s:{s:s,s:s}}", "error", "code", "method_not_allowed", "message", msg));
 }
 
-void net_read_credentials(struct lws *wsi, char *out, size_t n)
+int net_read_credentials(struct lws *wsi, char *out, size_t n)
 {
     char buf[1024];
     out[0] = 0;
@@ -60,17 +60,45 @@ void net_read_credentials(struct lws *wsi, char *out, size_t n)
         lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
         !strncasecmp(buf, "Bearer ", 7)) {
         snprintf(out, n, "%.*s", (int)(n - 1), buf + 7);
-        return;
+        return NET_CRED_BEARER;
     }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
         lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) <= 0)
-        return;
+        return NET_CRED_NONE;
     for (char *p = buf; (p = strstr(p, "sr_session=")); p++) {
         if (p != buf && p[-1] != ' ' && p[-1] != ';') continue;
         p += 11;
         size_t k = strcspn(p, "; ");
         if (k >= n) k = n - 1;
         snprintf(out, n, "%.*s", (int)k, p);
-        return;
+        return NET_CRED_COOKIE;
     }
+    return NET_CRED_NONE;
+}
+
+int net_read_https(sr_server *srv, struct lws *wsi)
+{
+    char peer[64], xfp[32] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    /* lws 4.1.6 knows no X-Forwarded-Proto token: it keeps it as a custom header */
+    if (lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 &&
+        lws_hdr_custom_copy(wsi, xfp, sizeof xfp, "x-forwarded-proto:", 18) <= 0)
+        xfp[0] = 0;
+    return sr_reach_is_https(srv->cfg.reach, peer, xfp[0] ? xfp : NULL);
+}
+
+int net_origin_ok(sr_server *srv, struct lws *wsi, int https)
+{
+    char origin[256], host[256], site[32];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
+        if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0) return 0;
+        if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) host[0] = 0;
+        return sr_reach_origin_ok(srv->cfg.reach, origin, host, https);
+    }
+    /* browsers that leave Origin out still say whether the page was ours */
+    if (lws_hdr_custom_length(wsi, "sec-fetch-site:", 15) > 0) {
+        if (lws_hdr_custom_copy(wsi, site, sizeof site, "sec-fetch-site:", 15) <= 0) return 0;
+        return !strcasecmp(site, "same-origin") || !strcasecmp(site, "none");
+    }
+    return 1; /* not a browser (curl, the SDK in node) */
 }

@@ -2,7 +2,9 @@
  * server, the service loop, the tick, signals, and the lws callback that hands each event to
  * ws.c or http.c. The store's write worker and the pools wake this thread with
  * lws_cancel_service(), the only lws call made off it. */
+#include "net/fdlimit.h"
 #include "net/net_int.h"
+#include "proto/proto.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -13,6 +15,8 @@
 
 #define TICK_US 50000
 #define TICK_MAX_US 250000
+#define DRAIN_MAX_US 5000000 /* at most this long for pending writes at shutdown */
+#define CLOSE_MAX_US 3000000 /* then at most this long for the sockets to close */
 
 /* For sr_server_stop(), which a signal handler calls with no arguments. */
 static sr_server *g_srv;
@@ -28,6 +32,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         /* a new connection on this descriptor: whatever watched its last user is stale */
         sr_wsguard_reset((int)(intptr_t)in);
         return srv && srv->shutting ? -1 : 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
@@ -127,8 +132,9 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     srv->cfg = *cfg;
     srv->out_max_bytes = hub_cfg->out_max_bytes;
     srv->out_max_msgs = hub_cfg->out_max_msgs;
-    sr_wsguard_init(net_ws_guard_violation,
-                    net_ws_guard_dropped); /* before any thread of ours starts */
+    /* before any thread of ours starts */
+    sr_wsguard_init(SR_MAX_MESSAGE, net_ws_guard_violation, net_ws_guard_dropped);
+    sr_fdlimit_init();
     srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads, cfg->io_uring);
     srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
@@ -153,9 +159,17 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     info.ka_probes = 4;
     info.ka_interval = 10;
     info.timeout_secs = 30;
-    /* Keep lws' own per-connection allocations small; idle listeners are the common case. */
+    /* Slowloris: a connection holds a header buffer (about 5 KiB, allocated on demand) from
+     * accept until its request's headers are in, and lws queues the rest behind it. With 256 of
+     * them, 260 slow or idle half-requests made every page load, handshake and /media request
+     * wait 10 s (lws's default hold). Now each connection may have one (lws's own default:
+     * the buffers only exist while headers are read; WebSocket sessions and idle keep-alive
+     * connections give theirs back), and must send its headers within a short deadline, counted
+     * from accept however it trickles: 2,000 half-requests cost about 10 MiB for 3 s each,
+     * and nobody waits behind them (see docs/reliability.md). */
     info.max_http_header_data = 4096;
-    info.max_http_header_pool = 256;
+    info.max_http_header_pool2 = cfg->header_pool > 0 ? (unsigned)cfg->header_pool : 0;
+    info.timeout_secs_ah_idle = cfg->header_timeout > 0 ? cfg->header_timeout : 3;
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
         sr_log(SR_LOG_ERROR, "cannot listen", "host=\"%s\" port=%d", cfg->host ? cfg->host : "*",
@@ -204,17 +218,33 @@ int sr_server_run(sr_server *srv)
         if (lws_service(srv->ctx, 0) < 0) break;
         sr_pool_poll(srv->io);
         net_ws_flush(srv);
+        /* Shutdown, in order: refuse new connections and stop handling messages (one not
+         * handled is not acknowledged, so its sender sends it again after reconnecting); wait
+         * for the writes already made to reach the disk and send their acknowledgements; only
+         * then close every socket with 1001 (what is queued goes out before the close frame).
+         * Closing first lost the acks of writes that were stored. */
         if (g_stop && !srv->shutting) {
-            srv->shutting = 1;
-            srv->deadline = sr_mono_us() + 3000000;
-            sr_log(SR_LOG_INFO, "shutting down", "sessions=%d", srv->nsessions);
-            for (int i = 0; i < srv->nsessions; i++) {
-                sr_session *s = srv->sessions[i];
-                s->close_code = 0;
-                net_ws_close(s, 1001, "server shutting down");
-            }
+            srv->shutting = SHUT_DRAINING;
+            srv->deadline = sr_mono_us() + DRAIN_MAX_US;
+            sr_log(SR_LOG_INFO, "shutting down", "sessions=%d pending=%d", srv->nsessions,
+                   sr_hub_pending(srv->hub));
         }
-        if (srv->shutting) {
+        if (srv->shutting == SHUT_DRAINING) {
+            sr_hub_poll(srv->hub); /* queues the acks of writes now durable */
+            net_ws_flush(srv);
+            if (!sr_hub_pending(srv->hub) || sr_mono_us() > srv->deadline) {
+                if (sr_hub_pending(srv->hub))
+                    sr_log(SR_LOG_WARN, "closing with writes still pending", "pending=%d",
+                           sr_hub_pending(srv->hub));
+                srv->shutting = SHUT_CLOSING;
+                srv->deadline = sr_mono_us() + CLOSE_MAX_US;
+                for (int i = 0; i < srv->nsessions; i++) {
+                    sr_session *s = srv->sessions[i];
+                    s->close_code = 0;
+                    net_ws_close(s, 1001, "server shutting down");
+                }
+            }
+        } else if (srv->shutting == SHUT_CLOSING) {
             sr_hub_poll(srv->hub);
             if ((!srv->nsessions && !sr_hub_pending(srv->hub)) || sr_mono_us() > srv->deadline)
                 break;

@@ -15,6 +15,8 @@ typedef struct sr_server_config {
     const sr_reach *reach; /* public URL, trusted proxies, extra Origins (borrowed: it must
                               outlive the server); NULL: none of them */
     int rx_buffer;         /* lws receive buffer per connection (bytes) */
+    int header_timeout;    /* seconds a connection may hold a header buffer; <= 0: 3 */
+    int header_pool;       /* header buffers at most; <= 0: one per open-file slot */
     int send_threads;      /* threads helping with fan-out sends; < 0: by CPU count */
     int pin_threads;       /* 1: service thread and send helpers each on their own CPU */
     int io_uring;          /* 1: fan-out sends in io_uring batches where available */
@@ -30,8 +32,9 @@ typedef struct sr_server sr_server;
  * be NULL. Returns a server the caller frees with sr_server_free, or NULL on failure (logged). */
 sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_cfg, sr_store *store,
                          const char *library);
-/* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it), then closes every socket
- * with 1001, waits for pending writes to be durable, and returns 0. */
+/* Serves until sr_server_stop() (or SIGTERM/SIGINT, which call it); then stops handling
+ * messages, waits (at most 5 s) for pending writes to be durable and their acks sent, closes
+ * every socket with 1001, and returns 0. */
 int sr_server_run(sr_server *srv);
 /* Async-signal-safe: asks the running server to shut down. */
 void sr_server_stop(void);

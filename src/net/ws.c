@@ -7,8 +7,10 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 _Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom");
 
@@ -51,9 +53,17 @@ static void linger_check(struct lws *wsi, sr_session *s)
 void net_ws_guard_violation(void *owner, enum sr_ws_violation v)
 {
     sr_session *s = owner;
-    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=1002 reason=\"%s\"",
-           sr_wsguard_reason(v));
-    net_ws_close(s, 1002, sr_wsguard_reason(v));
+    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=%d reason=\"%s\"",
+           sr_wsguard_code(v), sr_wsguard_reason(v));
+    if (!s->wsi || s->close_code) return;
+    /* No linger: the guard reads and drops everything the client sends from now on, so no
+     * unread input can turn the close into a reset, and a client still sending (a trickled
+     * oversize body) gets the close frame at once. lws then waits for the client's close. */
+    s->close_code = sr_wsguard_code(v);
+    s->close_reason = sr_wsguard_reason(v);
+    s->close_at_us = s->last_rx_us = sr_mono_us();
+    s->close_ready = 1;
+    lws_callback_on_writable(s->wsi);
 }
 
 void net_ws_guard_dropped(void *owner)
@@ -314,22 +324,66 @@ static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char
     return 0;
 }
 
-/* Accepts a handshake with no Origin (non-browser clients), the public URL's origin, an Origin
- * naming our own Host, or one of --allow-origin (net/reach.h). Anything else is cross-site
+/* Accepts a handshake with no Origin (non-browser clients), the public URL's origin, our own
+ * scheme and Host, or one of --allow-origin (net/reach.h). Anything else is cross-site
  * WebSocket hijacking: 403. */
 static int origin_ok(sr_server *srv, struct lws *wsi)
 {
-    char origin[256], host[256];
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0) return 1;
-    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0) return 0;
-    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) host[0] = 0;
-    return sr_reach_origin_ok(srv->cfg.reach, origin, host);
+    return net_origin_ok(srv, wsi, net_read_https(srv, wsi));
+}
+
+/* Answers an upgrade request lws would take or drop without a word, as plain HTTP: status,
+ * a JSON error {code, message} (static strings), and Sec-WebSocket-Version: 13 with a 426.
+ * Returns -1: LWS_CALLBACK_HTTP_CONFIRM_UPGRADE then closes the connection (the answer, a few
+ * hundred bytes on a fresh socket, has gone out whole). */
+static int handshake_refuse(struct lws *wsi, unsigned status, const char *code, const char *msg)
+{
+    unsigned char buf[LWS_PRE + 640], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+    char body[256], clen[16];
+    int n =
+        snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, msg);
+    int cl = snprintf(clen, sizeof clen, "%d", n);
+    if (lws_add_http_header_status(wsi, status, &p, end) ||
+        (status == 426 &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"sec-websocket-version:",
+                                     (const unsigned char *)"13", 2, &p, end)) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                     (const unsigned char *)"application/json", 16, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
+                                     (const unsigned char *)clen, cl, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                     &p, end) ||
+        lws_finalize_http_header(wsi, &p, end) || end - p < n)
+        return -1;
+    memcpy(p, body, (size_t)n);
+    p += n;
+    int len = (int)(p - start);
+    lws_write(wsi, start, (size_t)len, LWS_WRITE_HTTP);
+    return -1; /* nothing more on this connection: lws closes it (the answer is out) */
+}
+
+/* RFC 6455 §4.2: a handshake must carry Sec-WebSocket-Version 13 (else 426 naming the one we
+ * speak) and a Sec-WebSocket-Key (else 400). lws 4.1.6 takes a missing or unknown version for
+ * 13 and drops a request without a key without a word. in is the Upgrade header's value. */
+static int confirm_upgrade(struct lws *wsi, const char *up)
+{
+    char v[16];
+    if (!up || strcasecmp(up, "websocket")) return 0;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_VERSION) <= 0 ||
+        lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_VERSION) <= 0 || strcmp(v, "13"))
+        return handshake_refuse(wsi, 426, "bad_version", "Sec-WebSocket-Version must be 13");
+    int klen = lws_hdr_total_length(wsi, WSI_TOKEN_KEY);
+    if (klen <= 0 || klen >= 100)
+        return handshake_refuse(wsi, 400, "bad_handshake", "Sec-WebSocket-Key is missing");
+    return 0;
 }
 
 int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons reason, net_pss *ps,
                     void *in, size_t len)
 {
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(wsi, in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         if (srv->shutting) return -1;
         if (!origin_ok(srv, wsi)) {
@@ -356,6 +410,7 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
             ps->s->last_rx_us = sr_mono_us();
             return 0;
         }
+        if (srv->shutting) return 0; /* shutting down: not handled, so never acknowledged */
         return ps->s ? ws_receive(srv, wsi, ps->s, in, len) : -1;
     case LWS_CALLBACK_TIMER:
         if (ps && ps->s && ps->s->close_code) linger_check(wsi, ps->s);

@@ -11,6 +11,28 @@
 
 enum { ST_HDR0, ST_HDR1, ST_EXTLEN, ST_MASK, ST_PAYLOAD };
 
+/* Once a frame's length is known: a data frame adds it to its message (a continuation) or
+ * starts a new one; 1 (and the state bad) when the message is then over the limit. */
+static int too_big(sr_wsguard_state *g)
+{
+    if (g->op & 0x08) return 0; /* control frames are not part of a message */
+    if (g->op & 0x0f)
+        g->msg = g->left;
+    else
+        g->msg = g->msg + g->left < g->msg ? UINT64_MAX : g->msg + g->left;
+    if (!g->max || g->msg <= g->max) return 0;
+    g->bad = SR_WS_TOO_BIG;
+    return 1;
+}
+
+/* The codes a client may send (RFC 6455 §7.4): 1000-1003, 1007-1011, and 3000-4999 for
+ * libraries and applications; 1004-1006 and 1015 are reserved or never sent, the rest of
+ * 0-2999 unassigned, 5000 and up outside the range. lws refuses 1012-1014 too. */
+static int close_code_ok(unsigned c)
+{
+    return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999);
+}
+
 size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_ws_violation *v)
 {
     *v = (enum sr_ws_violation)g->bad;
@@ -40,11 +62,16 @@ size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_
                 goto bad;
             }
             g->left = b & 0x7f;
+            if ((g->op & 0x0f) == 0x8 && g->left == 1) { /* a close code is two bytes */
+                g->bad = SR_WS_BAD_CLOSE;
+                goto bad;
+            }
             if (g->left >= 126) {
                 g->need = g->left == 126 ? 2 : 8;
                 g->left = 0;
                 g->st = ST_EXTLEN;
             } else {
+                if (too_big(g)) goto bad;
                 g->need = 4;
                 g->st = ST_MASK;
             }
@@ -52,24 +79,41 @@ size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_
             break;
         case ST_EXTLEN:
             g->left = (g->left << 8) | b;
+            i++;
             if (!--g->need) {
+                if (too_big(g)) goto bad;
                 g->need = 4;
                 g->st = ST_MASK;
             }
-            i++;
             break;
         case ST_MASK:
+            g->key[4 - g->need] = b;
             i++;
             if (!--g->need) g->st = g->left ? ST_PAYLOAD : ST_HDR0;
+            g->pos = 0;
             break;
-        default: { /* ST_PAYLOAD: skipped, lws checks what it says */
-            size_t take = n - i;
-            if ((uint64_t)take > g->left) take = (size_t)g->left;
-            i += take;
-            g->left -= take;
-            if (!g->left) g->st = ST_HDR0;
-            break;
-        }
+        default: /* ST_PAYLOAD: skipped, but for a close frame's code; lws checks the rest */
+            if ((g->op & 0x0f) == 0x8 && g->pos < 2) {
+                uint8_t c = b ^ g->key[g->pos];
+                i++;
+                g->left--;
+                if (!g->pos++) {
+                    g->code0 = c;
+                } else if (!close_code_ok((g->code0 << 8) | c)) {
+                    g->bad = SR_WS_BAD_CLOSE;
+                    goto bad;
+                }
+                if (!g->left) g->st = ST_HDR0;
+                break;
+            }
+            {
+                size_t take = n - i;
+                if ((uint64_t)take > g->left) take = (size_t)g->left;
+                i += take;
+                g->left -= take;
+                if (!g->left) g->st = ST_HDR0;
+                break;
+            }
         }
     }
     return n;
@@ -89,9 +133,18 @@ const char *sr_wsguard_reason(enum sr_ws_violation v)
         return "control frame over 125 bytes";
     case SR_WS_CONTROL_FRAGMENTED:
         return "fragmented control frame";
+    case SR_WS_TOO_BIG:
+        return "message too big";
+    case SR_WS_BAD_CLOSE:
+        return "invalid close code";
     default:
         return "";
     }
+}
+
+int sr_wsguard_code(enum sr_ws_violation v)
+{
+    return v == SR_WS_TOO_BIG ? 1009 : 1002;
 }
 
 /* ---------- the watched sockets and the recv() lws calls ---------- */
@@ -105,10 +158,13 @@ static watch *g_tab; /* by fd; sized once, before any thread starts, and never m
 static size_t g_cap;
 static void (*g_on_violation)(void *owner, enum sr_ws_violation v);
 static void (*g_on_dropped)(void *owner);
+static uint64_t g_max;
 
-void sr_wsguard_init(void (*on_violation)(void *owner, enum sr_ws_violation v),
+void sr_wsguard_init(uint64_t max_message,
+                     void (*on_violation)(void *owner, enum sr_ws_violation v),
                      void (*on_dropped)(void *owner))
 {
+    g_max = max_message;
     g_on_violation = on_violation;
     g_on_dropped = on_dropped;
     if (g_tab) return;
@@ -129,7 +185,7 @@ void sr_wsguard_watch(int fd, void *owner)
             sr_log(SR_LOG_WARN, "socket above the open-file limit is not checked", "fd=%d", fd);
         return;
     }
-    g_tab[fd] = (watch){.owner = owner};
+    g_tab[fd] = (watch){.owner = owner, .g = {.max = g_max}};
 }
 
 void sr_wsguard_forget(int fd, void *owner)

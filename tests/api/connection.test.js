@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
 import WebSocket from 'ws';
-import { account, client, closeAll, makeRoom, raw, Server, sleep, tcpWs, test, waitFor } from './harness.js';
+import { account, client, closeAll, makeRoom, raw, rawHttp, Server, sleep, tcpWs, test, waitFor } from './harness.js';
 
 let srv;
 before(async () => {
@@ -273,6 +273,45 @@ test('a message over 64 KiB closes with 1009; one under is handled', async () =>
   assert.equal(code, 1009);
 });
 
+// Regression: a header announcing 2^63-1 bytes, or a body trickled past twice the limit, held the
+// connection open (lws reads a message to its end before we could refuse it).
+test('a frame header announcing more than 64 KiB closes with 1009 before its body', async (t) => {
+  await t.test('2^63-1 bytes announced, no body sent', async () => {
+    const s = await tcpWs(srv);
+    const head = Buffer.from([0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
+    s.rawWrite(head);
+    const t0 = Date.now();
+    assert.equal(await s.closeCode(3000), 1009);
+    assert.ok(Date.now() - t0 < 1000, `closed after ${Date.now() - t0} ms`);
+    s.end();
+  });
+  await t.test('70,000 bytes announced, the body trickled', async () => {
+    const s = await tcpWs(srv);
+    const frame = s.encode(0x1, Buffer.alloc(70000, 0x20));
+    s.rawWrite(frame.subarray(0, 14));
+    let at = 14;
+    const timer = setInterval(() => {
+      if (at < frame.length) s.rawWrite(frame.subarray(at, (at += 1000)));
+    }, 20);
+    try {
+      const t0 = Date.now();
+      assert.equal(await s.closeCode(5000), 1009);
+      assert.ok(Date.now() - t0 < 2500, `closed after ${Date.now() - t0} ms`);
+      assert.ok(at < frame.length, 'closed before the body was all sent');
+    } finally {
+      clearInterval(timer);
+      s.end();
+    }
+  });
+  await t.test('fragments adding up past 64 KiB', async () => {
+    const s = await tcpWs(srv);
+    s.frame(0x1, Buffer.alloc(40000, 0x20), { fin: false });
+    s.frame(0x0, Buffer.alloc(40000, 0x20), { fin: false });
+    assert.equal(await s.closeCode(3000), 1009);
+    s.end();
+  });
+});
+
 test('invalid UTF-8 in a text frame closes with 1007', async () => {
   const ws = await raw(srv);
   await hello(ws);
@@ -297,6 +336,13 @@ test('protocol violations close with 1002', async (t) => {
     'fragmented control frame': [(s) => s.frame(0x9, 'hi', { fin: false }), /fragmented/],
     'bad close code': [(s) => s.frame(0x8, Buffer.from([0x03, 0xed]))], // 1005 may not be sent
   };
+  // Regression: lws echoed these close codes (and a one-byte payload) instead of 1002.
+  for (const code of [0, 999, 1004, 1006, 1015, 1016, 2999, 5000, 65535]) {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(code);
+    cases[`close code ${code}`] = [(s) => s.frame(0x8, b), /close code/];
+  }
+  cases['one-byte close payload'] = [(s) => s.frame(0x8, Buffer.from([0x03])), /close code/];
   for (const [name, [send, reason]] of Object.entries(cases)) {
     await t.test(name, async () => {
       const s = await tcpWs(srv);
@@ -306,6 +352,35 @@ test('protocol violations close with 1002', async (t) => {
       s.end();
     });
   }
+});
+
+test('allowed close codes are echoed: 1000, 3000, 4999', async () => {
+  for (const code of [1000, 3000, 4999]) {
+    const s = await tcpWs(srv);
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(code);
+    s.frame(0x8, b);
+    assert.equal(await s.closeCode(), code);
+    s.end();
+  }
+});
+
+// Regression: lws took a missing or unknown Sec-WebSocket-Version for 13 (or hung) and dropped a
+// handshake without Sec-WebSocket-Key without a word.
+test('handshake without Sec-WebSocket-Version 13 answers 426, without a key 400', async () => {
+  const head = `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`;
+  const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  for (const version of ['', 'Sec-WebSocket-Version: 8\r\n', 'Sec-WebSocket-Version: 14\r\n']) {
+    const { responses } = await rawHttp(srv, `${head}${key}${version}\r\n`);
+    assert.equal(responses[0]?.status, 426, JSON.stringify(version));
+    assert.equal(responses[0].headers['sec-websocket-version'], '13');
+    assert.equal(JSON.parse(responses[0].body).error.code, 'bad_version');
+  }
+  const { responses } = await rawHttp(srv, `${head}Sec-WebSocket-Version: 13\r\n\r\n`);
+  assert.equal(responses[0]?.status, 400);
+  assert.equal(JSON.parse(responses[0].body).error.code, 'bad_handshake');
+  const ok = await rawHttp(srv, `${head}${key}Sec-WebSocket-Version: 13\r\n\r\n`, { ms: 300 });
+  assert.equal(ok.responses[0]?.status, 101);
 });
 
 test('frames before a violation in the same read are still framed right; the next client is unaffected', async () => {

@@ -367,6 +367,47 @@ export async function allTracks(srv) {
 }
 
 /**
+ * Sends `text` (a whole request, or several) on a new TCP connection and collects what comes back
+ * until the server closes or `ms` pass: {raw, responses: [{status, headers, body}]} (bodies by
+ * Content-Length; headers lower-cased). For requests fetch() will not make.
+ */
+export function rawHttp(srv, text, { ms = 2000 } = {}) {
+  return new Promise((resolve) => {
+    const sock = net.connect(srv.port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const done = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      const responses = [];
+      let rest = buf;
+      for (;;) {
+        const i = rest.indexOf('\r\n\r\n');
+        if (i < 0) break;
+        const lines = rest.subarray(0, i).toString('latin1').split('\r\n');
+        const headers = {};
+        for (const l of lines.slice(1)) {
+          const c = l.indexOf(':');
+          if (c > 0) headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+        }
+        const len = Number(headers['content-length'] ?? 0);
+        responses.push({
+          status: Number(lines[0].split(' ')[1]),
+          headers,
+          body: rest.subarray(i + 4, i + 4 + len).toString('utf8'),
+        });
+        rest = rest.subarray(i + 4 + len);
+      }
+      resolve({ raw: buf.toString('latin1'), responses });
+    };
+    const timer = setTimeout(done, ms);
+    sock.on('error', () => {});
+    sock.on('data', (d) => (buf = Buffer.concat([buf, d])));
+    sock.on('close', done);
+    sock.write(text);
+  });
+}
+
+/**
  * A WebSocket made by hand on a TCP socket, for frames `ws` will not send (unmasked, reserved
  * opcodes, oversized control frames). `frame(opcode, payload, {mask, fin})` sends one;
  * `nextFrame(ms)` resolves with the next server frame {opcode, payload}; `closeCode(ms)`

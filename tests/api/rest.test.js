@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before } from 'node:test';
-import { allTracks, client, closeAll, owner, Server, test, until } from './harness.js';
+import { allTracks, client, closeAll, owner, rawHttp, Server, test, until } from './harness.js';
 
 let srv;
 let tracks;
@@ -101,6 +101,30 @@ test('POST /api/rooms errors: bad_json, missing_field, bad_field, too_long, too_
   assert.equal(empty.status, 400, JSON.stringify(empty.body));
   assert.ok(['bad_field', 'missing_field'].includes(empty.body.error?.code));
   isError(await srv.http('POST', '/api/rooms', { body: { name: 'guest' } }), 401, 'unauthenticated');
+});
+
+// Regression: a chunked body was taken for the next request on the connection (lws 4.1.6 does not
+// read chunked request bodies), and Content-Length with Transfer-Encoding was accepted, the two
+// framings disagreeing on where the request ends.
+test('Transfer-Encoding: chunked answers 411, with Content-Length too 400; nothing after is a request', async () => {
+  const head = `POST /api/rooms HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n${'Authorization'}: ${auth.authorization}\r\nContent-Type: application/json\r\n`;
+  const smuggled = `GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const body = '{"name":"smuggled"}';
+  const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+  let res = await rawHttp(srv, `${head}Transfer-Encoding: chunked\r\n\r\n${chunked}${smuggled}`);
+  assert.equal(res.responses.length, 1, res.raw);
+  assert.equal(res.responses[0].status, 411);
+  assert.equal(JSON.parse(res.responses[0].body).error.code, 'length_required');
+  assert.equal(res.responses[0].headers.connection, 'close');
+  res = await rawHttp(srv, `${head}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`);
+  assert.equal(res.responses.length, 1, res.raw);
+  assert.equal(res.responses[0].status, 400);
+  assert.equal(JSON.parse(res.responses[0].body).error.code, 'bad_request');
+  const rooms = await srv.http('GET', '/api/rooms');
+  assert.ok(!JSON.stringify(rooms.body).includes('smuggled'), 'no room was made');
+  // keep-alive still works for well-framed requests
+  res = await rawHttp(srv, `GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n${smuggled}`, { ms: 500 });
+  assert.equal(res.responses.length, 2);
 });
 
 test('GET /api/rooms/:id of an unknown room is 404 no_such_room; other errors', async () => {

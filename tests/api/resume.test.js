@@ -1,6 +1,8 @@
 // resume.test.js - resuming after drops and restarts; shutdown closes with 1001; nothing is lost.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { after, afterEach, before } from 'node:test';
 import { allTracks, client, closeAll, makeRoom, raw, Server, sleep, test, until, waitFor } from './harness.js';
 
@@ -153,6 +155,64 @@ test('SIGTERM closes sockets with 1001 and exits 0; clients come back to a snaps
   assert.ok(a.room.listeners.some((u) => u.id === id));
   void seq;
 });
+
+// Regression: on SIGTERM the sockets closed while writes were still on their way to the disk, so
+// some chat lines were stored but never acknowledged (a client would send them again: doubled).
+// Now every stored line was acknowledged before its socket closed, and every acknowledged one is
+// stored.
+test('SIGTERM under load: every write that reached the disk was acknowledged before the close', async () => {
+  const other = await Server.start({ args: ['--chat-rate', '100000/1', '--msg-rate', '100000'] });
+  try {
+    const room = await makeRoom(other);
+    const acked = new Set();
+    const sent = new Set();
+    const sockets = [];
+    let n = 0;
+    // each writer keeps 10 chat lines in flight, as a client waiting for its acks would
+    const send = (ws) => {
+      const text = `line-${n++}`;
+      sent.add(text);
+      ws.json({ type: 'chat', room: room.id, text, ref: text });
+    };
+    for (let c = 0; c < 6; c++) {
+      const ws = await raw(other);
+      await ws.call({ type: 'hello', v: 1, name: `Writer${c}` });
+      await ws.call({ type: 'join', room: room.id });
+      ws.on('message', (data) => {
+        const parsed = JSON.parse(String(data));
+        for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+          if (m.type === 'ack' && typeof m.ref === 'string') {
+            acked.add(m.ref);
+            if (ws.readyState === ws.OPEN) send(ws);
+          }
+        }
+      });
+      sockets.push(ws);
+    }
+    for (const ws of sockets) for (let k = 0; k < 10; k++) send(ws);
+    await sleep(400);
+    const closed = Promise.all(sockets.map((ws) => ws.closed));
+    const stopped = other.stop();
+    const codes = await closed;
+    await stopped;
+    for (const c of codes) assert.equal(c.code, 1001);
+    const db = path.join(other.dataDir, 'soundroom.db');
+    const stored = new Set(
+      execFileSync('sqlite3', [db, `SELECT text FROM chat_messages WHERE room_id = ${Number(room.id)}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter((t) => t.startsWith('line-')),
+    );
+    assert.ok(stored.size > 20, `only ${stored.size} lines were stored`);
+    const unacked = [...stored].filter((t) => !acked.has(t));
+    const lost = [...acked].filter((t) => !stored.has(t));
+    console.log(`SIGTERM under load: sent ${sent.size}, stored ${stored.size}, acked ${acked.size}`);
+    assert.deepEqual(unacked, [], `${unacked.length} of ${stored.size} stored lines were never acknowledged`);
+    assert.deepEqual(lost, [], 'acknowledged lines were lost');
+  } finally {
+    other.kill();
+    await other.dispose().catch(() => {});
+  }
+}, { timeout: 60000 });
 
 test('a restart loses nothing: rooms, queue, votes, chat, identity and the current track', async () => {
   const room = await makeRoom(srv, 'Persistent');

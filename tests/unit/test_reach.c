@@ -197,32 +197,39 @@ static void test_origin(void **state)
     assert_int_equal(sr_reach_new("https://listen.example.com", NULL, allow, &r, err, sizeof err),
                      0);
     /* not a browser */
-    assert_true(sr_reach_origin_ok(r, NULL, "x"));
+    assert_true(sr_reach_origin_ok(r, NULL, "x", 0));
     /* the public URL's origin: scheme, host and port, default ports implied */
-    assert_true(sr_reach_origin_ok(r, "https://listen.example.com", "10.0.0.5:8080"));
-    assert_true(sr_reach_origin_ok(r, "https://LISTEN.example.com:443", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "http://listen.example.com", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "https://listen.example.com:8443", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "https://listen.example.com.evil.io", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "https://evil.io", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "null", "10.0.0.5:8080"));
+    assert_true(sr_reach_origin_ok(r, "https://listen.example.com", "10.0.0.5:8080", 0));
+    assert_true(sr_reach_origin_ok(r, "https://LISTEN.example.com:443", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "http://listen.example.com", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "https://listen.example.com:8443", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "https://listen.example.com.evil.io", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "https://evil.io", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "null", "10.0.0.5:8080", 0));
     /* the request's own Host, as before */
-    assert_true(sr_reach_origin_ok(r, "http://10.0.0.5:8080", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "http://10.0.0.5:8081", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "http://evil.io", ""));
-    assert_false(sr_reach_origin_ok(r, "http://evil.io", NULL));
+    assert_true(sr_reach_origin_ok(r, "http://10.0.0.5:8080", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "http://10.0.0.5:8081", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "http://evil.io", "", 0));
+    assert_false(sr_reach_origin_ok(r, "http://evil.io", NULL, 0));
     /* --allow-origin, exactly */
-    assert_true(sr_reach_origin_ok(r, "http://friend.example", "10.0.0.5:8080"));
-    assert_false(sr_reach_origin_ok(r, "https://friend.example", "10.0.0.5:8080"));
+    assert_true(sr_reach_origin_ok(r, "http://friend.example", "10.0.0.5:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "https://friend.example", "10.0.0.5:8080", 0));
     sr_reach_free(r);
 
     r = mk("http://party.local:8080/sr", NULL);
-    assert_true(sr_reach_origin_ok(r, "http://party.local:8080", "127.0.0.1:8080"));
-    assert_false(sr_reach_origin_ok(r, "http://party.local", "127.0.0.1:8080"));
+    assert_true(sr_reach_origin_ok(r, "http://party.local:8080", "127.0.0.1:8080", 0));
+    assert_false(sr_reach_origin_ok(r, "http://party.local", "127.0.0.1:8080", 0));
     sr_reach_free(r);
     /* no configuration: own host only */
-    assert_true(sr_reach_origin_ok(NULL, "http://127.0.0.1:8080", "127.0.0.1:8080"));
-    assert_false(sr_reach_origin_ok(NULL, "http://evil.io", "127.0.0.1:8080"));
+    assert_true(sr_reach_origin_ok(NULL, "http://127.0.0.1:8080", "127.0.0.1:8080", 0));
+    assert_false(sr_reach_origin_ok(NULL, "http://evil.io", "127.0.0.1:8080", 0));
+    /* regression: the own-host check compared only what follows "://", so an http page of the
+     * same host could act on the https site; the scheme is the one the client used */
+    assert_false(sr_reach_origin_ok(NULL, "https://127.0.0.1:8080", "127.0.0.1:8080", 0));
+    assert_true(sr_reach_origin_ok(NULL, "https://chat.example", "chat.example", 1));
+    assert_false(sr_reach_origin_ok(NULL, "http://chat.example", "chat.example", 1));
+    assert_false(sr_reach_origin_ok(NULL, "ftp://chat.example", "chat.example", 0));
+    assert_false(sr_reach_origin_ok(NULL, "chat.example", "chat.example", 0));
 }
 
 static void test_base_url(void **state)

@@ -1,0 +1,70 @@
+/* fdlimit.c - see fdlimit.h. */
+#include "net/fdlimit.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int g_spare = -1;
+static int g_at_limit; /* in an episode: logged once, until an accept succeeds */
+static unsigned long g_refused;
+
+void sr_fdlimit_init(void)
+{
+    if (g_spare < 0) g_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+unsigned long sr_fdlimit_refused(void)
+{
+    return g_refused;
+}
+
+static int sys_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    return (int)syscall(SYS_accept4, fd, addr, len, 0);
+}
+
+/* Called instead of libc's accept() by everything in the process, lws included. */
+int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    int c = sys_accept(fd, addr, len);
+    if (c >= 0) {
+        if (g_at_limit) {
+            g_at_limit = 0;
+            sr_log(SR_LOG_DEBUG, "accepting again", "refused=%lu", g_refused);
+        }
+        return c;
+    }
+    if (errno != EMFILE && errno != ENFILE) return -1;
+    int err = errno;
+    if (!g_at_limit) {
+        g_at_limit = 1;
+        sr_log(SR_LOG_WARN, "at the open-file limit: refusing new connections until some close",
+               "errno=%d hint=\"raise ulimit -n\"", err);
+    }
+    if (g_spare >= 0) {
+        close(g_spare);
+        g_spare = -1;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int k = sys_accept(fd, (struct sockaddr *)&ss, &sl);
+        if (k >= 0) {
+            close(k);
+            g_refused++;
+        }
+        g_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (g_spare < 0) {
+        /* no spare to give up (another thread took the slot): the waiting connection cannot
+         * be taken off the queue, so wait a moment rather than spin on it */
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        g_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    errno = EAGAIN; /* lws stops accepting for this pass, without a word */
+    return -1;
+}
