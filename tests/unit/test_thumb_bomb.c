@@ -50,7 +50,7 @@ static void put(buf *b, const void *d, size_t n)
         b->cap = (b->n + n) * 2;
         b->p = realloc(b->p, b->cap);
     }
-    memcpy(b->p + b->n, d, n);
+    if (n) memcpy(b->p + b->n, d, n);
     b->n += n;
 }
 
