@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -17,21 +18,33 @@
 #include <string.h>
 
 #define COOKIE "sr_session"
-#define THROTTLE_FREE 5       /* failures per account before backing off */
-#define THROTTLE_FREE_ADDR 20 /* per address: many people may share one (NAT) */
-#define THROTTLE_MAX_S 900    /* longest back-off */
+/* Failed sign-ins are throttled per address and per account-address pair, never per account
+ * alone, so failures from one address never lock the owner out from another:
+ * - a pair (this account from this address) has 5 free failures, then waits 1 s, 2 s, 4 s, ...
+ *   at most 15 min between tries; the owner's sign-in clears it;
+ * - an address has 20 failures at once, then one more every 3 min: at most 40 in any hour, 20
+ *   an hour kept up. A success does not refill it (an attacker's own account would). IPv6
+ *   addresses count by their /64, which one subscriber usually has whole. */
+#define PAIR_FREE 5         /* failures per account and address before backing off */
+#define PAIR_MAX_S 900      /* its longest back-off */
+#define ADDR_BURST 20       /* failures per address at once (many may share one: NAT) */
+#define ADDR_REFILL_S 180   /* then one more every 3 minutes */
+#define THROTTLE_PRUNE 4096 /* entries before idle ones are swept */
 
-/* Failed sign-in attempts for one account or one address. */
+/* Failed sign-in attempts for one account-address pair ("p:") or one address ("a:"). */
 typedef struct throttle {
-    int failures;
-    int64_t until_us;
+    char *key;
+    int failures;     /* pair: failures since the last success */
+    int64_t until_us; /* pair: no try before this */
+    double tokens;    /* address: failures it may still have now */
+    int64_t last_us;  /* the last failure (address: when tokens was computed) */
 } throttle;
 
 /* The module's state. */
 typedef struct accounts {
-    sr_map throttles; /* "u:name" / "a:addr" -> index + 1 into thr */
+    sr_map throttles; /* key -> index + 1 into thr */
     throttle *thr;
-    int nthr, capthr;
+    int nthr, capthr, prune_at;
     char *dummy_hash; /* verified against for unknown users, so both cost the same */
 } accounts;
 
@@ -90,43 +103,116 @@ static const char *str_field(json_t *body, const char *key)
 
 /* ---------- throttling ---------- */
 
-static throttle *thr_get(accounts *h, const char *key, int create)
+/* The throttle key of addr into out: "a:" and the address (an IPv6 one by its /64). */
+static void addr_key(const char *addr, char *out, size_t n)
 {
-    int64_t i = sr_map_get(&h->throttles, key);
-    if (i) return &h->thr[i - 1];
-    if (!create) return NULL;
-    if (h->nthr == h->capthr) {
-        h->capthr = h->capthr ? h->capthr * 2 : 64;
-        h->thr = sr_xrealloc(h->thr, (size_t)h->capthr * sizeof *h->thr);
+    struct in6_addr a6;
+    char buf[INET6_ADDRSTRLEN];
+    if (addr && strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1 &&
+        !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a6, buf, sizeof buf)) addr = buf;
     }
-    h->thr[h->nthr] = (throttle){0, 0};
-    sr_map_put(&h->throttles, key, ++h->nthr);
-    return &h->thr[h->nthr - 1];
+    snprintf(out, n, "a:%s", addr ? addr : "?");
+}
+
+/* The throttle key of username signing in from addr: "p:", the address key, a newline, the
+ * name (a newline is in neither). */
+static void pair_key(const char *addr, const char *username, char *out, size_t n)
+{
+    char a[80];
+    addr_key(addr, a, sizeof a);
+    snprintf(out, n, "p:%s\n%s", a + 2, username);
+}
+
+/* An address with its bucket full again, or a pair whose last failure is an hour old and
+ * whose wait is over, is as if it never failed: forgotten. */
+static int thr_idle(const throttle *t, int64_t now)
+{
+    if (t->key[0] == 'a')
+        return t->tokens + (double)(now - t->last_us) / (ADDR_REFILL_S * 1e6) >= ADDR_BURST;
+    return t->until_us <= now && now - t->last_us > 3600 * (int64_t)1000000;
+}
+
+/* Sweeps idle entries once the table has doubled since the last sweep: memory stays
+ * proportional to the addresses failing now, not to every address that ever failed. */
+static void thr_prune(accounts *A)
+{
+    if (A->nthr < A->prune_at) return;
+    int64_t now = sr_mono_us();
+    int k = 0;
+    sr_map_free(&A->throttles);
+    for (int i = 0; i < A->nthr; i++) {
+        if (thr_idle(&A->thr[i], now)) {
+            free(A->thr[i].key);
+            continue;
+        }
+        A->thr[k] = A->thr[i];
+        sr_map_put(&A->throttles, A->thr[k].key, k + 1);
+        k++;
+    }
+    A->nthr = k;
+    A->prune_at = k * 2 > THROTTLE_PRUNE ? k * 2 : THROTTLE_PRUNE;
+}
+
+static throttle *thr_get(accounts *A, const char *key, int create)
+{
+    int64_t i = sr_map_get(&A->throttles, key);
+    if (i) return &A->thr[i - 1];
+    if (!create) return NULL;
+    thr_prune(A);
+    if (A->nthr == A->capthr) {
+        A->capthr = A->capthr ? A->capthr * 2 : 64;
+        A->thr = sr_xrealloc(A->thr, (size_t)A->capthr * sizeof *A->thr);
+    }
+    A->thr[A->nthr] = (throttle){sr_xstrdup(key), 0, 0, ADDR_BURST, sr_mono_us()};
+    sr_map_put(&A->throttles, key, ++A->nthr);
+    return &A->thr[A->nthr - 1];
+}
+
+/* An address's bucket brought up to now. */
+static void addr_refill(throttle *t, int64_t now)
+{
+    t->tokens += (double)(now - t->last_us) / (ADDR_REFILL_S * 1e6);
+    if (t->tokens > ADDR_BURST) t->tokens = ADDR_BURST;
+    t->last_us = now;
 }
 
 /* Seconds until this key may try again, 0 when it may now. */
-static int thr_wait(accounts *h, const char *key)
+static int thr_wait(accounts *A, const char *key)
 {
-    throttle *t = thr_get(h, key, 0);
+    throttle *t = thr_get(A, key, 0);
     int64_t now = sr_mono_us();
-    return t && t->until_us > now ? (int)((t->until_us - now) / 1000000 + 1) : 0;
+    if (!t) return 0;
+    if (key[0] == 'a') {
+        addr_refill(t, now);
+        return t->tokens >= 1 ? 0 : (int)((1 - t->tokens) * ADDR_REFILL_S) + 1;
+    }
+    return t->until_us > now ? (int)((t->until_us - now) / 1000000 + 1) : 0;
 }
 
-static void thr_fail(accounts *h, const char *key)
+static void thr_fail(accounts *A, const char *key)
 {
-    throttle *t = thr_get(h, key, 1);
-    int free_tries = key[0] == 'a' ? THROTTLE_FREE_ADDR : THROTTLE_FREE;
-    if (++t->failures < free_tries) return;
-    int shift = t->failures - free_tries;
-    int64_t secs = shift > 10 ? THROTTLE_MAX_S : (int64_t)1 << shift;
-    if (secs > THROTTLE_MAX_S) secs = THROTTLE_MAX_S;
-    t->until_us = sr_mono_us() + secs * 1000000;
+    throttle *t = thr_get(A, key, 1);
+    int64_t now = sr_mono_us();
+    if (key[0] == 'a') {
+        addr_refill(t, now);
+        t->tokens = t->tokens > 1 ? t->tokens - 1 : 0;
+        return;
+    }
+    t->last_us = now;
+    if (++t->failures < PAIR_FREE) return;
+    int shift = t->failures - PAIR_FREE;
+    int64_t secs = shift > 10 ? PAIR_MAX_S : (int64_t)1 << shift;
+    if (secs > PAIR_MAX_S) secs = PAIR_MAX_S;
+    t->until_us = now + secs * 1000000;
 }
 
-static void thr_clear(accounts *h, const char *key)
+/* The pair's failures are forgotten (the owner signed in); an address's never are. */
+static void thr_clear(accounts *A, const char *key)
 {
-    throttle *t = thr_get(h, key, 0);
-    if (t) *t = (throttle){0, 0};
+    throttle *t = thr_get(A, key, 0);
+    if (t) t->failures = 0, t->until_us = 0;
 }
 
 /* ---------- password tasks ---------- */
@@ -192,10 +278,7 @@ static void start_session(sr_hub *h, job *j, int64_t uid, int status, int https,
     char *token = new_token(hash);
     double expires = sr_now_ms() + h->cfg.session_days * 86400e3;
     hub_session_add(h, hash, uid, expires);
-    sr_write *w = hub_job_write(j, SR_W_SESSION);
-    w->s1 = sr_xstrdup(hash);
-    w->a = uid;
-    w->t = expires;
+    sr_write_session(hub_job_add(j), hash, uid, expires);
     char cookie[200];
     /* Secure when the client reached us by https (a trusted proxy's X-Forwarded-Proto too):
      * the browser then never sends the session over plain http */
@@ -238,12 +321,7 @@ static void pw_done(sr_task *base)
         hub_user_set_username(h, uid, t->username);
         u->pw_hash = sr_xstrdup(t->new_hash);
         job *j = hub_job_new(NULL);
-        sr_write *w = hub_job_write(j, SR_W_ACCOUNT);
-        w->a = uid;
-        w->s1 = sr_xstrdup(t->username);
-        w->s2 = sr_xstrdup(t->new_hash);
-        w->s3 = sr_xstrdup(t->name);
-        w->t = sr_now_ms();
+        sr_write_account(hub_job_add(j), uid, t->username, t->new_hash, t->name, sr_now_ms());
         sr_log(SR_LOG_INFO, "account created", "user=%lld", (long long)uid);
         start_session(h, j, uid, 201, t->https, t->reply, t->ctx);
         sr_event ev = {.type = SR_EV_ACCOUNT_CREATED, .user = uid, .now = sr_now_ms()};
@@ -251,12 +329,12 @@ static void pw_done(sr_task *base)
         break;
     }
     case T_LOGIN: {
-        char ukey[80], akey[80];
-        snprintf(ukey, sizeof ukey, "u:%s", t->username);
-        snprintf(akey, sizeof akey, "a:%s", t->addr);
+        char pkey[160], akey[80];
+        pair_key(t->addr, t->username, pkey, sizeof pkey);
+        addr_key(t->addr, akey, sizeof akey);
         user *u = hub_user_get(h, t->uid);
         if (!t->ok || !u || u->disabled || !u->username) {
-            thr_fail(self_of(h), ukey);
+            thr_fail(self_of(h), pkey);
             thr_fail(self_of(h), akey);
             sr_log(SR_LOG_WARN, "sign-in failed", "addr=\"%s\"", t->addr);
             t->reply(t->ctx, 401,
@@ -265,15 +343,12 @@ static void pw_done(sr_task *base)
                      NULL);
             break;
         }
-        thr_clear(self_of(h), ukey);
-        thr_clear(self_of(h), akey);
+        thr_clear(self_of(h), pkey);
         job *j = hub_job_new(NULL);
         if (t->new_hash) {
             free(u->pw_hash);
             u->pw_hash = sr_xstrdup(t->new_hash);
-            sr_write *w = hub_job_write(j, SR_W_PASSWORD);
-            w->a = t->uid;
-            w->s2 = sr_xstrdup(t->new_hash);
+            sr_write_password(hub_job_add(j), t->uid, t->new_hash);
         }
         start_session(h, j, t->uid, 200, t->https, t->reply, t->ctx);
         break;
@@ -290,12 +365,8 @@ static void pw_done(sr_task *base)
         free(u->pw_hash);
         u->pw_hash = sr_xstrdup(t->new_hash);
         job *j = hub_job_new(NULL);
-        sr_write *w = hub_job_write(j, SR_W_PASSWORD);
-        w->a = t->uid;
-        w->s2 = sr_xstrdup(t->new_hash);
-        w = hub_job_write(j, SR_W_SESSION_REVOKE);
-        w->a = t->uid;
-        w->s2 = sr_xstrdup(t->keep_hash);
+        sr_write_password(hub_job_add(j), t->uid, t->new_hash);
+        sr_write_sessions_revoke(hub_job_add(j), t->uid, t->keep_hash);
         hub_session_revoke(h, NULL, t->uid, t->keep_hash); /* every other session signs in again */
         hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "ok", 1), NULL);
         break;
@@ -311,7 +382,7 @@ static void pw_done(sr_task *base)
         }
         hub_account_forget(h, t->uid);
         job *j = hub_job_new(NULL);
-        hub_job_write(j, SR_W_USER_DELETE)->a = t->uid;
+        sr_write_user_delete(hub_job_add(j), t->uid);
         sr_event ev = {.type = SR_EV_ACCOUNT_DELETED, .user = t->uid, .job = j, .now = sr_now_ms()};
         hub_emit(h, &ev); /* the features that keep something of the person drop it */
         hub_submit_reply(h, j, NULL, t->reply, t->ctx, 200, json_pack("{s:b}", "deleted", 1),
@@ -386,10 +457,10 @@ static void ep_login(sr_hub *h, const sr_rest *q)
     if (!pw) return hub_rest_error(q, 400, "missing_field", "field 'password' is required");
     if (strlen(username) > 64 || strlen(pw) > 1024)
         return hub_rest_error(q, 401, "bad_credentials", "wrong username or password");
-    char ukey[80], akey[80];
-    snprintf(ukey, sizeof ukey, "u:%s", username);
-    snprintf(akey, sizeof akey, "a:%s", q->addr ? q->addr : "?");
-    int wait = thr_wait(self_of(h), ukey), wa = thr_wait(self_of(h), akey);
+    char pkey[160], akey[80];
+    pair_key(q->addr, username, pkey, sizeof pkey);
+    addr_key(q->addr, akey, sizeof akey);
+    int wait = thr_wait(self_of(h), pkey), wa = thr_wait(self_of(h), akey);
     if (wa > wait) wait = wa;
     if (wait) {
         q->reply(q->ctx, 429,
@@ -415,7 +486,7 @@ static void ep_logout(sr_hub *h, const sr_rest *q)
         return hub_rest_error(q, 401, "unauthenticated", "not signed in");
     hub_session_revoke(h, hash, 0, NULL);
     job *j = hub_job_new(NULL);
-    hub_job_write(j, SR_W_SESSION_REVOKE)->s1 = sr_xstrdup(hash);
+    sr_write_session_revoke(hub_job_add(j), hash);
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:b}", "ok", 1),
                      COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
 }
@@ -471,11 +542,7 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
     if (bio) free(u->bio), u->bio = sr_xstrdup(json_string_value(bio));
     if (hide) u->hide_activity = json_is_true(hide);
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_PROFILE);
-    w->a = uid;
-    w->s1 = sr_xstrdup(u->name);
-    w->s2 = sr_xstrdup(u->bio ? u->bio : "");
-    w->v = u->hide_activity;
+    sr_write_profile(hub_job_add(j), uid, u->name, u->bio ? u->bio : "", u->hide_activity);
     sr_event ev = {.type = SR_EV_PROFILE, .user = uid, .now = sr_now_ms()};
     hub_emit(h, &ev);
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", me_json(h, uid)),
@@ -511,12 +578,9 @@ static void ep_admin_user(sr_hub *h, const sr_rest *q, int64_t me, int64_t id)
     if (dis) u->disabled = json_is_true(dis);
     if (adm) u->admin = json_is_true(adm);
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_USER_FLAGS);
-    w->a = id;
-    w->v = u->admin;
-    w->b = u->disabled;
+    sr_write_user_flags(hub_job_add(j), id, u->admin, u->disabled);
     if (u->disabled) {
-        hub_job_write(j, SR_W_SESSION_REVOKE)->a = id;
+        sr_write_sessions_revoke(hub_job_add(j), id, NULL);
         hub_session_revoke(h, NULL, id, NULL);
     }
     sr_log(SR_LOG_INFO, "account changed by an admin", "user=%lld admin=%lld", (long long)id,
@@ -594,6 +658,7 @@ static const sr_route routes[] = {
 static void *create(sr_hub *h)
 {
     accounts *A = sr_xcalloc(1, sizeof *A);
+    A->prune_at = THROTTLE_PRUNE;
     /* The dummy hash costs what a real one does, so a miss takes as long as a wrong password. */
     A->dummy_hash = hash_password("not a password anyone has", h->cfg.pw_ops, h->cfg.pw_mem);
     if (!A->dummy_hash) A->dummy_hash = sr_xstrdup("$argon2id$v=19$m=65536,t=2,p=1$invalid");
@@ -604,6 +669,8 @@ static void stop(sr_hub *h, void *self)
 {
     accounts *A = self;
     sr_map_free(&A->throttles);
+    for (int i = 0; i < A->nthr; i++)
+        free(A->thr[i].key);
     free(A->thr);
     free(A->dummy_hash);
     free(A);

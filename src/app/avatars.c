@@ -1,8 +1,8 @@
-/* avatars.c - the avatars module, people's pictures: PUT /api/me/avatar takes image bytes, a pool
- * thread decodes them (by content, never by declared type) and re-encodes a square JPEG thumbnail,
- * which is the only thing stored and served. Re-encoding keeps nothing of the upload but its
- * pixels, so a file that is also HTML, a script or a polyglot cannot reach another person's
- * browser.
+/* avatars.c - the avatars module, people's pictures: PUT /api/me/avatar takes image bytes, the
+ * module's own thread decodes them (by content, never by declared type) and re-encodes a square
+ * JPEG thumbnail, which is the only thing stored and served. Re-encoding keeps nothing of the
+ * upload but its pixels, so a file that is also HTML, a script or a polyglot cannot reach
+ * another person's browser.
  *
  * Thumbnails are small (a 256 x 256 JPEG, typically 5-20 KiB) and kept in memory with the
  * accounts, like every other profile field, so serving one never touches the disk. */
@@ -18,10 +18,14 @@
 #include <string.h>
 
 #define AVATAR_SIZE 256 /* pixels per side */
-#define AVATAR_JOBS 4   /* decodes in flight at once; more answer rate_limited */
+#define AVATAR_JOBS 4   /* uploads in flight at once (queued or decoding); more answer rate_limited */
+#define AVATAR_THREADS 1 /* decoders: one decode (at most 64 MiB, thumb.h) at a time */
 
-/* The module's state: decodes in flight, and where each person's picture is kept. */
+/* The module's state: its decoding thread, the uploads in flight, and where each person's
+ * picture is kept. Decoding runs on a pool of its own, never on the kernel's (h->pool), which
+ * hashes passwords: a queue of slow pictures must not hold sign-ins back. */
 typedef struct avatars {
+    sr_pool *pool; /* from start to stop */
     int jobs;
     int slot; /* per-person slot: a picture */
 } avatars;
@@ -86,7 +90,7 @@ typedef struct avatar_task {
     void *ctx;
 } avatar_task;
 
-/* Runs on a pool thread: touches only the task. */
+/* Runs on the module's thread: touches only the task. */
 static void avatar_run(sr_task *base)
 {
     avatar_task *t = (avatar_task *)base;
@@ -115,12 +119,7 @@ static void avatar_done(sr_task *base)
                  NULL);
     } else {
         job *j = hub_job_new(NULL);
-        sr_write *w = hub_job_write(j, SR_W_AVATAR);
-        w->a = t->uid;
-        w->blob = sr_xmalloc(t->out_len);
-        memcpy(w->blob, t->out, t->out_len);
-        w->blob_len = t->out_len;
-        w->t = sr_now_ms();
+        sr_write_avatar(hub_job_add(j), t->uid, t->out, t->out_len, sr_now_ms());
         size_t len = t->out_len;
         picture_set(h, t->uid, t->out, t->out_len);
         t->out = NULL; /* the person holds it now */
@@ -151,16 +150,14 @@ static void ep_put_avatar(sr_hub *h, const sr_rest *q, int64_t uid)
     t->reply = q->reply;
     t->ctx = q->ctx;
     A->jobs++;
-    sr_pool_submit(h->pool, &t->base);
+    sr_pool_submit(A->pool, &t->base);
 }
 
 static void ep_delete_avatar(sr_hub *h, const sr_rest *q, int64_t uid)
 {
     picture_set(h, uid, NULL, 0);
     job *j = hub_job_new(NULL);
-    sr_write *w = hub_job_write(j, SR_W_AVATAR);
-    w->a = uid;
-    w->t = sr_now_ms();
+    sr_write_avatar(hub_job_add(j), uid, NULL, 0, sr_now_ms());
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:n}", "avatar"), NULL);
 }
 
@@ -244,9 +241,36 @@ static void *create(sr_hub *h)
     return A;
 }
 
+static void wake(void *ud)
+{
+    sr_hub *h = ud;
+    if (h->net.wake) h->net.wake(h->net.ud);
+}
+
+static int start(sr_hub *h, void *self)
+{
+    avatars *A = self;
+    A->pool = sr_pool_start(AVATAR_THREADS, wake, h);
+    return A->pool ? 0 : SR_ENOMEM;
+}
+
+static void poll(sr_hub *h, void *self)
+{
+    sr_pool_poll(((avatars *)self)->pool);
+}
+
+static int pending(sr_hub *h, void *self)
+{
+    avatars *A = self;
+    return A->pool ? sr_pool_pending(A->pool) : 0;
+}
+
+/* Shutdown has waited for pending() to reach 0: no decode is left to answer. */
 static void stop(sr_hub *h, void *self)
 {
-    free(self);
+    avatars *A = self;
+    sr_pool_stop(A->pool);
+    free(A);
 }
 
 const sr_module sr_module_avatars = {
@@ -254,6 +278,9 @@ const sr_module sr_module_avatars = {
     .name = "avatars",
     .create = create,
     .load = load,
+    .start = start,
+    .poll = poll,
+    .pending = pending,
     .stop = stop,
     .person_json = person_json,
     .routes = routes,

@@ -121,13 +121,6 @@ sr_write *hub_job_add(job *j)
     return w;
 }
 
-sr_write *hub_job_write(job *j, sr_write_kind kind)
-{
-    sr_write *w = hub_job_add(j);
-    w->kind = kind;
-    return w;
-}
-
 static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m);
 
 /* Gives the delta o (taking the reference) the room's next seq and submits the job. o may be

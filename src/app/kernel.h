@@ -312,8 +312,6 @@ job *hub_job_new(sr_room *r);
 /* Appends an empty write to j and returns it (owned by j) for one of store/write.h's typed
  * constructors to fill: sr_write_chat(hub_job_add(j), id, room, user, text, ts). */
 sr_write *hub_job_add(job *j);
-/* The same with the kind set, for positional filling (older call sites). */
-sr_write *hub_job_write(job *j, sr_write_kind kind);
 /* Gives the delta o (taking the reference; may be NULL) the room's next seq and submits j
  * (taken). */
 void hub_submit(sr_hub *h, job *j, json_t *o);

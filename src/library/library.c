@@ -7,9 +7,12 @@
 #include "util/vec.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 sr_library *sr_library_new(void)
 {
@@ -42,6 +45,9 @@ void sr_library__catalogue_free(sr_library *lib)
     free(lib->tracks);
     free(lib->playable);
     sr_map_free(&lib->idmap);
+    free(lib->marked);
+    lib->marked = NULL;
+    lib->nmarked = lib->capmarked = 0;
     lib->tracks = NULL;
     lib->ntracks = 0;
     lib->playable = NULL;
@@ -166,13 +172,96 @@ int64_t sr_library_play_ms(const sr_track *t)
     return t->duration_ms > 0 ? t->duration_ms : SR_LIVE_SLOT_MS;
 }
 
-void sr_library_mark_gone(sr_library *lib, int64_t id)
+static void marks_lock(sr_library *lib)
+{
+    if (lib->mu_init) pthread_mutex_lock(&lib->mu);
+}
+
+static void marks_unlock(sr_library *lib)
+{
+    if (lib->mu_init) pthread_mutex_unlock(&lib->mu);
+}
+
+/* Forgets the mark on id. Returns 1 when there was one. */
+static int marks_drop(sr_library *lib, int64_t id)
+{
+    int was = 0;
+    marks_lock(lib);
+    for (size_t i = 0; i < lib->nmarked && !was; i++)
+        if (lib->marked[i] == id) {
+            lib->marked[i] = lib->marked[--lib->nmarked];
+            was = 1;
+        }
+    marks_unlock(lib);
+    return was;
+}
+
+void sr_library__set_gone(sr_library *lib, int64_t id)
 {
     sr_track *t = id > 0 && (uint64_t)id < lib->ntracks ? lib->tracks[id] : NULL;
+    marks_drop(lib, id); /* the store says so now: nothing left for a rescan to undo */
     if (!t || !t->available) return;
     if (is_playable(t)) playable_drop(lib, id);
     t->available = 0;
     lib->idmap_dirty = 1;
+}
+
+void sr_library__restore(sr_library *lib, int64_t id)
+{
+    sr_track *t = id > 0 && (uint64_t)id < lib->ntracks ? lib->tracks[id] : NULL;
+    if (!marks_drop(lib, id) || !t || t->available) return;
+    t->available = 1;
+    if (is_playable(t)) {
+        SR_XGROW(lib->playable, lib->capplayable, (size_t)lib->nplayable + 1);
+        lib->playable[lib->nplayable++] = id;
+    }
+    lib->idmap_dirty = 1;
+    sr_log(SR_LOG_INFO, "track available again", "id=%lld", (long long)id);
+}
+
+/* 1 when the file at path is really gone: nothing there, or not a regular file. An lstat()
+ * that fails for another reason (EACCES, ENOMEM, EIO) proves nothing: 0. */
+static int file_gone(const char *path, int *why)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        *why = 0;
+        return !S_ISREG(st.st_mode);
+    }
+    *why = errno;
+    return errno == ENOENT || errno == ENOTDIR;
+}
+
+int sr_library_open_failed(sr_library *lib, int64_t id, int err)
+{
+    sr_track *t = id > 0 && (uint64_t)id < lib->ntracks ? lib->tracks[id] : NULL;
+    if (!t || strcmp(t->source, "local")) return 0;
+    int why = 0, gone = file_gone(t->path, &why);
+    /* at the descriptor limit every request fails the same way: one line a second, not one
+     * per request */
+    int64_t now = sr_mono_us();
+    if (gone || now - lib->open_log_us >= 1000000) {
+        sr_log(gone ? SR_LOG_WARN : SR_LOG_ERROR,
+               gone ? "media file gone" : "media file could not be opened; the track stays",
+               "id=%lld err=\"%s\" lstat=\"%s\" also=%d", (long long)id,
+               err ? strerror(err) : "not a regular file", why ? strerror(why) : "ok",
+               lib->open_log_skipped);
+        if (!gone) lib->open_log_us = now, lib->open_log_skipped = 0;
+    } else {
+        lib->open_log_skipped++;
+    }
+    if (!gone || !t->available) return 0;
+    sr_library__set_gone(lib, id);
+    marks_lock(lib);
+    SR_XGROW(lib->marked, lib->capmarked, lib->nmarked + 1);
+    lib->marked[lib->nmarked++] = id;
+    marks_unlock(lib);
+    return 1;
+}
+
+void sr_library_mark_gone(sr_library *lib, int64_t id)
+{
+    sr_library_open_failed(lib, id, errno);
 }
 
 /* identity -> the lowest available id that has it */

@@ -51,8 +51,19 @@ int64_t sr_library_play_ms(const sr_track *t);
 /* The track that stands for every copy of the same song (same identity key): the available
  * one with the lowest id, else id itself. Votes, plays and likes are counted on it. */
 int64_t sr_library_canonical(const sr_library *lib, int64_t id);
-/* Marks a track unavailable in memory (its file could not be opened); the next scan
- * records it. */
+/* The file of local track id could not be opened for playing: err is the errno of the failed
+ * open() or fstat(), or 0 when it opened but is not a regular file; it is logged (once per
+ * call) so the operator sees why. The track is marked unavailable only when its file is
+ * really gone, which lstat() of its path decides, not err: nothing there (ENOENT, ENOTDIR),
+ * or no longer a regular file (a directory, or a link where the scanner found the file). A
+ * failure that says nothing about the file (EMFILE and ENFILE at the descriptor limit,
+ * ENOMEM, EACCES, EIO, or a stale errno) leaves the track available. A mark is in memory
+ * only: the next completed scan records it in the store when the file is still missing, and
+ * makes the track available again when the file is there. Service thread. Returns 1 when the
+ * track was marked, 0 when not. */
+int sr_library_open_failed(sr_library *lib, int64_t id, int err);
+/* sr_library_open_failed(lib, id, errno), errno read on entry: for callers that call it right
+ * after the failed open() (or the fstat() and a close()). */
 void sr_library_mark_gone(sr_library *lib, int64_t id);
 /* {"tracks":[…]}: playable tracks whose title, artist or album contain every word of q
  * (case-insensitive), at most limit, in id order. In memory. New reference. */

@@ -26,6 +26,13 @@ struct sr_library {
     size_t capplayable;
     sr_map idmap; /* identity -> canonical id (the lowest available); rebuilt when dirty */
     int idmap_dirty;
+    /* ids marked gone by sr_library_open_failed (in memory only, the store still says
+     * available): the next completed scan that finds their file makes them available again.
+     * Written on the service thread, read by the scanner: under mu once the threads run. */
+    int64_t *marked;
+    size_t nmarked, capmarked;
+    int64_t open_log_us; /* when a failed open was last logged, and how many since were not */
+    int open_log_skipped;
 
     /* threads (NULL / 0 until sr_library_start) */
     sr_store *scan_st, *read_st;
@@ -69,8 +76,13 @@ static inline json_t *int_or_null(int v)
 
 /* library.c: the catalogue. */
 
-/* Frees the tracks, the playable set and the identity map (not lib). */
+/* Frees the tracks, the playable set, the identity map and the marks (not lib). */
 void sr_library__catalogue_free(sr_library *lib);
+/* Service thread: the track is unavailable (the scanner did not find its file). */
+void sr_library__set_gone(sr_library *lib, int64_t id);
+/* Service thread: a track marked gone by sr_library_open_failed whose file a completed scan
+ * found again is available again, and no longer marked. */
+void sr_library__restore(sr_library *lib, int64_t id);
 
 /* library_scan.c: the scanner thread. */
 

@@ -27,6 +27,7 @@ typedef struct row_copy {
     struct row_copy *next;
     sr_track_row r;
     int64_t gone; /* non-zero: only "this id is gone" */
+    int64_t back; /* non-zero: only "this id, marked gone while playing, has its file again" */
 } row_copy;
 
 static row_copy *row_copy_new(const sr_track_row *r)
@@ -85,6 +86,7 @@ typedef struct scan_ctx {
     int nbatch;
     row_copy *out_head, *out_tail; /* everything written, for the service thread */
     int keep_rows;
+    int completed; /* the pass saw the whole directory: what it did not see is gone */
 } scan_ctx;
 
 static void known_row(void *ud, int64_t id, const char *ref, int64_t mtime, int64_t size,
@@ -254,6 +256,7 @@ static int scan_pass(scan_ctx *c, const char *dir, sr_scan_opts *opts)
             rc = st->ops->commit(st);
         else
             st->ops->rollback(st);
+        c->completed = !rc;
         if (!rc && c->keep_rows) {
             /* the ids that were available and were not seen */
             for (size_t i = 0; i < c->nk; i++) {
@@ -319,6 +322,18 @@ static void scanner_pass(sr_library *lib)
     int64_t gone = 0;
     for (row_copy *b = w.c.out_head; b; b = b->next)
         gone += b->gone != 0;
+    /* a track marked gone while playing (sr_library_open_failed) whose file this complete pass
+     * found is available again: the store never stopped saying so */
+    for (size_t i = 0; w.c.completed && i < lib->nmarked; i++) {
+        if (!sr_imap_get(&w.c.seenset, lib->marked[i])) continue;
+        row_copy *b = sr_xcalloc(1, sizeof *b);
+        b->back = lib->marked[i];
+        if (w.c.out_tail)
+            w.c.out_tail->next = b;
+        else
+            w.c.out_head = b;
+        w.c.out_tail = b;
+    }
     if (w.c.out_head) {
         if (lib->found_tail)
             lib->found_tail->next = w.c.out_head;
@@ -426,7 +441,9 @@ void sr_library__scanner_poll(sr_library *lib)
     for (row_copy *b = found, *n; b; b = n) {
         n = b->next;
         if (b->gone)
-            sr_library_mark_gone(lib, b->gone);
+            sr_library__set_gone(lib, b->gone);
+        else if (b->back)
+            sr_library__restore(lib, b->back);
         else
             sr_library_add(lib, &b->r);
         row_copy_free(b);

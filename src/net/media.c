@@ -142,10 +142,14 @@ void net_media_serve(sr_server *srv, struct lws *wsi, net_req *r, const char *id
         return net_respond_error(r, 404, "no_such_track", "no playable track with that id");
     int fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    int err = 0;
+    if (fd < 0 || fstat(fd, &st)) err = errno;
+    if (err || !S_ISREG(st.st_mode)) {
         if (fd >= 0) close(fd);
-        sr_library_mark_gone(lib, id);
-        return net_respond_error(r, 404, "no_such_track", "the track's file is gone");
+        /* only a file that is really gone is marked so; out of descriptors is not "gone" */
+        if (sr_library_open_failed(lib, id, err))
+            return net_respond_error(r, 404, "no_such_track", "the track's file is gone");
+        return net_respond_error(r, 503, "unavailable", "the file cannot be opened now; retry");
     }
     char range[128] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_RANGE) > 0)

@@ -22,6 +22,62 @@ static enum AVCodecID sniff(const unsigned char *in, size_t len)
     return AV_CODEC_ID_NONE;
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A copy of the PNG in[0..len) with only what makes its pixels: IHDR, PLTE, tRNS, IDAT and
+ * IEND. Every other chunk is ancillary (its first letter lower-case) and dropped unread:
+ * libavcodec's decoder inflates zTXt, iTXt and iCCP in full, so 500 KiB of them cost a
+ * gigabyte. Refuses (SR_EINVAL) a file that is not a sequence of whole chunks starting with
+ * IHDR, an unknown critical chunk, and a header whose decoded picture would take more than
+ * max_bytes or more than max_pixels: the frame is then the decode's one big
+ * allocation (the rows it inflates IDAT into are one line each). On success *out is malloc'd
+ * (the caller frees it) and 0 is returned. */
+static int png_clean(const unsigned char *in, size_t len, int64_t max_pixels, int64_t max_bytes,
+                     unsigned char **out, size_t *outlen)
+{
+    size_t pos = 8, n = 8;
+    unsigned char *o = NULL;
+    int seen_ihdr = 0;
+    while (pos + 12 <= len) {
+        uint32_t clen = be32(in + pos);
+        const unsigned char *type = in + pos + 4;
+        if (clen > len - pos - 12) goto bad; /* runs past the end */
+        int keep = !memcmp(type, "IHDR", 4) || !memcmp(type, "PLTE", 4) ||
+                   !memcmp(type, "tRNS", 4) || !memcmp(type, "IDAT", 4) || !memcmp(type, "IEND", 4);
+        if (!seen_ihdr) {
+            if (memcmp(type, "IHDR", 4) || clen != 13) goto bad;
+            const unsigned char *d = in + pos + 8;
+            int64_t w = be32(d), h = be32(d + 4);
+            int depth = d[8], ctype = d[9];
+            int channels = ctype == 0 || ctype == 3 ? 1 : ctype == 2 ? 3 : ctype == 4 ? 2 : 4;
+            int64_t bytes = w * h * channels * (depth == 16 ? 2 : 1);
+            if (w < 1 || h < 1 || w * h > max_pixels || bytes > max_bytes) goto bad;
+            o = malloc(len);
+            if (!o) return SR_ENOMEM;
+            memcpy(o, in, 8);
+            seen_ihdr = 1;
+        } else if (!keep && !(type[0] & 0x20)) {
+            goto bad; /* a critical chunk we do not know: the picture would be wrong */
+        }
+        if (keep) {
+            memcpy(o + n, in + pos, (size_t)clen + 12);
+            n += (size_t)clen + 12;
+        }
+        pos += (size_t)clen + 12;
+        if (!memcmp(type, "IEND", 4)) break;
+    }
+    if (!seen_ihdr) goto bad;
+    *out = o;
+    *outlen = n;
+    return 0;
+bad:
+    free(o);
+    return SR_EINVAL;
+}
+
 /* Decodes one image packet. Returns a frame (av_frame_free it) or NULL. max_pixels bounds
  * width x height before the decoder allocates the picture, so a small file claiming huge
  * dimensions is refused instead of costing gigabytes. */
@@ -63,102 +119,116 @@ static uint8_t clamp8(int v)
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-/* Converts the frame to packed RGB (w*h*3, malloc'd), or NULL for a format we do not know. */
-static uint8_t *to_rgb(const AVFrame *f)
+/* 1 for the decoded formats rgb_at() reads. */
+static int format_known(enum AVPixelFormat fmt)
 {
-    int w = f->width, h = f->height;
-    enum AVPixelFormat fmt = f->format;
-    uint8_t *rgb = sr_xmalloc((size_t)w * (size_t)h * 3);
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            uint8_t *o = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-            int alpha = 255;
-            switch (fmt) {
-            case AV_PIX_FMT_RGB24:
-                memcpy(o, f->data[0] + y * f->linesize[0] + 3 * x, 3);
-                break;
-            case AV_PIX_FMT_RGBA:
-                memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x, 3);
-                alpha = f->data[0][y * f->linesize[0] + 4 * x + 3];
-                break;
-            case AV_PIX_FMT_ARGB: /* lossless WebP */
-                memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x + 1, 3);
-                alpha = f->data[0][y * f->linesize[0] + 4 * x];
-                break;
-            case AV_PIX_FMT_RGB48BE: /* 16-bit PNG: keep the high bytes */
-            case AV_PIX_FMT_RGBA64BE: {
-                const uint8_t *p =
-                    f->data[0] + y * f->linesize[0] + (fmt == AV_PIX_FMT_RGB48BE ? 6 : 8) * x;
-                o[0] = p[0], o[1] = p[2], o[2] = p[4];
-                if (fmt == AV_PIX_FMT_RGBA64BE) alpha = p[6];
-                break;
-            }
-            case AV_PIX_FMT_GRAY8:
-                o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + x];
-                break;
-            case AV_PIX_FMT_YA8:
-                o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + 2 * x];
-                alpha = f->data[0][y * f->linesize[0] + 2 * x + 1];
-                break;
-            case AV_PIX_FMT_PAL8: {
-                uint32_t c;
-                memcpy(&c, f->data[1] + 4 * f->data[0][y * f->linesize[0] + x], 4);
-                o[0] = (uint8_t)(c >> 16), o[1] = (uint8_t)(c >> 8), o[2] = (uint8_t)c;
-                alpha = (uint8_t)(c >> 24);
-                break;
-            }
-            case AV_PIX_FMT_YUVJ420P:
-            case AV_PIX_FMT_YUVJ422P:
-            case AV_PIX_FMT_YUVJ444P:
-            case AV_PIX_FMT_YUVJ440P:
-            case AV_PIX_FMT_YUV420P:
-            case AV_PIX_FMT_YUV422P:
-            case AV_PIX_FMT_YUV444P:
-            case AV_PIX_FMT_YUVA420P: { /* lossy WebP with alpha */
-                const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
-                int cx = x >> d->log2_chroma_w, cy = y >> d->log2_chroma_h;
-                int Y = f->data[0][y * f->linesize[0] + x];
-                int U = f->data[1][cy * f->linesize[1] + cx] - 128;
-                int V = f->data[2][cy * f->linesize[2] + cx] - 128;
-                if (fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUV422P ||
-                    fmt == AV_PIX_FMT_YUV444P || fmt == AV_PIX_FMT_YUVA420P) { /* limited range */
-                    Y = (Y - 16) * 255 / 219;
-                    U = U * 255 / 224;
-                    V = V * 255 / 224;
-                }
-                o[0] = clamp8(Y + (1402 * V) / 1000);
-                o[1] = clamp8(Y - (344 * U + 714 * V) / 1000);
-                o[2] = clamp8(Y + (1772 * U) / 1000);
-                if (fmt == AV_PIX_FMT_YUVA420P) alpha = f->data[3][y * f->linesize[3] + x];
-                break;
-            }
-            default:
-                free(rgb);
-                return NULL;
-            }
-            /* JPEG has no transparency: what is see-through is shown over white, not over
-             * whatever colour the transparent pixels happen to hold (often black) */
-            for (int c = 0; alpha < 255 && c < 3; c++)
-                o[c] = (uint8_t)((o[c] * alpha + 255 * (255 - alpha) + 127) / 255);
-        }
+    switch (fmt) {
+    case AV_PIX_FMT_RGB24:
+    case AV_PIX_FMT_RGBA:
+    case AV_PIX_FMT_ARGB:
+    case AV_PIX_FMT_RGB48BE:
+    case AV_PIX_FMT_RGBA64BE:
+    case AV_PIX_FMT_GRAY8:
+    case AV_PIX_FMT_YA8:
+    case AV_PIX_FMT_PAL8:
+    case AV_PIX_FMT_YUVJ420P:
+    case AV_PIX_FMT_YUVJ422P:
+    case AV_PIX_FMT_YUVJ444P:
+    case AV_PIX_FMT_YUVJ440P:
+    case AV_PIX_FMT_YUV420P:
+    case AV_PIX_FMT_YUV422P:
+    case AV_PIX_FMT_YUV444P:
+    case AV_PIX_FMT_YUVA420P:
+        return 1;
+    default:
+        return 0;
     }
-    return rgb;
 }
 
-/* Area-average scaling of packed RGB from sw x sh to dw x dh (dw <= sw, dh <= sh). */
-static void scale_area(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
+/* The pixel at (x, y) of the frame (of a format_known() format) as RGB in o[0..2], what is
+ * see-through shown over white. Read straight from the decoded frame, so no second copy of a
+ * big picture is ever made. */
+static void rgb_at(const AVFrame *f, int x, int y, uint8_t *o)
+{
+    enum AVPixelFormat fmt = f->format;
+    int alpha = 255;
+    switch (fmt) {
+    case AV_PIX_FMT_RGB24:
+        memcpy(o, f->data[0] + y * f->linesize[0] + 3 * x, 3);
+        break;
+    case AV_PIX_FMT_RGBA:
+        memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x, 3);
+        alpha = f->data[0][y * f->linesize[0] + 4 * x + 3];
+        break;
+    case AV_PIX_FMT_ARGB: /* lossless WebP */
+        memcpy(o, f->data[0] + y * f->linesize[0] + 4 * x + 1, 3);
+        alpha = f->data[0][y * f->linesize[0] + 4 * x];
+        break;
+    case AV_PIX_FMT_RGB48BE: /* 16-bit PNG: keep the high bytes */
+    case AV_PIX_FMT_RGBA64BE: {
+        const uint8_t *p = f->data[0] + y * f->linesize[0] + (fmt == AV_PIX_FMT_RGB48BE ? 6 : 8) * x;
+        o[0] = p[0], o[1] = p[2], o[2] = p[4];
+        if (fmt == AV_PIX_FMT_RGBA64BE) alpha = p[6];
+        break;
+    }
+    case AV_PIX_FMT_GRAY8:
+        o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + x];
+        break;
+    case AV_PIX_FMT_YA8:
+        o[0] = o[1] = o[2] = f->data[0][y * f->linesize[0] + 2 * x];
+        alpha = f->data[0][y * f->linesize[0] + 2 * x + 1];
+        break;
+    case AV_PIX_FMT_PAL8: {
+        uint32_t c;
+        memcpy(&c, f->data[1] + 4 * f->data[0][y * f->linesize[0] + x], 4);
+        o[0] = (uint8_t)(c >> 16), o[1] = (uint8_t)(c >> 8), o[2] = (uint8_t)c;
+        alpha = (uint8_t)(c >> 24);
+        break;
+    }
+    default: { /* the YUV formats (format_known) */
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+        int cx = x >> d->log2_chroma_w, cy = y >> d->log2_chroma_h;
+        int Y = f->data[0][y * f->linesize[0] + x];
+        int U = f->data[1][cy * f->linesize[1] + cx] - 128;
+        int V = f->data[2][cy * f->linesize[2] + cx] - 128;
+        if (fmt == AV_PIX_FMT_YUV420P || fmt == AV_PIX_FMT_YUV422P || fmt == AV_PIX_FMT_YUV444P ||
+            fmt == AV_PIX_FMT_YUVA420P) { /* limited range */
+            Y = (Y - 16) * 255 / 219;
+            U = U * 255 / 224;
+            V = V * 255 / 224;
+        }
+        o[0] = clamp8(Y + (1402 * V) / 1000);
+        o[1] = clamp8(Y - (344 * U + 714 * V) / 1000);
+        o[2] = clamp8(Y + (1772 * U) / 1000);
+        if (fmt == AV_PIX_FMT_YUVA420P) alpha = f->data[3][y * f->linesize[3] + x];
+        break;
+    }
+    }
+    /* JPEG has no transparency: what is see-through is shown over white, not over whatever
+     * colour the transparent pixels happen to hold (often black) */
+    for (int c = 0; alpha < 255 && c < 3; c++)
+        o[c] = (uint8_t)((o[c] * alpha + 255 * (255 - alpha) + 127) / 255);
+}
+
+/* Area-average scaling of the frame's sw x sh part at (x0, y0) to packed RGB dw x dh
+ * (dw <= sw, dh <= sh). */
+static void scale_area(const AVFrame *f, int x0, int y0, int sw, int sh, uint8_t *dst, int dw,
+                       int dh)
 {
     for (int y = 0; y < dh; y++) {
-        int y0 = (int)((int64_t)y * sh / dh), y1 = (int)((int64_t)(y + 1) * sh / dh);
-        if (y1 <= y0) y1 = y0 + 1;
+        int ya = (int)((int64_t)y * sh / dh), yb = (int)((int64_t)(y + 1) * sh / dh);
+        if (yb <= ya) yb = ya + 1;
         for (int x = 0; x < dw; x++) {
-            int x0 = (int)((int64_t)x * sw / dw), x1 = (int)((int64_t)(x + 1) * sw / dw);
-            if (x1 <= x0) x1 = x0 + 1;
+            int xa = (int)((int64_t)x * sw / dw), xb = (int)((int64_t)(x + 1) * sw / dw);
+            if (xb <= xa) xb = xa + 1;
             uint64_t acc[3] = {0, 0, 0}, n = 0;
-            for (int yy = y0; yy < y1; yy++)
-                for (int xx = x0; xx < x1; xx++, n++)
+            uint8_t px[3];
+            for (int yy = ya; yy < yb; yy++)
+                for (int xx = xa; xx < xb; xx++, n++) {
+                    rgb_at(f, x0 + xx, y0 + yy, px);
                     for (int c = 0; c < 3; c++)
-                        acc[c] += src[((size_t)yy * (size_t)sw + (size_t)xx) * 3 + (size_t)c];
+                        acc[c] += px[c];
+                }
             for (int c = 0; c < 3; c++)
                 dst[((size_t)y * (size_t)dw + (size_t)x) * 3 + (size_t)c] =
                     (uint8_t)((acc[c] + n / 2) / n);
@@ -215,24 +285,30 @@ out:
 /* The whole pipeline: decode (at most max_pixels), crop the centre square when square,
  * scale to fit size x size (never up), encode a JPEG. */
 static int thumb(const unsigned char *in, size_t len, int size, int square, int64_t max_pixels,
-                 unsigned char **out, size_t *outlen)
+                 int64_t max_bytes, unsigned char **out, size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
     if (!in || len == 0 || len > INT32_MAX || size < 16 || size > 1024) return SR_EINVAL;
+    unsigned char *clean = NULL; /* a PNG without its ancillary chunks */
+    size_t clean_len = 0;
+    if (sniff(in, len) == AV_CODEC_ID_PNG) {
+        int rc = png_clean(in, len, max_pixels, max_bytes, &clean, &clean_len);
+        if (rc) return rc;
+        in = clean, len = clean_len;
+    }
     AVFrame *f = decode(in, len, max_pixels);
+    free(clean);
     if (!f) return SR_EINVAL;
     int w = f->width, h = f->height;
-    uint8_t *rgb = w > 0 && h > 0 && (int64_t)w * h <= max_pixels ? to_rgb(f) : NULL;
-    av_frame_free(&f);
-    if (!rgb) return SR_EINVAL;
+    if (w <= 0 || h <= 0 || (int64_t)w * h > max_pixels || !format_known(f->format)) {
+        av_frame_free(&f);
+        return SR_EINVAL;
+    }
     int x0 = 0, y0 = 0, cw = w, ch = h; /* the part of the picture kept */
     if (square && w != h) {
         cw = ch = w < h ? w : h;
         x0 = (w - cw) / 2, y0 = (h - ch) / 2;
-        for (int y = 0; y < ch; y++) /* compact the crop in place: rows only move up */
-            memmove(rgb + (size_t)y * (size_t)cw * 3,
-                    rgb + ((size_t)(y + y0) * (size_t)w + (size_t)x0) * 3, (size_t)cw * 3);
     }
     int dw = cw, dh = ch;
     if (cw > size || ch > size) {
@@ -244,8 +320,8 @@ static int thumb(const unsigned char *in, size_t len, int size, int square, int6
         if (dh < 1) dh = 1;
     }
     uint8_t *small = sr_xmalloc((size_t)dw * (size_t)dh * 3);
-    scale_area(rgb, cw, ch, small, dw, dh);
-    free(rgb);
+    scale_area(f, x0, y0, cw, ch, small, dw, dh);
+    av_frame_free(&f);
     int rc = encode_jpeg(small, dw, dh, out, outlen);
     free(small);
     return rc;
@@ -254,11 +330,11 @@ static int thumb(const unsigned char *in, size_t len, int size, int square, int6
 int sr_thumb_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
                   size_t *outlen)
 {
-    return thumb(in, len, size, 0, SR_COVER_MAX_PIXELS, out, outlen);
+    return thumb(in, len, size, 0, SR_COVER_MAX_PIXELS, SR_COVER_MAX_PIXELS * 8, out, outlen);
 }
 
 int sr_thumb_square_jpeg(const unsigned char *in, size_t len, int size, unsigned char **out,
                          size_t *outlen)
 {
-    return thumb(in, len, size, 1, SR_AVATAR_MAX_PIXELS, out, outlen);
+    return thumb(in, len, size, 1, SR_AVATAR_MAX_PIXELS, SR_AVATAR_MAX_BYTES, out, outlen);
 }

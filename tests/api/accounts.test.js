@@ -10,6 +10,7 @@ import {
 } from './authz-helpers.js';
 import { connect } from '../../sdk/soundroom.js';
 import WebSocket from 'ws';
+import http from 'node:http';
 
 let srv; // guests may listen but not chat, add or vote here
 let host; // an account that owns the rooms these tests use
@@ -23,6 +24,25 @@ after(async () => {
   await closeClients();
   await srv?.dispose();
 });
+
+/** POST /api/auth/login from the loopback address `from` (127.0.0.0/8 is all loopback). */
+function loginFrom(server, from, body) {
+  const u = new URL(`${server.base}/api/auth/login`);
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: u.hostname, port: u.port, path: u.pathname, method: 'POST', localAddress: from, agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
 
 const cookieOf = (res) => res.headers.get('set-cookie') ?? '';
 /** Signs the session out through the SDK (a POST without a body, as fetch sends it). */
@@ -254,7 +274,7 @@ test('deleting the account removes its credentials, sessions and chat lines', as
   assert.notEqual(re.user.id, undefined);
 });
 
-test('login throttling: after 5 failures an account gets 429 throttled with retry_after, even with the right password', async () => {
+test('login throttling: after 5 failures from one address an account gets 429 throttled with retry_after there, even with the right password', async () => {
   const s2 = await startServer(); // its own server: the failures here must not throttle other tests
   try {
     const { body } = await s2.http('POST', '/api/auth/signup', { body: { username: 'victim', password: PASSWORD } });
@@ -276,6 +296,56 @@ test('login throttling: after 5 failures an account gets 429 throttled with retr
     // Once the wait is over the right password works again.
     await sleep(right.retryAfter * 1000 + 100);
     assert.equal((await acct.login(s2.base, { username: 'victim', password: PASSWORD })).user.name, 'victim');
+  } finally {
+    await s2.dispose();
+  }
+});
+
+// Issue 12: five wrong guesses from one address locked the account for everyone. Throttling is
+// per address and per account-address pair now.
+test('owner signs in from another address while an attacker is throttled', async () => {
+  const s2 = await startServer();
+  try {
+    await s2.http('POST', '/api/auth/signup', { body: { username: 'owner', password: PASSWORD } });
+    const attacker = '127.0.0.2';
+    for (let i = 0; i < 5; i++) {
+      const r = await loginFrom(s2, attacker, { username: 'owner', password: `guess ${i} wrong` });
+      assert.equal(r.status, 401, `failure ${i + 1} is a plain 401`);
+    }
+    const t = await loginFrom(s2, attacker, { username: 'owner', password: PASSWORD });
+    assert.equal(t.status, 429, 'the attacker\'s address is throttled for this account, even with the right password');
+    assert.equal(t.body.error.code, 'throttled');
+    assert.ok(t.body.error.retry_after >= 1);
+    // The owner, from another address, at once.
+    const t0 = Date.now();
+    const ok = await loginFrom(s2, '127.0.0.3', { username: 'owner', password: PASSWORD });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.user.username, 'owner');
+    assert.ok(Date.now() - t0 < 1000, 'no wait');
+    // and one wrong guess of the owner's own does not throttle them either
+    assert.equal((await loginFrom(s2, '127.0.0.3', { username: 'owner', password: 'typo typo' })).status, 401);
+    assert.equal((await loginFrom(s2, '127.0.0.3', { username: 'owner', password: PASSWORD })).status, 200);
+  } finally {
+    await s2.dispose();
+  }
+});
+
+test('login throttling per address: 20 failures at once over any accounts, then 429 for every account from that address only', async () => {
+  const s2 = await startServer();
+  try {
+    await s2.http('POST', '/api/auth/signup', { body: { username: 'someone', password: PASSWORD } });
+    const from = '127.0.0.4';
+    // four wrong guesses at each of five names: no pair reaches its 5, the address its 20
+    for (let i = 0; i < 20; i++) {
+      const r = await loginFrom(s2, from, { username: `name${i % 5}`, password: `guess ${i}` });
+      assert.equal(r.status, 401, `failure ${i + 1} is a plain 401`);
+    }
+    const t = await loginFrom(s2, from, { username: 'someone', password: PASSWORD });
+    assert.equal(t.status, 429, 'the 21st try from the address waits, whatever the account');
+    assert.equal(t.body.error.code, 'throttled');
+    assert.ok(t.body.error.retry_after >= 1 && t.body.error.retry_after <= 180, `one more every 3 minutes: ${JSON.stringify(t.body)}`);
+    // another address is not held back
+    assert.equal((await loginFrom(s2, '127.0.0.5', { username: 'someone', password: PASSWORD })).status, 200);
   } finally {
     await s2.dispose();
   }
