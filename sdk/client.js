@@ -17,7 +17,7 @@ const CHAT_KEEP = 500;
 const REQUEST_TIMEOUT_MS = 10000;
 const DELTA_TYPES = new Set([
   'presence', 'entry_added', 'entry_voted', 'entry_removed', 'entry_moved', 'now_playing', 'skip',
-  'chat', 'chat_deleted', 'notice', 'room_updated', 'role', 'likes',
+  'chat', 'chat_deleted', 'notice', 'room_updated', 'role', 'likes', 'party',
 ]);
 // Close codes after which reconnecting cannot help: the session was revoked.
 const TERMINAL_CLOSE = new Set([4003]);
@@ -430,6 +430,7 @@ export class Client {
       mySkip: false,
       settings: m.settings ?? null,
       yourRole: m.your_role ?? null,
+      party: m.party ?? null,
     };
     this.#emit('snapshot', this.room);
     this.#emit('state', this.room);
@@ -556,6 +557,11 @@ export class Client {
         if (d.info) r.info = d.info;
         if (d.settings) r.settings = d.settings;
         this.#emit('room', d);
+        break;
+      case 'party':
+        // party mode: {code, starts_at, speaker: {user, device} | null}, or null when it ended
+        r.party = d.party ?? null;
+        this.#emit('party', d);
         break;
       case 'role':
         if (this.user && d.user && d.user.id === this.user.id) r.yourRole = d.role;

@@ -12,3 +12,4 @@ export * from './account.js';
 export * from './lobby.js';
 export * from './playlists.js';
 export * from './adapters.js';
+export * from './party.js';

@@ -31,15 +31,19 @@ const result = await esbuild.build({
 });
 
 for (const f of STATIC) await cp(join(here, f), join(dist, f));
+// The big screen, /tv/<room id>: the same page one level down (the server serves tv.html for every
+// /tv/<id>), its relative links pointing one level up (the policy allows no <base>).
+const page = await readFile(join(here, 'index.html'), 'utf8');
+await writeFile(join(dist, 'tv.html'), page.replace(/\b(href|src)="(?![a-z]+:|\/|#)/g, '$1="../'));
 const icons = (await readdir(join(here, 'icons'))).filter((f) => f.endsWith('.png'));
 await mkdir(join(dist, 'icons'));
 for (const f of icons) await cp(join(here, 'icons', f), join(dist, 'icons', f));
 
 // The service worker names its cache after the shell it keeps: a new build, a new cache.
 const hash = createHash('sha256');
-for (const f of ['app.js', ...STATIC]) hash.update(await readFile(join(dist, f)));
+for (const f of ['app.js', 'tv.html', ...STATIC]) hash.update(await readFile(join(dist, f)));
 const sw = (await readFile(join(here, 'sw.js'), 'utf8')).replace('__SHELL_VERSION__', hash.digest('hex').slice(0, 16));
 await writeFile(join(dist, 'sw.js'), sw);
 
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('app.js'))].bytes;
-console.log(`web: built ${join('web', 'dist', 'app.js')} (${(bytes / 1024).toFixed(1)} KiB) + ${[...STATIC, 'sw.js'].join(', ')}, ${icons.length} icons`);
+console.log(`web: built ${join('web', 'dist', 'app.js')} (${(bytes / 1024).toFixed(1)} KiB) + ${[...STATIC, 'tv.html', 'sw.js'].join(', ')}, ${icons.length} icons`);

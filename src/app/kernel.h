@@ -125,6 +125,8 @@ struct sr_room {
     char *artist;         /* an artist room plays this artist's tracks */
     int mode_top;         /* plays its top 50 instead of the queue */
     int closed;           /* closed for good: out of the rooms table, kept while jobs point at it */
+    json_t *ext;          /* modules' own settings, by module name, kept in the settings column
+                             (hub_room_ext); NULL when none */
     void *slot[SR_SLOTS]; /* modules' own per-room state (owned by the module) */
 };
 
@@ -205,7 +207,8 @@ void hub_send_user(sr_hub *h, int64_t uid, json_t *o);
 
 /* The person with this id (borrowed, lives as long as the hub), or NULL. */
 user *hub_user_get(sr_hub *h, int64_t id);
-/* {"id","name"} of a user, or JSON null. New reference. */
+/* {"id","name"} of a user, with "guest": true when they have no account, or JSON null. New
+ * reference. */
 json_t *hub_user_json(sr_hub *h, int64_t id);
 /* Sets (or replaces) a user's display name (copied); creates the user record when missing;
  * guest_hash (copied, may be NULL) is the hash of a guest's token. Returns the user (borrowed). */
@@ -297,6 +300,12 @@ json_t *hub_room_settings_json(sr_room *r);
 int hub_room_apply_settings(sr_room *r, json_t *o, const char **code, char *msg, size_t msz);
 /* Adds the room's settings row to j. */
 void hub_room_write_settings(job *j, sr_room *r);
+/* What module name keeps in r's settings (borrowed until the next hub_room_ext_set), or NULL.
+ * Loaded with the room, so a module reads it back in its start hook. */
+json_t *hub_room_ext(sr_room *r, const char *name);
+/* Sets (taking v) or, with v NULL, clears what module name keeps in r's settings; written with
+ * the next hub_room_write_settings. Never sent to clients. */
+void hub_room_ext_set(sr_room *r, const char *name, json_t *v);
 /* Sets (on) or clears role for uid in r in memory, with until (0: no end). */
 void hub_role_set(sr_room *r, int64_t uid, int role, double until, int on);
 /* Adds a write of that role change to j. */

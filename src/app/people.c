@@ -19,7 +19,11 @@ json_t *hub_user_json(sr_hub *h, int64_t id)
 {
     user *u = hub_user_get(h, id);
     if (!u) return json_null();
-    return json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
+    json_t *o = json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
+    /* a guest is marked as one wherever people are shown, so nobody passes as an account
+     * holder (a deleted account is disabled, not a guest) */
+    if (!u->username && !u->disabled) json_object_set_new(o, "guest", json_true());
+    return o;
 }
 
 void hub_token_hash(const char *token, char out[65])

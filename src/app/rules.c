@@ -107,6 +107,7 @@ static char *settings_text(sr_room *r)
     json_t *o = hub_room_settings_json(r);
     json_object_del(o, "owner");
     if (r->invite[0]) json_object_set_new(o, "invite", json_string(r->invite));
+    if (r->ext && json_object_size(r->ext)) json_object_set(o, "ext", r->ext);
     return sr_proto_dump(o);
 }
 
@@ -115,6 +116,21 @@ void hub_room_write_settings(job *j, sr_room *r)
     char *text = settings_text(r);
     sr_write_room_settings(hub_job_add(j), r->id, r->owner, text);
     free(text);
+}
+
+json_t *hub_room_ext(sr_room *r, const char *name)
+{
+    return r->ext ? json_object_get(r->ext, name) : NULL;
+}
+
+void hub_room_ext_set(sr_room *r, const char *name, json_t *v)
+{
+    if (!v) {
+        if (r->ext) json_object_del(r->ext, name);
+        return;
+    }
+    if (!r->ext) r->ext = json_object();
+    json_object_set_new(r->ext, name, v);
 }
 
 void hub_role_set(sr_room *r, int64_t uid, int role, double until, int on)
@@ -152,6 +168,8 @@ void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *set
         if (inv) snprintf(r->invite, sizeof r->invite, "%s", inv);
         const char *artist = json_string_value(json_object_get(o, "artist"));
         if (artist) r->artist = sr_xstrdup(artist);
+        json_t *ext = json_object_get(o, "ext");
+        if (json_is_object(ext)) json_decref(r->ext), r->ext = json_deep_copy(ext);
     }
     json_decref(o);
 }
@@ -167,4 +185,6 @@ void hub_room_free_rules(sr_room *r)
 {
     sr_roles_free(&r->roles);
     free(r->artist);
+    json_decref(r->ext);
+    r->ext = NULL;
 }

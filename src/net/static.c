@@ -84,11 +84,13 @@ int net_static_ready(const sr_server *srv)
 void net_static_serve(sr_server *srv, net_req *r, const char *uri)
 {
     if (r->method != 'G' && r->method != 'H') return net_respond_405(r, "GET, HEAD");
+    /* the big screen: /tv/<room id> is the client's tv.html, whatever the room */
+    if (!strncmp(uri, "/tv/", 4) && uri[4] && !strchr(uri + 4, '/')) uri = "/tv.html";
     net_static_file *f = find(srv, strcmp(uri, "/") ? uri : "/index.html");
     if (!f) return net_respond_error(r, 404, "not_found", "no such file");
     r->static_body = f->data;
     r->csp = 1;
-    r->cache = strcmp(uri, "/") && strcmp(uri, "/index.html") ? "public, max-age=300" : "no-cache";
+    r->cache = strcmp(uri, "/") && strcmp(uri, "/index.html") && strcmp(uri, "/tv.html") ? "public, max-age=300" : "no-cache";
     net_respond(r, 200, f->ctype, NULL, f->len);
 }
 

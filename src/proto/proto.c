@@ -24,6 +24,7 @@ static const struct {
     {"mod", SR_C_MOD},
     {"lobby", SR_C_LOBBY},
     {"like", SR_C_LIKE},
+    {"party", SR_C_PARTY},
 };
 
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -255,6 +256,21 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
             if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100)
                 return bad(err, "bad_field", "field 'limit' must be an integer from 1 to 100");
             m->limit = json_integer_value(v);
+        }
+        return 0;
+    }
+    case SR_C_PARTY: {
+        if (get_id(root, "room", &m->room, err)) return -1;
+        if (get_str(root, "action", 1, &m->action, NULL, err)) return -1;
+        if (!strcmp(m->action, "claim")) {
+            size_t dl;
+            if (get_str(root, "device", 1, &m->device, &dl, err)) return -1;
+            if (dl < 8 || dl > 64 || strspn(m->device, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != dl)
+                return bad(err, "bad_field", "field 'device' must be 8-64 letters, digits, _ or -");
+        } else if (!strcmp(m->action, "give")) {
+            if (get_id(root, "user", &m->target_user, err)) return -1;
+        } else if (strcmp(m->action, "release")) {
+            return bad(err, "bad_field", "unknown party action '%.40s'", m->action);
         }
         return 0;
     }

@@ -28,6 +28,7 @@ typedef enum sr_ctype {
     SR_C_LIKE,
     SR_C_QUEUE_ADD_RECORD, /* a queue_add with "stream" or "external": set by the kernel, which
                               hands it to the module that records tracks */
+    SR_C_PARTY,            /* party mode's speaker: claim, give, release */
 } sr_ctype;
 
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with
@@ -46,6 +47,7 @@ typedef struct sr_cmsg {
     int resume; /* join carried epoch and seq */
     uint64_t seq;
     double t0;
+    const char *device; /* party: the claiming device's id */
 } sr_cmsg;
 
 /* A decoding error: code is one of the protocol's error codes (static string). */

@@ -58,7 +58,7 @@ test('a token brings back the same person across reconnects; without one a new p
 test('hello again changes the name and keeps the id', async () => {
   const a = await client(srv, 'Ada');
   const user = await a.setName('Ada Lovelace');
-  assert.deepEqual(user, { id: a.user.id, name: 'Ada Lovelace' });
+  assert.deepEqual(user, { id: a.user.id, name: 'Ada Lovelace', guest: true }); // a guest is marked as one
   const back = await client(srv, 'Whatever', { token: a.token });
   assert.equal(back.user.id, user.id);
 });

@@ -28,7 +28,7 @@ test('both listeners see each other in the room', async () => {
   for (const [p, other] of [[ada.page, 'Grace'], [grace.page, 'Ada']]) {
     await p.locator('sr-listener-list li').filter({ hasText: other }).waitFor({ timeout: 5000 });
   }
-  assert.match(await ada.page.locator('sr-listener-list li.me').textContent(), /Ada \(you\)/);
+  assert.match(await ada.page.locator('sr-listener-list li.me').textContent(), /Ada guest \(you\)/);
 });
 
 test('a chat message and a vote from one listener appear for the other', async () => {

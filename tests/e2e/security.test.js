@@ -163,7 +163,7 @@ test('hostile room names, display names and chat are shown as literal text (no e
     const listeners = page.locator('sr-listener-list li');
     await listeners.filter({ hasText: HOSTILE.img }).waitFor({ timeout: 5000 });
     assert.equal((await listeners.filter({ hasText: HOSTILE.img }).textContent()).trim(), HOSTILE.img, 'the account\'s hostile name is text');
-    assert.equal((await page.locator('sr-listener-list li.me').textContent()).trim(), `${HOSTILE.svg} (you)`);
+    assert.equal((await page.locator('sr-listener-list li.me').textContent()).trim(), `${HOSTILE.svg} guest (you)`, "a guest's hostile name is text, marked as a guest");
     const lines = page.locator('sr-chat-panel li.msg');
     await lines.filter({ hasText: HOSTILE.attr }).waitFor({ timeout: 5000 });
     const texts = await page.locator('sr-chat-panel li.msg p.text').allTextContents();

@@ -6,7 +6,7 @@
 // window.__soundroom, the read-only hook the e2e tests use.
 import { LitElement, html, css } from 'lit';
 import { base } from './shared-styles.js';
-import { Router, isAuthView, userHref } from './route.js';
+import { Router, isAuthView, userHref, inRoom } from './route.js';
 import { Session } from './session.js';
 import { RoomSync } from './room-sync.js';
 import { Player } from './player.js';
@@ -23,6 +23,11 @@ import './admin-view.js';
 import './avatar-img.js';
 import './my-music.js';
 import './favorites-drawer.js';
+import './tv-view.js';
+import './join-view.js';
+
+// The name a big screen that nobody named goes by in the room's listener list.
+const TV_NAME = 'Big screen';
 
 const TOAST_MS = 6000;
 const TOASTS_SHOWN = 4;
@@ -91,7 +96,13 @@ class SrApp extends LitElement {
   }
 
   willUpdate() {
-    if (!this.session.me) this._drawer = false; // signed out: the drawer is closed next time too
+    const s = this.session;
+    if (!s.me) this._drawer = false; // signed out: the drawer is closed next time too
+    // The big screen has no keyboard to type a name with: a guest screen names itself.
+    if (this.router.route.view === 'tv' && !s.me && !s.name && !s.starting && s.client && !this._tvNaming) {
+      this._tvNaming = true;
+      s.chooseName(TV_NAME).then(() => this.room.apply(), () => {}).finally(() => { this._tvNaming = false; });
+    }
   }
 
   /** window.__soundroom: a read-only view for tests and debugging. */
@@ -114,7 +125,7 @@ class SrApp extends LitElement {
   _nowShowing() {
     const c = this.session.client;
     const r = this.router.route;
-    const room = c && c.room && r.view === 'room' && c.room.id === r.roomId ? c.room : null;
+    const room = c && c.room && inRoom(r) && c.room.id === r.roomId ? c.room : null;
     const track = room && room.nowPlaying ? room.nowPlaying.track || null : null;
     const store = this.session.store;
     return {
@@ -150,9 +161,19 @@ class SrApp extends LitElement {
     if (!this.session.named && this.router.route.view === 'room') location.hash = '#/';
   }
 
+  _renderTv() {
+    const s = this.session;
+    const route = this.router.route;
+    return html`<sr-tv-view .client=${s.client} .roomId=${route.roomId} .invite=${route.invite} .rev=${this.room.rev}
+        .conn=${s.conn} .joinError=${this.room.joinError} .player=${this.player} .playerState=${this._playerState}
+        .speakerHere=${this.room.speakerHere}></sr-tv-view>
+      <sr-toasts .items=${this._toasts}></sr-toasts>`;
+  }
+
   render() {
     const s = this.session;
     const view = this.router.route.view;
+    if (view === 'tv') return this._renderTv();
     const auth = isAuthView(view);
     // A guest is asked for a name on the way into a room (the lobby and profiles need none), or
     // when they ask to choose or change it.
@@ -214,9 +235,11 @@ class SrApp extends LitElement {
           : html`<p class="muted">Connecting…</p>`}
       </div>`;
     }
+    if (view === 'join') return html`<sr-join-view .code=${route.code} .origin=${location.origin}></sr-join-view>`;
     if (view === 'room') {
       return html`<sr-room-view .client=${s.client} .store=${s.store} .rev=${this.room.rev} .roomId=${route.roomId}
-        .player=${this.player} .playerState=${this._playerState} .joinError=${this.room.joinError}></sr-room-view>`;
+        .player=${this.player} .playerState=${this._playerState} .joinError=${this.room.joinError}
+        .sync=${this.room}></sr-room-view>`;
     }
     if (view === 'user') {
       return html`<sr-profile-view .store=${s.store} .userId=${route.userId}

@@ -5,6 +5,7 @@ import { LitElement, html, css } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { base } from './shared-styles.js';
 import { errorText, timeOfDay } from './format.js';
+import { guestBadge } from './guest-badge.js';
 
 const MAX_CHAT = 500;
 // The counter shows from this many characters on.
@@ -116,7 +117,7 @@ class SrChatPanel extends LitElement {
       <ol aria-live="polite" aria-label="Chat messages" tabindex="0">
         ${msgs.length === 0 ? html`<li class="empty muted">No messages yet. Say hello!</li>` : ''}
         ${repeat(msgs, (m) => m.id, (m) => html`<li class=${m.user && m.user.id === myId ? 'msg me' : 'msg'} data-msg=${m.id}>
-          <div class="line"><span class="who">${(m.user && m.user.name) || 'someone'}</span>
+          <div class="line"><span class="who">${(m.user && m.user.name) || 'someone'}</span>${guestBadge(m.user)}
             <time class="muted">${timeOfDay(m.ts)}</time>
             ${this.canModerate ? html`<span class="spacer"></span><button class="delete" type="button"
               aria-label="Delete this message by ${(m.user && m.user.name) || 'someone'}" title="Delete (moderator)"

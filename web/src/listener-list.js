@@ -6,6 +6,7 @@ import { base } from './shared-styles.js';
 import { userHref } from './route.js';
 import { errorText } from './format.js';
 import './avatar-img.js';
+import { guestBadge } from './guest-badge.js';
 
 const MUTE_S = 600;
 
@@ -118,7 +119,7 @@ class SrListenerList extends LitElement {
     const t = this._target;
     return html`<section class="panel" aria-labelledby="listeners-h">
       <h2 id="listeners-h">Listening (${Math.max(this.count, list.length)})</h2>
-      <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}><sr-avatar size="24" .user=${u}></sr-avatar><a class="who" href=${userHref(u.id)} title="Profile of ${u.name}">${u.name}</a>${u.id === myId ? ' (you)' : ''}${this.canModerate && u.id !== myId
+      <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}><sr-avatar size="24" .user=${u}></sr-avatar><a class="who" href=${userHref(u.id)} title="Profile of ${u.name}">${u.name}</a>${guestBadge(u)}${u.id === myId ? ' (you)' : ''}${this.canModerate && u.id !== myId
         ? html`<button class="more" type="button" aria-label="Moderate ${u.name}" aria-expanded=${t && t.id === u.id ? 'true' : 'false'}
             @click=${() => this._choose(u)}></button>` : ''}</li>`)}</ul>
       ${this.count > list.length ? html`<p class="muted more-count">and ${this.count - list.length} more</p>` : ''}

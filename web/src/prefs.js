@@ -1,8 +1,9 @@
-// prefs.js - the guest name and token, whether this browser signed in, and the chosen theme, kept in localStorage between visits.
+// prefs.js - the guest name and token, whether this browser signed in, the chosen theme and this device's id, kept in localStorage between visits.
 const NAME = 'soundroom.name';
 const TOKEN = 'soundroom.token';
 const ACCOUNT = 'soundroom.account';
 const THEME = 'soundroom.theme';
+const DEVICE = 'soundroom.device';
 
 function read(key) {
   try {
@@ -32,4 +33,15 @@ export const prefs = {
   /** 'light', 'dark', or '' to follow the system. */
   get theme() { return read(THEME); },
   set theme(v) { write(THEME, v); },
+  /** This browser's device id (party mode's speaker is a device): made on first use, then kept. */
+  get device() {
+    let d = read(DEVICE);
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(d)) {
+      const b = new Uint8Array(12);
+      crypto.getRandomValues(b);
+      d = `d${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+      write(DEVICE, d);
+    }
+    return d;
+  },
 };

@@ -6,11 +6,20 @@
 // room view re-renders, points the Player (player.js) at the room's current track, and goes back
 // to the lobby when a moderator removes this person. Notices and kicks become `sr-toast` events
 // on the host.
-import { parseRoute } from './route.js';
+//
+// In party mode only the speaker device plays: this browser plays when it is the speaker (its
+// device id, prefs.device, is the party's `speaker.device`) or when its listener turned sound on
+// here (`listenHere`); otherwise the player stays stopped and the page is a remote. A device of
+// the person the host handed the speaker to claims it by itself, and so does the big screen
+// (`/tv/<id>`) of a host when the party has no speaker.
+import { parseRoute, inRoom } from './route.js';
 import { errorText } from './format.js';
+import { prefs } from './prefs.js';
+import { claimSpeaker } from '../../sdk/party.js';
 
 // The SDK events after which the room view may show something new.
-const EVENTS = ['snapshot', 'resumed', 'delta', 'now_playing', 'chat', 'presence', 'queue', 'skip'];
+const EVENTS = ['snapshot', 'resumed', 'delta', 'now_playing', 'chat', 'presence', 'queue', 'skip', 'party'];
+const HOSTS = new Set(['owner', 'moderator', 'admin']);
 
 export class RoomSync {
   /** Counts SDK room events: the room view re-renders when it changes. */
@@ -26,6 +35,9 @@ export class RoomSync {
   #joinSeq = 0;
   #joining = false;
   #mayJoin;
+  #claimed = '';
+  /** Party mode: play the room here although this device is not the speaker. */
+  listenHere = false;
 
   /**
    * `router`: the Router whose route to follow; `player`: the Player to drive; `mayJoin()`: false
@@ -72,7 +84,45 @@ export class RoomSync {
 
   #onEvent() {
     this.touch();
+    this.#maybeClaim();
     this.#syncPlayer();
+  }
+
+  /** True when the room is in party mode and this device is its speaker. */
+  get speakerHere() {
+    const c = this.#client;
+    const sp = c && c.room && c.room.party && c.room.party.speaker;
+    return !!(sp && c.user && sp.user && sp.user.id === c.user.id && sp.device === prefs.device);
+  }
+
+  /** Party mode: sound on (or off) on this device although it is not the speaker. */
+  setListenHere(on) {
+    this.listenHere = !!on;
+    this.touch();
+    this.#syncPlayer();
+  }
+
+  /** Makes this device the party's speaker (the host's button; a handed speaker claims by itself). */
+  claim() {
+    const c = this.#client;
+    if (!c || !c.room) return Promise.resolve();
+    return claimSpeaker(c, c.room.id, prefs.device).then(() => this.touch());
+  }
+
+  // A device of the person the speaker was handed to takes it; so does a host's big screen when
+  // the party has no speaker. Once per party state, so a refusal is not retried in a loop.
+  #maybeClaim() {
+    const c = this.#client;
+    const room = c && c.room;
+    const p = room && room.party;
+    if (!p || !c.user || room.id !== this.#router.route.roomId) return;
+    const sp = p.speaker;
+    const handed = sp && sp.user && sp.user.id === c.user.id && sp.device === null;
+    const tvHost = !sp && this.#router.route.view === 'tv' && HOSTS.has(room.yourRole);
+    const key = `${room.id}:${p.code}:${sp ? `${sp.user.id}/${sp.device}` : '-'}`;
+    if (!(handed || tvHost) || this.#claimed === key) return;
+    this.#claimed = key;
+    claimSpeaker(c, room.id, prefs.device).catch((err) => this.#toast(`Could not take the speaker: ${errorText(err)}`, 'error'));
   }
 
   #onState(room) {
@@ -82,7 +132,7 @@ export class RoomSync {
     // Decide after the SDK's current dispatch: a 'kicked' event may follow and go to the lobby.
     setTimeout(() => {
       const c = this.#client;
-      if (c && !c.room && !this.#joining && parseRoute().view === 'room') this.apply();
+      if (c && !c.room && !this.#joining && inRoom(parseRoute())) this.apply();
     }, 0);
   }
 
@@ -100,7 +150,7 @@ export class RoomSync {
     if (!c) return;
     const r = this.#router.route;
     const current = c.room ? c.room.id : null;
-    if (r.view === 'room') {
+    if (inRoom(r)) {
       if (!this.#mayJoin()) {
         // A guest without a name yet: the app asks for one first (apply() runs again after).
         this.#player.stop();
@@ -114,6 +164,7 @@ export class RoomSync {
       const seq = ++this.#joinSeq;
       this.joinError = '';
       this.#joining = true;
+      this.listenHere = false; // a remote again in the next party
       this.#player.stop();
       this.#host.requestUpdate();
       try {
@@ -150,7 +201,8 @@ export class RoomSync {
     const r = this.#router.route;
     const room = c && c.room;
     const np = room && room.nowPlaying;
-    if (r.view === 'room' && room && room.id === r.roomId && np && np.track) {
+    const remote = room && room.party && !this.speakerHere && !this.listenHere;
+    if (inRoom(r) && room && room.id === r.roomId && np && np.track && !remote) {
       this.#player.setTrack(np.track, np.started_at);
     } else {
       this.#player.stop();

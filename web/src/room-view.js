@@ -23,6 +23,7 @@ import './listener-list.js';
 import './room-stats.js';
 import './room-settings.js';
 import './room-moderation.js';
+import './party-panel.js';
 
 const MOD_ROLES = new Set(['moderator', 'owner', 'admin']);
 const OWNER_ROLES = new Set(['owner', 'admin']);
@@ -39,6 +40,7 @@ class SrRoomView extends LitElement {
     player: { attribute: false },
     playerState: { type: String },
     joinError: { type: String },
+    sync: { attribute: false },
     _settings: { state: true },
     _busy: { state: true },
     _moderated: { state: true },
@@ -229,6 +231,8 @@ class SrRoomView extends LitElement {
         .canModerate=${canMod}></sr-chat-panel>`,
       people: () => html`<sr-listener-list .client=${c} .listeners=${[...listeners]} .count=${count} .me=${me}
           .canModerate=${canMod} .isOwner=${isOwner}></sr-listener-list>`,
+      party: () => html`<sr-party-panel .client=${c} .sync=${this.sync} .rev=${this.rev} .isOwner=${isOwner}
+        .canModerate=${canMod}></sr-party-panel>`,
       queueCount: queue.length,
       count,
     };
@@ -252,6 +256,7 @@ class SrRoomView extends LitElement {
         <sr-room-moderation .store=${s} .client=${c} .roomId=${room.id} .rev=${this._moderated}></sr-room-moderation>` : ''}
       ${this._narrow ? this._phone(parts) : html`<div class="layout">
         <div class="col">
+          ${parts.party()}
           ${parts.now()}
           ${parts.queue()}
           ${parts.library()}
@@ -273,7 +278,7 @@ class SrRoomView extends LitElement {
     const panel = (id, body) => html`<div class="panel-group" role="tabpanel" id="panel-${id}" aria-labelledby="tab-${id}"
       ?hidden=${tab !== id}>${body}</div>`;
     return html`
-      ${panel('now', html`${parts.now()}${parts.stats()}`)}
+      ${panel('now', html`${parts.party()}${parts.now()}${parts.stats()}`)}
       ${panel('queue', html`<button type="button" class="primary add-tracks" aria-haspopup="dialog"
           @click=${this._openSheet}>＋ Add tracks</button>${parts.queue()}`)}
       ${panel('chat', parts.chat())}

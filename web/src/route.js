@@ -1,17 +1,24 @@
 // route.js - hash routing: "#/" the lobby, "#/room/<id>" a room, "#/user/<id>" a profile,
 // "#/music" my likes and history, "#/admin" the server admin's accounts page, "#/signin" and
-// "#/signup"; links to them, and Router, which follows the hash for <sr-app>. A room's route may
-// carry a private room's invite code: "#/room/<id>?invite=<code>" (the owner's invite link).
+// "#/signup", "#/join/<code>" a party's join code (the TV's QR code); links to them, and Router,
+// which follows the hash for <sr-app>. A room's route may carry a private room's invite code:
+// "#/room/<id>?invite=<code>" (the owner's invite link). The big screen is a path, not a hash:
+// "/tv/<id>" (served as tv.html) is {view: 'tv', roomId} whatever the hash says.
 
 const AUTH_VIEWS = new Set(['signin', 'signup']);
 
 /**
  * Parses location.hash into {view: 'lobby'}, {view: 'room', roomId, invite}, {view: 'user', userId},
- * {view: 'music'}, {view: 'admin'}, {view: 'signin'} or {view: 'signup'}. `invite` is the
- * `?invite=` code of an invite link, or ''.
+ * {view: 'music'}, {view: 'admin'}, {view: 'signin'}, {view: 'signup'} or {view: 'join', code};
+ * a "/tv/<id>" path is {view: 'tv', roomId, invite}. `invite` is the `?invite=` code of an
+ * invite link, or ''.
  */
-export function parseRoute(hash = location.hash) {
-  let m = /^#\/room\/(\d{1,15})\/?(?:\?(.*))?$/.exec(hash);
+export function parseRoute(hash = location.hash, path = location.pathname) {
+  let m = /\/tv\/(\d{1,15})\/?$/.exec(path);
+  if (m) return { view: 'tv', roomId: Number(m[1]), invite: new URLSearchParams(location.search).get('invite') || '' };
+  m = /^#\/join\/([A-Za-z0-9 -]{1,20})\/?$/.exec(hash);
+  if (m) return { view: 'join', code: m[1] };
+  m = /^#\/room\/(\d{1,15})\/?(?:\?(.*))?$/.exec(hash);
   if (m) return { view: 'room', roomId: Number(m[1]), invite: new URLSearchParams(m[2] || '').get('invite') || '' };
   m = /^#\/user\/(\d{1,15})\/?$/.exec(hash);
   if (m) return { view: 'user', userId: Number(m[1]) };
@@ -29,9 +36,15 @@ export function userHref(id) {
   return `#/user/${id}`;
 }
 
+/** True for the routes that are in a room: a room, or the room's big screen. */
+export function inRoom(route) {
+  return route.view === 'room' || route.view === 'tv';
+}
+
 /** The hash of a route from parseRoute() (the sign-in pages map to the lobby). */
 export function routeHref(route) {
   if (route.view === 'room') return roomHref(route.roomId, route.invite);
+  if (route.view === 'join') return `#/join/${route.code}`;
   if (route.view === 'user') return userHref(route.userId);
   if (route.view === 'music') return '#/music';
   if (route.view === 'admin') return '#/admin';

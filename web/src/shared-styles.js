@@ -65,6 +65,11 @@ export const base = css`
   .muted { color: var(--muted); }
   .ellipsis { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
   .error { color: var(--down); }
+  .guest-badge {
+    display: inline-block; font-size: 0.7em; font-weight: 600; line-height: 1.3;
+    padding: 0 0.45em; border: 1px solid var(--muted); border-radius: 999px; color: var(--muted);
+    vertical-align: 0.1em; text-transform: lowercase; white-space: nowrap;
+  }
   ul { list-style: none; margin: 0; padding: 0; }
   .visually-hidden {
     position: absolute !important;
