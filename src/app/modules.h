@@ -16,5 +16,6 @@ extern const sr_module sr_module_playlists;  /* personal playlists */
 extern const sr_module sr_module_import;     /* playlist imports, streams, external tracks */
 extern const sr_module sr_module_rooms;      /* health, time, room list, create, one room */
 extern const sr_module sr_module_library;    /* tracks, covers, library status/rescan/browse */
+extern const sr_module sr_module_sync;       /* listeners' measured playback sync */
 
 #endif

@@ -386,6 +386,7 @@ json_t *hub_snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t vie
         json_array_append(c, sr_chatring_at(&r->chat, i)->data);
     json_object_set_new(o, "chat", c);
     json_object_set_new(o, "skip", hub_skip_json(r, hub_skip_ratio(h, r)));
+    hub_room_json_hooks(h, r, SR_VIEW_SNAPSHOT, viewer, o);
     return o;
 }
 

@@ -11,6 +11,7 @@
 #define SR_MAX_CHAT 500
 #define SR_MAX_NAME 40
 #define SR_MAX_QUERY 200
+#define SR_MAX_SYNC_MS 60000
 
 typedef enum sr_ctype {
     SR_C_HELLO,
@@ -28,6 +29,7 @@ typedef enum sr_ctype {
     SR_C_LIKE,
     SR_C_QUEUE_ADD_RECORD, /* a queue_add with "stream" or "external": set by the kernel, which
                               hands it to the module that records tracks */
+    SR_C_SYNC,             /* a listener's measured playback sync (error_ms in m->sync_ms) */
 } sr_ctype;
 
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with
@@ -46,6 +48,7 @@ typedef struct sr_cmsg {
     int resume; /* join carried epoch and seq */
     uint64_t seq;
     double t0;
+    double sync_ms; /* sync: error_ms, 0 to SR_MAX_SYNC_MS */
 } sr_cmsg;
 
 /* A decoding error: code is one of the protocol's error codes (static string). */
