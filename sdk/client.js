@@ -17,12 +17,19 @@ const CHAT_KEEP = 500;
 const REQUEST_TIMEOUT_MS = 10000;
 const DELTA_TYPES = new Set([
   'presence', 'entry_added', 'entry_voted', 'entry_removed', 'entry_moved', 'now_playing', 'skip',
-  'chat', 'chat_deleted', 'notice', 'room_updated', 'role', 'likes', 'party',
+  'chat', 'chat_deleted', 'notice', 'room_updated', 'role', 'likes', 'party', 'sync',
 ]);
 // Close codes after which reconnecting cannot help: the session was revoked.
 const TERMINAL_CLOSE = new Set([4003]);
 // hello errors after which reconnecting cannot help.
 const TERMINAL_HELLO = new Set(['unauthenticated', 'banned']);
+
+/** The room's sync figures from a snapshot's `sync` or a `sync` delta (null when it had none). */
+function syncFigures(m) {
+  if (!m) return null;
+  return { errorMs: m.error_ms ?? null, reporting: m.reporting ?? 0,
+    listeners: (m.listeners ?? []).map((l) => ({ user: l.user, errorMs: l.error_ms })) };
+}
 
 /**
  * Queue order: pinned entries first (in the order they were pinned; Array#sort is stable), then
@@ -431,6 +438,7 @@ export class Client {
       settings: m.settings ?? null,
       yourRole: m.your_role ?? null,
       party: m.party ?? null,
+      sync: syncFigures(m.sync),
     };
     this.#emit('snapshot', this.room);
     this.#emit('state', this.room);
@@ -537,6 +545,11 @@ export class Client {
         if (r.nowPlaying && r.nowPlaying.track?.id === d.track) r.nowPlaying = { ...r.nowPlaying, likes: d.count };
         this.#emit('likes', d);
         break;
+      case 'sync':
+        // how far from the schedule the listeners who report say they play
+        r.sync = syncFigures(d);
+        this.#emit('sync', r.sync);
+        break;
       case 'skip':
         r.skip = { votes: d.votes, needed: d.needed };
         this.#emit('skip', d);
@@ -609,6 +622,16 @@ export class Client {
   #roomId() {
     if (!this.room) throw new SoundroomError('not_in_room', 'join a room first');
     return this.room.id;
+  }
+
+  /**
+   * Reports how far this device's playback is from the room's schedule (ms, 0–60000; the web
+   * client sends its p95 over the last few seconds every 5 s). Resolves with the ack; the room
+   * sees it in `room.sync` within a couple of seconds.
+   */
+  async reportSync(errorMs) {
+    const ms = Math.min(60000, Math.max(0, Math.round(Number(errorMs) * 10) / 10));
+    return this.request({ type: 'sync', room: this.#roomId(), error_ms: Number.isFinite(ms) ? ms : 0 });
   }
 
   /** Queues a track in the current room; resolves with the new entry id. */

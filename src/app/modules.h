@@ -17,5 +17,6 @@ extern const sr_module sr_module_import;     /* playlist imports, streams, exter
 extern const sr_module sr_module_rooms;      /* health, time, room list, create, one room */
 extern const sr_module sr_module_library;    /* tracks, covers, library status/rescan/browse */
 extern const sr_module sr_module_party;      /* party mode: join codes, QR, the speaker, the schedule */
+extern const sr_module sr_module_sync;       /* listeners' measured playback sync */
 
 #endif

@@ -25,6 +25,7 @@ static const struct {
     {"lobby", SR_C_LOBBY},
     {"like", SR_C_LIKE},
     {"party", SR_C_PARTY},
+    {"sync", SR_C_SYNC},
 };
 
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -274,6 +275,16 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         }
         return 0;
     }
+    case SR_C_SYNC:
+        /* how far this listener's playback is from the room's schedule, as it measured it */
+        if (get_id(root, "room", &m->room, err)) return -1;
+        v = json_object_get(root, "error_ms");
+        if (!v) return bad(err, "missing_field", "field 'error_ms' is required");
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > SR_MAX_SYNC_MS)
+            return bad(err, "bad_field", "field 'error_ms' must be a number from 0 to %d",
+                       SR_MAX_SYNC_MS);
+        m->sync_ms = json_number_value(v);
+        return 0;
     case SR_C_QUEUE_ADD_RECORD: /* never a wire name: the kernel sets it after decoding */
         break;
     }

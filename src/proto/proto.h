@@ -11,6 +11,7 @@
 #define SR_MAX_CHAT 500
 #define SR_MAX_NAME 40
 #define SR_MAX_QUERY 200
+#define SR_MAX_SYNC_MS 60000
 
 typedef enum sr_ctype {
     SR_C_HELLO,
@@ -29,6 +30,7 @@ typedef enum sr_ctype {
     SR_C_QUEUE_ADD_RECORD, /* a queue_add with "stream" or "external": set by the kernel, which
                               hands it to the module that records tracks */
     SR_C_PARTY,            /* party mode's speaker: claim, give, release */
+    SR_C_SYNC,             /* a listener's measured playback sync (error_ms in m->sync_ms) */
 } sr_ctype;
 
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with
@@ -48,6 +50,7 @@ typedef struct sr_cmsg {
     uint64_t seq;
     double t0;
     const char *device; /* party: the claiming device's id */
+    double sync_ms; /* sync: error_ms, 0 to SR_MAX_SYNC_MS */
 } sr_cmsg;
 
 /* A decoding error: code is one of the protocol's error codes (static string). */

@@ -37,6 +37,13 @@ static void test_errors(void **state)
         "too_long");
     assert_string_equal(code_of("{\"type\":\"hello\",\"name\":\"Ada\"}"), "ok");
     assert_string_equal(code_of("{\"type\":\"ping\"}"), "missing_field");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"error_ms\":1}"), "missing_field");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"room\":1}"), "missing_field");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"room\":1,\"error_ms\":\"2\"}"), "bad_field");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"room\":1,\"error_ms\":-1}"), "bad_field");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"room\":1,\"error_ms\":60001}"), "bad_field");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"room\":1,\"error_ms\":2.5}"), "ok");
+    assert_string_equal(code_of("{\"type\":\"sync\",\"room\":1,\"error_ms\":0}"), "ok");
     assert_string_equal(code_of("{\"type\":\"ping\",\"t0\":\"x\"}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"join\",\"room\":1.5}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"join\",\"room\":0}"), "bad_field");

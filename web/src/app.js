@@ -10,6 +10,7 @@ import { Router, isAuthView, userHref, inRoom } from './route.js';
 import { Session } from './session.js';
 import { RoomSync } from './room-sync.js';
 import { Player } from './player.js';
+import { SyncReport } from './sync-report.js';
 import { MediaSessionSync } from './media-session.js';
 import './theme-toggle.js';
 import './name-prompt.js';
@@ -90,6 +91,7 @@ class SrApp extends LitElement {
     this.player.audio.addEventListener('volumechange', () => this.requestUpdate());
     this.room = new RoomSync(this, { router: this.router, player: this.player, mayJoin: () => this.session.named });
     this.session = new Session(this, { onClient: (client) => this.room.follow(client) });
+    this.syncReport = new SyncReport(this.player, () => this.session.client);
     new MediaSessionSync(this, () => this._nowShowing());
     this.addEventListener('sr-toast', (e) => this._toast(e.detail.text, e.detail.kind));
     this._installDebugHook();
@@ -113,6 +115,12 @@ class SrApp extends LitElement {
       get audio() { return app.player.audio; },
       expectedPosition() { return app.player.expectedPosition(); },
       get playback() { return app.player.playback; },
+      /** This device's sync: what it adds to the schedule, its last drift, rate and p95 error. */
+      sync() {
+        const p = app.player;
+        return { delayMs: p.delay() * 1000, driftMs: p.drift == null ? null : p.drift * 1000,
+          rate: p.audio.playbackRate, errorMs: p.syncError(), offsetMs: p.offsetMs, latency: { ...p.latency } };
+      },
     });
     try {
       Object.defineProperty(window, '__soundroom', { value: hook, enumerable: false });

@@ -3,6 +3,7 @@ import { LitElement, html, css } from 'lit';
 import { base } from './shared-styles.js';
 import { clock } from './format.js';
 import './artist-link.js';
+import './sync-status.js';
 
 const TICK_MS = 250;
 
@@ -15,6 +16,7 @@ class SrNowPlaying extends LitElement {
     now: { attribute: false },
     player: { attribute: false },
     playerState: { type: String },
+    roomSync: { attribute: false },
     _coverFailed: { state: true },
   };
 
@@ -53,6 +55,7 @@ class SrNowPlaying extends LitElement {
     this.now = () => Date.now();
     this.player = null;
     this.playerState = 'idle';
+    this.roomSync = null;
     this._coverFailed = false;
     this._timer = 0;
   }
@@ -120,6 +123,7 @@ class SrNowPlaying extends LitElement {
           ${state === 'playing' ? html`<button type="button" aria-pressed=${muted ? 'true' : 'false'}
             @click=${this._toggleMute}>${muted ? 'Unmute' : 'Mute'}</button>` : ''}
         </div>
+        ${state === 'playing' && !t.live ? html`<sr-sync-status .player=${this.player} .roomSync=${this.roomSync}></sr-sync-status>` : ''}
       </section>
     `;
   }

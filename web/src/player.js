@@ -2,9 +2,21 @@
 //
 // The server says when the track started (server ms). The expected position is
 // (now - started_at) / 1000 s, with `now` the client's estimate of server time.
+// The element plays `delay` ahead of that (targetPosition): output latency the
+// browser's media clock does not already count, plus the listener's own speaker
+// delay (offsetMs, remembered per device), so the sound leaves the speaker on time.
 // On a new track we seek there; then every CHECK_MS we measure
-// drift = audio.currentTime - expected and correct it: a hard seek when it is
-// large, otherwise a small playbackRate nudge until it is back within DONE_S.
+// drift = audio.currentTime - target and correct it: a hard seek when it is
+// large, otherwise a playbackRate nudge proportional to it from START_S until it
+// is back within DONE_S. A nudge is a pulse: the rate is 1 ∓ |drift| / PULSE_S
+// (within MIN_NUDGE..MAX_NUDGE) for as long as removes the drift, then 1 again,
+// and drift is measured at rate 1 (PULSE_SETTLE_MS after a pulse).
+// The element resamples rather than time-stretches (preservesPitch = false): in
+// Chromium a rate change under pitch-preserving time-stretching (WSOLA) moves the
+// position by 13-21 ms more than the rate explains, every time, so nudges there
+// could never bring drift under ~15 ms; resampling moves it by exactly
+// (rate - 1) x time. A pulse of at most 2% is a pitch change of at most 34
+// cents for a moment; the usual one (a few ms of drift) is under 10 cents.
 //
 // A seek takes time (fetching and decoding from the new position), so a hard seek
 // pauses, seeks a little ahead of the schedule (`lead`, learnt from how long seeks
@@ -25,12 +37,17 @@
 
 import { adapters as defaultAdapters } from '../../sdk/adapters.js';
 
-const CHECK_MS = 1000;
+const CHECK_MS = 500;
 const HARD_SEEK_S = 0.5; // |drift| above this: seek
-const START_S = 0.02; // |drift| above this: start nudging the rate
-const DONE_S = 0.01; // nudge until |drift| is below this, then rate 1.0
-const MAX_NUDGE = 0.05; // playbackRate stays within 1 ± MAX_NUDGE
-const GAIN = 0.8; // fraction of the drift a nudge removes per second
+const START_S = 0.0025; // |drift| above this: start nudging the rate
+const DONE_S = 0.001; // nudge until |drift| is below this, then rate 1.0
+const MAX_NUDGE = 0.02; // playbackRate stays within 1 ± MAX_NUDGE
+const MIN_NUDGE = 0.002; // a pulse changes the rate by at least this much
+const PULSE_S = 1; // a pulse removes the drift in about this long (longer when it hits MAX_NUDGE)
+const PULSE_SETTLE_MS = 200; // after a pulse, what was played at the other rate leaves the output
+const ERROR_WINDOW_MS = 5000; // syncError() is the p95 of |drift| over this long
+const MAX_OFFSET_MS = 2000; // the speaker delay a listener may set, either way
+const OFFSET_KEY = 'soundroom.speakerDelayMs';
 const RESEEK_S = 0.1; // right after a start, a miss above this is corrected by seeking again
 const MAX_RESEEKS = 2; // per track
 const LEAD_MIN = 0.15; // s ahead of the schedule a seek aims, at least
@@ -39,6 +56,25 @@ const HAVE_METADATA = 1;
 const HAVE_FUTURE_DATA = 3;
 
 const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+
+/**
+ * Whether this browser's media clock (HTMLMediaElement.currentTime) already counts the output
+ * device's delay: Chromium's AudioClock takes the sink's reported delay, Gecko's position is
+ * cubeb's "as heard" one, WebKit's AVPlayer time follows the audio output. For those the
+ * reported latency is shown, not added again (that would put the page early by as much).
+ */
+function mediaClockCountsOutput(ua) {
+  return /Chrome\/|Chromium\/|Firefox\/|AppleWebKit\/.*Version\/.*Safari\//.test(ua || '');
+}
+
+function storedOffset() {
+  try {
+    const v = Number(globalThis.localStorage && localStorage.getItem(OFFSET_KEY));
+    return Number.isFinite(v) ? clamp(v, -MAX_OFFSET_MS, MAX_OFFSET_MS) : 0;
+  } catch {
+    return 0; // storage refused (private mode)
+  }
+}
 
 /**
  * Player owns one <audio> element and, for external tracks, one adapter player at a time.
@@ -57,6 +93,8 @@ export class Player extends EventTarget {
     this.ext = null; // the adapter's player in 'adapter' mode, once loaded
     this.audio = document.createElement('audio');
     this.audio.preload = 'auto';
+    // nudges resample (exact) instead of time-stretching (off by 13-21 ms a change in Chromium)
+    for (const k of ['preservesPitch', 'mozPreservesPitch', 'webkitPreservesPitch']) if (k in this.audio) this.audio[k] = false;
     this.track = null;
     this.startedAt = 0;
     this.state = 'idle';
@@ -69,6 +107,12 @@ export class Player extends EventTarget {
     this._nudging = false;
     this._seek = null; // {target, started, scheduled}: a hard seek until playback restarts
     this._startTimer = 0;
+    this._offsetMs = storedOffset(); // the listener's speaker delay, ms (+: the speaker is late)
+    // the browser's output latency, s: reported (AudioContext) and the part added to the target
+    this.latency = { reported: null, base: null, applied: 0 };
+    this._errors = []; // recent |drift| samples, {t, ms}: syncError()
+    this._pulse = null; // {settle}: a nudge until performance.now() reaches settle
+    this._pulseTimer = 0;
     const a = this.audio;
     a.addEventListener('loadedmetadata', () => {
       if (this.mode === 'file') this._hardSeek();
@@ -76,6 +120,7 @@ export class Player extends EventTarget {
     a.addEventListener('seeked', () => this._seeked());
     a.addEventListener('canplay', () => this._seeked());
     a.addEventListener('playing', () => {
+      this._probeLatency();
       this._setState('playing');
       setTimeout(() => this.check(), 250);
     });
@@ -93,6 +138,44 @@ export class Player extends EventTarget {
     return dur ? Math.min(pos, dur) : pos;
   }
 
+  /** Seconds the element plays ahead of the schedule on this device (latency and speaker delay). */
+  delay() {
+    return this.latency.applied + this._offsetMs / 1000;
+  }
+
+  /** Where the element should be now: expectedPosition() plus delay(), or null with no track. */
+  targetPosition() {
+    const pos = this.expectedPosition();
+    if (pos == null) return null;
+    const dur = this._duration();
+    return dur ? Math.min(pos + this.delay(), dur) : pos + this.delay();
+  }
+
+  /** The listener's speaker delay in ms (+: the speaker sounds late, so play ahead), per device. */
+  get offsetMs() { return this._offsetMs; }
+  set offsetMs(v) {
+    const ms = clamp(Math.round(Number(v) || 0), -MAX_OFFSET_MS, MAX_OFFSET_MS);
+    this._offsetMs = ms;
+    try {
+      localStorage.setItem(OFFSET_KEY, String(ms));
+    } catch {
+      /* not remembered: still used here */
+    }
+    this._errors = [];
+    this.check();
+  }
+
+  /**
+   * How far this device plays from the room's schedule: the p95 of |drift| (ms) over the last
+   * ERROR_WINDOW_MS of a file track, or null (nothing measured: live, adapter, not playing).
+   */
+  syncError() {
+    const since = performance.now() - ERROR_WINDOW_MS;
+    const xs = this._errors.filter((e) => e.t >= since).map((e) => e.ms).sort((x, y) => x - y);
+    if (!xs.length) return null;
+    return xs[Math.min(xs.length - 1, Math.ceil(0.95 * xs.length) - 1)];
+  }
+
   /** Switch to `track` started at server time `startedAt`; null stops. Same track: no-op. */
   setTrack(track, startedAt) {
     if (!track) {
@@ -106,7 +189,9 @@ export class Player extends EventTarget {
     this.track = track;
     this.startedAt = startedAt;
     this.drift = null;
+    this._errors = [];
     this._nudging = false;
+    this._endPulse();
     this._seek = null;
     this._reseeks = 0;
     clearTimeout(this._startTimer);
@@ -129,6 +214,7 @@ export class Player extends EventTarget {
     this._key = '';
     this.track = null;
     this.drift = null;
+    this._errors = [];
     this._seek = null;
     clearTimeout(this._startTimer);
     this._silenceAudio();
@@ -167,7 +253,7 @@ export class Player extends EventTarget {
       return;
     }
     if (a.readyState < HAVE_METADATA || a.seeking || this._seek) return;
-    const expected = this.expectedPosition();
+    const expected = this.targetPosition();
     const dur = this._duration();
     if (dur && expected >= dur - 0.05) return; // ending; the server will move on
     if (expected < 0) return this._waitForStart(expected);
@@ -176,8 +262,13 @@ export class Player extends EventTarget {
       return;
     }
     if (a.readyState < HAVE_FUTURE_DATA) return; // buffering: the clock is not moving
+    const t = performance.now();
+    if (this._pulse && t < this._pulse.settle) return; // nudging: measure at rate 1 only
+    this._pulse = null;
     const drift = a.currentTime - expected;
     this.drift = drift;
+    this._errors.push({ t, ms: Math.abs(drift) * 1000 });
+    while (this._errors.length && this._errors[0].t < t - ERROR_WINDOW_MS) this._errors.shift();
     if (this._afterStart) {
       // What is left right after a scheduled start is our start-latency error.
       this._afterStart = false;
@@ -196,8 +287,26 @@ export class Player extends EventTarget {
       a.playbackRate = 1;
     } else {
       this._nudging = true;
-      a.playbackRate = 1 - clamp(GAIN * drift, -MAX_NUDGE, MAX_NUDGE);
+      this._nudge(drift);
     }
+  }
+
+  /** A rate pulse that removes drift (s; + ahead): 1 ∓ dev for |drift| / dev seconds. */
+  _nudge(drift) {
+    const dev = clamp(Math.abs(drift) / PULSE_S, MIN_NUDGE, MAX_NUDGE);
+    const ms = (Math.abs(drift) / dev) * 1000;
+    this._endPulse();
+    this.audio.playbackRate = drift > 0 ? 1 - dev : 1 + dev;
+    this._pulse = { settle: performance.now() + ms + PULSE_SETTLE_MS };
+    this._pulseTimer = setTimeout(() => {
+      this.audio.playbackRate = 1;
+    }, ms);
+  }
+
+  _endPulse() {
+    clearTimeout(this._pulseTimer);
+    this._pulse = null;
+    this.audio.playbackRate = 1;
   }
 
   destroy() {
@@ -269,10 +378,10 @@ export class Player extends EventTarget {
 
   _hardSeek() {
     const a = this.audio;
-    const expected = this.expectedPosition();
+    const expected = this.targetPosition();
     if (expected == null || a.readyState < HAVE_METADATA) return;
     if (expected < 0) return this._waitForStart(expected);
-    a.playbackRate = 1;
+    this._endPulse();
     this._nudging = false;
     const end = Number.isFinite(a.duration) ? a.duration : Infinity;
     const target = expected + this.lead;
@@ -297,7 +406,7 @@ export class Player extends EventTarget {
     const took = (performance.now() - s.started) / 1000;
     this.lead = clamp(1.5 * took + 0.05, LEAD_MIN, LEAD_MAX);
     // Seconds until the schedule reaches the target, less the start-up time.
-    const wait = s.target - this.expectedPosition() - this.startLatency;
+    const wait = s.target - this.targetPosition() - this.startLatency;
     if (wait < -RESEEK_S && this._reseeks < MAX_RESEEKS) {
       // The seek took longer than the lead: aim again with the lead just learnt.
       this._reseeks++;
@@ -321,6 +430,30 @@ export class Player extends EventTarget {
     if (a.readyState >= HAVE_METADATA && a.currentTime !== 0) a.currentTime = 0;
     clearTimeout(this._startTimer);
     this._startTimer = setTimeout(() => this._play(), -expected * 1000);
+  }
+
+  /**
+   * Reads the output latency this browser reports (AudioContext.outputLatency, else baseLatency)
+   * once sound may play, and adds to the target the part its media clock does not count.
+   */
+  _probeLatency() {
+    if (this._probed || typeof AudioContext !== 'function') return;
+    this._probed = true;
+    let ctx;
+    try {
+      ctx = new AudioContext();
+    } catch {
+      return;
+    }
+    setTimeout(() => {
+      const out = Number(ctx.outputLatency) || 0;
+      const base = Number(ctx.baseLatency) || 0;
+      const reported = out || base || null;
+      const applied = reported && !mediaClockCountsOutput(navigator.userAgent) ? clamp(reported, 0, 0.5) : 0;
+      this.latency = { reported, base: base || null, applied };
+      ctx.close().catch(() => {});
+      if (applied) this.check();
+    }, 500); // outputLatency is 0 until the context has run a little
   }
 
   _play() {

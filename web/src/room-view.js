@@ -215,7 +215,7 @@ class SrRoomView extends LitElement {
     // The room's parts, laid out in columns (wide) or tabs (narrow).
     const parts = {
       now: () => html`<sr-now-playing .track=${np.track || null} .startedAt=${np.started_at} .addedBy=${np.added_by || null}
-          .store=${s} .now=${() => c.now()} .player=${this.player} .playerState=${this.playerState}>
+          .store=${s} .now=${() => c.now()} .player=${this.player} .playerState=${this.playerState} .roomSync=${room.sync || null}>
           ${np.track ? html`<sr-like-button slot="actions" .store=${s} .track=${np.track} .count=${likes}></sr-like-button>` : ''}
           <sr-skip-button slot="actions" .client=${c} .skip=${{ ...(room.skip || { votes: 0, needed: 1 }) }}
             .mine=${!!room.mySkip}></sr-skip-button>
