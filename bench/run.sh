@@ -8,13 +8,13 @@
 #       to arrival at the last listener, p50/p99 over the 20 messages
 #   (c) idle: up to 19,000 listeners joined to room 1: server RSS growth per listener
 # Environment: SOUNDROOM_BIN (default build/soundroom), BENCH_PORT (first of two TCP ports, default 18731), BENCH_ONLY=soundroom|peer,
-# BENCH_WORKLOADS="a b c".
+# BENCH_WORKLOADS="a b c", BENCH_RESULTS (where the report goes, default bench/RESULTS.md).
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 OUT=bench/out
 LG=$OUT/loadgen
-RESULTS=bench/RESULTS.md
+RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
 mkdir -p "$OUT"
 T_START=$(date +%s)
 
