@@ -1785,6 +1785,8 @@ int main(int argc, char **argv)
     double join_cpu_pct = cpu0 >= 0 && cpu_joined >= 0 && join_s > 0
                               ? (cpu_joined - cpu0) / join_s * 100.0
                               : -1;
+    /* the workers were spawned after t0, so their whole CPU time so far is the join phase's */
+    double join_lg_cpu_pct = join_s > 0 ? loadgen_cpu_s() / join_s * 100.0 : -1;
     long rss_settled = -1;
     double srv_cpu = -1, srv_sys = -1, lg_cpu = -1, win_s = 0;
     int pacer_joined = 1;
@@ -1886,8 +1888,9 @@ int main(int argc, char **argv)
     tally_str(&AG_seqbad, sbad, sizeof sbad);
 
     printf("RESULT mode=%s port=%d requested=%d joined=%" PRIu64 " failed=%" PRIu64
-           " join_s=%.2f join_server_cpu_pct=%.1f lost_after_join=%" PRIu64,
-           mname, G.port, G.clients, joined, failed, join_s, join_cpu_pct, AG.lost_after_join);
+           " join_s=%.2f join_server_cpu_pct=%.1f join_loadgen_cpu_pct=%.1f lost_after_join=%" PRIu64,
+           mname, G.port, G.clients, joined, failed, join_s, join_cpu_pct, join_lg_cpu_pct,
+           AG.lost_after_join);
     if (G.mode == MODE_BURST) {
         double rate = win_s > 0 ? (double)AG.chats_win / win_s : 0;
         double arate = win_s > 0 ? (double)AG.acks_win / win_s : 0;
