@@ -9,7 +9,10 @@
 # usage: bench/compare.sh OLD_BIN NEW_BIN [RUNS]
 # Environment: OLD_COMMIT / NEW_COMMIT (what each binary was built from, when the binary's
 # directory is not in a git checkout), BENCH_TOLERANCE (default 10, in %), BENCH_HOUSE_RESULTS
-# (default bench/RESULTS-house.md); BENCH_PORT and BENCH_WORKLOADS pass through to run.sh.
+# (default bench/RESULTS-house.md), BENCH_QUIET_PCT / BENCH_QUIET_WAIT (before each run, wait up
+# to BENCH_QUIET_WAIT seconds, default 240, until other processes use under BENCH_QUIET_PCT % of
+# all CPUs, default 25, over a 5 s sample; a run that starts busier is flagged, not dropped);
+# BENCH_PORT and BENCH_WORKLOADS pass through to run.sh.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
 if [ $# -lt 2 ]; then
@@ -43,26 +46,52 @@ describe() { # bin override
 OLD_DESC=$(describe "$OLD_BIN" "${OLD_COMMIT:-}")
 NEW_DESC=$(describe "$NEW_BIN" "${NEW_COMMIT:-}")
 
+QUIET_PCT=${BENCH_QUIET_PCT:-25}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-240}
+# share of all CPUs busy over a 5 s sample while we run nothing: what other processes use
+busy_pct() {
+    local a b
+    a=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
+    sleep 5
+    b=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]
+        printf "%.0f", (t > 0) ? 100 * (t - (y[2] - x[2])) / t : 0 }'
+}
+wait_quiet() { # prints "busy% waited_s"
+    local t0 b
+    t0=$(date +%s)
+    while :; do
+        b=$(busy_pct)
+        if ((b < QUIET_PCT)) || (($(date +%s) - t0 >= QUIET_WAIT)); then
+            echo "$b $(($(date +%s) - t0))"
+            return
+        fi
+        echo "compare: others use $b % of the CPUs; waiting for under $QUIET_PCT %" >&2
+        sleep 10
+    done
+}
+
 : >"$DIR/runs.tsv"
 for i in $(seq 1 "$RUNS"); do
     for which in old new; do
         if [ "$which" = old ]; then bin=$OLD_BIN; else bin=$NEW_BIN; fi
         out=$DIR/run$i-$which.md
+        read -r busy waited < <(wait_quiet)
         la=$(cut -d' ' -f1-3 /proc/loadavg)
-        echo "compare: run $i of $RUNS, $which ($bin), load average $la" >&2
+        echo "compare: run $i of $RUNS, $which ($bin), load average $la, others busy $busy % (waited $waited s)" >&2
         t0=$(date +%s)
         SOUNDROOM_BIN=$bin BENCH_ONLY=soundroom BENCH_RESULTS=$out bash bench/run.sh >"$DIR/run$i-$which.log" 2>&1
         rc=$?
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$which" "$out" "$la" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-            "$(($(date +%s) - t0)) s, run.sh exit $rc" >>"$DIR/runs.tsv"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$which" "$out" "$la" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+            "$(($(date +%s) - t0)) s, run.sh exit $rc" "$busy" "$waited" >>"$DIR/runs.tsv"
         sed -n '/^| workload/,/^$/p' "$out" 2>/dev/null | sed -n '3,6p' | sed 's/^/compare:   /' >&2
     done
 done
 
 python3 - "$DIR/runs.tsv" "$OUTFILE" "$TOL" "$OLD_BIN" "$NEW_BIN" "$OLD_DESC" "$NEW_DESC" \
-    "$(($(date +%s) - T_START))" <<'PY'
+    "$(($(date +%s) - T_START))" "$QUIET_PCT" <<'PY'
 import os, re, subprocess, sys, time, statistics, platform
-runs_tsv, outfile, tol, old_bin, new_bin, old_desc, new_desc, secs = sys.argv[1:9]
+runs_tsv, outfile, tol, old_bin, new_bin, old_desc, new_desc, secs, quiet = sys.argv[1:10]
 tol = float(tol)
 
 # (workload, key, label, direction, unit): direction +1 higher is better, -1 lower is better,
@@ -75,6 +104,7 @@ FIGS = [
     ('a', 'server_sys_pct', 'of which kernel', -1, '%'),
     ('a', 'cpu_us_per_msg', 'server CPU time per delivered message', -1, 'µs'),
     ('a', 'loadgen_cpu_pct', 'load generator CPU in the window', None, '%'),
+    ('a', 'server_wait_pct', 'server waiting for its CPU (run queue) in the window', None, '%'),
     ('b', 'last_p50_ms', 'latency to the last listener p50', -1, 'ms'),
     ('b', 'last_p99_ms', 'latency to the last listener p99', -1, 'ms'),
     ('b', 'all_p50_ms', 'latency over all deliveries p50', -1, 'ms'),
@@ -84,17 +114,20 @@ FIGS = [
     ('b', 'join_server_cpu_pct', 'server CPU while they joined', -1, '%'),
     ('b', 'server_cpu_pct', 'server CPU while the 20 messages went out', -1, '%'),
     ('b', 'loadgen_cpu_pct', 'load generator CPU while the messages went out', None, '%'),
+    ('b', 'server_wait_pct', 'server waiting for a CPU while the messages went out', None, '%'),
+    ('b', 'join_server_wait_pct', 'server waiting for a CPU while they joined', None, '%'),
     ('c', 'joined', 'idle listeners joined', 0, ''),
     ('c', 'bytes_per_listener', 'memory per idle listener', -1, 'B'),
     ('c', 'rss_before_kb', 'server RSS before', -1, 'KiB'),
     ('c', 'rss_after_kb', 'server RSS after', -1, 'KiB'),
     ('c', 'join_s', 'time for the listeners to connect and join', -1, 's'),
     ('c', 'join_server_cpu_pct', 'server CPU while they joined', -1, '%'),
+    ('c', 'join_server_wait_pct', 'server waiting for its CPU while they joined', None, '%'),
 ]
 
 runs = []
 for line in open(runs_tsv):
-    i, which, path, la_before, la_after, note = line.rstrip('\n').split('\t')
+    i, which, path, la_before, la_after, note, busy, waited = line.rstrip('\n').split('\t')
     res, la_run = {}, ''
     try:
         text = open(path).read()
@@ -106,7 +139,7 @@ for line in open(runs_tsv):
     la_run = m.group(1) if m else ''
     m = re.search(r'^\| CPU model \| (.*) \|$', text, re.M)
     runs.append(dict(i=int(i), which=which, path=path, la_before=la_before, la_after=la_after,
-                     note=note, res=res, cpu=m.group(1) if m else ''))
+                     note=note, busy=int(busy), waited=int(waited), res=res, cpu=m.group(1) if m else ''))
 
 def derived(res, key):
     # server CPU time per delivered message, in microseconds (1 core for 1 s = 1e6 us)
@@ -226,14 +259,22 @@ if better:
 L.append('')
 L.append('## Runs and load averages')
 L.append('')
-L.append('Load averages (1, 5, 15 min) from /proc/loadavg as each run started and ended; the machine is shared.')
+L.append('The machine is shared. Before each run the script samples, for 5 s while it runs nothing, the share of '
+         f'all CPUs that other processes use, and waits (up to a limit) until it is under {quiet} %; a run that '
+         'started busier is marked ⚠. Load averages (1, 5, 15 min) from /proc/loadavg as each run started and ended '
+         '(our own previous run is in them). (a) server CPU is the share of its one core the server got in the '
+         'window, and "wait" the time its threads spent runnable but waiting for a CPU '
+         '(/proc/PID/task/*/schedstat), i.e. taken by other processes: a clean run has a few %.')
 L.append('')
-L.append('| run | build | load average at start | at end | took | (a) msgs/s | (b) p99 last | (c) B/listener |')
-L.append('|---|---|---|---|---|---:|---:|---:|')
+L.append('| run | build | others busy before (waited) | load average at start | at end | took | (a) msgs/s | (a) server / loadgen CPU, server wait | (b) p99 last, server wait | (c) B/listener, join s, server wait |')
+L.append('|---|---|---|---|---|---|---:|---:|---:|---:|')
 for r in runs:
     a = r['res'].get('a', {}); b = r['res'].get('b', {}); c = r['res'].get('c', {})
-    L.append(f'| {r["i"]} | {r["which"]} | {r["la_before"]} | {r["la_after"]} | {r["note"]} | '
-             f'{a.get("delivered_per_s", "—")} | {b.get("last_p99_ms", "—")} | {c.get("bytes_per_listener", "—")} |')
+    flag = ' ⚠' if r['busy'] >= int(quiet) else ''
+    L.append(f'| {r["i"]} | {r["which"]} | {r["busy"]} %{flag} ({r["waited"]} s) | {r["la_before"]} | {r["la_after"]} | {r["note"]} | '
+             f'{a.get("delivered_per_s", "—")} | {a.get("server_cpu_pct", "—")} % / {a.get("loadgen_cpu_pct", "—")} %, {a.get("server_wait_pct", "—")} % | '
+             f'{b.get("last_p99_ms", "—")} ms, {b.get("server_wait_pct", "—")} % | '
+             f'{c.get("bytes_per_listener", "—")}, {c.get("join_s", "—")} s, {c.get("join_server_wait_pct", "—")} % |')
 L.append('')
 L.append('Each run\'s full report (bench/RESULTS.md format, with the raw load generator lines) is kept in '
          '`bench/out/compare/runN-old.md` / `runN-new.md` (not committed).')

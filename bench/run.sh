@@ -290,12 +290,15 @@ cell() { # tag key [fmt]; "—" when not measured
     esac
 }
 ran() { [ -n "${RES[$1]:-}" ]; }
-cpu_cell() { # tag: "total % (kernel %)"
-    local t k
+cpu_cell() { # tag: "total % (kernel %; waited for a CPU %)"
+    local t k w x=""
     t=$(val "$1" server_cpu_pct)
     k=$(val "$1" server_sys_pct)
+    w=$(val "$1" server_wait_pct)
     if [ -z "$t" ] || [ "$t" = -1.0 ]; then echo "—"; return; fi
-    if [ -n "$k" ] && [ "$k" != -1.0 ]; then echo "$t % (kernel $k %)"; else echo "$t %"; fi
+    [ -n "$k" ] && [ "$k" != -1.0 ] && x="kernel $k %"
+    [ -n "$w" ] && [ "$w" != -1.0 ] && x="${x:+$x; }waited $w %"
+    echo "$t %${x:+ ($x)}"
 }
 
 PASS=0
@@ -453,6 +456,9 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "- (c) VmRSS of the server (from /proc/PID/status) just before connecting and 3 s after the last"
     echo "  of $(num "$IDLE_N") listeners received its snapshot, divided by the number joined. $(num "$IDLE_N") is the most"
     echo "  that fits the server's open-file limit ($NOFILE) with room for its own files."
+    echo "- \"waited\": the time the server's threads were runnable but waiting for a CPU"
+    echo "  (/proc/PID/task/*/schedstat), as a share of the window: CPU taken by other processes on a"
+    echo "  shared machine. Over a few % means the figure is partly the other work's."
     echo "- On loopback the sending core also runs the receiving side's TCP processing (softirq), so a"
     echo "  server's \"kernel\" CPU share includes most of the network cost of both ends."
     echo "- The ws peer (\`bench/peer/ws-relay.mjs\`, Node $(node --version 2>/dev/null), ws) speaks the same"
