@@ -12,6 +12,7 @@
 # (default bench/RESULTS-house.md), BENCH_QUIET_PCT / BENCH_QUIET_WAIT (before each run, wait up
 # to BENCH_QUIET_WAIT seconds, default 240, until other processes use under BENCH_QUIET_PCT % of
 # all CPUs, default 25, over a 5 s sample; a run that starts busier is flagged, not dropped);
+# BENCH_REPORT_ONLY=1 rewrites the report from the runs kept in bench/out/compare without running;
 # BENCH_PORT and BENCH_WORKLOADS pass through to run.sh.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
@@ -29,8 +30,13 @@ cd "$(dirname "$0")/.." || exit 1
 DIR=bench/out/compare
 OUTFILE=${BENCH_HOUSE_RESULTS:-bench/RESULTS-house.md}
 TOL=${BENCH_TOLERANCE:-10}
-rm -rf "$DIR"
-mkdir -p "$DIR"
+if [ -z "${BENCH_REPORT_ONLY:-}" ]; then
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+elif [ ! -s "$DIR/runs.tsv" ]; then
+    echo "compare: no runs kept in $DIR" >&2
+    exit 2
+fi
 T_START=$(date +%s)
 
 # what a binary was built from: the env override, or the git checkout it sits in (bin/../..)
@@ -38,8 +44,10 @@ describe() { # bin override
     if [ -n "$2" ]; then echo "$2"; return; fi
     local top
     top=$(git -C "$(dirname "$1")" rev-parse --show-toplevel 2>/dev/null) || { echo "unknown"; return; }
-    local d
-    d=$(git -C "$top" log -1 --format='%h %s' 2>/dev/null | cut -c1-70)
+    local d s
+    d=$(git -C "$top" log -1 --format='%h' 2>/dev/null)
+    s=$(git -C "$top" log -1 --format='%h %s' -- src 2>/dev/null | cut -c1-60)
+    d="checkout at $d, src/ last changed in $s…; binary built $(date -u -r "$1" '+%Y-%m-%d %H:%M UTC')"
     git -C "$top" diff --quiet -- src 2>/dev/null || d="$d (src/ has uncommitted changes)"
     echo "$d"
 }
@@ -71,7 +79,8 @@ wait_quiet() { # prints "busy% waited_s"
     done
 }
 
-: >"$DIR/runs.tsv"
+[ -z "${BENCH_REPORT_ONLY:-}" ] && : >"$DIR/runs.tsv"
+[ -n "${BENCH_REPORT_ONLY:-}" ] && RUNS=0
 for i in $(seq 1 "$RUNS"); do
     for which in old new; do
         if [ "$which" = old ]; then bin=$OLD_BIN; else bin=$NEW_BIN; fi
@@ -88,8 +97,9 @@ for i in $(seq 1 "$RUNS"); do
     done
 done
 
+[ -z "${BENCH_REPORT_ONLY:-}" ] && echo $(($(date +%s) - T_START)) >"$DIR/took"
 python3 - "$DIR/runs.tsv" "$OUTFILE" "$TOL" "$OLD_BIN" "$NEW_BIN" "$OLD_DESC" "$NEW_DESC" \
-    "$(($(date +%s) - T_START))" "$QUIET_PCT" <<'PY'
+    "$(cat "$DIR/took" 2>/dev/null || echo 0)" "$QUIET_PCT" <<'PY'
 import os, re, subprocess, sys, time, statistics, platform
 runs_tsv, outfile, tol, old_bin, new_bin, old_desc, new_desc, secs, quiet = sys.argv[1:10]
 tol = float(tol)
@@ -264,7 +274,9 @@ L.append('The machine is shared. Before each run the script samples, for 5 s whi
          'started busier is marked ⚠. Load averages (1, 5, 15 min) from /proc/loadavg as each run started and ended '
          '(our own previous run is in them). (a) server CPU is the share of its one core the server got in the '
          'window, and "wait" the time its threads spent runnable but waiting for a CPU '
-         '(/proc/PID/task/*/schedstat), i.e. taken by other processes: a clean run has a few %.')
+         '(/proc/PID/task/*/schedstat). On one core the server\'s own threads (service, send, store writer) '
+         'queue behind each other, so even a quiet run shows 15–30 % in (a) and more while listeners join; '
+         'a run well above its neighbours had CPU taken by other processes.')
 L.append('')
 L.append('| run | build | others busy before (waited) | load average at start | at end | took | (a) msgs/s | (a) server / loadgen CPU, server wait | (b) p99 last, server wait | (c) B/listener, join s, server wait |')
 L.append('|---|---|---|---|---|---|---:|---:|---:|---:|')
