@@ -10,7 +10,9 @@
 #   (c) idle: up to 19,000 listeners joined to room 1: server RSS growth per listener
 # Environment: SOUNDROOM_BIN (default build/soundroom), BENCH_PORT (first of three TCP ports, default
 # 18731), BENCH_ONLY (servers to run, comma-separated: soundroom, uws, peer (the ws peer)),
-# BENCH_WORKLOADS="a b c", BENCH_RESULTS (where the report goes, default bench/RESULTS.md).
+# BENCH_WORKLOADS="a b c", BENCH_RESULTS (where the report goes, default bench/RESULTS.md),
+# BENCH_QUIET_PCT / BENCH_QUIET_WAIT (before each server's workload, wait up to BENCH_QUIET_WAIT s,
+# default 60, until other processes use under BENCH_QUIET_PCT % of all CPUs, default 25, over 3 s).
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -224,10 +226,28 @@ lg_args() { # workload
 }
 lg_timeout() { case $1 in a) echo 60 ;; b) echo 150 ;; c) echo 180 ;; esac; }
 
-declare -A RES STOPPED
+# share of all CPUs busy over a 3 s sample while no server or load generator runs
+busy_pct() {
+    local a b
+    a=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
+    sleep 3
+    b=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]
+        printf "%.0f", (t > 0) ? 100 * (t - (y[2] - x[2])) / t : 0 }'
+}
+declare -A RES STOPPED OTHERS
 run_one() { # kind workload
-    local kind=$1 w=$2 tag="$1-$2"
-    log "($w) $kind: starting"
+    local kind=$1 w=$2 tag="$1-$2" t0 b
+    t0=$(date +%s)
+    while :; do
+        b=$(busy_pct)
+        ((b < ${BENCH_QUIET_PCT:-25})) && break
+        (($(date +%s) - t0 >= ${BENCH_QUIET_WAIT:-60})) && break
+        log "($w) $kind: other processes use $b % of the CPUs; waiting"
+        sleep 5
+    done
+    OTHERS[$tag]="$b % ($(($(date +%s) - t0)) s)"
+    log "($w) $kind: starting (others busy $b %)"
     RES[$tag]=""
     STOPPED[$tag]=""
     if ! start_server "$kind" "$tag" "$w"; then
@@ -460,6 +480,8 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "  (/proc/PID/task/*/schedstat), as a share of the window. For soundroom on one core it includes"
     echo "  its own threads (service, send, store writer) queueing behind each other, so it is not 0 on a"
     echo "  quiet machine; a value well above the usual one means other processes took the CPU."
+    echo "- Before each server's workload the script waits (up to ${BENCH_QUIET_WAIT:-60} s) until other"
+    echo "  processes use under ${BENCH_QUIET_PCT:-25} % of the CPUs over 3 s; what it saw is in the table below."
     echo "- On loopback the sending core also runs the receiving side's TCP processing (softirq), so a"
     echo "  server's \"kernel\" CPU share includes most of the network cost of both ends."
     echo "- The ws peer (\`bench/peer/ws-relay.mjs\`, Node $(node --version 2>/dev/null), ws) speaks the same"
@@ -477,13 +499,13 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo
     echo "## Observations from the load generator"
     echo
-    echo "| run | server at the end | joined / failed | closes by server | error replies | protocol deviations | seq: gaps / not increasing | presence deltas received |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| run | others busy before (waited) | server at the end | joined / failed | closes by server | error replies | protocol deviations | seq: gaps / not increasing | presence deltas received |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     for w in $WORKLOADS; do
         for kind in $ALL_KINDS; do
             t=$kind-$w
             [ -n "${STOPPED[$t]:-}" ] || continue
-            echo "| $t | $(server_state "$t") | $(cell "$t" joined) / $(cell "$t" failed) | $(cell "$t" closes raw) | $(cell "$t" errors raw) | $(cell "$t" violations raw) | $(cell "$t" seq_gaps) / $(cell "$t" seq_backwards) | $(cell "$t" presence_rx) |"
+            echo "| $t | ${OTHERS[$t]:-} | $(server_state "$t") | $(cell "$t" joined) / $(cell "$t" failed) | $(cell "$t" closes raw) | $(cell "$t" errors raw) | $(cell "$t" violations raw) | $(cell "$t" seq_gaps) / $(cell "$t" seq_backwards) | $(cell "$t" presence_rx) |"
         done
     done
     echo
