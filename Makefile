@@ -105,6 +105,14 @@ bench-library: $(B)/soundroom $(LIB_OBJS)
 bench-lobby: $(B)/soundroom
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node bench/lobby/bench.mjs
 
+# The house issue's check (not part of `make test`): `make bench` with an old and a new soundroom
+# binary, alternately, RUNS times each (default 3); writes bench/RESULTS-house.md. NEW defaults to
+# this checkout's build.
+.PHONY: bench-compare
+bench-compare: $(B)/soundroom
+	@test -n "$(OLD)" || { echo "usage: make bench-compare OLD=path/to/old/soundroom [NEW=...] [RUNS=3]"; exit 2; }
+	bash bench/compare.sh "$(OLD)" "$(or $(NEW),$(B)/soundroom)" $(or $(RUNS),3)
+
 # libFuzzer drivers (tests/fuzz), each for FUZZ_SECONDS (default 30); not part of `make test`.
 fuzz:
 	bash scripts/fuzz.sh

@@ -12,6 +12,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1481,6 +1482,41 @@ static double read_cpu2(int pid, double *sys_s)
 
 static double read_cpu_s(int pid) { return read_cpu2(pid, NULL); }
 
+/* Seconds the threads of a process have spent runnable but waiting for a CPU (the second field
+ * of /proc/PID/task/TID/schedstat, summed), or -1: what other work on the machine took from it. */
+static double read_runq_wait_s(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    double sum = 0;
+    int any = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char p2[320], buf[128];
+        snprintf(p2, sizeof p2, "/proc/%d/task/%s/schedstat", pid, e->d_name);
+        int fd = open(p2, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = 0;
+        unsigned long long run_ns, wait_ns;
+        if (sscanf(buf, "%llu %llu", &run_ns, &wait_ns) == 2) {
+            sum += (double)wait_ns / 1e9;
+            any = 1;
+        }
+    }
+    closedir(d);
+    return any ? sum : -1;
+}
+
 static double loadgen_cpu_s(void)
 {
     double s = 0;
@@ -1752,6 +1788,7 @@ int main(int argc, char **argv)
     const char *mname = G.mode == MODE_BURST ? "burst" : G.mode == MODE_FANOUT ? "fanout" : "idle";
     long rss0 = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
     double cpu0 = G.pid ? read_cpu_s(G.pid) : -1;
+    double rq0 = G.pid ? read_runq_wait_s(G.pid) : -1;
     uint64_t t0 = mono_ns();
 
     int role = G.mode == MODE_BURST ? ROLE_CHATTER : ROLE_LISTENER;
@@ -1785,6 +1822,13 @@ int main(int argc, char **argv)
     double join_cpu_pct = cpu0 >= 0 && cpu_joined >= 0 && join_s > 0
                               ? (cpu_joined - cpu0) / join_s * 100.0
                               : -1;
+    /* the workers were spawned after t0, so their whole CPU time so far is the join phase's */
+    double join_lg_cpu_pct = join_s > 0 ? loadgen_cpu_s() / join_s * 100.0 : -1;
+    double rq_joined = G.pid ? read_runq_wait_s(G.pid) : -1;
+    double join_wait_pct = rq0 >= 0 && rq_joined >= 0 && join_s > 0
+                               ? (rq_joined - rq0) / join_s * 100.0
+                               : -1;
+    double srv_wait = -1; /* the server's run-queue wait in the window, % of the window */
     long rss_settled = -1;
     double srv_cpu = -1, srv_sys = -1, lg_cpu = -1, win_s = 0;
     int pacer_joined = 1;
@@ -1803,10 +1847,14 @@ int main(int argc, char **argv)
         pump_until(ws);
         double s0 = 0, s1 = 0;
         double c0 = G.pid ? read_cpu2(G.pid, &s0) : -1, l0 = loadgen_cpu_s();
+        double w0 = G.pid ? read_runq_wait_s(G.pid) : -1;
         uint64_t m0 = mono_ns();
         pump_until(we);
         double c1 = G.pid ? read_cpu2(G.pid, &s1) : -1, l1 = loadgen_cpu_s();
+        double w1 = G.pid ? read_runq_wait_s(G.pid) : -1;
         win_s = (double)(mono_ns() - m0) / 1e9;
+        if (w0 >= 0 && w1 >= 0)
+            srv_wait = (w1 - w0) / win_s * 100.0;
         if (c0 >= 0 && c1 >= 0) {
             srv_cpu = (c1 - c0) / win_s * 100.0;
             srv_sys = (s1 - s0) / win_s * 100.0;
@@ -1831,6 +1879,7 @@ int main(int argc, char **argv)
         uint64_t go = mono_ns();
         double s0 = 0, s1 = 0;
         double c0 = G.pid ? read_cpu2(G.pid, &s0) : -1, l0 = loadgen_cpu_s();
+        double w0 = G.pid ? read_runq_wait_s(G.pid) : -1;
         uint64_t sent_at = 0,
                  cap = go + (uint64_t)G.messages * (uint64_t)G.interval_ms * 1000000ull +
                        (uint64_t)(G.grace * 1e9) + 5000000000ull;
@@ -1855,6 +1904,9 @@ int main(int argc, char **argv)
         }
         win_s = (double)(mono_ns() - go) / 1e9;
         double c1 = G.pid ? read_cpu2(G.pid, &s1) : -1, l1 = loadgen_cpu_s();
+        double w1 = G.pid ? read_runq_wait_s(G.pid) : -1;
+        if (w0 >= 0 && w1 >= 0)
+            srv_wait = (w1 - w0) / win_s * 100.0;
         if (c0 >= 0 && c1 >= 0) {
             srv_cpu = (c1 - c0) / win_s * 100.0;
             srv_sys = (s1 - s0) / win_s * 100.0;
@@ -1886,8 +1938,10 @@ int main(int argc, char **argv)
     tally_str(&AG_seqbad, sbad, sizeof sbad);
 
     printf("RESULT mode=%s port=%d requested=%d joined=%" PRIu64 " failed=%" PRIu64
-           " join_s=%.2f join_server_cpu_pct=%.1f lost_after_join=%" PRIu64,
-           mname, G.port, G.clients, joined, failed, join_s, join_cpu_pct, AG.lost_after_join);
+           " join_s=%.2f join_server_cpu_pct=%.1f join_loadgen_cpu_pct=%.1f join_server_wait_pct=%.1f"
+           " lost_after_join=%" PRIu64,
+           mname, G.port, G.clients, joined, failed, join_s, join_cpu_pct, join_lg_cpu_pct,
+           join_wait_pct, AG.lost_after_join);
     if (G.mode == MODE_BURST) {
         double rate = win_s > 0 ? (double)AG.chats_win / win_s : 0;
         double arate = win_s > 0 ? (double)AG.acks_win / win_s : 0;
@@ -1933,8 +1987,9 @@ int main(int argc, char **argv)
     if (G.mode == MODE_IDLE && rss0 > 0 && rss_settled > 0 && joined > 0)
         printf(" bytes_per_listener=%.0f",
                (double)(rss_settled - rss0) * 1024.0 / (double)joined);
-    printf(" server_cpu_pct=%.1f server_sys_pct=%.1f loadgen_cpu_pct=%.1f server_alive=%d", srv_cpu,
-           srv_sys, lg_cpu, server_alive);
+    printf(" server_cpu_pct=%.1f server_sys_pct=%.1f server_wait_pct=%.1f loadgen_cpu_pct=%.1f"
+           " server_alive=%d",
+           srv_cpu, srv_sys, srv_wait, lg_cpu, server_alive);
     printf(" msgs_rx=%" PRIu64 " frames_rx=%" PRIu64 " arrays_rx=%" PRIu64 " bytes_rx=%" PRIu64
            " presence_rx=%" PRIu64 " errors_rx=%" PRIu64 " seq_gaps=%" PRIu64
            " seq_backwards=%" PRIu64,
