@@ -1,6 +1,6 @@
 # soundroom — plain GNU make with pkg-config. `make` builds, `make run` serves, `make test` tests.
 CC      ?= cc
-PKGS    := libwebsockets jansson libsodium sqlite3 libavformat libavcodec libavutil liburing libqrencode
+PKGS    := libwebsockets jansson libsodium sqlite3 libavformat libavcodec libavutil liburing libqrencode zlib
 OPT     ?= -O2 -g
 CFLAGS  := $(OPT) -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -16,6 +16,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
 PORT    ?= 8080
 DATA    ?= data
+# `make run TLS=1`: https and wss with a self-signed certificate (scripts/self-signed.sh)
+TLS     ?=
+TLS_ARGS = $(if $(TLS),--tls-cert $(DATA)/tls/cert.pem --tls-key $(DATA)/tls/key.pem)
 
 .PHONY: all deps run test unit api e2e sync-test asan asan-test bench format clean web fuzz soak faults
 all: $(B)/soundroom web
@@ -48,7 +51,8 @@ deps:
 
 run: deps all
 	bash scripts/demo-library.sh $(DATA)/library
-	./$(B)/soundroom serve --port $(PORT) --data $(DATA) --library $(DATA)/library --web web/dist
+	$(if $(TLS),bash scripts/self-signed.sh $(DATA)/tls)
+	./$(B)/soundroom serve --port $(PORT) --data $(DATA) --library $(DATA)/library --web web/dist $(TLS_ARGS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done

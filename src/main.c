@@ -23,7 +23,7 @@
 
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
-        *trusted_proxies;
+        *trusted_proxies, *tls_cert, *tls_key;
     int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
         guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool;
     double session_days;
@@ -73,6 +73,9 @@ static const struct option_def {
      "address for links and Origins, http(s)://host[:port][/path] (default: request's Host)"},
     {"trusted-proxies", O_STR, &cfg.trusted_proxies,
      "IPs/CIDRs whose X-Forwarded-For/-Proto are believed, comma-separated (default: none)"},
+    {"tls-cert", O_STR, &cfg.tls_cert,
+     "PEM certificate (chain): serve https and wss on the port (with --tls-key)"},
+    {"tls-key", O_STR, &cfg.tls_key, "PEM private key of --tls-cert"},
     {"chat-rate", O_STR, &cfg.chat_rate, "chat messages per person, N/SECONDS (default 10/10)"},
     {"msg-rate", O_DBL, &cfg.msg_rate, "messages per second per connection (default 40)"},
     {"skip-ratio", O_DBL, &cfg.skip_ratio, "share of listeners needed to skip (default 0.5)"},
@@ -350,6 +353,11 @@ static int cmd_serve(void)
         return 2;
     }
     hc.public_url = sr_reach_configured_url(reach);
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        fprintf(stderr, "soundroom: --tls-cert and --tls-key go together\n");
+        sr_reach_free(reach);
+        return 2;
+    }
     sr_store *st;
     if (open_store(&st)) {
         sr_reach_free(reach);
@@ -366,6 +374,8 @@ static int cmd_serve(void)
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,
+        .tls_cert = cfg.tls_cert,
+        .tls_key = cfg.tls_key,
         .modules = modules,
     };
     sr_server *srv = sr_server_new(&sc, &hc, st, cfg.library);

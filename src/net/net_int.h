@@ -100,6 +100,7 @@ struct sr_server {
     int ndirect, capdirect;
     sr_fanout *fanout;
     sr_pool *io; /* file reads for /media */
+    int tls;     /* the port speaks TLS (cfg.tls_cert): no direct sends, no frame guard */
 };
 
 /* ---- ws.c: WebSocket sessions ---- */
@@ -131,7 +132,8 @@ enum { NET_CRED_NONE, NET_CRED_COOKIE, NET_CRED_BEARER };
  * sr_session cookie), into out (n bytes; "" when none). Returns where it came from
  * (NET_CRED_*): a browser sends a cookie by itself, a Bearer token only when told to. */
 int net_read_credentials(struct lws *wsi, char *out, size_t n);
-/* 1 when the client reached us by https (a trusted proxy's X-Forwarded-Proto). */
+/* 1 when the client reached us by https: over our own TLS, or by a trusted proxy's
+ * X-Forwarded-Proto. */
 int net_read_https(sr_server *srv, struct lws *wsi);
 /* 1 when the request may come from a page of ours: its Origin passes sr_reach_origin_ok (https
  * as net_read_https said), or without an Origin its Sec-Fetch-Site is same-origin or none, or

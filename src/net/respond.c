@@ -79,6 +79,7 @@ int net_read_credentials(struct lws *wsi, char *out, size_t n)
 int net_read_https(sr_server *srv, struct lws *wsi)
 {
     char peer[64], xfp[32] = "";
+    if (srv->tls && lws_is_ssl(wsi)) return 1;
     lws_get_peer_simple(wsi, peer, sizeof peer);
     /* lws 4.1.6 knows no X-Forwarded-Proto token: it keeps it as a custom header */
     if (lws_hdr_custom_length(wsi, "x-forwarded-proto:", 18) > 0 &&

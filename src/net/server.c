@@ -8,7 +8,9 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,10 +172,33 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     info.max_http_header_data = 4096;
     info.max_http_header_pool2 = cfg->header_pool > 0 ? (unsigned)cfg->header_pool : 0;
     info.timeout_secs_ah_idle = cfg->header_timeout > 0 ? cfg->header_timeout : 3;
+    if (cfg->tls_cert || cfg->tls_key) {
+        /* https and wss on the one port (plain HTTP on it is refused). HTTP/1.1 only: http.c
+         * and ws.c speak lws's HTTP/1 transactions, and WebSockets over HTTP/2 are another
+         * handshake. */
+        const char *files[2] = {cfg->tls_cert, cfg->tls_key};
+        for (int i = 0; i < 2; i++) {
+            FILE *f = files[i] ? fopen(files[i], "r") : NULL;
+            if (!f) {
+                sr_log(SR_LOG_ERROR, "cannot read the TLS files", "%s=\"%s\" hint=\"%s\"",
+                       i ? "key" : "cert", files[i] ? files[i] : "",
+                       files[i] ? strerror(errno) : "give both --tls-cert and --tls-key");
+                sr_server_free(srv);
+                return NULL;
+            }
+            fclose(f);
+        }
+        srv->tls = 1;
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+        info.alpn = "http/1.1";
+    }
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
-        sr_log(SR_LOG_ERROR, "cannot listen", "host=\"%s\" port=%d", cfg->host ? cfg->host : "*",
-               cfg->port);
+        sr_log(SR_LOG_ERROR, srv->tls ? "cannot listen (or load the TLS certificate and key)"
+                                      : "cannot listen",
+               "host=\"%s\" port=%d", cfg->host ? cfg->host : "*", cfg->port);
         sr_server_free(srv);
         return NULL;
     }
@@ -212,8 +237,8 @@ int sr_server_run(sr_server *srv)
     signal(SIGPIPE, SIG_IGN);
     sr_hub_tick(srv->hub, sr_now_ms());
     lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
-    sr_log(SR_LOG_INFO, "listening", "host=\"%s\" port=%d", srv->cfg.host ? srv->cfg.host : "*",
-           srv->cfg.port);
+    sr_log(SR_LOG_INFO, "listening", "host=\"%s\" port=%d scheme=%s",
+           srv->cfg.host ? srv->cfg.host : "*", srv->cfg.port, srv->tls ? "https" : "http");
     for (;;) {
         if (lws_service(srv->ctx, 0) < 0) break;
         sr_pool_poll(srv->io);

@@ -254,7 +254,7 @@ void net_ws_flush(sr_server *srv)
         if (wsi && s->out_n && !s->close_code) {
             if (lws_partial_buffered(wsi)) {
                 lws_callback_on_writable(wsi);
-            } else if (s->out_n == 1) {
+            } else if (s->out_n == 1 && !srv->tls) { /* TLS: every byte goes through lws */
                 direct_push(srv, s); /* keeps the reference until direct_finish */
                 continue;
             } else if (ws_writable(srv, wsi, s) < 0) {
@@ -396,7 +396,8 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         ps->s = sr_hub_session_open(srv->hub, wsi);
-        sr_wsguard_watch(lws_get_socket_fd(wsi), ps->s);
+        /* over TLS the socket carries ciphertext: the guard cannot read frames there */
+        if (!srv->tls) sr_wsguard_watch(lws_get_socket_fd(wsi), ps->s);
         session_track(srv, ps->s);
         {
             char tok[160];
