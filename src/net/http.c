@@ -249,6 +249,8 @@ static int write_headers(struct lws *wsi, net_req *r)
         add_header(wsi, "accept-ranges:", "bytes", &p, end))
         return -1;
     if (r->etag[0] && add_header(wsi, "etag:", r->etag, &p, end)) return -1;
+    if (r->encoding && add_header(wsi, "content-encoding:", r->encoding, &p, end)) return -1;
+    if (r->vary_encoding && add_header(wsi, "vary:", "Accept-Encoding", &p, end)) return -1;
     if (r->last_modified[0] && add_header(wsi, "last-modified:", r->last_modified, &p, end))
         return -1;
     if (r->content_range[0] && add_header(wsi, "content-range:", r->content_range, &p, end))

@@ -21,6 +21,9 @@ typedef struct net_static_file {
     char *data;
     size_t len;
     const char *ctype; /* static string */
+    char *gz;          /* a gzip copy of a text file worth compressing, or NULL */
+    size_t gzlen;
+    char hash[17];     /* 64-bit FNV-1a of data in hex: the ETag "hash" (gzip: "hash-gz") */
 } net_static_file;
 
 /* One HTTP transaction's response, written from HTTP_WRITEABLE. Reference-counted: the
@@ -66,6 +69,8 @@ typedef struct net_req {
     char base_url[256];               /* where absolute links point (sr_reach_public_url) */
     char if_none_match[128];          /* the If-None-Match header, or "" */
     char etag[48], last_modified[40]; /* validators of a media file or cover, or "" */
+    const char *encoding;             /* Content-Encoding (static string), or NULL */
+    int vary_encoding;                /* Vary: Accept-Encoding (a file with a gzip copy) */
 } net_req;
 
 /* Per-connection data lws allocates: which kind of connection this is. Kept tiny because
