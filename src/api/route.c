@@ -188,6 +188,14 @@ void sr_routes_dispatch(const sr_routes *rs, void *app, const sr_route_auth *aut
     r->handler(app, q, &a);
 }
 
+int sr_rest_limit(const sr_rest *q, int def, int max)
+{
+    char b[16];
+    const char *v = sr_rest_arg(q, "limit", b, sizeof b);
+    int n = v ? atoi(v) : def;
+    return n < 1 ? -1 : n > max ? max : n;
+}
+
 const char *sr_rest_arg(const sr_rest *q, const char *name, char *buf, size_t n)
 {
     if (!q->query || !n) return NULL;

@@ -115,4 +115,7 @@ void sr_rest_error(const sr_rest *q, int status, const char *code, const char *m
  * absent. */
 const char *sr_rest_arg(const sr_rest *q, const char *name, char *buf, size_t n);
 
+/* The ?limit= of q: def when absent, max when above it, -1 when below 1 (a 400 for the caller). */
+int sr_rest_limit(const sr_rest *q, int def, int max);
+
 #endif

@@ -281,6 +281,9 @@ sr_room *hub_create_room_now(sr_hub *h, int64_t owner, json_t *body, const char 
                              char *message, size_t msgsize);
 /* Adds the room's row (name, description, tags) to j. */
 void hub_room_write(job *j, sr_room *r);
+/* A track as lists show it (the library's reference), or {"id"} when the library no longer
+ * knows it (a history may name a track that left). New reference. */
+json_t *hub_track_or_id(sr_hub *h, int64_t id);
 /* Drops uid's chat lines from every room's recent history (account deletion). */
 void hub_forget_chat_of(sr_hub *h, int64_t uid);
 

@@ -56,16 +56,6 @@ const sr_like *sr_likes_of(sr_hub *h, int64_t uid, int *n)
     return ul ? ul->v : NULL;
 }
 
-static json_t *track_or_id(sr_hub *h, int64_t id)
-{
-    json_t *t = sr_library_track_ref(h->lib, id);
-    if (json_is_null(t)) {
-        json_decref(t);
-        return json_pack("{s:I}", "id", (json_int_t)id);
-    }
-    return t;
-}
-
 static void like_key(char *buf, size_t n, int64_t uid, int64_t track)
 {
     snprintf(buf, n, "%lld:%lld", (long long)uid, (long long)track);
@@ -220,17 +210,9 @@ static json_t *likes_json(sr_hub *h, user_likes *u, int offset, int limit)
     json_t *a = json_array();
     int total = u ? u->n : 0;
     for (int i = total - 1 - offset, n = 0; i >= 0 && n < limit; i--, n++)
-        json_array_append_new(a, json_pack("{s:o,s:f}", "track", track_or_id(h, u->v[i].track),
+        json_array_append_new(a, json_pack("{s:o,s:f}", "track", hub_track_or_id(h, u->v[i].track),
                                            "liked_at", u->v[i].when));
     return json_pack("{s:o,s:i,s:i}", "tracks", a, "total", total, "offset", offset);
-}
-
-static int limit_arg(const sr_rest *q, int def, int max)
-{
-    char b[16];
-    const char *v = sr_rest_arg(q, "limit", b, sizeof b);
-    int n = v ? atoi(v) : def;
-    return n < 1 ? -1 : n > max ? max : n;
 }
 
 /* GET /api/users/:id/likes?offset=&limit=: a person's likes are as public as their activity;
@@ -251,7 +233,7 @@ static void ep_user_likes(sr_hub *h, const sr_rest *q, int64_t uid, int64_t view
         if (!*off || *end || offset < 0 || offset > 1000000000L)
             return hub_rest_error(q, 400, "bad_field", "offset must be 0 or more");
     }
-    int limit = limit_arg(q, 50, 100);
+    int limit = sr_rest_limit(q, 50, 100);
     if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 100");
     q->reply(q->ctx, 200, likes_json(h, of_user(h, uid, 0), (int)offset, limit), NULL);
 }

@@ -26,24 +26,6 @@ static stats *self_of(sr_hub *h)
     return hub_module_self(h, &sr_module_stats);
 }
 
-static json_t *track_or_id(sr_hub *h, int64_t id)
-{
-    json_t *t = sr_library_track_ref(h->lib, id);
-    if (json_is_null(t)) {
-        json_decref(t);
-        return json_pack("{s:I}", "id", (json_int_t)id);
-    }
-    return t;
-}
-
-static int limit_arg(const sr_rest *q, int def, int max)
-{
-    char b[16];
-    const char *v = sr_rest_arg(q, "limit", b, sizeof b);
-    int n = v ? atoi(v) : def;
-    return n < 1 ? -1 : n > max ? max : n;
-}
-
 typedef struct stats_task {
     sr_task base;
     sr_hub *h;
@@ -96,8 +78,8 @@ static void stats_done(sr_task *base)
         {
             json_array_append_new(
                 list, json_pack("{s:o,s:I,s:I}", "track",
-                                track_or_id(h, json_integer_value(json_array_get(row, 0))), "plays",
-                                json_integer_value(json_array_get(row, 1)), "upvotes",
+                                hub_track_or_id(h, json_integer_value(json_array_get(row, 0))),
+                                "plays", json_integer_value(json_array_get(row, 1)), "upvotes",
                                 json_integer_value(json_array_get(row, 2))));
         }
     } else if (!strcmp(t->kind, "top_fans")) {
@@ -129,7 +111,7 @@ static void stats_done(sr_task *base)
             int64_t by = json_integer_value(json_array_get(row, 2));
             json_array_append_new(
                 list, json_pack("{s:o,s:f,s:o,s:i,s:i,s:b,s:s}", "track",
-                                track_or_id(h, json_integer_value(json_array_get(row, 0))),
+                                hub_track_or_id(h, json_integer_value(json_array_get(row, 0))),
                                 "started_at", json_number_value(json_array_get(row, 1)), "added_by",
                                 by ? hub_user_json(h, by) : json_null(), "up",
                                 (int)json_integer_value(json_array_get(row, 5)), "down",
@@ -143,11 +125,12 @@ static void stats_done(sr_task *base)
         {
             sr_room *r = hub_room_get(h, json_integer_value(json_array_get(row, 1)));
             json_array_append_new(
-                list, json_pack("{s:o,s:o,s:f}", "track",
-                                track_or_id(h, json_integer_value(json_array_get(row, 0))), "room",
-                                r ? json_pack("{s:I,s:s}", "id", (json_int_t)r->id, "name", r->name)
-                                  : json_null(),
-                                "started_at", json_number_value(json_array_get(row, 2))));
+                list,
+                json_pack("{s:o,s:o,s:f}", "track",
+                          hub_track_or_id(h, json_integer_value(json_array_get(row, 0))), "room",
+                          r ? json_pack("{s:I,s:s}", "id", (json_int_t)r->id, "name", r->name)
+                            : json_null(),
+                          "started_at", json_number_value(json_array_get(row, 2))));
         }
     }
     t->q.reply(t->q.ctx, 200, json_pack("{s:o}", key, list), NULL);
@@ -183,7 +166,7 @@ static double since_arg(const sr_rest *q, int *bad)
 
 static void ep_room_stats(sr_hub *h, const sr_rest *q, sr_room *r, const char *what)
 {
-    int limit = limit_arg(q, 50, 200), bad = 0;
+    int limit = sr_rest_limit(q, 50, 200), bad = 0;
     if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 200");
     double since = since_arg(q, &bad);
     if (bad) return hub_rest_error(q, 400, "bad_field", "period must be all or 7d");
@@ -264,7 +247,7 @@ static void r_history(void *app, const sr_rest *q, const sr_route_args *a)
 
 static void r_my_history(void *app, const sr_rest *q, const sr_route_args *a)
 {
-    int limit = limit_arg(q, 50, 500);
+    int limit = sr_rest_limit(q, 50, 500);
     if (limit < 0) return hub_rest_error(q, 400, "bad_field", "limit must be 1 to 500");
     stats_submit(
         app, q, "user_history",

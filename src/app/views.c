@@ -66,6 +66,16 @@ json_t *sr_hub_tracks_json(sr_hub *h, const char *q, int limit)
     return sr_library_search(h->lib, q, limit);
 }
 
+json_t *hub_track_or_id(sr_hub *h, int64_t id)
+{
+    json_t *t = sr_library_track_ref(h->lib, id);
+    if (json_is_null(t)) {
+        json_decref(t);
+        return json_pack("{s:I}", "id", (json_int_t)id);
+    }
+    return t;
+}
+
 json_t *sr_hub_track_json(sr_hub *h, int64_t id)
 {
     const sr_track *t = sr_library_get(h->lib, id);
