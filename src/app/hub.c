@@ -294,6 +294,14 @@ static const sr_route_auth route_auth = {auth_user_of, auth_is_admin};
 
 int sr_hub_rest(sr_hub *h, const sr_rest *req)
 {
+    /* every change under /api/ is stored before it is answered: refused up front while the
+     * store cannot write, rather than applied in memory and then not kept */
+    if (req->method != 'G' && req->method != 'H' && hub_store_refusing(h)) {
+        int http;
+        json_t *err = hub_write_error_json(h, SR_EUNAVAIL, &http);
+        req->reply(req->ctx, http, err, NULL);
+        return 1;
+    }
     sr_routes_dispatch(&h->routes, h, &route_auth, req);
     return 1;
 }

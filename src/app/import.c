@@ -15,6 +15,7 @@
 
 /* What the barrier job answers once every entry is durable. */
 typedef struct barrier {
+    sr_hub *h;
     reply_fn reply;
     void *ctx;
     int status;
@@ -52,7 +53,9 @@ static void barrier_done(void *ctx, json_t *room)
         b->reply(b->ctx, b->status, b->body, NULL);
     else {
         json_decref(b->body);
-        reply_error(b->reply, b->ctx, 500, "internal", "the store could not record the queue");
+        int http;
+        json_t *err = hub_write_error_json(b->h, 0, &http);
+        b->reply(b->ctx, http, err, NULL);
     }
     json_decref(room);
     free(b);
@@ -63,8 +66,9 @@ static void reply_when_durable(sr_hub *h, sr_room *r, reply_fn reply, void *ctx,
                                json_t *body)
 {
     barrier *b = sr_xcalloc(1, sizeof *b);
-    *b = (barrier){reply, ctx, status, body};
+    *b = (barrier){h, reply, ctx, status, body};
     job *j = hub_job_new(r);
+    j->base.barrier = 1;
     j->done = barrier_done;
     j->ctx = b;
     hub_submit(h, j, NULL);

@@ -174,19 +174,57 @@ void hub_bus_deliver(void *ud, int64_t room, const char *epoch, uint64_t seq, sr
         h->net.send(r->members[i], m);
 }
 
+int hub_store_refusing(sr_hub *h)
+{
+    return h->wk && sr_worker_refusing(h->wk);
+}
+
+void hub_store_probe(sr_hub *h, double now)
+{
+    if (!hub_store_refusing(h) || now - h->probe_at < 500) return;
+    h->probe_at = now;
+    job *j = hub_job_new(NULL);
+    j->base.probe = 1;
+    sr_write_none(hub_job_add(j));
+    sr_worker_submit(h->wk, &j->base);
+}
+
+const char *hub_write_error(sr_hub *h, int status, int *http, const char **message)
+{
+    if (!status) status = h->finishing;
+    if (status == SR_EUNAVAIL) {
+        *http = 503;
+        *message = "the server cannot store this right now, try again";
+        return "unavailable";
+    }
+    *http = 500;
+    *message = "the store could not record this";
+    return "internal";
+}
+
+json_t *hub_write_error_json(sr_hub *h, int status, int *http)
+{
+    const char *message, *code = hub_write_error(h, status, http, &message);
+    return json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
 void hub_job_finish(sr_hub *h, job *j)
 {
     if (j->s) {
-        if (j->base.status)
-            hub_send_error(h, j->s, "internal", "the store could not record this",
-                           json_object_get(j->ack, "ref"));
-        else if (j->ack)
+        if (j->base.status) {
+            int http;
+            const char *message, *code = hub_write_error(h, j->base.status, &http, &message);
+            hub_send_error(h, j->s, code, message, json_object_get(j->ack, "ref"));
+        } else if (j->ack) {
             hub_send_json(h, j->s, json_incref(j->ack));
+        }
     }
+    h->finishing = j->base.status;
     if (j->done)
         j->done(j->ctx, j->base.status ? NULL
                         : j->room      ? hub_room_info_json(j->room)
                                        : json_true());
+    h->finishing = 0;
     json_decref(j->ack);
     if (j->s) sr_session_unref(j->s);
     for (int i = 0; i < j->base.nw; i++)
@@ -216,6 +254,7 @@ void hub_room_write(job *j, sr_room *r)
 /* ---------- REST helpers ---------- */
 
 typedef struct reply_ctx {
+    sr_hub *h;
     void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
     void *ctx;
     int status;
@@ -233,10 +272,9 @@ static void reply_durable(void *ctx, json_t *durable)
         c->reply(c->ctx, c->status, c->body, c->cookie[0] ? c->cookie : NULL);
     } else {
         json_decref(c->body);
-        c->reply(c->ctx, 500,
-                 json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
-                           "the store could not record this"),
-                 NULL);
+        int http;
+        json_t *err = hub_write_error_json(c->h, 0, &http);
+        c->reply(c->ctx, http, err, NULL);
     }
     json_decref(durable);
     free(c);
@@ -255,6 +293,7 @@ void hub_submit_settle(sr_hub *h, job *j, json_t *delta,
                        void (*settle)(void *arg, int ok), void *arg)
 {
     reply_ctx *c = sr_xcalloc(1, sizeof *c);
+    c->h = h;
     c->settle = settle;
     c->arg = arg;
     c->reply = reply;

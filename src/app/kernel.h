@@ -178,6 +178,8 @@ struct sr_hub {
     int nmods;
     int nslots_room, nslots_user, ntopics;
     sr_routes routes;
+    int finishing;   /* the status of the job whose done callback runs (hub_write_error) */
+    double probe_at; /* when the last probe of a refusing disk was sent (server ms) */
 };
 
 /* ---- modules ---- */
@@ -332,8 +334,8 @@ json_t *hub_delta(const char *type);
 /* Makes j answer s with {"type":"ack","ref":ref, ...extra} once durable (takes extra). */
 void hub_job_ack(job *j, sr_session *s, json_t *ref, json_t *extra);
 /* Submits j (with delta, which may be NULL) and, once it is durable, answers through reply(ctx)
- * with status, body (taken) and set_cookie (copied; may be NULL); a failed write answers 500
- * internal instead. */
+ * with status, body (taken) and set_cookie (copied; may be NULL); a failed write answers as
+ * hub_write_error says instead (503 unavailable or 500 internal). */
 void hub_submit_reply(sr_hub *h, job *j, json_t *delta,
                       void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
                       void *ctx, int status, json_t *body, const char *set_cookie);
@@ -343,6 +345,13 @@ void hub_submit_settle(sr_hub *h, job *j, json_t *delta,
                        void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie),
                        void *ctx, int status, json_t *body, const char *set_cookie,
                        void (*settle)(void *arg, int ok), void *arg);
+
+/* What a failed write answers (the store's status SR_E*; 0 inside a done callback given NULL:
+ * the failing job's): "unavailable" with *http 503 when the disk refused (full or failing:
+ * nothing was kept, the client may retry), else "internal" with *http 500. Static strings. */
+const char *hub_write_error(sr_hub *h, int status, int *http, const char **message);
+/* The same as a REST body {"error":{"code","message"}}. New reference. */
+json_t *hub_write_error_json(sr_hub *h, int status, int *http);
 
 /* ---- REST helpers ---- */
 

@@ -7,6 +7,12 @@
 /* kernel.c */
 /* The bus's delivery callback: the same bytes to each member of the room here. */
 void hub_bus_deliver(void *ud, int64_t room, const char *epoch, uint64_t seq, sr_msg *m);
+/* 1 while the store refuses writes (disk full or failing): changes are then refused before
+ * they are applied, so a room never shows what the disk did not keep. */
+int hub_store_refusing(sr_hub *h);
+/* Every tick: while the store refuses, asks the write worker (twice a second) whether space
+ * returned, since the refused changes no longer reach it to find out. */
+void hub_store_probe(sr_hub *h, double now);
 /* A durable (or failed) job: sends its ack or error, answers its REST caller, frees it. */
 void hub_job_finish(sr_hub *h, job *j);
 /* A spread-out random number (fallback choice needs spread, not secrecy). */

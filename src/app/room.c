@@ -170,6 +170,7 @@ double sr_hub_tick(sr_hub *h, double now)
         }
     }
     hub_notices_poll(h, now);
+    hub_store_probe(h, now);
     for (int i = 0; i < h->nmods; i++)
         if (h->mods[i].m->tick) h->mods[i].m->tick(h, h->mods[i].self, now);
     return next_end;

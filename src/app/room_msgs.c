@@ -341,6 +341,13 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
     /* a queue_add that records a track (a stream or an external service's) belongs to the
      * module that records tracks */
     if (m.type == SR_C_QUEUE_ADD && (m.stream || m.external)) m.type = SR_C_QUEUE_ADD_RECORD;
+    if (sr_proto_stores(m.type) && hub_store_refusing(h)) {
+        int http;
+        const char *message, *code = hub_write_error(h, SR_EUNAVAIL, &http, &message);
+        hub_send_error(h, s, code, message, m.ref);
+        sr_cmsg_free(&m);
+        return;
+    }
     switch (m.type) {
     case SR_C_HELLO:
         on_hello(h, s, &m);

@@ -1,6 +1,7 @@
 /* rooms_routes.c - the rooms module's REST routes: health, server time, the room list, creating
  * a room and reading one. The rooms themselves live in the hub; these only ask it. */
 #include "app/hub.h"
+#include "app/kernel.h"
 #include "app/modules.h"
 #include "util/util.h"
 
@@ -27,6 +28,7 @@ static void ep_rooms(void *app, const sr_rest *q, const sr_route_args *a)
 
 /* Where a room being created answers once it is durable. */
 typedef struct created {
+    sr_hub *h;
     void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
     void *ctx;
 } created;
@@ -36,11 +38,11 @@ static void room_created(void *ctx, json_t *room)
     created *c = ctx;
     if (room)
         c->reply(c->ctx, 201, json_pack("{s:o}", "room", room), NULL);
-    else
-        c->reply(c->ctx, 500,
-                 json_pack("{s:{s:s,s:s}}", "error", "code", "internal", "message",
-                           "the store could not record the room"),
-                 NULL);
+    else {
+        int http;
+        json_t *err = hub_write_error_json(c->h, 0, &http);
+        c->reply(c->ctx, http, err, NULL);
+    }
     free(c);
 }
 
@@ -51,7 +53,7 @@ static void ep_create(void *app, const sr_rest *q, const sr_route_args *a)
     const char *code = NULL;
     char msg[160];
     created *c = sr_xmalloc(sizeof *c);
-    *c = (created){q->reply, q->ctx};
+    *c = (created){app, q->reply, q->ctx};
     if (sr_hub_create_room(app, a->me, q->body, room_created, c, &code, msg, sizeof msg)) {
         free(c);
         sr_rest_error(q, 400, code, msg);

@@ -321,3 +321,20 @@ char *sr_proto_dump(json_t *o)
     if (!s) s = sr_xstrdup("{}");
     return s;
 }
+
+int sr_proto_stores(sr_ctype t)
+{
+    switch (t) {
+    case SR_C_QUEUE_ADD:
+    case SR_C_QUEUE_ADD_RECORD:
+    case SR_C_VOTE:
+    case SR_C_QUEUE_REMOVE:
+    case SR_C_CHAT:
+    case SR_C_MOD:
+    case SR_C_LIKE:
+    case SR_C_PARTY:
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -33,6 +33,11 @@ typedef enum sr_ctype {
     SR_C_SYNC,             /* a listener's measured playback sync (error_ms in m->sync_ms) */
 } sr_ctype;
 
+/* 1 when a message of type t asks for a change the server must store before it acknowledges
+ * it (chat, queue, votes, likes, moderation, party): refused while the store cannot write.
+ * hello, join, skip, sync and the rest work from memory (or write nothing anyone waits for). */
+int sr_proto_stores(sr_ctype t);
+
 /* A decoded client message. Strings and ref borrow from root, which the caller releases with
  * sr_cmsg_free() whether decoding succeeded or not. */
 typedef struct sr_cmsg {

@@ -204,11 +204,15 @@ typedef struct sr_store_ops {
     /* Closes st and frees it; st may be NULL. */
     void (*close)(sr_store *st);
     /* A write transaction: begin takes the write lock (waiting for another process that holds
-     * it), commit makes the writes durable. Each returns 0 or SR_E*. */
+     * it), commit makes the writes durable. Each returns 0 or SR_E*. SR_EUNAVAIL from begin,
+     * write or commit means the disk refused (full or failing): the whole transaction is lost,
+     * the caller rolls back, and the connection stays usable for a later transaction. rollback
+     * with no transaction open (the backend may have ended it on such an error) is a no-op. */
     int (*begin)(sr_store *st);
     int (*commit)(sr_store *st);
     int (*rollback)(sr_store *st);
-    /* Applies one write inside the current transaction. w is borrowed. */
+    /* Applies one write inside the current transaction. w is borrowed. Another error than
+     * SR_EUNAVAIL is this write's own (a bug): the transaction goes on without it. */
     int (*write)(sr_store *st, const sr_write *w);
     /* Inserts or updates a track by (source, ref), keeping its id when it exists; sets
      * *id to the track's id (a new one is taken from the SR_ID_TRACK sequence). Marks it

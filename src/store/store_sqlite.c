@@ -241,7 +241,10 @@ static int sq_commit(sr_store *st)
 
 static int sq_rollback(sr_store *st)
 {
-    return sr_sq_exec((sqlite_store *)st, "ROLLBACK");
+    sqlite_store *s = (sqlite_store *)st;
+    /* after SQLITE_FULL or an I/O error SQLite may have rolled back already */
+    if (sqlite3_get_autocommit(s->db)) return 0;
+    return sr_sq_exec(s, "ROLLBACK");
 }
 
 /* ---- ids and notices (ops version 2) ---- */

@@ -83,11 +83,13 @@ typedef struct sqlite_store {
 
 /* ---- helpers (store_sqlite.c) ---- */
 
-/* Logs sqlite's last error on s for what; returns SR_EIO. */
+/* Logs sqlite's last error on s for what; returns SR_EUNAVAIL when the disk refused (full or
+ * failing; logged at debug level only), else SR_EIO. */
 int sr_sq_fail(sqlite_store *s, const char *what);
-/* Runs sql (no parameters, no rows wanted). Returns 0 or SR_EIO (logged). */
+/* Runs sql (no parameters, no rows wanted). Returns 0, SR_EUNAVAIL or SR_EIO (as sr_sq_fail). */
 int sr_sq_exec(sqlite_store *s, const char *sql);
-/* Steps q once, then resets it and clears its bindings. Returns 0 or SR_EIO (logged as what). */
+/* Steps q once, then resets it and clears its bindings. Returns 0 or the error of sr_sq_fail
+ * (logged as what). */
 int sr_sq_run(sqlite_store *s, sqlite3_stmt *q, const char *what);
 /* The statement in slot i, prepared from sql on first use; owned by s (NULL on error, logged).
  * A slot that already holds other SQL is refused. */

@@ -8,19 +8,32 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The disk refused (full, or failing to write or sync): no fault of the statement, and it
+ * lasts until space returns, so the caller answers "try again" and the worker logs the change
+ * of state once instead of one line per failed write here. */
+static int disk_refused(int rc)
+{
+    rc &= 0xff;
+    return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN;
+}
+
 int sr_sq_fail(sqlite_store *s, const char *what)
 {
-    sr_log(SR_LOG_ERROR, "sqlite error", "op=\"%s\" err=\"%s\"", what, sqlite3_errmsg(s->db));
-    return SR_EIO;
+    int disk = disk_refused(sqlite3_extended_errcode(s->db));
+    sr_log(disk ? SR_LOG_DEBUG : SR_LOG_ERROR, "sqlite error", "op=\"%s\" err=\"%s\"", what,
+           sqlite3_errmsg(s->db));
+    return disk ? SR_EUNAVAIL : SR_EIO;
 }
 
 int sr_sq_exec(sqlite_store *s, const char *sql)
 {
     char *err = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        sr_log(SR_LOG_ERROR, "sqlite exec failed", "err=\"%s\"", err ? err : "?");
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) {
+        sr_log(disk_refused(rc) ? SR_LOG_DEBUG : SR_LOG_ERROR, "sqlite exec failed",
+               "err=\"%s\"", err ? err : "?");
         sqlite3_free(err);
-        return SR_EIO;
+        return disk_refused(rc) ? SR_EUNAVAIL : SR_EIO;
     }
     return 0;
 }

@@ -77,7 +77,8 @@ static int w_play(sqlite_store *s, const sr_w_play *p)
     sr_sq_bind_id(q, 5, p->added_by);
     sqlite3_bind_double(q, 6, p->started);
     sqlite3_bind_int(q, 7, p->fallback == 0);
-    if (sr_sq_run(s, q, "play")) return SR_EIO;
+    int rc = sr_sq_run(s, q, "play");
+    if (rc) return rc; /* SR_EUNAVAIL must reach the worker as such */
     q = s->q[Q_ROOM_NP];
     sqlite3_bind_int64(q, 1, p->room);
     sqlite3_bind_int64(q, 2, p->track);

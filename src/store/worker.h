@@ -12,7 +12,12 @@ typedef struct sr_job {
     struct sr_job *next;
     sr_write w[SR_JOB_MAX_WRITES];
     int nw;
-    int status; /* set by the worker: 0 when durable, SR_E* when a write failed */
+    int barrier; /* no writes of its own: it answers for the jobs before it (their writes have
+                  * no one to answer), so it fails SR_EUNAVAIL while the disk refuses */
+    int probe;   /* no writes: while the disk refuses, the worker tries a small write of its
+                  * own to see whether space returned */
+    int status; /* set by the worker: 0 when durable, SR_E* when a write failed; SR_EUNAVAIL
+                 * when the disk refused (full or failing): nothing of the job was kept */
 } sr_job;
 
 typedef struct sr_worker sr_worker;
@@ -26,6 +31,9 @@ void sr_worker_submit(sr_worker *wk, sr_job *job);
 /* Returns the completed jobs in submission order as a list linked by next (caller owns them),
  * or NULL. Service thread. */
 sr_job *sr_worker_take_done(sr_worker *wk);
+/* 1 while the disk refuses writes (the last transaction failed with SR_EUNAVAIL), 0 once one
+ * commits again. Any thread. */
+int sr_worker_refusing(sr_worker *wk);
 /* Jobs submitted and not yet taken back. */
 int sr_worker_pending(sr_worker *wk);
 /* Commits everything queued, stops the thread and frees the worker. Completed jobs not yet

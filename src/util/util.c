@@ -46,6 +46,8 @@ const char *sr_strerror(int code)
         return "not permitted";
     case SR_EFULL:
         return "full";
+    case SR_EUNAVAIL:
+        return "storage unavailable";
     }
     return "unknown error";
 }

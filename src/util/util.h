@@ -30,6 +30,7 @@ enum {
     SR_EEXIST = -5,
     SR_EPERM = -6,
     SR_EFULL = -7,
+    SR_EUNAVAIL = -8, /* the store cannot write now (disk full or failing); retry later */
 };
 /* A static description of an SR_E* code. */
 const char *sr_strerror(int code);
