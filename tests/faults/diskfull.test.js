@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
-import { Server, test, sleep, raw, makeRoom, owner, until } from '../api/harness.js';
+import { Server, test, sleep, raw, makeRoom, owner, allTracks } from '../api/harness.js';
 
 const SIZE = '4m';
 let mnt = null;
@@ -75,25 +75,44 @@ test('a full disk: chat refused with unavailable, nothing acked lost, the room p
   const acked = [];
   const refused = [];
   const other = [];
-  const chat = async (text) => {
-    const r = await ws.call({ type: 'chat', room: room.id, text }, 10000);
+  const record = (r, text) => {
     if (r.type === 'ack') acked.push({ id: r.id, text });
     else if (r.type === 'error' && r.code === 'unavailable') refused.push({ ...r, text });
     else other.push(r);
     return r;
   };
+  const chat = async (text, w = ws) => record(await w.call({ type: 'chat', room: room.id, text }, 10000), text);
   for (let i = 0; i < 5; i++) assert.equal((await chat(`before ${i}`)).type, 'ack');
 
+  // three listeners chat at once, and the disk fills half-way through
+  const others = [];
+  for (const name of ['B', 'C']) {
+    const w = await raw(srv);
+    await w.call({ type: 'hello', name });
+    await w.call({ type: 'join', room: room.id });
+    others.push(w);
+  }
+  const burst = [];
+  const send = (k) => {
+    for (const [i, w] of [ws, ...others].entries()) burst.push(chat(`burst ${i}.${k}`, w));
+  };
+  for (let k = 0; k < 5; k++) send(k);
+  await sleep(20);
   const filler = fill(mnt);
   const logFrom = srv.log.length;
-  // the WAL may still hold a commit or two; chat until the disk refuses one
+  for (let k = 5; k < 10; k++) send(k);
+  await Promise.all(burst);
+  const ackedInBurst = acked.length - 5;
+  // the WAL may still have held a commit or two; chat until the disk refuses one
   let n = 0;
   while (refused.length === 0 && n < 50) await chat(`full ${n++}`);
-  const ackedWhileFull = acked.length - 5;
   assert.ok(refused.length > 0, `no chat was refused on a full disk (${n} sent)`);
+  const refusedBefore = refused.length;
   for (let i = 0; i < 10; i++) await chat(`still full ${i}`);
   assert.deepEqual(other, [], 'every chat is acked or refused with unavailable');
-  assert.equal(refused.length, 11, `the disk stays full: ${refused.length} refused`);
+  assert.equal(refused.length - refusedBefore, 10, 'the disk stays full: every chat refused');
+  const queued = await ws.call({ type: 'queue_add', room: room.id, track: (await allTracks(srv))[0].id });
+  assert.equal(queued.code, 'unavailable', JSON.stringify(queued));
   assert.match(refused[0].message, /try again/);
   // once the disk is known to refuse, a change is refused before the room sees it
   await sleep(200);
@@ -115,8 +134,10 @@ test('a full disk: chat refused with unavailable, nothing acked lost, the room p
 
   // the room plays on: a skip starts the next track (its play is not recorded) and the audio
   // is still served
-  const skip = await ws.call({ type: 'skip', room: room.id, value: true, track: np0.track.id });
-  assert.equal(skip.type, 'ack', JSON.stringify(skip));
+  for (const w of [ws, ...others]) {
+    const skip = await w.call({ type: 'skip', room: room.id, value: true, track: np0.track.id });
+    assert.equal(skip.type, 'ack', JSON.stringify(skip));
+  }
   const np1 = await ws.next((m) => m.type === 'now_playing');
   assert.notEqual(np1.started_at, np0.started_at, 'a new track started');
   const media = await fetch(`${srv.base}${np1.track.url}`, { headers: { range: 'bytes=0-1023' } });
@@ -142,6 +163,7 @@ test('a full disk: chat refused with unavailable, nothing acked lost, the room p
   });
   assert.equal(signup2.status, 201, JSON.stringify(signup2.body));
   ws.close();
+  for (const w of others) w.close();
 
   // nothing acked is lost: every acked line is in the room's chat after a restart
   await srv.restart();
@@ -151,7 +173,8 @@ test('a full disk: chat refused with unavailable, nothing acked lost, the room p
   const kept = new Set(snap.chat.map((m) => m.id));
   const lost = acked.filter((a) => !kept.has(a.id));
   console.log(
-    `diskfull: ${acked.length} acked (${ackedWhileFull} after the fill), ${refused.length} refused, ` +
+    `diskfull: burst of 30 chats from 3 listeners with the fill half-way: ${ackedInBurst} acked, ` +
+      `${30 - ackedInBurst} refused; in all ${acked.length} acked, ${refused.length} refused, ` +
       `${lost.length} acked lost; writes back ${back} ms after the space returned`,
   );
   assert.deepEqual(lost, []);
