@@ -30,8 +30,8 @@ int sr_sq_exec(sqlite_store *s, const char *sql)
     char *err = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
     if (rc != SQLITE_OK) {
-        sr_log(disk_refused(rc) ? SR_LOG_DEBUG : SR_LOG_ERROR, "sqlite exec failed",
-               "err=\"%s\"", err ? err : "?");
+        sr_log(disk_refused(rc) ? SR_LOG_DEBUG : SR_LOG_ERROR, "sqlite exec failed", "err=\"%s\"",
+               err ? err : "?");
         sqlite3_free(err);
         return disk_refused(rc) ? SR_EUNAVAIL : SR_EIO;
     }

@@ -13,10 +13,10 @@
 struct sr_worker {
     sr_store *st;
     pthread_t thread;
-    sr_jobq *q;    /* jobs linked by next; the done side is what take_done returns */
-    int refusing;  /* the disk refused the last transaction (atomic: read by other threads) */
-    double since;  /* worker thread: when refusing began (monotonic seconds) */
-    long refused;  /* worker thread: jobs answered SR_EUNAVAIL since then */
+    sr_jobq *q;   /* jobs linked by next; the done side is what take_done returns */
+    int refusing; /* the disk refused the last transaction (atomic: read by other threads) */
+    double since; /* worker thread: when refusing began (monotonic seconds) */
+    long refused; /* worker thread: jobs answered SR_EUNAVAIL since then */
 };
 
 static double mono_s(void)

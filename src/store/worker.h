@@ -16,8 +16,8 @@ typedef struct sr_job {
                   * no one to answer), so it fails SR_EUNAVAIL while the disk refuses */
     int probe;   /* no writes: while the disk refuses, the worker tries a small write of its
                   * own to see whether space returned */
-    int status; /* set by the worker: 0 when durable, SR_E* when a write failed; SR_EUNAVAIL
-                 * when the disk refused (full or failing): nothing of the job was kept */
+    int status;  /* set by the worker: 0 when durable, SR_E* when a write failed; SR_EUNAVAIL
+                  * when the disk refused (full or failing): nothing of the job was kept */
 } sr_job;
 
 typedef struct sr_worker sr_worker;
