@@ -25,7 +25,7 @@ typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
         *trusted_proxies, *tls_cert, *tls_key;
     int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
-        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool;
+        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool, allow_private_urls;
     double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
@@ -102,6 +102,8 @@ static const struct option_def {
     {"pw-ops", O_INT, &cfg.pw_ops, "argon2id passes for new password hashes (default 2)"},
     {"pw-mem-kib", O_INT, &cfg.pw_mem_kib, "argon2id memory for new hashes, KiB (default 65536)"},
     {"session-days", O_DBL, &cfg.session_days, "sign-in sessions last this many days (default 30)"},
+    {"allow-private-urls", O_INT, &cfg.allow_private_urls,
+     "1: stream URLs may lead to loopback, private and link-local addresses (default 0)"},
     {"log-level", O_STR, &cfg.log_level, "debug | info | warn | error (default info)"},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
@@ -320,6 +322,7 @@ static int finish_config(sr_hub_config *hc)
     hc->pw_ops = cfg.pw_ops >= 1 ? (unsigned long long)cfg.pw_ops : 1;
     hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
+    hc->allow_private_urls = cfg.allow_private_urls != 0;
     hc->bus_url = cfg.bus ? cfg.bus : "local";
     hc->public_url = NULL;              /* serve sets it, checked (net/reach.h) */
     if (!sr_bus_for_url(hc->bus_url)) { /* the backend is chosen by name, never a fallback */
