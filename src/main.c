@@ -108,26 +108,57 @@ static const struct option_def {
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
 
+#define HELP_WIDTH 80 /* columns of --help, which every line fits */
+#define HELP_COL 28   /* where every option's text starts */
+
+/* Prints "  LEFT" and then text from column HELP_COL, wrapped at spaces to HELP_WIDTH; a LEFT
+ * that reaches the column gets its text on the next line, so the two never run together. */
+static void help_line(FILE *f, const char *left, const char *text)
+{
+    int n = fprintf(f, "  %s", left);
+    if (n > HELP_COL - 2) {
+        fputc('\n', f);
+        n = 0;
+    }
+    const int room = HELP_WIDTH - HELP_COL;
+    while (*text) {
+        fprintf(f, "%*s", HELP_COL - n, "");
+        n = 0;
+        size_t len = strlen(text), cut = len;
+        if ((int)len > room) { /* the last space that fits, else a word longer than the room */
+            cut = (size_t)room;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            if (!cut) cut = strcspn(text, " ");
+        }
+        fprintf(f, "%.*s\n", (int)cut, text);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: soundroom <command> [options]\n\n"
-               "commands:\n"
-               "  serve              run the server\n"
-               "  scan DIR           scan a music directory into the store and exit\n"
-               "  migrate            create or upgrade the store's schema and exit\n"
-               "  user VERB [NAME]   accounts: add, list, passwd, disable, enable, promote,\n"
-               "                     demote (password from SOUNDROOM_PASSWORD or stdin)\n"
-               "  version            print the version\n\n"
-               "options (also SOUNDROOM_<NAME> in the environment, or NAME = VALUE lines in\n"
-               "--config FILE; flags win over the environment, which wins over the file):\n"
-               "  --config FILE      read options from FILE\n");
+               "commands:\n");
+    help_line(f, "serve", "run the server");
+    help_line(f, "scan DIR", "scan a music directory into the store and exit");
+    help_line(f, "migrate", "create or upgrade the store's schema and exit");
+    help_line(f, "user VERB [NAME]",
+              "accounts: add, list, passwd, disable, enable, promote, demote (password from "
+              "SOUNDROOM_PASSWORD or stdin)");
+    help_line(f, "version", "print the version");
+    fprintf(f, "\noptions (also SOUNDROOM_<NAME> in the environment, or NAME = VALUE lines in\n"
+               "--config FILE; flags win over the environment, which wins over the file):\n");
+    help_line(f, "--config FILE", "read options from FILE");
     for (int i = 0; i < NOPTIONS; i++) {
-        char left[40];
+        char left[64];
         snprintf(left, sizeof left, "--%s %s", options[i].name,
                  options[i].type == O_INT || options[i].type == O_LONG ? "N"
                  : options[i].type == O_DBL                            ? "X"
                                                                        : "VALUE");
-        fprintf(f, "  %-19s%s%s\n", left, strlen(left) < 19 ? "" : " ", options[i].help);
+        help_line(f, left, options[i].help);
     }
 }
 
