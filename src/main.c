@@ -373,7 +373,7 @@ static const sr_module *const modules[] = {
     &sr_module_accounts, &sr_module_friends, &sr_module_avatars, &sr_module_moderation,
     &sr_module_likes,    &sr_module_lobby,   &sr_module_stats,   &sr_module_playlists,
     &sr_module_import,   &sr_module_rooms,   &sr_module_library, &sr_module_party,
-    &sr_module_sync,     NULL,
+    &sr_module_sync,     &sr_module_unplayable, NULL,
 };
 
 static int cmd_serve(void)
