@@ -19,10 +19,10 @@
 
 /* The reports about one room's current play (r->slot[slot]); listed in M->rooms. */
 typedef struct room_reports {
-    int64_t track;      /* the play they are about: track and start */
+    int64_t track; /* the play they are about: track and start */
     double started_at;
-    double first_at;    /* when the first came */
-    int64_t *users;     /* present listeners who reported, each once */
+    double first_at; /* when the first came */
+    int64_t *users;  /* present listeners who reported, each once */
     int n;
     size_t cap;
 } room_reports;
@@ -100,8 +100,10 @@ static void on_cannot_play(sr_hub *h, void *self, sr_session *s, sr_cmsg *m, sr_
     double now = sr_now_ms();
     room_reports *rr = of_room(M, r, 1);
     if (rr->track != r->np_track || rr->started_at != r->np_started_at) {
-        *rr = (room_reports){.track = r->np_track, .started_at = r->np_started_at,
-                             .users = rr->users, .cap = rr->cap};
+        *rr = (room_reports){.track = r->np_track,
+                             .started_at = r->np_started_at,
+                             .users = rr->users,
+                             .cap = rr->cap};
     }
     int i;
     for (i = 0; i < rr->n && rr->users[i] != s->user; i++)

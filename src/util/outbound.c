@@ -31,7 +31,7 @@ int sr_outbound_private_v6(const unsigned char a[16])
     static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b};
     if (!memcmp(a, nat64, 12)) return sr_outbound_private_v4(a + 12);
     if (a[0] == 0x20 && a[1] == 0x02) return sr_outbound_private_v4(a + 2); /* 6to4 */
-    return (a[0] & 0xFE) == 0xFC                   /* fc00::/7, unique local */
+    return (a[0] & 0xFE) == 0xFC                      /* fc00::/7, unique local */
            || (a[0] == 0xFE && (a[1] & 0x80) == 0x80) /* fe80::/10 link-local, fec0::/10 */
            || a[0] == 0xFF;                           /* multicast */
 }
