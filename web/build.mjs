@@ -1,7 +1,10 @@
 // build.mjs - bundle the web client (web/src/main.js -> web/dist/app.js) and copy static files: the page, its
 // theme, the installable app's manifest and icons, the service worker (at the root, so it controls the whole
 // app) and the offline page it shows.
-// Usage: node web/build.mjs [--dev]   (--dev: no minification)
+// Usage: [SOURCEMAP=1] node web/build.mjs [--dev]   (--dev: no minification)
+// No source map unless SOURCEMAP=1: the server serves every file of web/dist to anyone, and the
+// map would hand out the client's whole unminified source with its comments. With SOURCEMAP=1
+// (for debugging) app.js.map is written beside app.js, linked from it, and served like the rest.
 // The icons in web/icons/ are made from icon.svg by `node web/make-icons.mjs` and committed.
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -12,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const dev = process.argv.includes('--dev');
+const sourcemap = process.env.SOURCEMAP === '1';
 const STATIC = ['index.html', 'style.css', 'icon.svg', 'manifest.webmanifest', 'offline.html', 'offline.js'];
 
 await rm(dist, { recursive: true, force: true });
@@ -24,7 +28,7 @@ const result = await esbuild.build({
   format: 'esm',
   target: ['chrome100', 'firefox100', 'safari15.4'],
   minify: !dev,
-  sourcemap: true,
+  sourcemap,
   legalComments: 'linked',
   logLevel: 'warning',
   metafile: true,
@@ -46,4 +50,4 @@ const sw = (await readFile(join(here, 'sw.js'), 'utf8')).replace('__SHELL_VERSIO
 await writeFile(join(dist, 'sw.js'), sw);
 
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('app.js'))].bytes;
-console.log(`web: built ${join('web', 'dist', 'app.js')} (${(bytes / 1024).toFixed(1)} KiB) + ${[...STATIC, 'tv.html', 'sw.js'].join(', ')}, ${icons.length} icons`);
+console.log(`web: built ${join('web', 'dist', 'app.js')} (${(bytes / 1024).toFixed(1)} KiB${sourcemap ? ', app.js.map' : ''}) + ${[...STATIC, 'tv.html', 'sw.js'].join(', ')}, ${icons.length} icons`);

@@ -62,6 +62,7 @@ typedef struct sr_hub_config {
     double session_days;
     const char *bus_url;    /* "local" (default) */
     const char *public_url; /* the address links are built on (--public-url), or NULL */
+    int allow_private_urls; /* streams may lead to loopback/private addresses (util/outbound.h) */
 } sr_hub_config;
 
 /* Hooks into the network layer, implemented by net/. */

@@ -7,6 +7,7 @@
 #include "source/source.h"
 #include "source/stream.h"
 #include "util/log.h"
+#include "util/outbound.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -104,6 +105,9 @@ static json_t *items_json(const imp_task *t)
 static void answer_single(sr_hub *h, imp_task *t, sr_room *r)
 {
     item *it = &t->items[0];
+    if (it->refused)
+        return reply_error(t->reply, t->ctx, 400, sr_outbound_code(it->refused),
+                           sr_outbound_message(it->refused));
     json_t *body = json_pack("{s:o}", "track", sr_library_track_ref(h->lib, it->id));
     if (!r) {
         t->reply(t->ctx, 201, body, NULL);
@@ -222,6 +226,7 @@ static imp_task *task_new(sr_hub *h, reply_fn reply, void *ctx, int64_t room, in
     t->user = uid;
     t->reply = reply;
     t->ctx = ctx;
+    t->allow_private = h->cfg.allow_private_urls;
     t->items = sr_xcalloc(n ? n : 1, sizeof *t->items);
     t->n = n;
     return t;
@@ -537,8 +542,9 @@ void sr_import_personal(sr_hub *h, const sr_rest *q, int64_t uid, sr_import_keep
 /* The reasons a stored entry may carry, as static strings for the answer. */
 static const char *stored_reason(json_t *v)
 {
-    static const char *const known[] = {"not_found", "no_match", "bad_url", "unsupported",
-                                        "no_such_track"};
+    static const char *const known[] = {"not_found",   "no_match",        "bad_url",
+                                        "unsupported", "no_such_track",   "private_address",
+                                        "unknown_host"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (json_is_string(v) && !strcmp(json_string_value(v), known[i])) return known[i];
     return "not_found";

@@ -27,6 +27,7 @@ typedef struct item {
     char *identity;     /* IT_RECORD: sr_track_identity(), may be NULL */
     char *rec_title;    /* IT_RECORD: the title recorded */
     const char *source; /* IT_RECORD: "stream" or an external source's name (static) */
+    int refused;        /* a stream the outbound policy refused: SR_OUTBOUND_*, kind IT_BAD */
 } item;
 
 typedef struct imp_task {
@@ -35,6 +36,7 @@ typedef struct imp_task {
     int64_t room, user;
     int single;   /* one track to record (and maybe queue), not a playlist */
     int personal; /* a playlist into the person's own lists (pl_title: its name), not a room */
+    int allow_private; /* --allow-private-urls: streams may lead to private addresses */
     const char *format;
     char *pl_title;
     item *items;

@@ -3,6 +3,8 @@
  * to a full-text candidate. */
 #include "app/import_int.h"
 #include "source/source.h"
+#include "util/map.h"
+#include "util/outbound.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -185,10 +187,47 @@ sr_track_row sr_import_item_row(const item *it)
                           .identity = it->identity};
 }
 
+/* At most this many distinct hosts are looked up per import: a name that does not answer
+ * can hold a lookup for seconds, and a playlist may name 10,000 of them. */
+#define MAX_HOSTS 64
+
+/* Applies the outbound policy to every stream to record (see util/outbound.h): one lookup per
+ * distinct host; a refused stream becomes IT_BAD with the policy's code as its reason. */
+static void check_streams(imp_task *t)
+{
+    sr_map seen = {0}; /* host -> verdict + 1 */
+    int looked_up = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        item *it = &t->items[i];
+        if (it->kind != IT_RECORD || strcmp(it->source, "stream")) continue;
+        char host[SR_OUTBOUND_HOST_MAX];
+        int v = sr_outbound_url_host(it->location, host, sizeof host);
+        if (!v) {
+            int64_t known = sr_map_get(&seen, host);
+            if (known)
+                v = (int)known - 1;
+            else if (!t->allow_private && looked_up >= MAX_HOSTS)
+                v = SR_OUTBOUND_UNKNOWN;
+            else {
+                looked_up += !t->allow_private;
+                v = sr_outbound_check_host(host, t->allow_private);
+                sr_map_put(&seen, host, v + 1);
+            }
+        }
+        if (v) {
+            it->kind = IT_BAD;
+            it->refused = v;
+            it->reason = sr_outbound_code(v);
+        }
+    }
+    sr_map_free(&seen);
+}
+
 void sr_import_run(sr_task *base)
 {
     imp_task *t = (imp_task *)base;
     sr_store *main_st = t->h->st, *st = NULL;
+    check_streams(t);
     int paths = 0, streams = 0, metas = 0;
     for (size_t i = 0; i < t->n; i++) {
         paths += t->items[i].kind == IT_PATH;

@@ -18,5 +18,6 @@ extern const sr_module sr_module_rooms;      /* health, time, room list, create,
 extern const sr_module sr_module_library;    /* tracks, covers, library status/rescan/browse */
 extern const sr_module sr_module_party;      /* party mode: join codes, QR, the speaker, the schedule */
 extern const sr_module sr_module_sync;       /* listeners' measured playback sync */
+extern const sr_module sr_module_unplayable; /* moving on from a track no listener can play */
 
 #endif

@@ -26,6 +26,7 @@ static const struct {
     {"like", SR_C_LIKE},
     {"party", SR_C_PARTY},
     {"sync", SR_C_SYNC},
+    {"cannot_play", SR_C_CANNOT_PLAY},
 };
 
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -285,6 +286,9 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
                        SR_MAX_SYNC_MS);
         m->sync_ms = json_number_value(v);
         return 0;
+    case SR_C_CANNOT_PLAY:
+        if (get_id(root, "room", &m->room, err)) return -1;
+        return get_id(root, "track", &m->track, err);
     case SR_C_QUEUE_ADD_RECORD: /* never a wire name: the kernel sets it after decoding */
         break;
     }

@@ -31,6 +31,7 @@ typedef enum sr_ctype {
                               hands it to the module that records tracks */
     SR_C_PARTY,            /* party mode's speaker: claim, give, release */
     SR_C_SYNC,             /* a listener's measured playback sync (error_ms in m->sync_ms) */
+    SR_C_CANNOT_PLAY,      /* a listener's player cannot play the room's track (m->track) */
 } sr_ctype;
 
 /* 1 when a message of type t asks for a change the server must store before it acknowledges

@@ -102,6 +102,9 @@ export class Server {
     const args = [
       'serve', '--port', String(this.port), '--host', '127.0.0.1', '--data', this.dataDir,
       '--library', this.library, '--web', path.join(ROOT, 'web/dist'), '--log-level', 'debug',
+      // The tests play streams from servers of their own on loopback; a test of the outbound
+      // policy passes '--allow-private-urls', '0' after it.
+      '--allow-private-urls', '1',
       ...this.args,
     ];
     this.exit = null;

@@ -75,3 +75,20 @@ test('an ETag per encoding, 304 on If-None-Match, no-cache for the pages', async
   assert.equal(icon.headers.vary, undefined);
   assert.match(icon.headers.etag, /^"[0-9a-f]{16}"$/);
 });
+
+test('no source map is served by default, and no served script points at one that is not', async () => {
+  // web/build.mjs writes a map only with SOURCEMAP=1 (a debugging build)
+  if (process.env.SOURCEMAP !== '1') {
+    for (const p of ['/app.js.map', '/offline.js.map', '/sw.js.map']) assert.equal((await get(p)).status, 404, p);
+  }
+  const page = (await get('/')).body.toString();
+  const scripts = ['/app.js', '/offline.js', '/sw.js', ...[...page.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => new URL(m[1], 'http://x/').pathname)];
+  for (const p of new Set(scripts)) {
+    const js = await get(p);
+    assert.equal(js.status, 200, p);
+    for (const [, target] of js.body.toString().matchAll(/[#@]\s*sourceMappingURL=(\S+)/g)) {
+      const map = new URL(target, `http://x${p}`).pathname;
+      assert.equal((await get(map)).status, 200, `${p} points at ${map}, which is not served`);
+    }
+  }
+});

@@ -65,7 +65,9 @@ export async function startServer(name, { admin, port: wanted } = {}) {
   let tail = '';
   // Cheap password hashing: sign-ups in the browser tests take milliseconds, not seconds.
   const proc = spawn(BIN, ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', data,
-    '--library', library, '--web', WEB, '--pw-mem-kib', '1024', '--pw-ops', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--library', library, '--web', WEB, '--pw-mem-kib', '1024', '--pw-ops', '1',
+    // streams come from servers of the tests' own on loopback
+    '--allow-private-urls', '1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk) => {
     log.write(chunk);
     tail = (tail + chunk).slice(-4000);

@@ -218,3 +218,31 @@ test('a signed-in person adds a stream URL through the room form; another listen
     await p.context.close();
   }
 });
+
+test('a stream nobody can play: the page says so and reports it, and the room moves on at once when everyone has', async () => {
+  const closed = await new Promise((ok) => {
+    const s = http.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+  const { page, seen } = await newPage(browser);
+  await enterAs(page, server.url, 'Dead air', `#/room/${roomId}`);
+  await page.getByRole('heading', { level: 1 }).waitFor({ timeout: 10000 });
+  const np = await playNow(() => owner.addStream({ url: `http://127.0.0.1:${closed}/dead.mp3`, title: 'Dead FM' }));
+  const note = page.locator('sr-now-playing .status.error');
+  await note.waitFor({ timeout: 10000 });
+  assert.match(await note.innerText(), /moves on/);
+  // two listeners: the page (it reported when its player failed) and the owner's SDK client.
+  // Without the page's report, the owner's alone would wait 10 s.
+  const moved = new Promise((ok) => {
+    const off = owner.on('now_playing', (d) => { off(); ok(d); });
+  });
+  const t0 = Date.now();
+  assert.equal((await owner.reportCannotPlay(np.track.id)).counted, true);
+  const next = await Promise.race([moved, sleep(4000).then(() => null)]);
+  assert.ok(next, `the room was still on Dead FM ${Date.now() - t0} ms after the last report`);
+  assert.notEqual(next.track.id, np.track.id);
+  await page.locator('sr-now-playing .title').filter({ hasNotText: 'Dead FM' }).waitFor({ timeout: 5000 });
+  await note.waitFor({ state: 'detached', timeout: 10000 });
+  assert.deepEqual(seen.pageErrors, []);
+  await page.context().close();
+});

@@ -11,6 +11,8 @@ export function addErrorText(err) {
   const why = errorText(err);
   switch (err && err.code) {
     case 'bad_url': return `That is not a stream URL: ${why}.`;
+    case 'private_address': return 'That address is on a private network (or this machine); this server only plays streams from public addresses.';
+    case 'unknown_host': return "The server can't find that stream's host name. Check the address.";
     case 'sign_in_required': return 'Sign in to add streams and tracks of other services.';
     case 'queue_full': return 'The queue is full. Try again when some tracks have played.';
     case 'limit_reached': return 'You have as many tracks queued as this room allows.';

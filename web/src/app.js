@@ -11,6 +11,7 @@ import { Session } from './session.js';
 import { RoomSync } from './room-sync.js';
 import { Player } from './player.js';
 import { SyncReport } from './sync-report.js';
+import { UnplayableReport } from './unplayable-report.js';
 import { MediaSessionSync } from './media-session.js';
 import './theme-toggle.js';
 import './name-prompt.js';
@@ -92,6 +93,7 @@ class SrApp extends LitElement {
     this.room = new RoomSync(this, { router: this.router, player: this.player, mayJoin: () => this.session.named });
     this.session = new Session(this, { onClient: (client) => this.room.follow(client) });
     this.syncReport = new SyncReport(this.player, () => this.session.client);
+    new UnplayableReport(this.player, () => this.session.client);
     new MediaSessionSync(this, () => this._nowShowing());
     this.addEventListener('sr-toast', (e) => this._toast(e.detail.text, e.detail.kind));
     this._installDebugHook();

@@ -13,6 +13,8 @@ const REASONS = {
   not_found: 'not in the library',
   no_match: 'no track matches closely enough',
   bad_url: 'not a playable stream URL',
+  private_address: 'a stream on a private network, which this server does not play',
+  unknown_host: "a stream whose host name can't be found",
   unsupported: 'no source here plays this',
 };
 
