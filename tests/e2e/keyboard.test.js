@@ -210,6 +210,11 @@ test("a room as its owner: every control by Tab; a vote, a like and chat by keys
   await page.locator('sr-queue-list li').first().locator('button[aria-pressed="true"]').waitFor({ timeout: 5000 });
   await tabTo(page, /sr-like-button button/);
   await page.keyboard.press('Space');
+  // while the like is on its way the button is busy, and the focus stays on it
+  for (let i = 0; i < 10; i++) {
+    assert.match(String(await focused(page)), /sr-like-button/, `the focus stays on the like button (${i * 30} ms)`);
+    await new Promise((ok) => setTimeout(ok, 30));
+  }
   let liked = null;
   for (let i = 0; i < 50 && !(liked && liked.pressed === 'true'); i++) {
     await new Promise((ok) => setTimeout(ok, 100));

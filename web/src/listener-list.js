@@ -84,6 +84,7 @@ class SrListenerList extends LitElement {
   }
 
   async _act(action, fields, done) {
+    if (this._busy) return;
     const u = this._target;
     if ((action === 'kick' || action === 'ban') && this._confirm !== action) {
       this._confirm = action; // a second tap confirms
@@ -111,15 +112,15 @@ class SrListenerList extends LitElement {
       @keydown=${(e) => { if (e.key === 'Escape') { e.preventDefault(); this._closeBar(); } }}>
       <span class="target">${u.name}</span>
       <a class="button" href=${userHref(u.id)}>Profile</a>
-      <button type="button" ?disabled=${b} @click=${() => this._act('mute', { seconds: MUTE_S }, 'is muted for 10 minutes')}>Mute 10 min</button>
-      <button type="button" ?disabled=${b} @click=${() => this._act('unmute', {}, 'may chat again')}>Unmute</button>
-      <button type="button" class="danger" ?disabled=${b} @click=${() => this._act('kick', {}, 'was removed from the room')}>
+      <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('mute', { seconds: MUTE_S }, 'is muted for 10 minutes')}>Mute 10 min</button>
+      <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('unmute', {}, 'may chat again')}>Unmute</button>
+      <button type="button" class="danger" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('kick', {}, 'was removed from the room')}>
         ${this._confirm === 'kick' ? 'Confirm kick' : 'Kick'}</button>
-      <button type="button" class="danger" ?disabled=${b} @click=${() => this._act('ban', {}, 'is banned from the room')}>
+      <button type="button" class="danger" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('ban', {}, 'is banned from the room')}>
         ${this._confirm === 'ban' ? 'Confirm ban' : 'Ban'}</button>
       ${this.isOwner ? html`
-        <button type="button" ?disabled=${b} @click=${() => this._act('set_role', { role: 'moderator' }, 'is a moderator now')}>Make moderator</button>
-        <button type="button" ?disabled=${b} @click=${() => this._act('set_role', { role: 'none' }, 'has no role now')}>Remove role</button>` : ''}
+        <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('set_role', { role: 'moderator' }, 'is a moderator now')}>Make moderator</button>
+        <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('set_role', { role: 'none' }, 'has no role now')}>Remove role</button>` : ''}
       <button type="button" @click=${this._closeBar}>Close</button>
     </div>`;
   }

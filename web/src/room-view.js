@@ -189,6 +189,7 @@ class SrRoomView extends LitElement {
   }
 
   async _mod(action, fields, what) {
+    if (this._busy) return;
     this._busy = true;
     try {
       await this.client.mod(action, fields);
@@ -232,7 +233,7 @@ class SrRoomView extends LitElement {
           ${np.track ? html`<sr-like-button slot="actions" .store=${s} .track=${np.track} .count=${likes}></sr-like-button>` : ''}
           <sr-skip-button slot="actions" .client=${c} .skip=${{ ...(room.skip || { votes: 0, needed: 1 }) }}
             .mine=${!!room.mySkip}></sr-skip-button>
-          ${canMod && np.track ? html`<button slot="actions" type="button" class="mod-skip" ?disabled=${this._busy}
+          ${canMod && np.track ? html`<button slot="actions" type="button" class="mod-skip" aria-disabled=${this._busy ? 'true' : 'false'}
             @click=${() => this._mod('skip', {}, 'skip')}>Skip now</button>` : ''}
         </sr-now-playing>`,
       queue: () => html`<sr-queue-list .client=${c} .entries=${[...queue]} .me=${me} .canModerate=${canMod}></sr-queue-list>`,
@@ -257,7 +258,7 @@ class SrRoomView extends LitElement {
         ${canMod ? html`<span class="role">${role}</span>` : ''}
         ${info.description ? html`<p class="desc muted">${info.description}</p>` : ''}
         ${canMod ? html`<div class="tools">
-          <button type="button" class=${locked ? 'locked' : ''} aria-pressed=${locked ? 'true' : 'false'} ?disabled=${this._busy}
+          <button type="button" class=${locked ? 'locked' : ''} aria-pressed=${locked ? 'true' : 'false'} aria-disabled=${this._busy ? 'true' : 'false'}
             @click=${() => this._mod(locked ? 'unlock' : 'lock', {}, locked ? 'unlock the queue' : 'lock the queue')}>
             ${locked ? 'Unlock queue' : 'Lock queue'}</button>
           ${isOwner ? html`<button type="button" class="settings-toggle" aria-expanded=${this._settings ? 'true' : 'false'}
