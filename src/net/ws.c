@@ -396,8 +396,8 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         ps->s = sr_hub_session_open(srv->hub, wsi);
-        /* over TLS the socket carries ciphertext: the guard cannot read frames there */
-        if (!srv->tls) sr_wsguard_watch(lws_get_socket_fd(wsi), ps->s);
+        /* over TLS the guard reads what SSL_read() decrypts, not the socket */
+        sr_wsguard_watch(lws_get_socket_fd(wsi), ps->s, srv->tls);
         session_track(srv, ps->s);
         {
             char tok[160];

@@ -2,6 +2,7 @@
 #include "net/wsguard.h"
 #include "util/log.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -151,8 +152,14 @@ int sr_wsguard_code(enum sr_ws_violation v)
 
 typedef struct watch {
     void *owner;
+    int tls; /* the socket carries TLS: its frames are read where SSL_read() hands them to lws */
     sr_wsguard_state g;
 } watch;
+
+/* OpenSSL's SSL_read() and SSL_get_fd(), found behind our own SSL_read() (NULL: no OpenSSL in
+ * the process, so no TLS socket to watch). SSL is opaque here: no OpenSSL header is needed. */
+static int (*g_ssl_read)(void *ssl, void *buf, int num);
+static int (*g_ssl_get_fd)(const void *ssl);
 
 static watch *g_tab; /* by fd; sized once, before any thread starts, and never moved */
 static size_t g_cap;
@@ -167,6 +174,11 @@ void sr_wsguard_init(uint64_t max_message,
     g_max = max_message;
     g_on_violation = on_violation;
     g_on_dropped = on_dropped;
+    /* looked up once, before any thread starts */
+    if (!g_ssl_read) {
+        *(void **)&g_ssl_read = dlsym(RTLD_NEXT, "SSL_read");
+        *(void **)&g_ssl_get_fd = dlsym(RTLD_NEXT, "SSL_get_fd");
+    }
     if (g_tab) return;
     struct rlimit rl;
     size_t cap = 1024;
@@ -178,14 +190,18 @@ void sr_wsguard_init(uint64_t max_message,
     g_cap = g_tab ? cap : 0;
 }
 
-void sr_wsguard_watch(int fd, void *owner)
+void sr_wsguard_watch(int fd, void *owner, int tls)
 {
     if (fd < 0 || (size_t)fd >= g_cap) {
         if (g_cap)
             sr_log(SR_LOG_WARN, "socket above the open-file limit is not checked", "fd=%d", fd);
         return;
     }
-    g_tab[fd] = (watch){.owner = owner, .g = {.max = g_max}};
+    if (tls && !(g_ssl_read && g_ssl_get_fd)) {
+        sr_log(SR_LOG_WARN, "TLS socket not checked: SSL_read not found", "fd=%d", fd);
+        return;
+    }
+    g_tab[fd] = (watch){.owner = owner, .tls = tls, .g = {.max = g_max}};
 }
 
 void sr_wsguard_forget(int fd, void *owner)
@@ -205,7 +221,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     ssize_t n = syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL);
     if (n <= 0 || (flags & MSG_PEEK) || fd < 0 || (size_t)fd >= g_cap) return n;
     watch *w = &g_tab[fd];
-    if (!w->owner) return n;
+    if (!w->owner || w->tls) return n; /* TLS: ciphertext here, the frames are in SSL_read() */
     if (w->g.bad) { /* closing: input is dropped, as in any linger */
         if (g_on_dropped) g_on_dropped(w->owner);
         errno = EAGAIN;
@@ -218,4 +234,41 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     if (ok) return (ssize_t)ok;
     errno = EAGAIN;
     return -1;
+}
+
+/* Called instead of OpenSSL's SSL_read() by lws (again the executable's definition comes first):
+ * the same tracker as recv()'s, on the bytes TLS decrypted. One difference: a TLS read cannot say
+ * "nothing, try later" unless the record layer really has nothing, or lws takes the error for a
+ * dead connection. So where recv() answers EAGAIN, this reads on, dropping what it decrypts,
+ * until OpenSSL itself answers "want read" (or the end), and returns that. A client that keeps
+ * the socket full past DRAIN_READS reads (it had its violation and is still pouring) gets a
+ * failed read: lws drops the connection without waiting for the close frame to go out. */
+enum { DRAIN_READS = 1024 };
+
+int SSL_read(void *ssl, void *buf, int num)
+{
+    if (!g_ssl_read) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int fd = g_ssl_get_fd ? g_ssl_get_fd(ssl) : -1;
+    watch *w = fd >= 0 && (size_t)fd < g_cap ? &g_tab[fd] : NULL;
+    if (!w || !w->owner || !w->tls) return g_ssl_read(ssl, buf, num);
+    for (int reads = 0;; reads++) {
+        if (reads == DRAIN_READS) {
+            errno = ECONNRESET;
+            return -1;
+        }
+        int n = g_ssl_read(ssl, buf, num);
+        if (n <= 0) return n;
+        if (w->g.bad) { /* closing: input is dropped, as in any linger */
+            if (g_on_dropped) g_on_dropped(w->owner);
+            continue;
+        }
+        enum sr_ws_violation v;
+        size_t ok = sr_wsguard_scan(&w->g, buf, (size_t)n, &v);
+        if (v == SR_WS_OK) return n;
+        if (g_on_violation) g_on_violation(w->owner, v);
+        if (ok) return (int)ok;
+    }
 }

@@ -4,8 +4,9 @@
  * the connection), and on a control frame longer than 125 bytes or a fragmented one (§5.5)
  * it drops the TCP connection without a close frame, so the client never learns why. lws
  * has no hook to see frame headers, but it reads every WebSocket byte with recv(), which it
- * imports from libc; the server defines recv() itself (src/net/wsguard.c), so each read of a
- * watched socket passes a small frame-header tracker before lws parses it.
+ * imports from libc (over TLS, with SSL_read(), which it imports from OpenSSL); the server
+ * defines both itself (src/net/wsguard.c), so each read of a watched socket passes a small
+ * frame-header tracker before lws parses it.
  *
  * lws also echoes a close code of 5000 and up, and a one-byte close payload, where §7.4 wants
  * 1002: the tracker unmasks a close frame's first two payload bytes to check them.
@@ -63,8 +64,9 @@ void sr_wsguard_init(uint64_t max_message,
                      void (*on_violation)(void *owner, enum sr_ws_violation v),
                      void (*on_dropped)(void *owner));
 /* Watches fd from now on (call once the WebSocket handshake is done); owner is handed to the
- * callbacks. forget stops watching if owner is still the one watching fd. */
-void sr_wsguard_watch(int fd, void *owner);
+ * callbacks. With tls, fd carries TLS: the frames are read from what SSL_read() (also defined
+ * in wsguard.c) decrypts for lws, not from recv(). */
+void sr_wsguard_watch(int fd, void *owner, int tls);
 /* Stops watching fd when it still belongs to owner (a closed connection). */
 void sr_wsguard_forget(int fd, void *owner);
 /* Stops watching fd whoever watched it (a new connection was accepted on it). */

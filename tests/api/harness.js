@@ -6,6 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import path from 'node:path';
 import { test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -415,12 +416,13 @@ export function rawHttp(srv, text, { ms = 2000 } = {}) {
  * opcodes, oversized control frames). `frame(opcode, payload, {mask, fin})` sends one;
  * `nextFrame(ms)` resolves with the next server frame {opcode, payload}; `closeCode(ms)`
  * resolves with the code of the server's close frame (or null if the socket just ended).
+ * With `tls` (node:tls connect options, e.g. {ca, servername}) it speaks wss.
  */
-export async function tcpWs(srv, { path: p = '/ws', headers = {} } = {}) {
+export async function tcpWs(srv, { path: p = '/ws', headers = {}, tls: secure = null } = {}) {
   const crypto = await import('node:crypto');
-  const sock = net.connect(srv.port, '127.0.0.1');
+  const sock = secure ? tls.connect({ port: srv.port, host: '127.0.0.1', ...secure }) : net.connect(srv.port, '127.0.0.1');
   await new Promise((resolve, reject) => {
-    sock.once('connect', resolve);
+    sock.once(secure ? 'secureConnect' : 'connect', resolve);
     sock.once('error', reject);
   });
   sock.on('error', () => {});

@@ -1,5 +1,5 @@
-// tls.test.js - --tls-cert/--tls-key: the port speaks https and wss, a signup's cookie is Secure,
-// and a missing key file is a clear start-up error.
+// tls.test.js - --tls-cert/--tls-key: the port speaks https and wss, the frame guard works over
+// wss, a signup's cookie is Secure, and a missing key file is a clear start-up error.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import WebSocket from 'ws';
-import { BIN, ROOT, freePort, library, sleep, test } from './harness.js';
+import { BIN, ROOT, freePort, library, sleep, tcpWs, test } from './harness.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'soundroom-tls-'));
 const cert = path.join(dir, 'cert.pem');
@@ -92,6 +92,57 @@ test('a WebSocket over wss says hello and is welcomed', async () => {
   for (let i = 0; i < 100 && pongs.length < 5; i++) await sleep(20);
   ws.close();
   assert.equal(pongs.length, 5);
+});
+
+// The frame guard (src/net/wsguard.c) reads what SSL_read() decrypts for lws: over wss too, a
+// header announcing more than the 64 KiB message limit is refused before its body comes.
+test('over wss, a frame header announcing more than 64 KiB closes with 1009 at once', async () => {
+  const wss = () => tcpWs({ port }, { tls: { ca, servername: 'localhost' } });
+  {
+    const s = await wss();
+    s.rawWrite(Buffer.from([0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]));
+    const t0 = Date.now();
+    assert.equal(await s.closeCode(3000), 1009, '2^63-1 bytes announced, no body');
+    assert.ok(Date.now() - t0 < 1000, `closed after ${Date.now() - t0} ms`);
+    assert.equal(s.closeReason(), 'message too big');
+    s.end();
+  }
+  {
+    // 70,000 bytes announced and trickled: closed long before the body is all sent
+    const s = await wss();
+    const frame = s.encode(0x1, Buffer.alloc(70000, 0x20));
+    s.rawWrite(frame.subarray(0, 14));
+    let at = 14;
+    const timer = setInterval(() => {
+      if (at < frame.length) s.rawWrite(frame.subarray(at, (at += 1000)));
+    }, 20);
+    try {
+      const t0 = Date.now();
+      assert.equal(await s.closeCode(5000), 1009, 'a trickled body');
+      assert.ok(Date.now() - t0 < 1000, `closed after ${Date.now() - t0} ms`);
+      assert.ok(at < frame.length, 'closed before the body was all sent');
+    } finally {
+      clearInterval(timer);
+      s.end();
+    }
+  }
+  {
+    // the other checks come along: an unmasked frame is 1002, not let through
+    const s = await wss();
+    s.text('{"type":"ping","t0":1}', { mask: false });
+    assert.equal(await s.closeCode(3000), 1002, 'unmasked');
+    assert.match(s.closeReason(), /masked/);
+    s.end();
+  }
+  // and a sound connection after all that is still served
+  const ws = new WebSocket(`wss://localhost:${port}/ws`, { ca });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const welcome = new Promise((resolve) => ws.on('message', (d) => {
+    if ([JSON.parse(String(d))].flat().some((m) => m.type === 'welcome')) resolve();
+  }));
+  ws.send(JSON.stringify({ type: 'hello', v: 1, name: 'After', ref: 'h-after' }));
+  await welcome;
+  ws.close();
 });
 
 test('a signup over https gets a Secure session cookie', async () => {

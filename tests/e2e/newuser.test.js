@@ -110,8 +110,8 @@ test("after a skip passes, the next track's skip button does not show my vote", 
     const np = window.__soundroom.client.room.nowPlaying;
     return np && (np.started_at !== b.startedAt || np.track.id !== b.trackId);
   }, before, { timeout: 10000 });
-  // Wait for the vote's answer (the button is disabled until then), then look.
-  await page.locator('sr-skip-button button:not([disabled])').waitFor({ timeout: 5000 });
+  // Wait for the vote's answer (the button is busy until then), then look.
+  await page.locator('sr-skip-button button[aria-disabled="false"]').waitFor({ timeout: 5000 });
   const after = await nowPlaying(page);
   assert.notDeepEqual([after.trackId, after.startedAt], [before.trackId, before.startedAt], 'the next track plays');
   assert.equal(await skip.getAttribute('aria-pressed'), 'false', 'the new track has no vote of mine');

@@ -147,6 +147,13 @@ class SrApp extends LitElement {
     };
   }
 
+  /** The drawer is a modal dialog: the page behind it is inert while it is open, and the focus goes
+   * back to its button when it closes. */
+  _closeDrawer() {
+    this._drawer = false;
+    this.updateComplete.then(() => this.renderRoot.querySelector('button.fav')?.focus());
+  }
+
   _toast(text, kind = 'notice') {
     if (!text) return;
     const id = ++this._toastId;
@@ -190,7 +197,7 @@ class SrApp extends LitElement {
     const needName = !auth && !s.me && !s.starting && (s.renaming || (!s.name && view === 'room'));
     const me = s.me;
     return html`
-      <header>
+      <header ?inert=${this._drawer}>
         <a class="brand" href="#/"><span class="logo" aria-hidden="true">♪</span>soundroom</a>
         ${me ? '' : html`<span class="spacer"></span>`}
         ${me ? html`
@@ -215,10 +222,10 @@ class SrApp extends LitElement {
           </span>` : ''}
       </header>
       ${needName || auth ? '' : html`<sr-connection-status .state=${s.conn}></sr-connection-status>`}
-      <main>${this._renderMain(needName)}</main>
+      <main ?inert=${this._drawer}>${this._renderMain(needName)}</main>
       ${me ? html`<sr-favorites-drawer id="favorites" .store=${s.store} .open=${this._drawer}
-        @close=${() => { this._drawer = false; }}></sr-favorites-drawer>` : ''}
-      <footer><sr-theme-toggle></sr-theme-toggle></footer>
+        @close=${this._closeDrawer}></sr-favorites-drawer>` : ''}
+      <footer ?inert=${this._drawer}><sr-theme-toggle></sr-theme-toggle></footer>
       <sr-toasts .items=${this._toasts}></sr-toasts>
     `;
   }

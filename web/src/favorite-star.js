@@ -26,6 +26,7 @@ class SrFavoriteStar extends LitElement {
   }
 
   async _toggle() {
+    if (this._busy) return;
     const r = this.room;
     const on = !this.store.isFavorite(r.id);
     this._busy = true;
@@ -46,7 +47,7 @@ class SrFavoriteStar extends LitElement {
     const fav = this.store.isFavorite(r.id);
     const label = fav ? `Remove ${r.name} from favourites` : `Add ${r.name} to favourites`;
     return html`<button type="button" class="star" aria-pressed=${fav ? 'true' : 'false'} aria-label=${label} title=${label}
-      ?disabled=${this._busy} @click=${this._toggle}>${fav ? '★' : '☆'}</button>`;
+      aria-disabled=${this._busy ? 'true' : 'false'} @click=${this._toggle}>${fav ? '★' : '☆'}</button>`;
   }
 }
 

@@ -29,6 +29,7 @@ class SrLikeButton extends LitElement {
   }
 
   async _toggle() {
+    if (this._busy) return;
     const s = this.store;
     const t = this.track;
     if (!s.account) {
@@ -59,7 +60,7 @@ class SrLikeButton extends LitElement {
     // The name is the words a screen reader says, around the one visible word, the count (which
     // must be part of the name, for people who speak the name they see to voice control).
     return html`<button type="button" class="like" aria-pressed=${liked ? 'true' : 'false'} title=${title}
-      ?disabled=${this._busy} @click=${this._toggle}>
+      aria-disabled=${this._busy ? 'true' : 'false'} @click=${this._toggle}>
       <span class="heart" aria-hidden="true">${liked ? '♥' : '♡'}</span><span class="visually-hidden">${liked ? 'Unlike' : 'Like'} ${t.title || 'this track'}${n == null ? '' : ' ('}</span>${n == null ? ''
         : html`<span class="count">${n}</span><span class="visually-hidden"> ${n === 1 ? 'listener here likes' : 'listeners here like'} this)</span>`}
     </button>`;

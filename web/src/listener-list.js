@@ -70,10 +70,21 @@ class SrListenerList extends LitElement {
 
   _choose(u) {
     this._confirm = '';
-    this._target = this._target && this._target.id === u.id ? null : u;
+    if (this._target && this._target.id === u.id) return this._closeBar();
+    this._target = u;
+    // A menu of actions: the focus moves into it, and Escape or Close hands it back.
+    this.updateComplete.then(() => this.renderRoot.querySelector('.modbar a, .modbar button')?.focus());
+  }
+
+  _closeBar() {
+    const u = this._target;
+    this._target = null;
+    this._confirm = '';
+    if (u) this.updateComplete.then(() => this.renderRoot.querySelector(`button.more[data-user="${u.id}"]`)?.focus());
   }
 
   async _act(action, fields, done) {
+    if (this._busy) return;
     const u = this._target;
     if ((action === 'kick' || action === 'ban') && this._confirm !== action) {
       this._confirm = action; // a second tap confirms
@@ -97,19 +108,20 @@ class SrListenerList extends LitElement {
   _modbar() {
     const u = this._target;
     const b = this._busy;
-    return html`<div class="modbar" role="group" aria-label="Moderate ${u.name}">
+    return html`<div class="modbar" role="group" aria-label="Moderate ${u.name}"
+      @keydown=${(e) => { if (e.key === 'Escape') { e.preventDefault(); this._closeBar(); } }}>
       <span class="target">${u.name}</span>
       <a class="button" href=${userHref(u.id)}>Profile</a>
-      <button type="button" ?disabled=${b} @click=${() => this._act('mute', { seconds: MUTE_S }, 'is muted for 10 minutes')}>Mute 10 min</button>
-      <button type="button" ?disabled=${b} @click=${() => this._act('unmute', {}, 'may chat again')}>Unmute</button>
-      <button type="button" class="danger" ?disabled=${b} @click=${() => this._act('kick', {}, 'was removed from the room')}>
+      <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('mute', { seconds: MUTE_S }, 'is muted for 10 minutes')}>Mute 10 min</button>
+      <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('unmute', {}, 'may chat again')}>Unmute</button>
+      <button type="button" class="danger" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('kick', {}, 'was removed from the room')}>
         ${this._confirm === 'kick' ? 'Confirm kick' : 'Kick'}</button>
-      <button type="button" class="danger" ?disabled=${b} @click=${() => this._act('ban', {}, 'is banned from the room')}>
+      <button type="button" class="danger" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('ban', {}, 'is banned from the room')}>
         ${this._confirm === 'ban' ? 'Confirm ban' : 'Ban'}</button>
       ${this.isOwner ? html`
-        <button type="button" ?disabled=${b} @click=${() => this._act('set_role', { role: 'moderator' }, 'is a moderator now')}>Make moderator</button>
-        <button type="button" ?disabled=${b} @click=${() => this._act('set_role', { role: 'none' }, 'has no role now')}>Remove role</button>` : ''}
-      <button type="button" @click=${() => { this._target = null; }}>Close</button>
+        <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('set_role', { role: 'moderator' }, 'is a moderator now')}>Make moderator</button>
+        <button type="button" aria-disabled=${b ? 'true' : 'false'} @click=${() => this._act('set_role', { role: 'none' }, 'has no role now')}>Remove role</button>` : ''}
+      <button type="button" @click=${this._closeBar}>Close</button>
     </div>`;
   }
 
@@ -120,7 +132,7 @@ class SrListenerList extends LitElement {
     return html`<section class="panel" aria-labelledby="listeners-h">
       <h2 id="listeners-h">Listening (${Math.max(this.count, list.length)})</h2>
       <ul>${repeat(list, (u) => u.id, (u) => html`<li class=${u.id === myId ? 'me' : ''}><sr-avatar size="24" .user=${u}></sr-avatar><a class="who" href=${userHref(u.id)} title="Profile of ${u.name}">${u.name}</a>${guestBadge(u)}${u.id === myId ? ' (you)' : ''}${this.canModerate && u.id !== myId
-        ? html`<button class="more" type="button" aria-label="Moderate ${u.name}" aria-expanded=${t && t.id === u.id ? 'true' : 'false'}
+        ? html`<button class="more" type="button" data-user=${u.id} aria-label="Moderate ${u.name}" aria-expanded=${t && t.id === u.id ? 'true' : 'false'}
             @click=${() => this._choose(u)}></button>` : ''}</li>`)}</ul>
       ${this.count > list.length ? html`<p class="muted more-count">and ${this.count - list.length} more</p>` : ''}
       ${t ? this._modbar() : ''}

@@ -88,6 +88,7 @@ class SrQueueList extends LitElement {
   }
 
   async _moveTop(e) {
+    if (this._busy.has(e.id)) return;
     this._busy = new Set(this._busy).add(e.id);
     try {
       await this.client.mod('move', { entry: e.id });
@@ -120,7 +121,7 @@ class SrQueueList extends LitElement {
         <button class="vote down" type="button" aria-pressed=${v === -1 ? 'true' : 'false'}
           aria-label="Vote down ${t.title}" title="Vote down" @click=${() => this._vote(e, v === -1 ? 0 : -1)}>▼</button>
         ${this.canModerate && !e.pinned ? html`<button class="top" type="button" aria-label="Move ${t.title} to the top"
-          title="Move to the top (play next)" ?disabled=${this._busy.has(e.id)} @click=${() => this._moveTop(e)}>⤒</button>` : ''}
+          title="Move to the top (play next)" aria-disabled=${this._busy.has(e.id) ? 'true' : 'false'} @click=${() => this._moveTop(e)}>⤒</button>` : ''}
         ${mine || this.canModerate ? html`<button class="remove" type="button" aria-label="Remove ${t.title} from the queue"
           title=${mine ? 'Remove from the queue' : 'Remove from the queue (moderator)'} ?disabled=${this._busy.has(e.id)}
           @click=${() => this._remove(e, mine)}>✕</button>` : ''}

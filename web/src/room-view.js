@@ -57,6 +57,7 @@ class SrRoomView extends LitElement {
     .head .desc { flex-basis: 100%; margin: 0; font-size: 0.9rem; overflow-wrap: anywhere; }
     .head .tools { display: flex; flex-wrap: wrap; gap: 6px; flex-basis: 100%; }
     .head .tools button { min-height: 36px; font-size: 0.85rem; }
+    .settings { display: contents; }
     button.locked { border-color: var(--warn); color: var(--warn); }
     .layout { display: grid; gap: var(--gap); grid-template-columns: minmax(0, 1fr); }
     .col { display: grid; gap: var(--gap); align-content: start; min-width: 0; }
@@ -163,6 +164,18 @@ class SrRoomView extends LitElement {
     this._select(TABS[(to + TABS.length) % TABS.length][0], true);
   }
 
+  /** The settings close (Close, or Escape anywhere in them): the focus goes back to their button. */
+  _closeSettings() {
+    this._settings = false;
+    this.updateComplete.then(() => this.renderRoot.querySelector('button.settings-toggle')?.focus());
+  }
+
+  _settingsKey(e) {
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    e.preventDefault();
+    this._closeSettings();
+  }
+
   _openSheet() {
     this.renderRoot.querySelector('dialog.sheet')?.showModal();
   }
@@ -176,6 +189,7 @@ class SrRoomView extends LitElement {
   }
 
   async _mod(action, fields, what) {
+    if (this._busy) return;
     this._busy = true;
     try {
       await this.client.mod(action, fields);
@@ -219,7 +233,7 @@ class SrRoomView extends LitElement {
           ${np.track ? html`<sr-like-button slot="actions" .store=${s} .track=${np.track} .count=${likes}></sr-like-button>` : ''}
           <sr-skip-button slot="actions" .client=${c} .skip=${{ ...(room.skip || { votes: 0, needed: 1 }) }}
             .mine=${!!room.mySkip}></sr-skip-button>
-          ${canMod && np.track ? html`<button slot="actions" type="button" class="mod-skip" ?disabled=${this._busy}
+          ${canMod && np.track ? html`<button slot="actions" type="button" class="mod-skip" aria-disabled=${this._busy ? 'true' : 'false'}
             @click=${() => this._mod('skip', {}, 'skip')}>Skip now</button>` : ''}
         </sr-now-playing>`,
       queue: () => html`<sr-queue-list .client=${c} .entries=${[...queue]} .me=${me} .canModerate=${canMod}></sr-queue-list>`,
@@ -244,16 +258,18 @@ class SrRoomView extends LitElement {
         ${canMod ? html`<span class="role">${role}</span>` : ''}
         ${info.description ? html`<p class="desc muted">${info.description}</p>` : ''}
         ${canMod ? html`<div class="tools">
-          <button type="button" class=${locked ? 'locked' : ''} aria-pressed=${locked ? 'true' : 'false'} ?disabled=${this._busy}
+          <button type="button" class=${locked ? 'locked' : ''} aria-pressed=${locked ? 'true' : 'false'} aria-disabled=${this._busy ? 'true' : 'false'}
             @click=${() => this._mod(locked ? 'unlock' : 'lock', {}, locked ? 'unlock the queue' : 'lock the queue')}>
             ${locked ? 'Unlock queue' : 'Lock queue'}</button>
-          ${isOwner ? html`<button type="button" aria-expanded=${this._settings ? 'true' : 'false'}
+          ${isOwner ? html`<button type="button" class="settings-toggle" aria-expanded=${this._settings ? 'true' : 'false'}
             @click=${() => { this._settings = !this._settings; }}>Room settings</button>` : ''}
         </div>` : ''}
       </div>
-      ${isOwner && this._settings ? html`<sr-room-settings .store=${s} .roomId=${room.id} .info=${info} .settings=${settings}
-        @close=${() => { this._settings = false; }}></sr-room-settings>
-        <sr-room-moderation .store=${s} .client=${c} .roomId=${room.id} .rev=${this._moderated}></sr-room-moderation>` : ''}
+      ${isOwner && this._settings ? html`<div class="settings" @keydown=${this._settingsKey}>
+        <sr-room-settings .store=${s} .roomId=${room.id} .info=${info} .settings=${settings}
+          @close=${this._closeSettings}></sr-room-settings>
+        <sr-room-moderation .store=${s} .client=${c} .roomId=${room.id} .rev=${this._moderated}></sr-room-moderation>
+      </div>` : ''}
       ${this._narrow ? this._phone(parts) : html`<div class="layout">
         <div class="col">
           ${parts.party()}

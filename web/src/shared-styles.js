@@ -38,12 +38,15 @@ export const base = css`
     gap: 6px;
     touch-action: manipulation;
   }
-  button:hover:not(:disabled), .button:hover { border-color: var(--accent); }
+  button:hover:not(:disabled):not([aria-disabled='true']), .button:hover { border-color: var(--accent); }
   button:focus-visible, .button:focus-visible, input:focus-visible, textarea:focus-visible {
     outline: 2px solid var(--accent);
     outline-offset: 2px;
   }
   button:disabled { opacity: 0.5; cursor: default; }
+  /* Busy for a moment (a request on its way): aria-disabled, not disabled, which would take the
+     focus away from a keyboard user in the middle of what they were doing. */
+  button[aria-disabled='true'] { opacity: 0.5; cursor: progress; }
   button.primary, .button.primary {
     background: var(--accent);
     border-color: var(--accent);

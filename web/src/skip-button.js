@@ -26,6 +26,7 @@ class SrSkipButton extends LitElement {
   }
 
   async _toggle() {
+    if (this._pending != null) return;
     const want = !this.mine;
     this._pending = want;
     try {
@@ -42,7 +43,7 @@ class SrSkipButton extends LitElement {
   render() {
     const s = this.skip || { votes: 0, needed: 1 };
     const mine = this._pending ?? this.mine;
-    return html`<button type="button" aria-pressed=${mine ? 'true' : 'false'} ?disabled=${this._pending != null}
+    return html`<button type="button" aria-pressed=${mine ? 'true' : 'false'} aria-disabled=${this._pending != null ? 'true' : 'false'}
       @click=${this._toggle} title=${mine ? 'Take back your skip vote' : 'Vote to skip this track'}>
       ${mine ? 'Voted to skip' : 'Vote to skip'}
       <span class="tally" aria-label="${s.votes} of ${s.needed} skip votes">${s.votes}/${s.needed}</span>

@@ -75,6 +75,7 @@ class SrTrackSearch extends LitElement {
   }
 
   async _add(t) {
+    if (this._adding.has(t.id)) return;
     this._adding = new Set(this._adding).add(t.id);
     try {
       await this.client.addTrack(t.id);
@@ -112,7 +113,7 @@ class SrTrackSearch extends LitElement {
             </div>
             <div class="buttons">
               ${this.store && this.store.account ? html`<sr-like-button .store=${this.store} .track=${t}></sr-like-button>` : ''}
-              <button type="button" class=${inQueue ? '' : 'primary'} ?disabled=${busy || this.locked}
+              <button type="button" class=${inQueue ? '' : 'primary'} ?disabled=${this.locked} aria-disabled=${busy ? 'true' : 'false'}
                 aria-label="${busy ? 'Adding' : inQueue ? 'Add again' : 'Add'} ${t.title} to the queue" @click=${() => this._add(t)}>
                 ${busy ? 'Adding…' : inQueue ? 'Add again' : 'Add'}</button>
             </div>

@@ -119,6 +119,11 @@ class SrTvView extends LitElement {
     .overlay p { font-size: 3vh; color: var(--muted); }
     .overlay .big { font-size: 14vh; font-weight: 800; color: var(--text); font-variant-numeric: tabular-nums; }
     .overlay .press { font-size: 5vh; font-weight: 800; color: var(--text); }
+    .overlay button.press {
+      font: inherit; font-size: 5vh; font-weight: 800; cursor: none; padding: 1.5vh 3vw; margin-bottom: 2vh;
+      border: 0.4vh solid var(--accent); border-radius: 2vh; background: var(--accent); color: var(--accent-text);
+    }
+    .overlay button.press:focus-visible { outline: 0.5vh solid var(--text); outline-offset: 0.6vh; }
   `;
 
   constructor() {
@@ -135,7 +140,9 @@ class SrTvView extends LitElement {
     this._rects = null;
     this._onVisible = () => { if (document.visibilityState === 'visible') this._keepAwake(); };
     // One press of a remote's OK, any key, or a tap: what a browser wants before sound starts.
-    this._onGesture = () => { if (this.playerState === 'blocked' && this.player) this.player.unlock(); };
+    // The player's own state, not the rendered one: a key press on the button is a keydown and
+    // then a click, and the second must not start it again.
+    this._onGesture = () => { if (this.player && this.player.state === 'blocked') this.player.unlock(); };
   }
 
   connectedCallback() {
@@ -184,7 +191,12 @@ class SrTvView extends LitElement {
     this._rects = new Map(Array.from(rows, (li) => [li.dataset.entry, li.getBoundingClientRect().top]));
   }
 
-  updated() {
+  updated(changed) {
+    // The start button takes the focus, so a remote's OK lands on it like any keyboard's Enter.
+    if (changed.has('playerState') && this.playerState === 'blocked') {
+      const go = this.renderRoot.querySelector('.overlay.start button');
+      if (go) go.focus({ preventScroll: true });
+    }
     if (!this._rects || matchMedia('(prefers-reduced-motion: reduce)').matches) return;
     for (const li of this.renderRoot.querySelectorAll('.next li[data-entry]')) {
       const before = this._rects.get(li.dataset.entry);
@@ -278,8 +290,9 @@ class SrTvView extends LitElement {
     ${left > 0 ? html`<div class="overlay countdown" role="timer" aria-label="Starts in ${countdown(left)}"><div>
       <p>${(room.info && room.info.name) || ''} starts in</p><p class="big">${countdown(left)}</p>
       <p>Join now: ${p.code ? spaced(p.code) : ''}</p></div></div>` : ''}
-    ${this.playerState === 'blocked' ? html`<div class="overlay start" role="alert"><div>
-      <p class="press">Press OK to start the sound</p><p>(or tap the screen) — it plays on by itself after that</p></div></div>` : ''}`;
+    ${this.playerState === 'blocked' ? html`<div class="overlay start"><div role="alert">
+      <button type="button" class="press" @click=${this._onGesture}>Start the sound</button>
+      <p>Press OK or tap the screen — it plays on by itself after that</p></div></div>` : ''}`;
   }
 }
 
