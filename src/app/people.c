@@ -119,7 +119,10 @@ int64_t sr_hub_token_user(sr_hub *h, const char *token)
 
 void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token)
 {
-    s->auth_user = hub_session_user(h, token, s->auth_hash);
+    char hash[65];
+    s->auth_user = hub_session_user(h, token, hash);
+    free(s->auth_hash);
+    s->auth_hash = s->auth_user ? sr_xstrdup(hash) : NULL;
 }
 
 void hub_session_add(sr_hub *h, const char *hash, int64_t uid, double expires)
