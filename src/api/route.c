@@ -107,9 +107,6 @@ static int match(const char *pattern, const char *path, sr_route_args *a, char *
     return !*p && !*u;
 }
 
-/* Route args keep their strings here: one request is matched at a time (service thread). */
-static char argbuf[1024];
-
 const sr_route *sr_routes_match(const sr_routes *rs, char method, const char *path,
                                 sr_route_args *a, int *status, char *allow, size_t allow_size)
 {
@@ -120,13 +117,9 @@ const sr_route *sr_routes_match(const sr_routes *rs, char method, const char *pa
     for (int t = 0; t < rs->n; t++)
         for (int i = 0; i < rs->counts[t]; i++) {
             const sr_route *r = &rs->tables[t][i];
-            sr_route_args tmp;
-            if (!match(r->pattern, path, &tmp, argbuf, sizeof argbuf)) continue;
-            if (method_char(r->method) == want) {
-                /* re-match into a: tmp's strings point into argbuf already */
-                *a = tmp;
-                return r;
-            }
+            /* a is overwritten by each pattern tried; the first whose method fits keeps it */
+            if (!match(r->pattern, path, a, a->buf, sizeof a->buf)) continue;
+            if (method_char(r->method) == want) return r;
             any = 1;
             if (allow_size && !strstr(allow, r->method)) {
                 int k = snprintf(allow + an, allow_size - an, "%s%s", an ? ", " : "", r->method);

@@ -58,6 +58,7 @@ typedef struct sr_route_args {
     int n;
     int64_t me;       /* the signed-in account, or 0 */
     char me_hash[65]; /* the hash of the caller's session token, "" when none */
+    char buf[1024];   /* where str[] point: the request's own copy of its segments */
 } sr_route_args;
 
 typedef void (*sr_route_fn)(void *app, const sr_rest *q, const sr_route_args *a);

@@ -20,32 +20,33 @@ typedef struct sr_room sr_room;
  * and each write job in flight for it holds another, so a job completing after the connection
  * has gone finds wsi == NULL instead of a freed struct. */
 typedef struct sr_session {
-    int refs;
+    /* Ordered for size (one per connection: 10,000 listeners hold 10,000 of these). */
     void *wsi; /* the lws connection; NULL once it has closed */
     sr_hub *hub;
-    int64_t user;       /* 0 until hello */
-    int64_t auth_user;  /* the signed-in account of this connection's session, or 0 */
-    char auth_hash[65]; /* hash of that session's token (to close it on logout) */
+    int64_t user;      /* 0 until hello */
+    int64_t auth_user; /* the signed-in account of this connection's session, or 0 */
+    char *auth_hash;   /* hash of that session's token (to close it on logout); NULL if none */
     sr_room *room;
-    int member_idx;
-    int net_idx; /* position in the network layer's session list */
-    int dirty;   /* on the network layer's list of sessions to flush after this service pass */
     /* outbound queue: a ring of shared message references */
     sr_msg **out;
-    int out_head, out_n, out_cap;
     size_t out_bytes;
-    int close_code; /* non-zero: close with this code at the next writable */
     const char *close_reason;
     /* inbound assembly of fragmented messages */
     char *rx;
     size_t rx_len;
-    int rx_discard; /* an oversize message is being read to its end, then we close 1009 */
     int64_t close_at_us, last_rx_us; /* lingering close: when it began, when input last came */
-    int close_ready; /* input went quiet: send the close frame at the next writable */
     /* per-connection rate limit (token bucket) */
     sr_bucket rate;
+    int refs;
+    int member_idx;
+    int net_idx; /* position in the network layer's session list */
+    int out_head, out_n, out_cap;
+    int close_code;      /* non-zero: close with this code at the next writable */
+    unsigned topics;     /* what it subscribed to: bits modules claimed with hub_topic_new */
     int dropped;
-    unsigned topics; /* what it subscribed to: bits modules claimed with hub_topic_new */
+    unsigned char dirty; /* on the network layer's list of sessions to flush after this pass */
+    unsigned char rx_discard;  /* an oversize message is read to its end, then we close 1009 */
+    unsigned char close_ready; /* input went quiet: send the close frame at the next writable */
 } sr_session;
 
 typedef struct sr_hub_config {

@@ -325,6 +325,7 @@ void sr_session_unref(sr_session *s)
         sr_msg_unref(s->out[(s->out_head + i) % s->out_cap]);
     free(s->out);
     free(s->rx);
+    free(s->auth_hash);
     free(s);
 }
 

@@ -167,6 +167,7 @@ struct sr_hub {
     sr_store *notice_st; /* a read-only twin: what another process (the CLI) changed */
     int64_t notice_last; /* the newest notice applied */
     double notice_at;    /* when notices were last read (server ms) */
+    int notice_busy;     /* a read of the notices is on the pool */
     uint64_t rng;
     /* sign-in sessions */
     sr_map sessions; /* token hash -> index + 1 into auth */

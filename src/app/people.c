@@ -119,7 +119,10 @@ int64_t sr_hub_token_user(sr_hub *h, const char *token)
 
 void sr_hub_session_auth(sr_hub *h, sr_session *s, const char *token)
 {
-    s->auth_user = hub_session_user(h, token, s->auth_hash);
+    char hash[65];
+    s->auth_user = hub_session_user(h, token, hash);
+    free(s->auth_hash);
+    s->auth_hash = s->auth_user ? sr_xstrdup(hash) : NULL;
 }
 
 void hub_session_add(sr_hub *h, const char *hash, int64_t uid, double expires)
@@ -345,16 +348,21 @@ static void reload_account(sr_hub *h, int64_t uid)
     sr_log(SR_LOG_INFO, "account reloaded", "user=%lld", (long long)uid);
 }
 
+/* The read of the notices, every second, runs on the pool: the service thread never waits on
+ * the disk for it. Applying what it found (rare: the CLI changed an account) reads those
+ * accounts on the service thread, on the same connection, once the pool is done with it. */
 typedef struct notices {
+    sr_task base;
     sr_hub *h;
+    int64_t since, last;
     int64_t *keys;
-    int n, cap;
+    int n, cap, failed;
 } notices;
 
 static void on_notice(void *ud, int64_t id, const char *entity, int64_t key)
 {
     notices *c = ud;
-    c->h->notice_last = id;
+    c->last = id;
     if (!entity || strcmp(entity, SR_NOTICE_ACCOUNT)) return;
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 8;
@@ -363,16 +371,37 @@ static void on_notice(void *ud, int64_t id, const char *entity, int64_t key)
     c->keys[c->n++] = key;
 }
 
+static void notices_run(sr_task *t)
+{
+    notices *c = (notices *)t;
+    c->failed = sr_store_notices_since(c->h->notice_st, c->since, on_notice, c) != 0;
+}
+
+static void notices_done(sr_task *t)
+{
+    notices *c = (notices *)t;
+    sr_hub *h = c->h;
+    h->notice_busy = 0;
+    if (!c->failed) {
+        h->notice_last = c->last;
+        for (int i = 0; i < c->n; i++)
+            reload_account(h, c->keys[i]);
+    }
+    free(c->keys);
+    free(c);
+}
+
 void hub_notices_poll(sr_hub *h, double now)
 {
-    if (!h->notice_st || now - h->notice_at < 1000) return;
+    if (!h->notice_st || h->notice_busy || now - h->notice_at < 1000) return;
     h->notice_at = now;
-    /* the list first, then each account: one read at a time on the connection */
-    notices c = {h, NULL, 0, 0};
-    if (!sr_store_notices_since(h->notice_st, h->notice_last, on_notice, &c))
-        for (int i = 0; i < c.n; i++)
-            reload_account(h, c.keys[i]);
-    free(c.keys);
+    notices *c = sr_xcalloc(1, sizeof *c);
+    c->base.run = notices_run;
+    c->base.done = notices_done;
+    c->h = h;
+    c->since = c->last = h->notice_last;
+    h->notice_busy = 1;
+    sr_pool_submit(h->pool, &c->base);
 }
 
 void hub_ld_follow(void *ud, int64_t follower, int64_t followee)

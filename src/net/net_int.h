@@ -14,6 +14,8 @@
 #include "util/pool.h"
 
 #define NET_FILE_CHUNK (64 * 1024) /* the unit of file reads and of HTTP body writes */
+/* The largest frame a flush writes: several queued messages as one JSON array. */
+#define NET_BATCH_MAX (256 * 1024)
 
 /* A file of the web client, read into memory at start. */
 typedef struct net_static_file {

@@ -14,7 +14,6 @@
 
 _Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom");
 
-#define BATCH_MAX (256 * 1024)
 #define LINGER_QUIET_US 80000
 #define LINGER_MAX_US 2000000
 
@@ -154,7 +153,7 @@ static int ws_writable(sr_server *srv, struct lws *wsi, sr_session *s)
     int take = 0;
     for (; take < s->out_n; take++) {
         size_t l = s->out[(s->out_head + take) % s->out_cap]->len + 1;
-        if (take && need + l > BATCH_MAX) break;
+        if (take && need + l > NET_BATCH_MAX) break;
         need += l;
     }
     if (need > srv->scratch_cap) {
