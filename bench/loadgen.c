@@ -572,13 +572,16 @@ static void send_chat(conn *c)
     W.st.tx_chats++;
 }
 
-/* Steady: one chat whose text names the run, the sender, its ref and the send time, so that every
- * other client can time its delivery. Written at once: the stamp is the moment it leaves. */
-static void send_steady(conn *c)
+/* Steady: one chat whose text names the run, the sender, its ref, the send time and whether its
+ * slot in the schedule falls in the window (a loadgen running late must not move warm-up chats
+ * into the window), so that every other client can time its delivery. Written at once: the stamp
+ * is the moment it leaves. */
+static void send_steady(conn *c, int in_win)
 {
     char buf[600], text[420];
     uint64_t ref = c->next_ref++, t = mono_ns();
-    int tl = snprintf(text, sizeof text, "ST:%u:%u:%" PRIu64 ":%" PRIu64 ":", g_runid, c->gid, ref, t);
+    int tl = snprintf(text, sizeof text, "ST:%u:%u:%" PRIu64 ":%" PRIu64 ":%d:", g_runid, c->gid,
+                      ref, t, in_win);
     while (tl < G.text_len)
         text[tl++] = 'x';
     text[tl] = 0;
@@ -588,10 +591,11 @@ static void send_steady(conn *c)
     conn_flush(c);
     if (!c->sent_at)
         c->sent_at = xrealloc(NULL, SENT_RING * sizeof *c->sent_at);
-    c->sent_at[ref % SENT_RING] = t;
+    /* the ack is timed from t; 0 marks a chat outside the window */
+    c->sent_at[ref % SENT_RING] = in_win ? t : 0;
     c->outstanding++;
     W.st.tx_chats++;
-    if (t >= W.win_s && t < W.win_e)
+    if (in_win)
         W.st.tx_win++;
 }
 
@@ -614,7 +618,7 @@ static void steady_tick(uint64_t now)
             W.st.lag_ns_max = now - due;
         conn *c = &W.c[W.slot % W.n];
         if (c->state == ST_JOINED)
-            send_steady(c);
+            send_steady(c, due >= W.win_s);
         else
             W.st.skipped++;
         W.slot++;
@@ -867,10 +871,11 @@ static void on_steady_chat(conn *c, const jobj *o, uint64_t now)
     if (*end != ':')
         return;
     uint64_t t = strtoull(end + 1, &end, 10);
-    if (*end != ':') {
+    if (*end != ':' || (end[1] != '0' && end[1] != '1') || end[2] != ':') {
         viol("steady_chat_text_mangled");
         return;
     }
+    int in_win = end[1] == '1';
     if (from == c->gid) { /* its own chat coming back: not a delivery to another client */
         W.st.self_rx++;
         return;
@@ -882,7 +887,7 @@ static void on_steady_chat(conn *c, const jobj *o, uint64_t now)
         else
             *last = ref + 1;
     }
-    if (t < W.win_s || t >= W.win_e)
+    if (!in_win)
         return;
     uint64_t lat = now > t ? now - t : 0;
     W.st.deliv_win++;
@@ -947,7 +952,7 @@ static void on_object(conn *c, const jobj *o, uint64_t now)
             if (o->has_ref && c->sent_at && o->ref + SENT_RING >= c->next_ref &&
                 o->ref < c->next_ref) {
                 uint64_t t = c->sent_at[o->ref % SENT_RING];
-                if (t >= W.win_s && t < W.win_e) {
+                if (t) {
                     W.st.acks_win++;
                     hist_add(W.hist2, now - t);
                     if (now - t > W.st.ack_ns_max)
@@ -1771,6 +1776,31 @@ static double read_runq_wait_s(int pid)
     return any ? sum : -1;
 }
 
+/* A TcpExt counter of /proc/net/netstat (machine-wide), or -1. A storm uses ListenOverflows: a
+ * SYN that finds the server's accept queue full is dropped and retried by the client's kernel
+ * only after 1 s, which is then the join time's tail. */
+static long long read_tcpext(const char *name)
+{
+    FILE *f = fopen("/proc/net/netstat", "r");
+    if (!f)
+        return -1;
+    static char head[8192], vals[8192];
+    long long v = -1;
+    while (v < 0 && fgets(head, sizeof head, f) && fgets(vals, sizeof vals, f)) {
+        if (strncmp(head, "TcpExt:", 7) != 0)
+            continue;
+        char *s1 = NULL, *s2 = NULL;
+        char *h = strtok_r(head + 7, " \n", &s1), *x = strtok_r(vals + 7, " \n", &s2);
+        for (; h && x; h = strtok_r(NULL, " \n", &s1), x = strtok_r(NULL, " \n", &s2))
+            if (!strcmp(h, name)) {
+                v = strtoll(x, NULL, 10);
+                break;
+            }
+    }
+    fclose(f);
+    return v;
+}
+
 static double loadgen_cpu_s(void)
 {
     double s = 0;
@@ -2107,6 +2137,7 @@ int main(int argc, char **argv)
         spawn(nw, ROLE_PACER, base, 1);
     fprintf(stderr, "loadgen: %s: %d connections in %d worker process(es), port %d\n", mname,
             G.clients + (G.mode == MODE_FANOUT), NP, G.port);
+    long long ovf0 = read_tcpext("ListenOverflows"), cookies0 = read_tcpext("SyncookiesSent");
     if (G.mode == MODE_STORM) { /* the join phase is the storm: measure from its first connect */
         pump_until(G.storm_t0);
         t0 = G.storm_t0;
@@ -2143,6 +2174,7 @@ int main(int argc, char **argv)
     if (G.mode == MODE_FANOUT)
         pacer_joined = P[NP - 1].joined == 1;
 
+    long long ovf1 = read_tcpext("ListenOverflows"), cookies1 = read_tcpext("SyncookiesSent");
     /* phase 2: the workload (a storm has none: its figures are the join phase's) */
     if (G.mode == MODE_STORM) {
         rss_settled = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
@@ -2315,13 +2347,16 @@ int main(int argc, char **argv)
                              ? (double)(AG.last_join - AG.first_launch) / 1e9 : -1;
         printf(" connect_rate_asked=%.0f launched=%" PRIu64 " connect_rate=%.0f"
                " launch_lag_max_ms=%.3f storm_s=%.3f join_rate=%.0f join_p50_ms=%.3f"
-               " join_p99_ms=%.3f join_max_ms=%.3f all_joined=%d",
+               " join_p99_ms=%.3f join_max_ms=%.3f all_joined=%d listen_overflows=%lld"
+               " syncookies_sent=%lld",
                G.connect_rate, AG.launched,
                span > 0 && AG.launched > 1 ? (double)(AG.launched - 1) / span : -1.0,
                (double)AG.lag_ns_max / 1e6, storm_s,
                storm_s > 0 ? (double)joined / storm_s : -1.0, hist_pct_ms(0.50),
                hist_pct_ms(0.99), joined ? (double)AG.join1_ns_max / 1e6 : -1.0,
-               joined == (uint64_t)G.clients && AG.lost_after_join == 0);
+               joined == (uint64_t)G.clients && AG.lost_after_join == 0,
+               ovf0 >= 0 && ovf1 >= 0 ? ovf1 - ovf0 : -1LL,
+               cookies0 >= 0 && cookies1 >= 0 ? cookies1 - cookies0 : -1LL);
     }
     printf(" rss_before_kb=%ld rss_joined_kb=%ld rss_after_kb=%ld vmhwm_kb=%ld", rss0, rss_joined,
            rss_settled, hwm);
