@@ -2328,9 +2328,9 @@ int main(int argc, char **argv)
         uint64_t expected = alive > 1 ? AG.tx_win * (alive - 1) : 0;
         printf(" rate_per_client=%g window_s=%.2f sent_win=%" PRIu64 " sent_per_s=%.0f"
                " deliveries_win=%" PRIu64 " expected_win=%" PRIu64 " missing_win=%" PRId64
-               " deliveries_per_s=%.0f delivery_p50_ms=%.3f delivery_p99_ms=%.3f"
-               " delivery_max_ms=%.3f acked_win=%" PRIu64 " ack_p50_ms=%.3f ack_p99_ms=%.3f"
-               " ack_max_ms=%.3f send_lag_max_ms=%.3f skipped_sends=%" PRIu64
+               " deliveries_per_s=%.0f delivery_p50_ms=%.2f delivery_p99_ms=%.2f"
+               " delivery_max_ms=%.3f acked_win=%" PRIu64 " ack_p50_ms=%.2f ack_p99_ms=%.2f"
+               " ack_max_ms=%.3f send_lag_max_ms=%.2f skipped_sends=%" PRIu64
                " sent=%" PRIu64 " acked=%" PRIu64 " unanswered=%" PRId64 " self_rx=%" PRIu64,
                G.rate, win_s, AG.tx_win, win_s > 0 ? (double)AG.tx_win / win_s : 0, AG.deliv_win,
                expected, (int64_t)expected - (int64_t)AG.deliv_win,
@@ -2346,8 +2346,8 @@ int main(int argc, char **argv)
         double storm_s = AG.last_join > AG.first_launch
                              ? (double)(AG.last_join - AG.first_launch) / 1e9 : -1;
         printf(" connect_rate_asked=%.0f launched=%" PRIu64 " connect_rate=%.0f"
-               " launch_lag_max_ms=%.3f storm_s=%.3f join_rate=%.0f join_p50_ms=%.3f"
-               " join_p99_ms=%.3f join_max_ms=%.3f all_joined=%d listen_overflows=%lld"
+               " launch_lag_max_ms=%.2f storm_s=%.3f join_rate=%.0f join_p50_ms=%.2f"
+               " join_p99_ms=%.2f join_max_ms=%.3f all_joined=%d listen_overflows=%lld"
                " syncookies_sent=%lld",
                G.connect_rate, AG.launched,
                span > 0 && AG.launched > 1 ? (double)(AG.launched - 1) / span : -1.0,

@@ -334,10 +334,12 @@ cpu_cell() { # tag: "total % (kernel %; waited for a CPU %)"
     echo "$t %${x:+ ($x)}"
 }
 
+wl() { [[ " $WORKLOADS " == *" $1 "* ]]; } # workload $1 was asked for
 PASS=0
 FAIL=0
 VERDICTS=()
-verdict() { # ok text
+verdict() { # ok text (text starts with the workload, "(a) ..."; workloads not asked for are left out)
+    wl "${2:1:1}" || return 0
     if [ "$1" = 1 ]; then
         PASS=$((PASS + 1))
         VERDICTS+=("PASS  $2")
@@ -380,11 +382,12 @@ else
     verdict 0 "(c) idle listeners: soundroom not measured (target <= 4 KiB per listener)"
 fi
 
+measured() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { exit !(x >= 0) }'; } # not "-1" (none)
 # (d)
 v=$(val soundroom-d delivery_p99_ms)
 u=$(val uws-d delivery_p99_ms)
 miss=$(val soundroom-d missing_win)
-if [ -n "$v" ] && [ "$v" != "-1.000" ] && [ -n "$u" ] && [ "$u" != "-1.000" ]; then
+if measured "$v" && measured "$u"; then
     ok=$(awk -v x="$v" -v y="$u" -v m="${miss:-1}" 'BEGIN{print (x <= y && m == 0) ? 1 : 0}')
     extra=""
     [ "${miss:-0}" != 0 ] && extra=", $(num "${miss:-0}") deliveries missing"
@@ -396,7 +399,7 @@ fi
 v=$(val soundroom-e join_p99_ms)
 r=$(val soundroom-e connect_rate)
 jn=$(val soundroom-e joined)
-if [ -n "$v" ] && [ "$v" != "-1.000" ]; then
+if measured "$v"; then
     ok=$(awk -v x="$v" -v r="${r:--1}" -v j="${jn:-0}" -v n="$STORM_N" 'BEGIN{print (x < 50 && r >= 19000 && j == n) ? 1 : 0}')
     verdict "$ok" "(e) join storm: soundroom joined $(num "${jn:-0}") of $(num "$STORM_N") at $(num "$r") connects/s, join p99 $v ms (target: all, >= 19,000/s, p99 < 50 ms)"
 else
@@ -441,6 +444,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     row() { # label cell-function args...: one cell per server
         local label=$1 f=$2
         shift 2
+        wl "$1" || return 0
         printf '| %s | %s | %s | %s | %s |\n' "$label" "$($f soundroom "$@")" "$($f uws "$@")" "$($f peer "$@")" "${TGT:-}"
     }
     c1() { cell "$1-$2" "$3" "${4:-num}"; }
@@ -494,16 +498,16 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     }
     echo "| figure | soundroom ÷ uWS.js | soundroom ÷ ws | better is |"
     echo "|---|---:|---:|---|"
-    echo "| (a) delivered messages/s | $(ratio uws a delivered_per_s) | $(ratio peer a delivered_per_s) | higher |"
-    echo "| (a) chat ack latency p99 | $(ratio uws a ack_p99_ms) | $(ratio peer a ack_p99_ms) | lower |"
-    echo "| (b) latency to the last listener p99 | $(ratio uws b last_p99_ms) | $(ratio peer b last_p99_ms) | lower |"
-    echo "| (b) join time for $(num "$FAN_N") listeners | $(ratio uws b join_s) | $(ratio peer b join_s) | lower |"
-    echo "| (c) memory per idle listener | $(ratio uws c bytes_per_listener) | $(ratio peer c bytes_per_listener) | lower |"
-    echo "| (c) join time for $(num "$IDLE_N") listeners | $(ratio uws c join_s) | $(ratio peer c join_s) | lower |"
-    echo "| (d) steady chat delivery latency p99 | $(ratio uws d delivery_p99_ms) | $(ratio peer d delivery_p99_ms) | lower |"
-    echo "| (d) steady chat ack latency p99 | $(ratio uws d ack_p99_ms) | $(ratio peer d ack_p99_ms) | lower |"
-    echo "| (e) join storm: join time p99 | $(ratio uws e join_p99_ms) | $(ratio peer e join_p99_ms) | lower |"
-    echo "| (e) join storm: first connect → last snapshot | $(ratio uws e storm_s) | $(ratio peer e storm_s) | lower |"
+    wl a && echo "| (a) delivered messages/s | $(ratio uws a delivered_per_s) | $(ratio peer a delivered_per_s) | higher |"
+    wl a && echo "| (a) chat ack latency p99 | $(ratio uws a ack_p99_ms) | $(ratio peer a ack_p99_ms) | lower |"
+    wl b && echo "| (b) latency to the last listener p99 | $(ratio uws b last_p99_ms) | $(ratio peer b last_p99_ms) | lower |"
+    wl b && echo "| (b) join time for $(num "$FAN_N") listeners | $(ratio uws b join_s) | $(ratio peer b join_s) | lower |"
+    wl c && echo "| (c) memory per idle listener | $(ratio uws c bytes_per_listener) | $(ratio peer c bytes_per_listener) | lower |"
+    wl c && echo "| (c) join time for $(num "$IDLE_N") listeners | $(ratio uws c join_s) | $(ratio peer c join_s) | lower |"
+    wl d && echo "| (d) steady chat delivery latency p99 | $(ratio uws d delivery_p99_ms) | $(ratio peer d delivery_p99_ms) | lower |"
+    wl d && echo "| (d) steady chat ack latency p99 | $(ratio uws d ack_p99_ms) | $(ratio peer d ack_p99_ms) | lower |"
+    wl e && echo "| (e) join storm: join time p99 | $(ratio uws e join_p99_ms) | $(ratio peer e join_p99_ms) | lower |"
+    wl e && echo "| (e) join storm: first connect → last snapshot | $(ratio uws e storm_s) | $(ratio peer e storm_s) | lower |"
     echo
     echo "One run: issue 11's targets ask for the median of at least 3, so these ratios are a"
     echo "measurement, not a verdict on them. soundroom stores every chat durably before its ack; the"
