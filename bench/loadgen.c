@@ -1,5 +1,6 @@
 /* loadgen.c - WebSocket load generator for soundroom's benchmarks (burst chat, fan-out latency,
- * idle-listener memory); speaks the protocol v1 subset hello/join/chat over its own client.
+ * idle-listener memory, steady-chat delivery latency, join storms); speaks the protocol v1 subset
+ * hello/join/chat over its own client.
  *
  * One parent process forks worker processes (each under the per-process file limit); every
  * worker runs one epoll loop over non-blocking sockets bound to 127.0.0.x source addresses.
@@ -30,6 +31,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,8 +43,8 @@
 /* ---------------------------------------------------------------------------------------------
  * Small utilities */
 
-enum { MODE_BURST, MODE_FANOUT, MODE_IDLE };
-enum { ROLE_CHATTER, ROLE_LISTENER, ROLE_PACER };
+enum { MODE_BURST, MODE_FANOUT, MODE_IDLE, MODE_STEADY, MODE_STORM };
+enum { ROLE_CHATTER, ROLE_LISTENER, ROLE_PACER, ROLE_STEADY };
 
 #define MAX_WORKERS 32
 #define MAX_MSGS 64         /* fan-out messages tracked per listener (a bit mask) */
@@ -50,6 +52,10 @@ enum { ROLE_CHATTER, ROLE_LISTENER, ROLE_PACER };
 #define HIST_FINE 10000      /* 10 us buckets up to 100 ms */
 #define HIST_COARSE 9900     /* then 1 ms buckets up to 10 s */
 #define HIST_N (HIST_FINE + HIST_COARSE + 1)
+#define SENT_RING 1024       /* send times kept per chatter, by ref, for ack latency */
+#define STEADY_SEQ_MAX 2048  /* steady: per-sender order is checked up to this many clients */
+#define EV_CTL UINT64_MAX
+#define EV_TIMER (UINT64_MAX - 1)
 
 static uint64_t mono_ns(void)
 {
@@ -228,24 +234,31 @@ typedef struct config {
     int settle_ms;     /* after all joined: idle reads RSS, fanout sends, after this wait */
     int join_timeout;  /* seconds */
     int max_inflight;  /* connections being set up at once, per worker */
-    int text_len;      /* burst: chat text length */
+    int text_len;      /* burst, steady: chat text length (at least) */
+    double rate;       /* steady: chats per second per client */
+    double connect_rate; /* storm: connection starts per second, over all worker processes */
     const char *path;
+    /* set by the parent before it forks, shared by the workers */
+    int nworkers;      /* worker processes holding clients */
+    uint64_t storm_t0; /* storm: when the first connection starts (CLOCK_MONOTONIC) */
 } config;
 
 static config G = {
     .mode = MODE_BURST, .host = "127.0.0.1", .port = 8080, .room = 1, .clients = 100,
     .window = 8, .warmup = 1.0, .duration = 10.0, .drain = 5.0, .messages = 20,
     .interval_ms = 200, .grace = 10.0, .per_proc = 10000, .src_ips = 8, .pid = 0,
-    .settle_ms = 2000, .join_timeout = 120, .max_inflight = 256, .text_len = 16, .path = "/ws",
+    .settle_ms = 2000, .join_timeout = 120, .max_inflight = 256, .text_len = 16, .rate = 10,
+    .connect_rate = 20000, .path = "/ws",
 };
 static uint32_t g_runid;
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: loadgen --mode burst|fanout|idle [--host 127.0.0.1] [--port 8080] [--room 1]\n"
-            "  [--clients N] [--window 8] [--warmup 1] [--duration 10] [--drain 5]\n"
-            "  [--messages 20] [--interval-ms 200] [--grace 10]\n"
+            "usage: loadgen --mode burst|fanout|idle|steady|storm [--host 127.0.0.1] [--port 8080]\n"
+            "  [--room 1] [--clients N] [--window 8] [--warmup 1] [--duration 10] [--drain 5]\n"
+            "  [--messages 20] [--interval-ms 200] [--grace 10] [--rate 10 (steady, per client)]\n"
+            "  [--connect-rate 20000 (storm, per second)]\n"
             "  [--per-proc 10000] [--src-ips 8] [--pid SERVER_PID] [--settle-ms 2000]\n"
             "  [--join-timeout 120] [--max-inflight 256] [--text-len 16] [--path /ws]\n");
     exit(2);
@@ -265,6 +278,10 @@ static void parse_args(int argc, char **argv)
                 G.mode = MODE_FANOUT;
             else if (!strcmp(v, "idle"))
                 G.mode = MODE_IDLE;
+            else if (!strcmp(v, "steady"))
+                G.mode = MODE_STEADY;
+            else if (!strcmp(v, "storm"))
+                G.mode = MODE_STORM;
             else
                 usage();
         } else if (!strcmp(a, "--host"))
@@ -305,13 +322,23 @@ static void parse_args(int argc, char **argv)
             G.max_inflight = atoi(v);
         else if (!strcmp(a, "--text-len"))
             G.text_len = atoi(v);
+        else if (!strcmp(a, "--rate"))
+            G.rate = atof(v);
+        else if (!strcmp(a, "--connect-rate"))
+            G.connect_rate = atof(v);
         else
             usage();
     }
     if (G.clients < 1 || G.per_proc < 1 || G.window < 1 || G.src_ips < 1 || G.src_ips > 250 ||
         G.messages < 1 || G.messages > MAX_MSGS || G.window > 64 || G.max_inflight < 1 || G.text_len < 8 ||
-        G.text_len > 400 || G.port < 1 || G.port > 65535)
+        G.text_len > 400 || G.port < 1 || G.port > 65535 || !(G.rate > 0 && G.rate <= 10000) ||
+        !(G.connect_rate > 0 && G.connect_rate <= 1e6))
         usage();
+    /* steady: one worker, so that one schedule spaces every send evenly and the per-sender order
+     * check sees every client */
+    if (G.mode == MODE_STEADY && G.clients > G.per_proc)
+        die("--mode steady runs its clients in one process: --clients %d exceeds --per-proc %d",
+            G.clients, G.per_proc);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -327,12 +354,13 @@ typedef struct conn {
     uint8_t in_frag;  /* inside a fragmented message */
     uint8_t attempts; /* connection attempts so far */
     uint64_t retry_at;
+    uint64_t t_first; /* start of the first connection attempt */
     uint32_t gid;     /* global index: name, source address */
     uint32_t outstanding;
     uint32_t latcount;
     uint64_t latmask;
     uint64_t next_ref;
-    uint64_t *sent_at; /* chatters: send time by ref % 64, for ack latency */
+    uint64_t *sent_at; /* chatters: send time by ref % SENT_RING, for ack latency */
     uint64_t last_seq;
     uint8_t has_seq;
     uint8_t seq_from_snapshot; /* last_seq came from the snapshot */
@@ -349,6 +377,10 @@ typedef struct stats {
     uint64_t joined, failed, lost_after_join, tx_chats, acks, acks_win, chats_rx, chats_win;
     uint64_t presence_rx, other_rx, errors_rx, msgs_rx, frames_rx, arrays_rx, bytes_rx;
     uint64_t seq_gaps, seq_backwards, pings_rx, deliveries, join_ns_max, retries;
+    /* steady */
+    uint64_t tx_win, self_rx, deliv_win, skipped, ack_ns_max, deliv_ns_max, lag_ns_max;
+    /* storm */
+    uint64_t launched, first_launch, last_launch, last_join, join1_ns_max;
 } stats;
 
 static struct worker {
@@ -366,7 +398,12 @@ static struct worker {
     uint32_t nretry;
     uint64_t lat_max[MAX_MSGS], lat_sum[MAX_MSGS];
     uint32_t lat_cnt[MAX_MSGS];
-    uint32_t *hist;
+    uint32_t *hist;  /* burst: ack; fanout: delivery; steady: delivery; storm: join time */
+    uint32_t *hist2; /* steady: ack */
+    int tfd;         /* timerfd: steady sends and storm connects run on a schedule finer than 1 ms */
+    uint64_t timer_at, next_due;
+    uint64_t slot, step_ns, sched_t0; /* steady: send number slot goes at sched_t0 + slot * step_ns */
+    uint64_t *steady_last; /* steady: [receiver * n + sender] last seq + 1 seen */
     uint32_t *dirty;
     uint32_t ndirty;
     uint8_t *scratch;
@@ -529,10 +566,65 @@ static void send_chat(conn *c)
                      G.room, text, c->next_ref++);
     ws_send_text(c, buf, (size_t)n);
     if (!c->sent_at)
-        c->sent_at = xrealloc(NULL, 64 * sizeof *c->sent_at);
-    c->sent_at[(c->next_ref - 1) & 63] = mono_ns();
+        c->sent_at = xrealloc(NULL, SENT_RING * sizeof *c->sent_at);
+    c->sent_at[(c->next_ref - 1) % SENT_RING] = mono_ns();
     c->outstanding++;
     W.st.tx_chats++;
+}
+
+/* Steady: one chat whose text names the run, the sender, its ref, the send time and whether its
+ * slot in the schedule falls in the window (a loadgen running late must not move warm-up chats
+ * into the window), so that every other client can time its delivery. Written at once: the stamp
+ * is the moment it leaves. */
+static void send_steady(conn *c, int in_win)
+{
+    char buf[600], text[420];
+    uint64_t ref = c->next_ref++, t = mono_ns();
+    int tl = snprintf(text, sizeof text, "ST:%u:%u:%" PRIu64 ":%" PRIu64 ":%d:", g_runid, c->gid,
+                      ref, t, in_win);
+    while (tl < G.text_len)
+        text[tl++] = 'x';
+    text[tl] = 0;
+    int n = snprintf(buf, sizeof buf, "{\"type\":\"chat\",\"room\":%d,\"text\":\"%s\",\"ref\":%" PRIu64 "}",
+                     G.room, text, ref);
+    ws_send_text(c, buf, (size_t)n);
+    conn_flush(c);
+    if (!c->sent_at)
+        c->sent_at = xrealloc(NULL, SENT_RING * sizeof *c->sent_at);
+    /* the ack is timed from t; 0 marks a chat outside the window */
+    c->sent_at[ref % SENT_RING] = in_win ? t : 0;
+    c->outstanding++;
+    W.st.tx_chats++;
+    if (in_win)
+        W.st.tx_win++;
+}
+
+/* Steady: sends what is due. The sends of all clients form one evenly spaced sequence (client
+ * slot % n sends number slot), so the server sees a constant rate, never bursts; a loadgen that
+ * falls behind catches up rather than skipping, and says by how much (lag_ns_max). */
+static void steady_tick(uint64_t now)
+{
+    while (W.sending) {
+        uint64_t due = W.sched_t0 + W.slot * W.step_ns;
+        if (due >= W.win_e) {
+            W.sending = 0;
+            break;
+        }
+        if (now < due) {
+            W.next_due = due;
+            return;
+        }
+        if (now - due > W.st.lag_ns_max)
+            W.st.lag_ns_max = now - due;
+        conn *c = &W.c[W.slot % W.n];
+        if (c->state == ST_JOINED)
+            send_steady(c, due >= W.win_s);
+        else
+            W.st.skipped++;
+        W.slot++;
+        now = mono_ns();
+    }
+    W.next_due = 0;
 }
 
 static void chatter_fill(conn *c)
@@ -672,7 +764,7 @@ static int type_is(const jobj *o, const char *lit) { return o->type && key_is(o-
 /* ---------------------------------------------------------------------------------------------
  * Protocol handling */
 
-static void hist_add(uint64_t ns)
+static void hist_add(uint32_t *h, uint64_t ns)
 {
     uint64_t us = ns / 1000;
     size_t i;
@@ -682,7 +774,7 @@ static void hist_add(uint64_t ns)
         i = HIST_FINE + (size_t)((us - 100000) / 1000);
     else
         i = HIST_N - 1;
-    W.hist[i]++;
+    h[i]++;
 }
 
 static void send_result(const char *fmt, ...)
@@ -757,9 +849,51 @@ static void on_latency(conn *c, const jobj *o, uint64_t now)
     W.lat_sum[k] += lat;
     if (lat > W.lat_max[k])
         W.lat_max[k] = lat;
-    hist_add(lat);
+    hist_add(W.hist, lat);
     if (++c->latcount == (uint32_t)G.messages)
         W.complete++;
+}
+
+/* Steady: a chat from another client: its delivery latency, if it was sent in the window. */
+static void on_steady_chat(conn *c, const jobj *o, uint64_t now)
+{
+    const char *m = memmem(o->b, (size_t)(o->e - o->b), "ST:", 3);
+    if (!m)
+        return;
+    char *end;
+    unsigned long runid = strtoul(m + 3, &end, 10);
+    if (*end != ':' || runid != g_runid)
+        return;
+    unsigned long from = strtoul(end + 1, &end, 10);
+    if (*end != ':')
+        return;
+    uint64_t ref = strtoull(end + 1, &end, 10);
+    if (*end != ':')
+        return;
+    uint64_t t = strtoull(end + 1, &end, 10);
+    if (*end != ':' || (end[1] != '0' && end[1] != '1') || end[2] != ':') {
+        viol("steady_chat_text_mangled");
+        return;
+    }
+    int in_win = end[1] == '1';
+    if (from == c->gid) { /* its own chat coming back: not a delivery to another client */
+        W.st.self_rx++;
+        return;
+    }
+    if (W.steady_last && from < W.n) {
+        uint64_t *last = &W.steady_last[(size_t)(c - W.c) * W.n + from];
+        if (ref + 1 <= *last)
+            viol("steady_chat_repeated_or_reordered");
+        else
+            *last = ref + 1;
+    }
+    if (!in_win)
+        return;
+    uint64_t lat = now > t ? now - t : 0;
+    W.st.deliv_win++;
+    if (lat > W.st.deliv_ns_max)
+        W.st.deliv_ns_max = lat;
+    hist_add(W.hist, lat);
 }
 
 static void on_joined(conn *c, uint64_t now)
@@ -770,6 +904,14 @@ static void on_joined(conn *c, uint64_t now)
     uint64_t took = now - W.t_start;
     if (took > W.st.join_ns_max)
         W.st.join_ns_max = took;
+    if (G.mode == MODE_STORM) {
+        uint64_t t1 = now - c->t_first;
+        hist_add(W.hist, t1);
+        if (t1 > W.st.join1_ns_max)
+            W.st.join1_ns_max = t1;
+        if (now > W.st.last_join)
+            W.st.last_join = now;
+    }
     if (W.role == ROLE_CHATTER)
         chatter_fill(c);
 }
@@ -789,6 +931,8 @@ static void on_object(conn *c, const jobj *o, uint64_t now)
         check_seq(c, o);
         if (W.role == ROLE_LISTENER && G.mode == MODE_FANOUT)
             on_latency(c, o, now);
+        else if (W.role == ROLE_STEADY)
+            on_steady_chat(c, o, now);
     } else if (type_is(o, "ack")) {
         W.st.acks++;
         if (!o->has_ref)
@@ -796,12 +940,27 @@ static void on_object(conn *c, const jobj *o, uint64_t now)
         if (W.role == ROLE_CHATTER) {
             if (in_win) {
                 W.st.acks_win++;
-                if (o->has_ref && c->sent_at && o->ref + 64 >= c->next_ref && o->ref < c->next_ref)
-                    hist_add(now - c->sent_at[o->ref & 63]);
+                if (o->has_ref && c->sent_at && o->ref + SENT_RING >= c->next_ref &&
+                    o->ref < c->next_ref)
+                    hist_add(W.hist, now - c->sent_at[o->ref % SENT_RING]);
             }
             if (c->outstanding)
                 c->outstanding--;
             chatter_fill(c);
+        } else if (W.role == ROLE_STEADY) {
+            /* by send time: the window's chats, however late their ack */
+            if (o->has_ref && c->sent_at && o->ref + SENT_RING >= c->next_ref &&
+                o->ref < c->next_ref) {
+                uint64_t t = c->sent_at[o->ref % SENT_RING];
+                if (t) {
+                    W.st.acks_win++;
+                    hist_add(W.hist2, now - t);
+                    if (now - t > W.st.ack_ns_max)
+                        W.st.ack_ns_max = now - t;
+                }
+            }
+            if (c->outstanding)
+                c->outstanding--;
         }
     } else if (type_is(o, "presence")) {
         W.st.presence_rx++;
@@ -838,13 +997,14 @@ static void on_object(conn *c, const jobj *o, uint64_t now)
             conn_kill(c, "error_reply_during_setup");
             return;
         }
-        if (W.role == ROLE_CHATTER) {
+        if (W.role == ROLE_CHATTER || W.role == ROLE_STEADY) {
             /* every message a chatter sends carries a ref, so every reply must echo one */
             if (!o->has_ref)
                 viol("error_reply_without_ref");
             if (c->outstanding)
                 c->outstanding--;
-            chatter_fill(c);
+            if (W.role == ROLE_CHATTER)
+                chatter_fill(c);
         }
     } else if (type_is(o, "pong")) {
         W.st.pings_rx++;
@@ -1152,6 +1312,8 @@ static void conn_launch(conn *c)
     if (inet_pton(AF_INET, G.host, &dst.sin_addr) != 1)
         die("bad --host %s (IPv4 address expected)", G.host);
     W.inflight++;
+    if (!c->attempts)
+        c->t_first = mono_ns();
     c->attempts++;
     c->state = ST_CONNECTING;
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1209,6 +1371,43 @@ static void conn_connected(conn *c)
 /* ---------------------------------------------------------------------------------------------
  * Worker loop */
 
+/* Storm: starts the connections that are due. Connection i of worker w starts at
+ * storm_t0 + (i * nworkers + w) / connect_rate, so the workers take turns and the server sees one
+ * evenly paced stream; a worker that falls behind starts the overdue ones at once and notes its lag. */
+static void storm_launch(uint64_t now)
+{
+    double step = 1e9 / G.connect_rate;
+    while (W.next_launch < W.n) {
+        uint64_t due = G.storm_t0 +
+                       (uint64_t)(((double)W.next_launch * G.nworkers + W.idx) * step + 0.5);
+        if (now < due) {
+            W.next_due = due;
+            return;
+        }
+        if (now - due > W.st.lag_ns_max)
+            W.st.lag_ns_max = now - due;
+        conn *c = &W.c[W.next_launch++];
+        conn_launch(c);
+        W.st.launched++;
+        if (!W.st.first_launch)
+            W.st.first_launch = c->t_first;
+        W.st.last_launch = c->t_first;
+        now = mono_ns();
+    }
+    W.next_due = 0;
+}
+
+/* Arms the timerfd for the next scheduled action, if it moved. */
+static void timer_arm(void)
+{
+    if (W.tfd < 0 || !W.next_due || W.next_due == W.timer_at)
+        return;
+    struct itimerspec its = {.it_value = {.tv_sec = (time_t)(W.next_due / 1000000000ull),
+                                          .tv_nsec = (long)(W.next_due % 1000000000ull)}};
+    if (timerfd_settime(W.tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+        W.timer_at = W.next_due;
+}
+
 static void pacer_tick(uint64_t now)
 {
     conn *c = &W.c[0];
@@ -1255,6 +1454,15 @@ static void worker_ctl(void)
                 W.sending = 1;
                 for (uint32_t i = 0; i < W.n; i++)
                     chatter_fill(&W.c[i]);
+            } else if (G.mode == MODE_STEADY) {
+                W.win_s = now + (uint64_t)(G.warmup * 1e9);
+                W.win_e = W.win_s + (uint64_t)(G.duration * 1e9);
+                W.sched_t0 = now;
+                W.step_ns = (uint64_t)(1e9 / (G.rate * W.n) + 0.5);
+                if (!W.step_ns)
+                    W.step_ns = 1;
+                W.slot = 0;
+                W.sending = 1;
             } else if (W.role == ROLE_PACER) {
                 W.next_pace = now;
             }
@@ -1296,11 +1504,24 @@ static void worker_report(void)
         for (int k = 0; k < G.messages; k++)
             send_result("L %d %u %" PRIu64 " %" PRIu64 "\n", k, W.lat_cnt[k], W.lat_max[k],
                         W.lat_sum[k]);
-    if ((G.mode == MODE_FANOUT && W.role == ROLE_LISTENER) || G.mode == MODE_BURST) {
+    if (G.mode == MODE_STEADY || G.mode == MODE_STORM)
+        send_result("S tx_win=%" PRIu64 " self_rx=%" PRIu64 " deliv_win=%" PRIu64
+                    " skipped=%" PRIu64 " ack_ns_max=%" PRIu64 " deliv_ns_max=%" PRIu64
+                    " lag_ns_max=%" PRIu64 " launched=%" PRIu64 " first_launch=%" PRIu64
+                    " last_launch=%" PRIu64 " last_join=%" PRIu64 " join1_ns_max=%" PRIu64 "\n",
+                    s->tx_win, s->self_rx, s->deliv_win, s->skipped, s->ack_ns_max,
+                    s->deliv_ns_max, s->lag_ns_max, s->launched, s->first_launch,
+                    s->last_launch, s->last_join, s->join1_ns_max);
+    if ((G.mode == MODE_FANOUT && W.role == ROLE_LISTENER) || G.mode == MODE_BURST ||
+        G.mode == MODE_STEADY || G.mode == MODE_STORM) {
         for (size_t i = 0; i < HIST_N; i++)
             if (W.hist[i])
                 send_result("H %zu %u\n", i, W.hist[i]);
     }
+    if (G.mode == MODE_STEADY)
+        for (size_t i = 0; i < HIST_N; i++)
+            if (W.hist2[i])
+                send_result("A %zu %u\n", i, W.hist2[i]);
     send_result("END\n");
 }
 
@@ -1314,15 +1535,32 @@ static void worker_main(void)
     W.retryq = calloc(W.n, sizeof *W.retryq);
     W.scratch = malloc(SCRATCH);
     W.hist = calloc(HIST_N, sizeof *W.hist);
-    if (!W.c || !W.dirty || !W.retryq || !W.scratch || !W.hist)
+    W.hist2 = calloc(HIST_N, sizeof *W.hist2);
+    if (!W.c || !W.dirty || !W.retryq || !W.scratch || !W.hist || !W.hist2)
         die("out of memory");
+    if (G.mode == MODE_STEADY && W.n <= STEADY_SEQ_MAX) {
+        W.steady_last = calloc((size_t)W.n * W.n, sizeof *W.steady_last);
+        if (!W.steady_last)
+            die("out of memory");
+    }
+    W.tfd = -1;
+    if (G.mode == MODE_STEADY || G.mode == MODE_STORM) {
+        prctl(PR_SET_TIMERSLACK, 1UL); /* wake-ups on the schedule, not up to 50 us late */
+        W.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (W.tfd < 0)
+            die("timerfd_create: %s", strerror(errno));
+    }
     for (uint32_t i = 0; i < W.n; i++) {
         W.c[i].fd = -1;
         W.c[i].gid = W.base + i;
         W.c[i].next_ref = 100;
     }
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_CTL};
     epoll_ctl(W.ep, EPOLL_CTL_ADD, W.ctl_in, &ev);
+    if (W.tfd >= 0) {
+        struct epoll_event tev = {.events = EPOLLIN, .data.u64 = EV_TIMER};
+        epoll_ctl(W.ep, EPOLL_CTL_ADD, W.tfd, &tev);
+    }
     W.t_start = mono_ns();
     W.join_deadline = W.t_start + (uint64_t)G.join_timeout * 1000000000ull;
     W.win_s = W.win_e = UINT64_MAX;
@@ -1330,7 +1568,9 @@ static void worker_main(void)
     struct epoll_event evs[512];
     while (!W.stop) {
         uint64_t now = mono_ns();
-        for (uint32_t i = 0; i < W.nretry && W.inflight < (uint32_t)G.max_inflight;) {
+        /* a storm retries at once whatever is in flight: the back-off is the only pacing */
+        for (uint32_t i = 0;
+             i < W.nretry && (G.mode == MODE_STORM || W.inflight < (uint32_t)G.max_inflight);) {
             conn *c = &W.c[W.retryq[i]];
             if (c->state == ST_IDLE && now >= c->retry_at) {
                 W.retryq[i] = W.retryq[--W.nretry];
@@ -1341,8 +1581,11 @@ static void worker_main(void)
                 i++;
             }
         }
-        while (W.next_launch < W.n && W.inflight < (uint32_t)G.max_inflight)
-            conn_launch(&W.c[W.next_launch++]);
+        if (G.mode == MODE_STORM)
+            storm_launch(now);
+        else
+            while (W.next_launch < W.n && W.inflight < (uint32_t)G.max_inflight)
+                conn_launch(&W.c[W.next_launch++]);
         if (!W.ready_sent && (W.st.joined + W.st.failed == W.n || now > W.join_deadline)) {
             if (W.st.joined + W.st.failed < W.n) { /* give up on the stragglers */
                 for (uint32_t i = 0; i < W.n; i++)
@@ -1355,13 +1598,21 @@ static void worker_main(void)
         }
         if (W.go && W.role == ROLE_PACER)
             pacer_tick(now);
+        if (W.go && G.mode == MODE_STEADY)
+            steady_tick(now);
         if (W.go && G.mode == MODE_BURST && W.sending && now >= W.win_e)
             W.sending = 0;
-        if (W.go && G.mode == MODE_BURST && !W.sending && !W.drained_sent) {
+        if (W.go && (G.mode == MODE_BURST || G.mode == MODE_STEADY) && !W.sending &&
+            !W.drained_sent) {
             uint32_t out = 0;
             for (uint32_t i = 0; i < W.n; i++)
                 if (W.c[i].state == ST_JOINED)
                     out += W.c[i].outstanding;
+            /* steady: the window's chats must also have reached every other client (its only
+             * worker holds them all), since a delta may trail its ack */
+            uint64_t alive = W.st.joined - W.st.lost_after_join;
+            if (G.mode == MODE_STEADY && alive > 1 && W.st.deliv_win < W.st.tx_win * (alive - 1))
+                out++;
             if (!out) {
                 W.drained_sent = 1;
                 send_result("DRAINED\n");
@@ -1377,12 +1628,20 @@ static void worker_main(void)
             int64_t d = (int64_t)(W.next_pace - mono_ns()) / 1000000;
             timeout = d < 0 ? 0 : d < 20 ? (int)d : 20;
         }
+        timer_arm();
         int n = epoll_wait(W.ep, evs, 512, timeout);
         if (n < 0 && errno != EINTR)
             die("epoll_wait: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.u64 == UINT64_MAX) {
+            if (evs[i].data.u64 == EV_CTL) {
                 worker_ctl();
+                continue;
+            }
+            if (evs[i].data.u64 == EV_TIMER) {
+                uint64_t ticks;
+                if (read(W.tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                    die("timerfd read: %s", strerror(errno));
+                W.timer_at = 0;
                 continue;
             }
             conn *c = &W.c[evs[i].data.u64];
@@ -1433,7 +1692,7 @@ static uint64_t AG_complete;
 static tally AG_errs, AG_closes, AG_viol, AG_others, AG_cerr, AG_retry, AG_seqbad;
 static uint32_t AG_lat_cnt[MAX_MSGS];
 static uint64_t AG_lat_max[MAX_MSGS], AG_lat_sum[MAX_MSGS];
-static uint64_t *AG_hist;
+static uint64_t *AG_hist, *AG_hist2;
 
 static long read_status_kb(int pid, const char *field)
 {
@@ -1517,6 +1776,31 @@ static double read_runq_wait_s(int pid)
     return any ? sum : -1;
 }
 
+/* A TcpExt counter of /proc/net/netstat (machine-wide), or -1. A storm uses ListenOverflows: a
+ * SYN that finds the server's accept queue full is dropped and retried by the client's kernel
+ * only after 1 s, which is then the join time's tail. */
+static long long read_tcpext(const char *name)
+{
+    FILE *f = fopen("/proc/net/netstat", "r");
+    if (!f)
+        return -1;
+    static char head[8192], vals[8192];
+    long long v = -1;
+    while (v < 0 && fgets(head, sizeof head, f) && fgets(vals, sizeof vals, f)) {
+        if (strncmp(head, "TcpExt:", 7) != 0)
+            continue;
+        char *s1 = NULL, *s2 = NULL;
+        char *h = strtok_r(head + 7, " \n", &s1), *x = strtok_r(vals + 7, " \n", &s2);
+        for (; h && x; h = strtok_r(NULL, " \n", &s1), x = strtok_r(NULL, " \n", &s2))
+            if (!strcmp(h, name)) {
+                v = strtoll(x, NULL, 10);
+                break;
+            }
+    }
+    fclose(f);
+    return v;
+}
+
 static double loadgen_cpu_s(void)
 {
     double s = 0;
@@ -1594,6 +1878,43 @@ static void parse_tallies(char *line)
     }
 }
 
+/* "S" lines: steady and storm figures; counts add up, times take the extreme. */
+static void parse_sched(char *line)
+{
+    char *save = NULL;
+    for (char *tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        uint64_t v = strtoull(eq + 1, NULL, 10);
+        if (!strcmp(tok, "tx_win"))
+            AG.tx_win += v;
+        else if (!strcmp(tok, "self_rx"))
+            AG.self_rx += v;
+        else if (!strcmp(tok, "deliv_win"))
+            AG.deliv_win += v;
+        else if (!strcmp(tok, "skipped"))
+            AG.skipped += v;
+        else if (!strcmp(tok, "launched"))
+            AG.launched += v;
+        else if (!strcmp(tok, "first_launch")) {
+            if (v && (!AG.first_launch || v < AG.first_launch))
+                AG.first_launch = v;
+        } else {
+            uint64_t *mx = !strcmp(tok, "ack_ns_max")     ? &AG.ack_ns_max
+                           : !strcmp(tok, "deliv_ns_max") ? &AG.deliv_ns_max
+                           : !strcmp(tok, "lag_ns_max")   ? &AG.lag_ns_max
+                           : !strcmp(tok, "last_launch")  ? &AG.last_launch
+                           : !strcmp(tok, "last_join")    ? &AG.last_join
+                           : !strcmp(tok, "join1_ns_max") ? &AG.join1_ns_max
+                                                          : NULL;
+            if (mx && v > *mx)
+                *mx = v;
+        }
+    }
+}
+
 static void on_worker_line(wproc *w, char *line)
 {
     if (!strncmp(line, "READY ", 6)) {
@@ -1611,6 +1932,8 @@ static void on_worker_line(wproc *w, char *line)
         parse_counters(line + 2);
     } else if (!strncmp(line, "T ", 2)) {
         parse_tallies(line + 2);
+    } else if (!strncmp(line, "S ", 2)) {
+        parse_sched(line + 2);
     } else if (line[0] == 'L' && line[1] == ' ') {
         int k;
         unsigned cnt;
@@ -1622,11 +1945,11 @@ static void on_worker_line(wproc *w, char *line)
             if (mx > AG_lat_max[k])
                 AG_lat_max[k] = mx;
         }
-    } else if (line[0] == 'H' && line[1] == ' ') {
+    } else if ((line[0] == 'H' || line[0] == 'A') && line[1] == ' ') {
         size_t i;
         unsigned cnt;
         if (sscanf(line + 2, "%zu %u", &i, &cnt) == 2 && i < HIST_N)
-            AG_hist[i] += cnt;
+            (line[0] == 'H' ? AG_hist : AG_hist2)[i] += cnt;
     }
 }
 
@@ -1715,16 +2038,16 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
     return v[r - 1];
 }
 
-static double hist_pct_ms(double p)
+static double hist_pct_ms_of(const uint64_t *h, double p)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < HIST_N; i++)
-        total += AG_hist[i];
+        total += h[i];
     if (!total)
         return -1;
     uint64_t want = (uint64_t)(p * (double)total + 0.999999), acc = 0;
     for (size_t i = 0; i < HIST_N; i++) {
-        acc += AG_hist[i];
+        acc += h[i];
         if (acc >= want) { /* upper edge of the bucket */
             if (i < HIST_FINE)
                 return (double)(i + 1) * 0.01;
@@ -1733,6 +2056,8 @@ static double hist_pct_ms(double p)
     }
     return -1;
 }
+
+static double hist_pct_ms(double p) { return hist_pct_ms_of(AG_hist, p); }
 
 static void spawn(int idx, int role, uint32_t base, uint32_t n)
 {
@@ -1776,7 +2101,8 @@ int main(int argc, char **argv)
     rng_state ^= mono_ns() ^ (uint64_t)getpid() << 32;
     g_runid = rnd32() % 1000000000u;
     AG_hist = calloc(HIST_N, sizeof *AG_hist);
-    if (!AG_hist)
+    AG_hist2 = calloc(HIST_N, sizeof *AG_hist2);
+    if (!AG_hist || !AG_hist2)
         die("out of memory");
 
     struct rlimit rl;
@@ -1785,16 +2111,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "loadgen: warning: --per-proc %d exceeds the open-file limit %llu\n",
                 G.per_proc, (unsigned long long)rl.rlim_cur);
 
-    const char *mname = G.mode == MODE_BURST ? "burst" : G.mode == MODE_FANOUT ? "fanout" : "idle";
+    static const char *const mnames[] = {"burst", "fanout", "idle", "steady", "storm"};
+    const char *mname = mnames[G.mode];
     long rss0 = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
     double cpu0 = G.pid ? read_cpu_s(G.pid) : -1;
     double rq0 = G.pid ? read_runq_wait_s(G.pid) : -1;
     uint64_t t0 = mono_ns();
 
-    int role = G.mode == MODE_BURST ? ROLE_CHATTER : ROLE_LISTENER;
+    int role = G.mode == MODE_BURST    ? ROLE_CHATTER
+               : G.mode == MODE_STEADY ? ROLE_STEADY
+                                       : ROLE_LISTENER;
     int nw = (G.clients + G.per_proc - 1) / G.per_proc;
     if (nw + (G.mode == MODE_FANOUT) > MAX_WORKERS)
         die("too many worker processes (%d); raise --per-proc", nw);
+    G.nworkers = nw;
+    /* the storm's schedule starts once every worker is surely forked and ready */
+    G.storm_t0 = mono_ns() + 200000000ull;
     uint32_t base = 0;
     for (int i = 0; i < nw; i++) {
         uint32_t n = (uint32_t)(G.clients / nw + (i < G.clients % nw));
@@ -1805,6 +2137,13 @@ int main(int argc, char **argv)
         spawn(nw, ROLE_PACER, base, 1);
     fprintf(stderr, "loadgen: %s: %d connections in %d worker process(es), port %d\n", mname,
             G.clients + (G.mode == MODE_FANOUT), NP, G.port);
+    long long ovf0 = read_tcpext("ListenOverflows"), cookies0 = read_tcpext("SyncookiesSent");
+    if (G.mode == MODE_STORM) { /* the join phase is the storm: measure from its first connect */
+        pump_until(G.storm_t0);
+        t0 = G.storm_t0;
+        cpu0 = G.pid ? read_cpu_s(G.pid) : -1;
+        rq0 = G.pid ? read_runq_wait_s(G.pid) : -1;
+    }
 
     /* phase 1: everybody joins */
     uint64_t hard = t0 + (uint64_t)(G.join_timeout + 15) * 1000000000ull;
@@ -1835,11 +2174,14 @@ int main(int argc, char **argv)
     if (G.mode == MODE_FANOUT)
         pacer_joined = P[NP - 1].joined == 1;
 
-    /* phase 2: the workload */
-    if (G.mode == MODE_IDLE) {
+    long long ovf1 = read_tcpext("ListenOverflows"), cookies1 = read_tcpext("SyncookiesSent");
+    /* phase 2: the workload (a storm has none: its figures are the join phase's) */
+    if (G.mode == MODE_STORM) {
+        rss_settled = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
+    } else if (G.mode == MODE_IDLE) {
         pump_until(mono_ns() + (uint64_t)G.settle_ms * 1000000ull);
         rss_settled = G.pid ? read_status_kb(G.pid, "VmRSS") : -1;
-    } else if (G.mode == MODE_BURST) {
+    } else if (G.mode == MODE_BURST || G.mode == MODE_STEADY) {
         tell_all("GO\n");
         uint64_t go = mono_ns();
         uint64_t ws = go + (uint64_t)(G.warmup * 1e9), we = ws + (uint64_t)(G.duration * 1e9);
@@ -1981,6 +2323,40 @@ int main(int argc, char **argv)
         printf(" last_ms_by_msg=");
         for (int k = 0; k < G.messages; k++)
             printf("%s%.1f", k ? "," : "", AG_lat_cnt[k] ? (double)AG_lat_max[k] / 1e6 : -1.0);
+    } else if (G.mode == MODE_STEADY) {
+        uint64_t alive = joined - AG.lost_after_join;
+        uint64_t expected = alive > 1 ? AG.tx_win * (alive - 1) : 0;
+        printf(" rate_per_client=%g window_s=%.2f sent_win=%" PRIu64 " sent_per_s=%.0f"
+               " deliveries_win=%" PRIu64 " expected_win=%" PRIu64 " missing_win=%" PRId64
+               " deliveries_per_s=%.0f delivery_p50_ms=%.2f delivery_p99_ms=%.2f"
+               " delivery_max_ms=%.3f acked_win=%" PRIu64 " ack_p50_ms=%.2f ack_p99_ms=%.2f"
+               " ack_max_ms=%.3f send_lag_max_ms=%.2f skipped_sends=%" PRIu64
+               " sent=%" PRIu64 " acked=%" PRIu64 " unanswered=%" PRId64 " self_rx=%" PRIu64,
+               G.rate, win_s, AG.tx_win, win_s > 0 ? (double)AG.tx_win / win_s : 0, AG.deliv_win,
+               expected, (int64_t)expected - (int64_t)AG.deliv_win,
+               win_s > 0 ? (double)AG.deliv_win / win_s : 0, hist_pct_ms(0.50), hist_pct_ms(0.99),
+               AG.deliv_win ? (double)AG.deliv_ns_max / 1e6 : -1.0, AG.acks_win,
+               hist_pct_ms_of(AG_hist2, 0.50), hist_pct_ms_of(AG_hist2, 0.99),
+               AG.acks_win ? (double)AG.ack_ns_max / 1e6 : -1.0, (double)AG.lag_ns_max / 1e6,
+               AG.skipped, AG.tx_chats, AG.acks,
+               (int64_t)AG.tx_chats - (int64_t)AG.acks - (int64_t)AG.errors_rx, AG.self_rx);
+    } else if (G.mode == MODE_STORM) {
+        double span = AG.last_launch > AG.first_launch
+                          ? (double)(AG.last_launch - AG.first_launch) / 1e9 : 0;
+        double storm_s = AG.last_join > AG.first_launch
+                             ? (double)(AG.last_join - AG.first_launch) / 1e9 : -1;
+        printf(" connect_rate_asked=%.0f launched=%" PRIu64 " connect_rate=%.0f"
+               " launch_lag_max_ms=%.2f storm_s=%.3f join_rate=%.0f join_p50_ms=%.2f"
+               " join_p99_ms=%.2f join_max_ms=%.3f all_joined=%d listen_overflows=%lld"
+               " syncookies_sent=%lld",
+               G.connect_rate, AG.launched,
+               span > 0 && AG.launched > 1 ? (double)(AG.launched - 1) / span : -1.0,
+               (double)AG.lag_ns_max / 1e6, storm_s,
+               storm_s > 0 ? (double)joined / storm_s : -1.0, hist_pct_ms(0.50),
+               hist_pct_ms(0.99), joined ? (double)AG.join1_ns_max / 1e6 : -1.0,
+               joined == (uint64_t)G.clients && AG.lost_after_join == 0,
+               ovf0 >= 0 && ovf1 >= 0 ? ovf1 - ovf0 : -1LL,
+               cookies0 >= 0 && cookies1 >= 0 ? cookies1 - cookies0 : -1LL);
     }
     printf(" rss_before_kb=%ld rss_joined_kb=%ld rss_after_kb=%ld vmhwm_kb=%ld", rss0, rss_joined,
            rss_settled, hwm);

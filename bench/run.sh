@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh - `make bench`: builds bench/loadgen.c, runs three workloads against soundroom and two
+# run.sh - `make bench`: builds bench/loadgen.c, runs five workloads against soundroom and two
 # peers that relay the same protocol subset: uWebSockets.js (bench/peer/uws-relay.mjs) and Node's
 # `ws` (bench/peer/ws-relay.mjs); writes bench/RESULTS.md and prints pass/fail per target.
 #
@@ -8,9 +8,19 @@
 #   (b) fan-out: 10,000 listeners in room 1, one sender, 20 chats 200 ms apart: latency from send
 #       to arrival at the last listener, p50/p99 over the 20 messages
 #   (c) idle: up to 19,000 listeners joined to room 1: server RSS growth per listener
+#   (d) steady chat at equal load: 100 clients in room 1 each send 10 chats/s on one evenly spaced
+#       schedule (a chat every 1 ms, open loop: sends never wait for acks), 2 s warm-up then 10 s:
+#       latency from the send to its arrival at each of the 99 other clients (p50/p99/max; the
+#       sender's own copy is not counted), and the ack latency apart. Target: soundroom's delivery
+#       p99 no worse than uWS.js's in the same run, with nothing missing.
+#   (e) join storm: 10,000 clients connect, say hello and join room 1, the connects paced at
+#       20,000/s (one every 50 us, the two loadgen processes taking turns): the connect rate
+#       achieved, how many joined, join time per client (connect start to snapshot) p50/p99/max,
+#       and the machine's TCP listen-queue overflows meanwhile (a dropped SYN costs its client 1 s).
+#       Target: all joined, >= 19,000 connects/s achieved, p99 < 50 ms.
 # Environment: SOUNDROOM_BIN (default build/soundroom), BENCH_PORT (first of three TCP ports, default
 # 18731), BENCH_ONLY (servers to run, comma-separated: soundroom, uws, peer (the ws peer)),
-# BENCH_WORKLOADS="a b c", BENCH_RESULTS (where the report goes, default bench/RESULTS.md),
+# BENCH_WORKLOADS="a b c d e", BENCH_RESULTS (where the report goes, default bench/RESULTS.md),
 # BENCH_QUIET_PCT / BENCH_QUIET_WAIT (before each server's workload, wait up to BENCH_QUIET_WAIT s,
 # default 60, until other processes use under BENCH_QUIET_PCT % of all CPUs, default 25, over 3 s).
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -70,7 +80,8 @@ PER_PROC=$((NOFILE - 300))
 ((PER_PROC > 9500)) && PER_PROC=9500
 FAN_N=10000
 if ((NOFILE - 200 < FAN_N)); then FAN_N=$((NOFILE - 200)); fi
-WORKLOADS=${BENCH_WORKLOADS:-a b c}
+STORM_N=$FAN_N
+WORKLOADS=${BENCH_WORKLOADS:-a b c d e}
 ALL_KINDS="soundroom uws peer"
 SERVERS=$ALL_KINDS
 if [ -n "${BENCH_ONLY:-}" ]; then
@@ -144,7 +155,7 @@ fi
 
 # ---- servers -------------------------------------------------------------------------------
 SPID=""
-# The CPUs a server may use per workload: one core for (a) and (c); for (b), the fan-out to
+# The CPUs a server may use per workload: one core for (a), (c), (d) and (e); for (b), the fan-out to
 # ten thousand, both (soundroom spreads its sends over them; the loadgen stays on CPU 1).
 server_cpus() { case $1 in b) echo "${BENCH_FANOUT_CPUS:-0,1}" ;; *) echo 0 ;; esac; }
 
@@ -222,9 +233,11 @@ lg_args() { # workload
     a) echo "--mode burst --clients 100 --window 8 --warmup 1 --duration 10 --drain 5" ;;
     b) echo "--mode fanout --clients $FAN_N --per-proc $(((FAN_N + 1) / 2)) --messages 20 --interval-ms 200 --grace 10 --settle-ms 2000 --join-timeout 90" ;;
     c) echo "--mode idle --clients $IDLE_N --per-proc $PER_PROC --settle-ms 3000 --join-timeout 120" ;;
+    d) echo "--mode steady --clients 100 --rate 10 --warmup 2 --duration 10 --drain 5" ;;
+    e) echo "--mode storm --clients $STORM_N --per-proc $(((STORM_N + 1) / 2)) --connect-rate 20000 --join-timeout 60" ;;
     esac
 }
-lg_timeout() { case $1 in a) echo 60 ;; b) echo 150 ;; c) echo 180 ;; esac; }
+lg_timeout() { case $1 in a) echo 60 ;; b) echo 150 ;; c) echo 180 ;; d) echo 60 ;; e) echo 120 ;; esac; }
 
 # share of all CPUs busy over a 3 s sample while no server or load generator runs
 busy_pct() {
@@ -266,7 +279,7 @@ run_one() { # kind workload
     stop_server "$SPID"
     STOPPED[$tag]=$STOP_MSG
     log "($w) $kind: done (server: ${STOPPED[$tag]})"
-    tr ' ' '\n' <<<"${RES[$tag]#RESULT }" | grep -E '^(joined|failed|delivered_per_s|ack_p50_ms|ack_p99_ms|last_p50_ms|last_p99_ms|incomplete_msgs|bytes_per_listener|server_cpu_pct|loadgen_cpu_pct|join_loadgen_cpu_pct|closes|errors|violations|conn_errors)=' |
+    tr ' ' '\n' <<<"${RES[$tag]#RESULT }" | grep -E '^(joined|failed|delivered_per_s|ack_p50_ms|ack_p99_ms|last_p50_ms|last_p99_ms|incomplete_msgs|bytes_per_listener|delivery_p50_ms|delivery_p99_ms|missing_win|send_lag_max_ms|connect_rate|join_p50_ms|join_p99_ms|listen_overflows|server_cpu_pct|loadgen_cpu_pct|join_loadgen_cpu_pct|closes|errors|violations|conn_errors)=' |
         tr '\n' ' ' | sed 's/^/bench:   /' >&2
     echo >&2
 }
@@ -299,7 +312,7 @@ num() { # formats a number with thousands separators
 cell() { # tag key [fmt]; "—" when not measured
     local v
     v=$(val "$1" "$2")
-    if [ -z "$v" ] || [ "$v" = "-1" ] || [ "$v" = "-1.00" ] || [ "$v" = "-1.0" ]; then echo "—"; return; fi
+    if [ -z "$v" ] || [ "$v" = "-1" ] || [ "$v" = "-1.00" ] || [ "$v" = "-1.0" ] || [ "$v" = "-1.000" ]; then echo "—"; return; fi
     case ${3:-num} in
     num) num "$v" ;;
     ms) printf '%s ms' "$v" ;;
@@ -321,10 +334,12 @@ cpu_cell() { # tag: "total % (kernel %; waited for a CPU %)"
     echo "$t %${x:+ ($x)}"
 }
 
+wl() { [[ " $WORKLOADS " == *" $1 "* ]]; } # workload $1 was asked for
 PASS=0
 FAIL=0
 VERDICTS=()
-verdict() { # ok text
+verdict() { # ok text (text starts with the workload, "(a) ..."; workloads not asked for are left out)
+    wl "${2:1:1}" || return 0
     if [ "$1" = 1 ]; then
         PASS=$((PASS + 1))
         VERDICTS+=("PASS  $2")
@@ -367,6 +382,30 @@ else
     verdict 0 "(c) idle listeners: soundroom not measured (target <= 4 KiB per listener)"
 fi
 
+measured() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { exit !(x >= 0) }'; } # not "-1" (none)
+# (d)
+v=$(val soundroom-d delivery_p99_ms)
+u=$(val uws-d delivery_p99_ms)
+miss=$(val soundroom-d missing_win)
+if measured "$v" && measured "$u"; then
+    ok=$(awk -v x="$v" -v y="$u" -v m="${miss:-1}" 'BEGIN{print (x <= y && m == 0) ? 1 : 0}')
+    extra=""
+    [ "${miss:-0}" != 0 ] && extra=", $(num "${miss:-0}") deliveries missing"
+    verdict "$ok" "(d) steady chat: soundroom delivery p99 $v ms, uWS.js $u ms (target: soundroom <= uWS.js)$extra"
+else
+    verdict 0 "(d) steady chat: soundroom or uWS.js not measured (target: soundroom delivery p99 <= uWS.js's)"
+fi
+# (e)
+v=$(val soundroom-e join_p99_ms)
+r=$(val soundroom-e connect_rate)
+jn=$(val soundroom-e joined)
+if measured "$v"; then
+    ok=$(awk -v x="$v" -v r="${r:--1}" -v j="${jn:-0}" -v n="$STORM_N" 'BEGIN{print (x < 50 && r >= 19000 && j == n) ? 1 : 0}')
+    verdict "$ok" "(e) join storm: soundroom joined $(num "${jn:-0}") of $(num "$STORM_N") at $(num "$r") connects/s, join p99 $v ms (target: all, >= 19,000/s, p99 < 50 ms)"
+else
+    verdict 0 "(e) join storm: soundroom not measured (target: all joined at >= 19,000 connects/s, p99 < 50 ms)"
+fi
+
 server_state() { # tag
     if ! ran "$1"; then echo "${STOPPED[$1]:-not run}"; return; fi
     echo "${STOPPED[$1]}"
@@ -405,6 +444,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     row() { # label cell-function args...: one cell per server
         local label=$1 f=$2
         shift 2
+        wl "$1" || return 0
         printf '| %s | %s | %s | %s | %s |\n' "$label" "$($f soundroom "$@")" "$($f uws "$@")" "$($f peer "$@")" "${TGT:-}"
     }
     c1() { cell "$1-$2" "$3" "${4:-num}"; }
@@ -428,6 +468,25 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     TGT="≤ 4 KiB" row "(c) memory per idle listener" c1 c bytes_per_listener kib
     row "(c) time for the listeners to connect and join" c1 c join_s s
     row "(c) server / load generator CPU while they joined" c2 c join_server_cpu_pct join_loadgen_cpu_pct pct
+    row "(d) steady chat: chats sent/s in the window (asked 1,000)" c1 d sent_per_s
+    row "(d) deliveries to the other clients/s" c1 d deliveries_per_s
+    row "(d) delivery latency p50" c1 d delivery_p50_ms ms
+    TGT="≤ uWS.js's" row "(d) delivery latency p99" c1 d delivery_p99_ms ms
+    row "(d) delivery latency max" c1 d delivery_max_ms ms
+    TGT="0" row "(d) deliveries missing (of the window's chats × 99)" c1 d missing_win
+    row "(d) chat ack latency p50 / p99" c2 d ack_p50_ms ack_p99_ms ms
+    row "(d) server CPU in the window" cc d
+    row "(d) load generator CPU in the window" c1 d loadgen_cpu_pct pct
+    row "(d) load generator's worst lag behind its send schedule" c1 d send_lag_max_ms ms
+    TGT="$(num "$STORM_N")" row "(e) join storm: clients joined (of $(num "$STORM_N"))" c1 e joined
+    TGT="≥ 19,000" row "(e) connects/s achieved (asked 20,000)" c1 e connect_rate
+    row "(e) join time (connect start → snapshot) p50" c1 e join_p50_ms ms
+    TGT="< 50 ms" row "(e) join time p99" c1 e join_p99_ms ms
+    row "(e) join time max" c1 e join_max_ms ms
+    row "(e) first connect → last snapshot" c1 e storm_s s
+    row "(e) SYNs dropped on a full accept queue (machine's ListenOverflows)" c1 e listen_overflows raw
+    row "(e) server / load generator CPU during the storm" c2 e join_server_cpu_pct join_loadgen_cpu_pct pct
+    row "(e) load generator's worst lag behind its connect schedule" c1 e launch_lag_max_ms ms
     echo
     echo "## soundroom against uWS.js"
     echo
@@ -439,12 +498,16 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     }
     echo "| figure | soundroom ÷ uWS.js | soundroom ÷ ws | better is |"
     echo "|---|---:|---:|---|"
-    echo "| (a) delivered messages/s | $(ratio uws a delivered_per_s) | $(ratio peer a delivered_per_s) | higher |"
-    echo "| (a) chat ack latency p99 | $(ratio uws a ack_p99_ms) | $(ratio peer a ack_p99_ms) | lower |"
-    echo "| (b) latency to the last listener p99 | $(ratio uws b last_p99_ms) | $(ratio peer b last_p99_ms) | lower |"
-    echo "| (b) join time for $(num "$FAN_N") listeners | $(ratio uws b join_s) | $(ratio peer b join_s) | lower |"
-    echo "| (c) memory per idle listener | $(ratio uws c bytes_per_listener) | $(ratio peer c bytes_per_listener) | lower |"
-    echo "| (c) join time for $(num "$IDLE_N") listeners | $(ratio uws c join_s) | $(ratio peer c join_s) | lower |"
+    wl a && echo "| (a) delivered messages/s | $(ratio uws a delivered_per_s) | $(ratio peer a delivered_per_s) | higher |"
+    wl a && echo "| (a) chat ack latency p99 | $(ratio uws a ack_p99_ms) | $(ratio peer a ack_p99_ms) | lower |"
+    wl b && echo "| (b) latency to the last listener p99 | $(ratio uws b last_p99_ms) | $(ratio peer b last_p99_ms) | lower |"
+    wl b && echo "| (b) join time for $(num "$FAN_N") listeners | $(ratio uws b join_s) | $(ratio peer b join_s) | lower |"
+    wl c && echo "| (c) memory per idle listener | $(ratio uws c bytes_per_listener) | $(ratio peer c bytes_per_listener) | lower |"
+    wl c && echo "| (c) join time for $(num "$IDLE_N") listeners | $(ratio uws c join_s) | $(ratio peer c join_s) | lower |"
+    wl d && echo "| (d) steady chat delivery latency p99 | $(ratio uws d delivery_p99_ms) | $(ratio peer d delivery_p99_ms) | lower |"
+    wl d && echo "| (d) steady chat ack latency p99 | $(ratio uws d ack_p99_ms) | $(ratio peer d ack_p99_ms) | lower |"
+    wl e && echo "| (e) join storm: join time p99 | $(ratio uws e join_p99_ms) | $(ratio peer e join_p99_ms) | lower |"
+    wl e && echo "| (e) join storm: first connect → last snapshot | $(ratio uws e storm_s) | $(ratio peer e storm_s) | lower |"
     echo
     echo "One run: issue 11's targets ask for the median of at least 3, so these ratios are a"
     echo "measurement, not a verdict on them. soundroom stores every chat durably before its ack; the"
@@ -459,7 +522,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo
     echo "## How it was measured"
     echo
-    echo "- Loopback only. For (a) and (c) the server is pinned to CPU 0 (\`taskset -c 0\`); for (b) it may"
+    echo "- Loopback only. For (a), (c), (d) and (e) the server is pinned to CPU 0 (\`taskset -c 0\`); for (b) it may"
     echo "  use CPUs $(server_cpus b) (soundroom sends a fan-out on \`--send-threads\`, by default one per"
     echo "  usable CPU less one, and with \`--pin-threads 1\` the service thread and that helper each keep"
     echo "  one of the two; Node runs its JavaScript on one thread). \`bench/out/loadgen\` (C, epoll,"
@@ -476,6 +539,25 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "- (c) VmRSS of the server (from /proc/PID/status) just before connecting and 3 s after the last"
     echo "  of $(num "$IDLE_N") listeners received its snapshot, divided by the number joined. $(num "$IDLE_N") is the most"
     echo "  that fits the server's open-file limit ($NOFILE) with room for its own files."
+    echo "- (d) 100 clients join room 1 (one loadgen process, one clock); each sends 10 chats/s, all sends"
+    echo "  on one evenly spaced schedule (one every 1 ms, client after client, timed with a timerfd), open"
+    echo "  loop: a send never waits for an ack. Each text carries the run, sender, ref, its"
+    echo "  CLOCK_MONOTONIC send time and whether its scheduled slot is in the window. After 2 s of"
+    echo "  warm-up, for the chats scheduled in the next 10 s: delivery latency = arrival at each of the"
+    echo "  99 other clients minus the send time (the sender's own copy is not counted), and ack"
+    echo "  latency at the sender; nearest-rank p50/p99 from 10 µs buckets, max exact. Sending then stops"
+    echo "  and the run drains until every chat is acked and delivered. Every receiver also checks"
+    echo "  that each sender's chats arrive once and in order (a protocol deviation otherwise)."
+    echo "- (e) $(num "$STORM_N") clients in two loadgen processes; connection i starts at t0 + i × 50 µs"
+    echo "  (20,000/s; the processes take turns, each timed with a timerfd; one that falls behind starts"
+    echo "  the overdue ones at once and reports its lag). Each connects, upgrades, sends hello, then"
+    echo "  join; its join time runs from the start of its first connect attempt to its snapshot. The"
+    echo "  achieved rate is (connects − 1) over the first-to-last connect span. ListenOverflows is"
+    echo "  the machine-wide TcpExt counter over the storm: a SYN dropped on a full accept queue is"
+    echo "  retransmitted by the client's kernel only after 1 s, so each one puts a client past 1 s."
+    echo "  Listen backlogs: soundroom (libwebsockets) and the ws peer ask for 4096 (\`ss -ltn\` Send-Q);"
+    echo "  the uWS.js peer gets uSockets' fixed 512, which JavaScript cannot set; the kernel caps all at"
+    echo "  net.core.somaxconn = $(cat /proc/sys/net/core/somaxconn 2>/dev/null)."
     echo "- \"waited\": the time the server's threads were runnable but waiting for a CPU"
     echo "  (/proc/PID/task/*/schedstat), as a share of the window. For soundroom on one core it includes"
     echo "  its own threads (service, send, store writer) queueing behind each other, so it is not 0 on a"
@@ -513,7 +595,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
         v=$(val "$kind-b" last_ms_by_msg)
         [ -n "$v" ] && printf '(b) %s, latency to the last listener per message, in send order (ms): %s\n\n' "$kind" "${v//,/, }"
     done
-    for t in soundroom-a soundroom-b soundroom-c; do
+    for t in soundroom-a soundroom-b soundroom-c soundroom-d soundroom-e; do
         v=$(val "$t" seq_not_increasing)
         [ -n "$v" ] && [ "$v" != none ] && echo "$t: deltas whose seq was not above the last applied: ${v//,/, }" && echo
     done
