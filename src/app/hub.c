@@ -142,6 +142,7 @@ int sr_hub_start(sr_hub *h)
         .follow = hub_ld_follow,
         .room_settings = hub_ld_room_settings,
         .role = hub_ld_role,
+        .reply = hub_ld_reply,
     };
     h->pool = sr_pool_start(2, wake_pool, h);
     if (!h->pool) return SR_ENOMEM;
