@@ -4,14 +4,16 @@
 // kill -9 and a restart (the answer is stored with the write). A malformed cid is `bad_field`.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before } from 'node:test';
-import { Server, allTracks, makeRoom, raw, sleep, test } from './harness.js';
+import { Server, allTracks, client, closeAll, makeRoom, raw, sleep, test, until, waitFor } from './harness.js';
 
 let srv;
 before(async () => {
   srv = await Server.start();
 });
 after(async () => {
+  await closeAll();
   await srv?.dispose();
 });
 
@@ -137,4 +139,74 @@ test('a malformed cid is bad_field and writes nothing', async () => {
   const ok = await a.ws.call({ type: 'chat', room, text, cid: 'x'.repeat(64) });
   assert.equal(ok.type, 'ack');
   a.ws.close();
+});
+
+/**
+ * A TCP relay in front of the server: `mute` drops what the server sends (an ack lost on the
+ * way), `cut()` ends every connection through it (the network went away); new ones pass.
+ */
+async function relay(port) {
+  const pairs = new Set();
+  const r = net.createServer((down) => {
+    const up = net.connect(port, '127.0.0.1');
+    const pair = { down, up };
+    pairs.add(pair);
+    down.on('data', (d) => up.write(d));
+    up.on('data', (d) => {
+      if (!r.mute) down.write(d);
+    });
+    const end = () => {
+      down.destroy();
+      up.destroy();
+      pairs.delete(pair);
+    };
+    for (const s of [down, up]) {
+      s.on('close', end);
+      s.on('error', end);
+    }
+  });
+  r.mute = false;
+  r.cut = () => {
+    r.mute = false;
+    for (const p of [...pairs]) {
+      p.down.destroy();
+      p.up.destroy();
+    }
+  };
+  await new Promise((resolve) => r.listen(0, '127.0.0.1', resolve));
+  r.url = `ws://127.0.0.1:${r.address().port}/ws`;
+  return r;
+}
+
+test('the SDK resends a chat and a queue add whose acks were lost with the connection: each shows once', async () => {
+  const room = (await makeRoom(srv)).id;
+  const [track] = await allTracks(srv);
+  const watcher = await client(srv, 'Watcher');
+  await watcher.join(room);
+  const r = await relay(srv.port);
+  try {
+    const c = await client(srv, 'Flaky', { url: r.url });
+    await c.join(room);
+    const text = `resent ${Math.random()}`;
+    r.mute = true; // the server gets the chat and answers; the answer never arrives
+    const seen = waitFor(watcher, 'chat', (d) => d.msg?.text === text);
+    const said = c.chat(text);
+    const added = c.addTrack(track.id);
+    const line = await seen;
+    await until(() => watcher.room.queue.some((e) => e.added_by?.id === c.user.id), 3000, 'the entry in the room');
+    assert.equal(c.unanswered, 2, 'both writes wait for their answers');
+    r.cut(); // the client reconnects, rejoins and sends both again with the same cids
+    assert.equal(await said, line.msg.id, 'the caller gets the id of the one message');
+    const entry = await added;
+    assert.equal(c.unanswered, 0);
+    await sleep(300);
+    assert.equal(watcher.room.chat.filter((m) => m.text === text).length, 1, 'the room saw it once');
+    assert.equal(c.room.chat.filter((m) => m.text === text).length, 1, 'and so did its sender');
+    const snap = await look(room);
+    assert.equal(lines(snap, text).length, 1, 'stored once');
+    assert.deepEqual(snap.queue.filter((e) => e.added_by?.id === c.user.id).map((e) => e.id), [entry], 'queued once');
+  } finally {
+    r.cut();
+    r.close();
+  }
 });
