@@ -51,11 +51,16 @@ async function relay() {
 
 let srv;
 let net1;
+let actors = [];
 before(async () => {
   // chat fast enough to matter; a queue that does not fill up over the run
   srv = await Server.start({ args: ['--chat-rate', '1000/1', '--max-queue', '5000'] });
 });
 after(async () => {
+  for (const a of actors) {
+    a.stopped = true;
+    a.ws?.terminate();
+  }
   net1?.close();
   await srv?.dispose();
 });
@@ -104,6 +109,7 @@ class Actor {
           const ref = this.#ref++;
           pending.set(ref, { res, rej });
           ws.send(JSON.stringify({ ...msg, ref }));
+          setTimeout(() => rej(new Error(`no answer to ${msg.type}`)), 5000);
         });
       ws.on('error', () => {});
       ws.on('close', () => {
@@ -187,9 +193,9 @@ class Actor {
     this.#send(op);
   }
 
-  /** Writes until stopped, at most WINDOW unanswered at a time. */
+  /** Writes until told to stop, at most WINDOW unanswered at a time. */
   async run() {
-    while (!this.stopped) {
+    while (!this.stopped && !this.quiet) {
       if (this.ready && this.unanswered.size < WINDOW) this.write();
       await sleep(rnd(20, 90));
     }
@@ -207,7 +213,7 @@ test(`kill -9 ${CYCLES} times under mixed load: nothing acknowledged is lost, no
   const rooms = [(await makeRoom(srv, 'crash A')).id, (await makeRoom(srv, 'crash B')).id];
   const tracks = await allTracks(srv);
   net1 = await relay();
-  const actors = Array.from({ length: CLIENTS }, (_, i) => new Actor(i, rooms[i % rooms.length], tracks));
+  actors = Array.from({ length: CLIENTS }, (_, i) => new Actor(i, rooms[i % rooms.length], tracks));
   await Promise.all(actors.map((a) => a.connect()));
   const running = actors.map((a) => a.run());
   const restarts = [];
@@ -221,13 +227,20 @@ test(`kill -9 ${CYCLES} times under mixed load: nothing acknowledged is lost, no
       await sleep(rnd(0, 6));
     }
     restarts.push(await srv.crash());
+    if (process.env.CRASH_VERBOSE) t.diagnostic(`kill ${c + 1}: back in ${restarts.at(-1)} ms`);
     await until(() => actors.every((a) => a.ready), 15000, `every client back after kill ${c + 1}`);
   }
-  // let everything be answered: what is unanswered now is resent until it is
-  await until(() => actors.every((a) => a.ready && a.unanswered.size === 0), 20000, 'every write answered');
-  for (const a of actors) a.stopped = true;
+  // no new writes; what is unanswered now is resent until it is answered
+  for (const a of actors) a.quiet = true;
   await Promise.all(running);
-  for (const a of actors) a.ws?.close();
+  await until(() => actors.every((a) => a.ready && a.unanswered.size === 0), 20000, 'every write answered').catch((err) => {
+    const left = actors.map((a) => ({ actor: a.i, ready: a.ready, unanswered: [...a.unanswered.values()].map((op) => ({ ...op.msg, cid: op.cid, sent: op.sent })) }));
+    throw new Error(`${err.message}: ${JSON.stringify(left)}\n${srv.tail(20)}`);
+  });
+  for (const a of actors) {
+    a.stopped = true;
+    a.ws?.close();
+  }
   const seconds = (Date.now() - began) / 1000;
   await srv.stop();
 
