@@ -322,4 +322,6 @@ void hub_account_forget(sr_hub *h, int64_t uid)
     while (u->nfollowers)
         hub_follow_set(h, u->followers[0], uid, 0);
     hub_forget_chat_of(h, uid);
+    sr_replay_free(u->replay); /* what its retried writes were answered (the store's rows go too) */
+    u->replay = NULL;
 }
