@@ -61,6 +61,20 @@ test('the same cid twice: one chat line, the same answer (same id), one delta to
   other.ws.close();
 });
 
+test('the same cid twice at once (the first not yet on disk): the repeat waits for it and gets its answer', async () => {
+  const room = (await makeRoom(srv)).id;
+  const a = await guest(room);
+  const text = `burst ${Math.random()}`;
+  a.ws.json({ type: 'chat', room, text, cid: 'b-1', ref: 'one' });
+  a.ws.json({ type: 'chat', room, text, cid: 'b-1', ref: 'two' });
+  a.ws.json({ type: 'chat', room, text, cid: 'b-1', ref: 'three' });
+  const answers = [await a.ws.next((m) => m.ref === 'one'), await a.ws.next((m) => m.ref === 'two'), await a.ws.next((m) => m.ref === 'three')];
+  for (const m of answers) assert.equal(m.type, 'ack', JSON.stringify(m));
+  assert.deepEqual(answers.map((m) => m.id), [answers[0].id, answers[0].id, answers[0].id]);
+  assert.deepEqual(lines(await look(room), text).map((m) => m.id), [answers[0].id]);
+  a.ws.close();
+});
+
 test('a cid resent on a new connection of the same person: no duplicate chat, entry or vote', async () => {
   const room = (await makeRoom(srv)).id;
   const [track] = await allTracks(srv);
