@@ -70,8 +70,9 @@ api: $(B)/soundroom web
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) --test --test-concurrency=1 tests/api/
 
 # Fault runs against the real server (tests/faults): thousands of slow half-requests, the
-# open-file limit, a full disk (a tmpfs data directory; needs root, skipped otherwise). Load-
-# and timing-sensitive, so not part of `make test`; figures in docs/reliability.md.
+# open-file limit, a full disk (a tmpfs data directory; needs root, skipped otherwise), kill -9
+# fifty times under load (about 2 minutes). Load- and timing-sensitive, so not part of
+# `make test`; figures in docs/reliability.md.
 faults: $(B)/soundroom web
 	SOUNDROOM_BIN=$(abspath $(B)/soundroom) $(NODE) --test --test-concurrency=1 tests/faults/
 

@@ -5,6 +5,7 @@
 // The wire protocol it speaks is docs/protocol.md; its own surface is docs/sdk.md.
 
 import { SoundroomError, api, restBase } from './core.js';
+import { Outbox } from './retry.js';
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10000;
@@ -108,6 +109,7 @@ export class Client {
   #samples = [];
   #welcomedAt = 0;
   #resyncing = false;
+  #outbox = new Outbox((msg) => this.#call(msg));
 
   constructor(url, opts = {}) {
     this.#url = wsUrlOf(url);
@@ -180,6 +182,19 @@ export class Client {
       return Promise.reject(new SoundroomError('disconnected', `connection is ${this.status}`));
     }
     return this.#call(msg);
+  }
+
+  /** request() for a write (chat, queue add, vote): resent after a reconnect until answered. */
+  #write(msg) {
+    if (this.status !== 'open') {
+      return Promise.reject(new SoundroomError('disconnected', `connection is ${this.status}`));
+    }
+    return this.#outbox.send(msg);
+  }
+
+  /** Writes sent whose answer has not come yet (they are resent after a reconnect). */
+  get unanswered() {
+    return this.#outbox.waiting;
   }
 
   #call(msg, ws = this.#ws) {
@@ -264,6 +279,8 @@ export class Client {
       this.#first = null;
     } else if (this.room) {
       this.#rejoin();
+    } else {
+      this.#outbox.resend();
     }
   }
 
@@ -300,6 +317,7 @@ export class Client {
         this.status = 'closed';
         this.#emit('connection', { status: 'closed', code, reason });
       }
+      this.#outbox.fail(new SoundroomError('disconnected', 'the client closed'));
       for (const done of this.#closers.splice(0)) done();
       return;
     }
@@ -328,6 +346,7 @@ export class Client {
         this.status = 'closed';
         this.#emit('connection', { status: 'closed', code: 1000, reason: '' });
       }
+      this.#outbox.fail(new SoundroomError('disconnected', 'the client closed'));
       return Promise.resolve();
     }
     const done = new Promise((resolve) => this.#closers.push(resolve));
@@ -461,9 +480,10 @@ export class Client {
   #rejoin() {
     const r = this.room;
     this.#resyncing = true;
-    this.#call({ type: 'join', room: r.id, epoch: r.epoch, seq: r.seq }).catch((err) => {
+    this.#call({ type: 'join', room: r.id, epoch: r.epoch, seq: r.seq }).then(() => this.#outbox.resend(), (err) => {
       this.#resyncing = false;
       if (err.code === 'disconnected') return; // the next reconnect tries again
+      this.#outbox.fail(err);
       if (this.room && this.room.id === r.id) {
         this.room = null;
         this.#emit('state', null);
@@ -647,7 +667,7 @@ export class Client {
 
   /** Queues a track in the current room; resolves with the new entry id. */
   async addTrack(trackId) {
-    const ack = await this.request({ type: 'queue_add', room: this.#roomId(), track: trackId });
+    const ack = await this.#write({ type: 'queue_add', room: this.#roomId(), track: trackId });
     return ack.entry;
   }
 
@@ -677,7 +697,7 @@ export class Client {
 
   /** Votes on an entry: 1 up, -1 down, 0 retracts. */
   async vote(entryId, value) {
-    const ack = await this.request({ type: 'vote', room: this.#roomId(), entry: entryId, value });
+    const ack = await this.#write({ type: 'vote', room: this.#roomId(), entry: entryId, value });
     const e = this.room?.queue.find((x) => x.id === entryId);
     if (e) e.my_vote = typeof ack.my_vote === 'number' ? ack.my_vote : value;
     return ack;
@@ -708,7 +728,7 @@ export class Client {
 
   /** Says something in the current room; resolves with the message id. */
   async chat(text) {
-    const ack = await this.request({ type: 'chat', room: this.#roomId(), text });
+    const ack = await this.#write({ type: 'chat', room: this.#roomId(), text });
     return ack.id;
   }
 

@@ -142,6 +142,7 @@ int sr_hub_start(sr_hub *h)
         .follow = hub_ld_follow,
         .room_settings = hub_ld_room_settings,
         .role = hub_ld_role,
+        .reply = hub_ld_reply,
     };
     h->pool = sr_pool_start(2, wake_pool, h);
     if (!h->pool) return SR_ENOMEM;
@@ -329,4 +330,6 @@ void hub_account_forget(sr_hub *h, int64_t uid)
     while (u->nfollowers)
         hub_follow_set(h, u->followers[0], uid, 0);
     hub_forget_chat_of(h, uid);
+    sr_replay_free(u->replay); /* what its retried writes were answered (the store's rows go too) */
+    u->replay = NULL;
 }

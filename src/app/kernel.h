@@ -12,6 +12,7 @@
 #include "core/history.h"
 #include "core/policy.h"
 #include "core/queue.h"
+#include "core/replay.h"
 #include "core/rules.h"
 #include "core/skip.h"
 #include "library/library.h"
@@ -50,6 +51,8 @@ typedef struct user {
     unsigned shown;       /* bumped whenever the name or what modules show of them changes (the
                              snapshot's listener cache): hub_user_touch */
     void *slot[SR_SLOTS]; /* modules' own per-person state (owned by the module) */
+    sr_replay *replay;    /* their recent write ids and first answers (room_msgs.c); NULL until
+                             they send one */
 } user;
 
 /* Whom a cached snapshot listener list showed, and which version of them. */

@@ -54,6 +54,8 @@ void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_h
                     int disabled, const char *bio, int hide_activity);
 void hub_ld_session(void *ud, const char *token_hash, int64_t user, double expires);
 void hub_ld_follow(void *ud, int64_t follower, int64_t followee);
+/* Load callback of a remembered answer to a person's write id (oldest first). */
+void hub_ld_reply(void *ud, int64_t user, int slot, const char *cid, const char *answer);
 
 /* rules.c */
 void hub_ld_room_settings(void *ud, int64_t room, int64_t owner, const char *settings);

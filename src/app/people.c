@@ -409,6 +409,14 @@ void hub_ld_follow(void *ud, int64_t follower, int64_t followee)
     hub_follow_set(ud, follower, followee, 1);
 }
 
+void hub_ld_reply(void *ud, int64_t uid, int slot, const char *cid, const char *answer)
+{
+    user *u = hub_user_get(ud, uid);
+    if (!u) return;
+    if (!u->replay) u->replay = sr_replay_new();
+    sr_replay_set(u->replay, slot, cid, answer);
+}
+
 void hub_people_free(sr_hub *h)
 {
     for (int64_t i = 0; i < h->nusers; i++) {
@@ -422,6 +430,7 @@ void hub_people_free(sr_hub *h)
         free(u->bio);
         free(u->following);
         free(u->followers);
+        sr_replay_free(u->replay);
         free(u);
     }
     free(h->users);

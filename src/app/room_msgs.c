@@ -1,6 +1,7 @@
 /* room_msgs.c - the kernel's WebSocket messages: hello, join, leave, search, queue_add,
- * vote, queue_remove, skip and chat under the room's rules; other types go to the module that
- * registered them. */
+ * vote, queue_remove, skip and chat under the room's rules, each write applied once however
+ * often the client retries it (its "cid"); other types go to the module that registered
+ * them. */
 #include "app/kernel_int.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -125,11 +126,86 @@ static int guest_refused(sr_hub *h, sr_session *s, int allowed, json_t *ref)
     return 1;
 }
 
+/* ---- retried writes: a write id ("cid") is applied once and answered alike each time ---- */
+
+/* An answer that waits for the write job queued before it (jobs finish in order). */
+typedef struct replay_wait {
+    sr_hub *h;
+    sr_session *s; /* a retry's session (reference held); NULL for the write itself */
+    json_t *ref;
+    int64_t uid;
+    char cid[SR_MAX_CID + 1];
+} replay_wait;
+
+static void replay_done(void *ctx, json_t *durable)
+{
+    replay_wait *w = ctx;
+    user *u = hub_user_get(w->h, w->uid);
+    if (!w->s) {
+        /* the write itself: when it failed, a retry must apply it anew */
+        if (!durable && u && u->replay) sr_replay_forget(u->replay, w->cid);
+    } else {
+        const char *answer = u && u->replay ? sr_replay_find(u->replay, w->cid) : NULL;
+        json_t *o = answer ? json_loads(answer, 0, NULL) : NULL;
+        if (o) {
+            if (w->ref) json_object_set(o, "ref", w->ref);
+            hub_send_json(w->h, w->s, o);
+        } else {
+            hub_send_error(w->h, w->s, "internal", "the store could not record this", w->ref);
+        }
+        sr_session_unref(w->s);
+    }
+    json_decref(w->ref);
+    json_decref(durable);
+    free(w);
+}
+
+/* Remembers the ack of j (set) as the first answer to cid (may be NULL: nothing to do), and
+ * writes it last in j, so the store has it exactly when it has the write. */
+static void remember(sr_hub *h, job *j, sr_session *s, const char *cid)
+{
+    user *u = cid ? hub_user_get(h, s->user) : NULL;
+    if (!u) return;
+    if (!u->replay) u->replay = sr_replay_new();
+    json_t *a = json_copy(j->ack);
+    json_object_del(a, "ref");
+    char *answer = sr_proto_dump(a);
+    int slot = sr_replay_put(u->replay, cid, answer);
+    sr_write_reply(hub_job_add(j), s->user, slot, cid, answer, sr_now_ms());
+    free(answer);
+    replay_wait *w = sr_xcalloc(1, sizeof *w);
+    w->h = h;
+    w->uid = s->user;
+    snprintf(w->cid, sizeof w->cid, "%s", cid);
+    j->done = replay_done;
+    j->ctx = w;
+}
+
+/* When m's cid was seen (answered, or its write still on the way to the disk), answers m
+ * with the first answer once everything before it is durable, changes nothing, returns 1. */
+static int replayed(sr_hub *h, sr_session *s, sr_cmsg *m)
+{
+    user *u = m->cid ? hub_user_get(h, s->user) : NULL;
+    if (!u || !u->replay || !sr_replay_find(u->replay, m->cid)) return 0;
+    replay_wait *w = sr_xcalloc(1, sizeof *w);
+    w->h = h;
+    w->s = s;
+    s->refs++;
+    w->ref = json_incref(m->ref);
+    w->uid = s->user;
+    snprintf(w->cid, sizeof w->cid, "%s", m->cid);
+    job *j = hub_job_new(NULL);
+    j->done = replay_done;
+    j->ctx = w;
+    hub_submit(h, j, NULL);
+    return 1;
+}
+
 /* Queues track tid for uid in r under the room's rules; the one path for queue_add and for
  * what modules queue over REST (hub_queue_track). Returns the entry id, or 0 with *code set
- * (the protocol's error code). With s, s gets the ack once the entry is durable. */
+ * (the protocol's error code). With s, s gets the ack to m once the entry is durable. */
 static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, const char **code,
-                           sr_session *s, json_t *ref)
+                           sr_session *s, sr_cmsg *m)
 {
     /* the same song from another source or file is one track: votes and plays count on it */
     const sr_track *t = sr_library_get(h->lib, sr_library_canonical(h->lib, tid));
@@ -143,7 +219,10 @@ static int64_t queue_track(sr_hub *h, sr_room *r, int64_t uid, int64_t tid, cons
     sr_queue_insert(&r->queue, e);
     job *j = hub_job_new(r);
     sr_write_entry_add(hub_job_add(j), e->id, r->id, t->id, uid, e->added_at);
-    if (s) hub_job_ack(j, s, ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
+    if (s) {
+        hub_job_ack(j, s, m->ref, json_pack("{s:I}", "entry", (json_int_t)e->id));
+        remember(h, j, s, m->cid);
+    }
     json_t *o = hub_delta("entry_added");
     json_object_set_new(o, "entry", hub_entry_json(h, e));
     hub_submit(h, j, o);
@@ -175,7 +254,7 @@ static void on_queue_add(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
         {"queue_full", "the queue is full"},
     };
     const char *code = NULL;
-    if (queue_track(h, r, s->user, m->track, &code, s, m->ref)) return;
+    if (queue_track(h, r, s->user, m->track, &code, s, m)) return;
     for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
         if (!strcmp(why[i].code, code)) return hub_send_error(h, s, code, why[i].message, m->ref);
     hub_send_error(h, s, code, "the track could not be queued", m->ref);
@@ -200,6 +279,7 @@ static void on_vote(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
                             json_pack("{s:I,s:i,s:i,s:i}", "id", (json_int_t)e->id, "score",
                                       sr_entry_score(e), "up", e->up, "down", e->down));
     }
+    remember(h, j, s, m->cid);
     hub_submit(h, j, o);
     if (rc == 1) {
         sr_event ev = {.type = SR_EV_VOTED,
@@ -281,6 +361,7 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
     sr_write_chat(hub_job_add(j), id, r->id, s->user, text, ts);
     free(text);
     hub_job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
+    remember(h, j, s, m->cid);
     json_t *o = hub_delta("chat");
     json_object_set_new(o, "msg", msg);
     hub_submit(h, j, o);
@@ -334,6 +415,10 @@ void sr_hub_message(sr_hub *h, sr_session *s, const char *data, size_t len)
     }
     if (!s->user && m.type != SR_C_HELLO && m.type != SR_C_PING) {
         hub_send_error(h, s, "hello_required", "send hello first", m.ref);
+        sr_cmsg_free(&m);
+        return;
+    }
+    if (replayed(h, s, &m)) {
         sr_cmsg_free(&m);
         return;
     }

@@ -67,6 +67,23 @@ static int get_str(json_t *root, const char *key, int required, const char **out
     return 0;
 }
 
+/* The optional "cid" of a write the client may retry: 1 to SR_MAX_CID printable ASCII
+ * characters, no spaces (a random hex string or a UUID fits). */
+static int get_cid(json_t *root, sr_cmsg *m, sr_perr *err)
+{
+    size_t n;
+    if (get_str(root, "cid", 0, &m->cid, &n, err)) return -1;
+    if (!m->cid) return 0;
+    int ok = n >= 1 && n <= SR_MAX_CID && strlen(m->cid) == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = m->cid[i] > 0x20 && m->cid[i] < 0x7f;
+    if (!ok)
+        return bad(err, "bad_field",
+                   "field 'cid' must be 1 to %d printable ASCII characters without spaces",
+                   SR_MAX_CID);
+    return 0;
+}
+
 int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
 {
     memset(m, 0, sizeof *m);
@@ -166,6 +183,10 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
             return bad(err, "bad_field", "field 'stream' must be an object");
         if (m->external && !json_is_object(m->external))
             return bad(err, "bad_field", "field 'external' must be an object");
+        if (get_cid(root, m, err)) return -1;
+        /* recording a track answers later, off this path: no retry memory there yet */
+        if (m->cid && (m->stream || m->external))
+            return bad(err, "bad_field", "field 'cid' is only for a queue_add of a 'track'");
         return m->stream || m->external ? 0 : get_id(root, "track", &m->track, err);
     }
     case SR_C_QUEUE_REMOVE:
@@ -178,7 +199,7 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (!json_is_integer(v) || json_integer_value(v) < -1 || json_integer_value(v) > 1)
             return bad(err, "bad_field", "field 'value' must be 1, -1 or 0");
         m->value = (int)json_integer_value(v);
-        return 0;
+        return get_cid(root, m, err);
     case SR_C_SKIP:
         if (get_id(root, "room", &m->room, err)) return -1;
         v = json_object_get(root, "value");
@@ -197,7 +218,7 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (!m->text_len) return bad(err, "bad_field", "field 'text' must not be empty");
         if (sr_utf8_len(m->text, m->text_len) > SR_MAX_CHAT)
             return bad(err, "too_long", "chat text is over %d characters", SR_MAX_CHAT);
-        return 0;
+        return get_cid(root, m, err);
     case SR_C_MOD: {
         static const char *const actions[] = {"skip",  "remove", "move",   "delete_chat",
                                               "mute",  "unmute", "kick",   "ban",

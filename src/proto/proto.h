@@ -12,6 +12,8 @@
 #define SR_MAX_NAME 40
 #define SR_MAX_QUERY 200
 #define SR_MAX_SYNC_MS 60000
+/* a client-chosen write id ("cid"): 1 to this many printable ASCII characters */
+#define SR_MAX_CID 64
 
 typedef enum sr_ctype {
     SR_C_HELLO,
@@ -57,6 +59,7 @@ typedef struct sr_cmsg {
     double t0;
     const char *device; /* party: the claiming device's id */
     double sync_ms; /* sync: error_ms, 0 to SR_MAX_SYNC_MS */
+    const char *cid; /* chat, vote, queue_add of a track: the client's write id, NULL if none */
 } sr_cmsg;
 
 /* A decoding error: code is one of the protocol's error codes (static string). */

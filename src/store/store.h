@@ -78,6 +78,10 @@ typedef enum sr_write_kind {
     /* what another process must pick up (store ops version 2) */
     SR_W_NOTICE, /* s1=entity a=key t=when: a change made outside the server that a running
                     server should reload (notices_since) -> sr_write_notice */
+    /* retried writes answered once (sr_load_sink.reply) */
+    SR_W_REPLY, /* a=user v=slot s1=cid s2=answer (JSON) t=when: the first answer to a client's
+                   write id, in slot v of the person's ring (replaces what was there); written
+                   last in the job of the write it answers -> sr_write_reply */
 } sr_write_kind;
 
 /* One write. Strings are owned by the write and freed by sr_write_clear(). Fill it with a
@@ -176,6 +180,8 @@ typedef struct sr_load_sink {
     /* personal playlists, in id order (may be NULL); entries is their JSON array */
     void (*playlist)(void *ud, int64_t id, int64_t user, const char *name, const char *format,
                      const char *entries, double created);
+    /* the remembered answers to client write ids (SR_W_REPLY), oldest first (may be NULL) */
+    void (*reply)(void *ud, int64_t user, int slot, const char *cid, const char *answer);
 } sr_load_sink;
 
 /* A store backend: a const table chosen by name (the scheme of the DSN) at start-up.

@@ -128,6 +128,10 @@ static const char *const migrations[] = {
     "INSERT INTO id_seq (kind, next) SELECT 'tracks', COALESCE(MAX(id), 0) + 1 FROM tracks;"
     "CREATE TABLE notices (id INTEGER PRIMARY KEY, entity TEXT NOT NULL, key BIGINT NOT NULL,"
     " at DOUBLE PRECISION NOT NULL);",
+    /* retried writes: each person's last client write ids and the first answer to each, one
+     * row per slot of a fixed ring, written in the transaction of the write it answers */
+    "CREATE TABLE replies (user_id BIGINT NOT NULL, slot INTEGER NOT NULL, cid TEXT NOT NULL,"
+    " answer TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (user_id, slot));",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

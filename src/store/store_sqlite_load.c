@@ -172,6 +172,12 @@ static void row_max_presence(sqlite3_stmt *q, const sr_load_sink *k)
     k->max_presence(k->ud, sqlite3_column_int64(q, 0));
 }
 
+static void row_reply(sqlite3_stmt *q, const sr_load_sink *k)
+{
+    k->reply(k->ud, sqlite3_column_int64(q, 0), sqlite3_column_int(q, 1), sr_sq_text(q, 2),
+             sr_sq_text(q, 3));
+}
+
 int sr_sq_load(sr_store *st, const sr_load_sink *k)
 {
     sqlite_store *s = (sqlite_store *)st;
@@ -257,6 +263,9 @@ int sr_sq_load(sr_store *st, const sr_load_sink *k)
                        "SELECT id, user_id, name, format, entries, created_at FROM playlists"
                        " ORDER BY id",
                        row_playlist, k, 0);
+    if (k->reply)
+        rc |= each_row(s, "SELECT user_id, slot, cid, answer FROM replies ORDER BY user_id, at",
+                       row_reply, k, 0);
     return rc ? SR_EIO : 0;
 }
 

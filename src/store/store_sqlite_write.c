@@ -163,6 +163,7 @@ static int w_user_delete(sqlite_store *s, const sr_w_user_delete *d)
         {L_USER_DELETE_FAVORITES, "DELETE FROM favorites WHERE user_id = ?1"},
         {L_USER_DELETE_AVATAR, "DELETE FROM avatars WHERE user_id = ?1"},
         {L_USER_DELETE_PLAYLISTS, "DELETE FROM playlists WHERE user_id = ?1"},
+        {L_USER_DELETE_REPLIES, "DELETE FROM replies WHERE user_id = ?1"},
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && !rc; i++)
@@ -300,6 +301,16 @@ static int w_notice(sqlite_store *s, const sr_w_notice *n)
                             "tid", n->entity, n->key, n->at);
 }
 
+static int w_reply(sqlite_store *s, const sr_w_reply *r)
+{
+    /* one row per ring slot: the table holds at most SR_REPLAY_KEEP rows a person */
+    return sr_sq_exec_bound(s, L_REPLY,
+                            "INSERT INTO replies (user_id, slot, cid, answer, at) VALUES"
+                            " (?1,?2,?3,?4,?5) ON CONFLICT (user_id, slot) DO UPDATE SET"
+                            " cid = excluded.cid, answer = excluded.answer, at = excluded.at",
+                            "iittd", r->user, (int64_t)r->slot, r->cid, r->answer, r->when);
+}
+
 int sr_sq_write(sr_store *st, const sr_write *w)
 {
     sqlite_store *s = (sqlite_store *)st;
@@ -341,6 +352,7 @@ int sr_sq_write(sr_store *st, const sr_write *w)
         ON(SR_W_PLAYLIST_DELETE, playlist_delete)
         ON(SR_W_ROOM_CLOSE, room_close)
         ON(SR_W_NOTICE, notice)
+        ON(SR_W_REPLY, reply)
     }
 #undef ON
     sr_log(SR_LOG_ERROR, "store: unknown write kind", "kind=%d", (int)w->kind);

@@ -448,6 +448,22 @@ sr_w_notice sr_w_notice_of(const sr_write *w)
     return (sr_w_notice){.entity = w->s1, .key = w->a, .at = w->t};
 }
 
+void sr_write_reply(sr_write *w, int64_t user, int slot, const char *cid, const char *answer,
+                    double when)
+{
+    *w = (sr_write){.kind = SR_W_REPLY};
+    w->a = user;
+    w->v = slot;
+    w->s1 = sr_xstrdup(cid);
+    w->s2 = sr_xstrdup(answer);
+    w->t = when;
+}
+
+sr_w_reply sr_w_reply_of(const sr_write *w)
+{
+    return (sr_w_reply){.user = w->a, .slot = w->v, .cid = w->s1, .answer = w->s2, .when = w->t};
+}
+
 /* ---- id kinds ---- */
 
 static const char *const kind_names[SR_ID_KINDS] = {

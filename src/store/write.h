@@ -315,4 +315,18 @@ typedef struct sr_w_notice {
 void sr_write_notice(sr_write *w, const char *entity, int64_t key, double at);
 sr_w_notice sr_w_notice_of(const sr_write *w);
 
+/* SR_W_REPLY: the first answer to a client's write id (cid), so a retry after a crash is
+ * answered again instead of applied twice. Goes last in the job of the write it answers:
+ * the row exists only if that write does. */
+typedef struct sr_w_reply {
+    int64_t user;
+    int slot;           /* 0 .. SR_REPLAY_KEEP - 1: the person's ring slot it replaces */
+    const char *cid;    /* the client's id */
+    const char *answer; /* the answer as JSON, without its ref */
+    double when;
+} sr_w_reply;
+void sr_write_reply(sr_write *w, int64_t user, int slot, const char *cid, const char *answer,
+                    double when);
+sr_w_reply sr_w_reply_of(const sr_write *w);
+
 #endif

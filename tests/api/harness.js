@@ -141,7 +141,7 @@ export class Server {
       } catch {
         /* not up yet */
       }
-      await sleep(50);
+      await sleep(20); // finely: the fault run times restarts with this
     }
     throw new Error(`server not healthy after 15 s\n${this.tail()}`);
   }
@@ -172,6 +172,27 @@ export class Server {
   async restart() {
     await this.stop();
     this.log.push('---- restart ----');
+    return this.#respawn();
+  }
+
+  /**
+   * kill -9 (no shutdown: what the disk has is all there is) and starts again on the same port
+   * and data dir. Resolves with the ms from the kill until the new process answered healthy.
+   */
+  async crash() {
+    const t0 = Date.now();
+    const proc = this.proc;
+    this.proc = null;
+    if (proc && !this.exit) {
+      proc.kill('SIGKILL');
+      await this.exited;
+    }
+    this.log.push('---- kill -9 ----');
+    await this.#respawn();
+    return Date.now() - t0;
+  }
+
+  async #respawn() {
     let lastErr;
     for (let i = 0; i < 20; i++) {
       try {

@@ -328,7 +328,14 @@ test('room actions send the protocol messages', async () => {
   assert.deepEqual(await a.search('t', 5), [track(3)]);
   await a.leave();
   assert.equal(a.room, null);
-  const sent = fake.received.filter((m) => !['ping', 'join', 'hello'].includes(m.type)).map(({ ref, ...m }) => m);
+  const frames = fake.received.filter((m) => !['ping', 'join', 'hello'].includes(m.type));
+  // each write carries a fresh random write id (cid), so a resend after a reconnect is applied once
+  const cids = frames.filter((m) => ['queue_add', 'vote', 'chat'].includes(m.type)).map((m) => m.cid);
+  assert.equal(cids.length, 3);
+  for (const cid of cids) assert.match(cid, /^[0-9a-f]{32}$/);
+  assert.equal(new Set(cids).size, 3);
+  assert.ok(frames.every((m) => m.cid === undefined || ['queue_add', 'vote', 'chat'].includes(m.type)));
+  const sent = frames.map(({ ref, cid, ...m }) => m);
   assert.deepEqual(sent, [
     { type: 'queue_add', room: 1, track: 3 },
     { type: 'vote', room: 1, entry: 6, value: -1 },

@@ -1,5 +1,5 @@
 /* test_store.c - the SQLite store: migrations, group-committed writes through the worker, and a
- * reopen that loads everything back. */
+ * reopen that loads everything back; the remembered answers to retried writes (replies). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 
 #include "store/store.h"
 #include "store/worker.h"
+#include "store/write.h"
 #include "util/util.h"
 
 typedef struct seen {
@@ -165,10 +166,86 @@ static void test_write_reopen_load(void **state)
     unlink(aux);
 }
 
+/* What the reply sink saw, in order: "user/slot/cid/answer;". */
+static char replies[512];
+static void s_reply(void *ud, int64_t user, int slot, const char *cid, const char *answer)
+{
+    (void)ud;
+    size_t n = strlen(replies);
+    snprintf(replies + n, sizeof replies - n, "%lld/%d/%s/%s;", (long long)user, slot, cid, answer);
+}
+
+static void put(sr_store *st, sr_write *w)
+{
+    assert_int_equal(st->ops->write(st, w), 0);
+    sr_write_clear(w);
+}
+
+static void test_replies_reload(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sr_store_replies_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    unlink(path);
+    sr_store *st;
+    assert_int_equal(sr_store_open(path, &st), 0);
+    sr_write w;
+    assert_int_equal(st->ops->begin(st), 0);
+    sr_write_user(&w, 1, "Ada", NULL, 1.0);
+    put(st, &w);
+    sr_write_user(&w, 2, "Bo", NULL, 1.0);
+    put(st, &w);
+    sr_write_reply(&w, 1, 63, "a", "{\"id\":1}", 10.0);
+    put(st, &w);
+    sr_write_reply(&w, 1, 0, "b", "{\"id\":2}", 11.0); /* the ring wrapped */
+    put(st, &w);
+    sr_write_reply(&w, 2, 0, "b", "{\"entry\":5}", 12.0); /* ids are per person */
+    put(st, &w);
+    sr_write_reply(&w, 1, 63, "c", "{\"id\":3}", 13.0); /* replaces slot 63 */
+    put(st, &w);
+    assert_int_equal(st->ops->commit(st), 0);
+    st->ops->close(st);
+
+    assert_int_equal(sr_store_open(path, &st), 0);
+    seen s = {0};
+    sr_load_sink sink = {.ud = &s,
+                         .user = s_user,
+                         .room = s_room,
+                         .track = s_track,
+                         .entry = s_entry,
+                         .vote = s_vote,
+                         .chat = s_chat,
+                         .ranked = s_ranked,
+                         .recent = s_recent,
+                         .max_ids = s_max,
+                         .reply = s_reply};
+    replies[0] = 0;
+    assert_int_equal(st->ops->load(st, &sink), 0);
+    /* per person, oldest first: so the ring's next slot follows the newest */
+    assert_string_equal(replies, "1/0/b/{\"id\":2};1/63/c/{\"id\":3};2/0/b/{\"entry\":5};");
+    /* a deleted account's answers go with it */
+    assert_int_equal(st->ops->begin(st), 0);
+    sr_write_user_delete(&w, 1);
+    put(st, &w);
+    assert_int_equal(st->ops->commit(st), 0);
+    replies[0] = 0;
+    assert_int_equal(st->ops->load(st, &sink), 0);
+    assert_string_equal(replies, "2/0/b/{\"entry\":5};");
+    st->ops->close(st);
+    unlink(path);
+    char aux[300];
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_reopen_load),
+        cmocka_unit_test(test_replies_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
