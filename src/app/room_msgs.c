@@ -151,7 +151,10 @@ static void replay_done(void *ctx, json_t *durable)
             if (w->ref) json_object_set(o, "ref", w->ref);
             hub_send_json(w->h, w->s, o);
         } else {
-            hub_send_error(w->h, w->s, "internal", "the store could not record this", w->ref);
+            /* the first one failed: the same error, "unavailable" while the disk refuses */
+            int http;
+            const char *msg, *code = hub_write_error(w->h, 0, &http, &msg);
+            hub_send_error(w->h, w->s, code, msg, w->ref);
         }
         sr_session_unref(w->s);
     }
