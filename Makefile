@@ -4,7 +4,7 @@ PKGS    := libwebsockets jansson libsodium sqlite3 libavformat libavcodec libavu
 OPT     ?= -O2 -g
 CFLAGS  := $(OPT) -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -pthread
 B       ?= build
 
 SRCS      := $(shell find src -name '*.c' | sort)

@@ -24,7 +24,7 @@
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
         *trusted_proxies, *tls_cert, *tls_key;
-    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, guest_chat,
+    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, libev, guest_chat,
         guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool, allow_private_urls;
     double session_days;
     double msg_rate, skip_ratio;
@@ -43,6 +43,7 @@ static config cfg = {
     .header_timeout = 3,
     .send_threads = -1,
     .io_uring = 1,
+    .libev = 1,
     .msg_rate = 40,
     .skip_ratio = 0.5,
     .out_max_bytes = 4L * 1024 * 1024,
@@ -93,6 +94,8 @@ static const struct option_def {
      "threads that help send a fan-out (default: one per usable CPU less one, at most 3; 0: none)"},
     {"pin-threads", O_INT, &cfg.pin_threads,
      "1: pin the service thread and each send thread to its own CPU (default 0)"},
+    {"libev", O_INT, &cfg.libev,
+     "1: serve on an epoll loop (libev; default), 0: on libwebsockets' poll() loop"},
     {"io-uring", O_INT, &cfg.io_uring,
      "1: send fan-outs in io_uring batches where the kernel allows (default 1), 0: send()"},
     {"guest-chat", O_INT, &cfg.guest_chat,
@@ -408,6 +411,7 @@ static int cmd_serve(void)
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,
+        .libev = cfg.libev,
         .tls_cert = cfg.tls_cert,
         .tls_key = cfg.tls_key,
         .modules = modules,

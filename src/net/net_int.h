@@ -87,6 +87,7 @@ enum { SHUT_DRAINING = 1, SHUT_CLOSING = 2 };
 struct sr_server {
     sr_server_config cfg;
     struct lws_context *ctx;
+    struct ev_loop *loop; /* --event-loop libev: ours, lent to lws; NULL: lws's poll() */
     sr_hub *hub;
     lws_sorted_usec_list_t tick;
     net_static_file *files;

@@ -8,6 +8,8 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <ev.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,7 +200,33 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
         info.ssl_private_key_filepath = cfg->tls_key;
         info.alpn = "http/1.1";
     }
+    void *loops[1];
+    if (cfg->libev) {
+        /* lws's own loop calls poll() over every socket on each pass: 20% of the server's CPU
+         * while 10,000 listeners joined. epoll (through libev, lws's plugin) costs what is
+         * ready, not what is open. The loop is ours (a foreign loop to lws) so that each pass
+         * still ends with our flush (sr_server_run). */
+        srv->loop = ev_loop_new(EVBACKEND_EPOLL);
+        if (!srv->loop) {
+            sr_log(SR_LOG_ERROR, "cannot create the libev loop", NULL);
+            sr_server_free(srv);
+            return NULL;
+        }
+        loops[0] = srv->loop;
+        info.foreign_loops = loops;
+        info.options |= LWS_SERVER_OPTION_LIBEV;
+    }
     srv->ctx = lws_create_context(&info);
+    if (!srv->ctx && srv->loop) {
+        /* the plugin (libwebsockets-evlib-ev) is missing or refused the loop: serve anyway */
+        sr_log(SR_LOG_WARN, "libev loop unavailable: using lws's poll() loop",
+               "hint=\"install libwebsockets-evlib-ev\"");
+        ev_loop_destroy(srv->loop);
+        srv->loop = NULL;
+        info.foreign_loops = NULL;
+        info.options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+        srv->ctx = lws_create_context(&info);
+    }
     if (!srv->ctx) {
         sr_log(SR_LOG_ERROR, srv->tls ? "cannot listen (or load the TLS certificate and key)"
                                       : "cannot listen",
@@ -244,7 +272,10 @@ int sr_server_run(sr_server *srv)
     sr_log(SR_LOG_INFO, "listening", "host=\"%s\" port=%d scheme=%s",
            srv->cfg.host ? srv->cfg.host : "*", srv->cfg.port, srv->tls ? "https" : "http");
     for (;;) {
-        if (lws_service(srv->ctx, 0) < 0) break;
+        if (srv->loop)
+            ev_run(srv->loop, EVRUN_ONCE);
+        else if (lws_service(srv->ctx, 0) < 0)
+            break;
         sr_pool_poll(srv->io);
         net_ws_flush(srv);
         /* Shutdown, in order: refuse new connections and stop handling messages (one not
@@ -295,6 +326,7 @@ void sr_server_free(sr_server *srv)
         sr_hub_poll(srv->hub);
     }
     if (srv->ctx) lws_context_destroy(srv->ctx);
+    if (srv->loop) ev_loop_destroy(srv->loop);
     srv->ctx = NULL;
     if (srv->io) sr_pool_stop(srv->io); /* after the requests closed: no read can complete */
     sr_hub_free(srv->hub);

@@ -20,6 +20,7 @@ typedef struct sr_server_config {
     int send_threads;      /* threads helping with fan-out sends; < 0: by CPU count */
     int pin_threads;       /* 1: service thread and send helpers each on their own CPU */
     int io_uring;          /* 1: fan-out sends in io_uring batches where available */
+    int libev;             /* 1: lws runs on a libev (epoll) loop; 0: lws's own poll() loop */
     const char *tls_cert;  /* PEM certificate (chain) and its key: the port speaks https and */
     const char *tls_key;   /* wss; both NULL: plain HTTP (both or neither) */
     /* the feature modules to run, NULL-terminated (borrowed: const tables); the network layer
