@@ -51,6 +51,7 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         return hub_send_error(h, s, "internal", "the store could not record this", m->ref);
     job *j = hub_job_new(NULL);
     char hash[65] = "";
+    int same = 0;
     if (!uid) {
         unsigned char b[16];
         randombytes_buf(b, sizeof b);
@@ -59,9 +60,13 @@ static void on_hello(sr_hub *h, sr_session *s, sr_cmsg *m)
         uid = fresh;
         hub_user_set(h, uid, name, hash);
     } else {
+        const user *known = hub_user_get(h, uid);
+        /* While the disk refuses, a returning guest under the same name is welcomed from
+         * memory: the write would only have recorded when they were last seen. */
+        same = known && known->name && !strcmp(known->name, name) && hub_store_refusing(h);
         hub_user_set(h, uid, name, NULL);
     }
-    sr_write_user(hub_job_add(j), uid, name, hash[0] ? hash : NULL, sr_now_ms());
+    if (!same) sr_write_user(hub_job_add(j), uid, name, hash[0] ? hash : NULL, sr_now_ms());
     s->user = uid;
     json_t *extra = json_pack("{s:i,s:o,s:f}", "v", SR_PROTO_VERSION, "user", hub_user_json(h, uid),
                               "server_time", sr_now_ms());

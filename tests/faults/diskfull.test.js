@@ -86,9 +86,10 @@ test('a full disk: chat refused with unavailable, nothing acked lost, the room p
 
   // three listeners chat at once, and the disk fills half-way through
   const others = [];
+  const welcomes = [];
   for (const name of ['B', 'C']) {
     const w = await raw(srv);
-    await w.call({ type: 'hello', name });
+    welcomes.push(await w.call({ type: 'hello', name }));
     await w.call({ type: 'join', room: room.id });
     others.push(w);
   }
@@ -143,6 +144,16 @@ test('a full disk: chat refused with unavailable, nothing acked lost, the room p
   const media = await fetch(`${srv.base}${np1.track.url}`, { headers: { range: 'bytes=0-1023' } });
   assert.equal(media.status, 206);
   assert.equal((await media.arrayBuffer()).byteLength, 1024);
+
+  // a guest who comes back under the same name is welcomed as before; a new one cannot be
+  // recorded, so is told to try again
+  const returning = await raw(srv);
+  const again = await returning.call({ type: 'hello', name: 'B', token: welcomes[0].token });
+  assert.equal(again.type, 'welcome', JSON.stringify(again));
+  assert.equal(again.user.id, welcomes[0].user.id, 'the same person');
+  assert.equal((await returning.call({ type: 'join', room: room.id })).type, 'snapshot');
+  const newcomer = await (await raw(srv)).call({ type: 'hello', name: 'New' });
+  assert.equal(newcomer.code, 'unavailable', JSON.stringify(newcomer));
 
   const fullLines = srv.log.slice(logFrom).filter((l) => /writes refused/.test(l));
   assert.equal(fullLines.length, 1, `one log line for the state change:\n${srv.tail()}`);
