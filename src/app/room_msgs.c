@@ -365,9 +365,9 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
                             hub_user_json(h, s->user), "text", m->text, m->text_len, "ts", ts);
     sr_chatring_push(&r->chat, id, s->user, json_incref(msg));
     job *j = hub_job_new(r);
-    char *text = sr_xstrndup(m->text, m->text_len);
-    sr_write_chat(hub_job_add(j), id, r->id, s->user, text, ts);
-    free(text);
+    /* the message's own NUL-terminated copy (sr_write_chat copies it for the worker) */
+    sr_write_chat(hub_job_add(j), id, r->id, s->user, json_string_value(json_object_get(msg, "text")),
+                  ts);
     hub_job_ack(j, s, m->ref, json_pack("{s:I}", "id", (json_int_t)id));
     remember(h, j, s, m->cid);
     json_t *o = hub_delta("chat");

@@ -29,6 +29,37 @@ static const struct {
     {"cannot_play", SR_C_CANNOT_PLAY},
 };
 
+/* 1 when s holds nothing but white space: ASCII's, and Unicode's spaces and zero-width ones
+ * (U+00A0, U+1680, U+2000-U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF), which
+ * show as an empty chat line. s is valid UTF-8 (jansson checked it). */
+static int blank(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + len;
+    while (p < e) {
+        unsigned c = *p;
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            p++;
+            continue;
+        }
+        unsigned cp;
+        int n;
+        if (c >= 0xC0 && c < 0xE0 && e - p >= 2) {
+            cp = (c & 0x1Fu) << 6 | (p[1] & 0x3Fu);
+            n = 2;
+        } else if (c >= 0xE0 && c < 0xF0 && e - p >= 3) {
+            cp = (c & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+            n = 3;
+        } else {
+            return 0;
+        }
+        if (!(cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 ||
+              cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int bad(sr_perr *err, const char *code, const char *fmt, ...)
@@ -216,6 +247,8 @@ int sr_proto_decode(const char *data, size_t len, sr_cmsg *m, sr_perr *err)
         if (get_id(root, "room", &m->room, err)) return -1;
         if (get_str(root, "text", 1, &m->text, &m->text_len, err)) return -1;
         if (!m->text_len) return bad(err, "bad_field", "field 'text' must not be empty");
+        if (blank(m->text, m->text_len))
+            return bad(err, "bad_field", "field 'text' must not be only spaces");
         if (sr_utf8_len(m->text, m->text_len) > SR_MAX_CHAT)
             return bad(err, "too_long", "chat text is over %d characters", SR_MAX_CHAT);
         return get_cid(root, m, err);

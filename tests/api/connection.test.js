@@ -228,6 +228,11 @@ test('bad_field: wrong types and values out of range, message names the field', 
   isError(await ws.call({ type: 'skip', room: room.id, value: 'yes' }), 'bad_field');
   isError(await ws.call({ type: 'chat', room: room.id, text: 7 }), 'bad_field');
   isError(await ws.call({ type: 'chat', room: room.id, text: '' }), 'bad_field');
+  // only white space shows as an empty line: refused, and nobody sees it
+  const blank = await ws.call({ type: 'chat', room: room.id, text: ' \u00a0\u3000\u200b\n ' });
+  isError(blank, 'bad_field');
+  assert.match(blank.message, /spaces/);
+  assert.equal(ws.inbox.filter((m) => m.type === 'chat' && !m.msg.text.trim()).length, 0);
   const l = await ws.call({ type: 'search', q: '', limit: 0 });
   isError(l, 'bad_field');
   assert.match(l.message, /limit/);

@@ -55,6 +55,12 @@ static void test_errors(void **state)
     assert_string_equal(code_of("{\"type\":\"vote\",\"room\":1,\"entry\":2}"), "missing_field");
     assert_string_equal(code_of("{\"type\":\"skip\",\"room\":1,\"value\":1}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\"\"}"), "bad_field");
+    /* only white space, ASCII or Unicode (no-break, ideographic, zero-width) */
+    assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\" \\t\\n \"}"), "bad_field");
+    assert_string_equal(
+        code_of("{\"type\":\"chat\",\"room\":1,\"text\":\"\\u00a0\\u3000\\u200b\\ufeff\"}"),
+        "bad_field");
+    assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\" \\u00a0x \"}"), "ok");
     assert_string_equal(code_of("{\"type\":\"search\",\"q\":\"a\",\"limit\":0}"), "bad_field");
 }
 
