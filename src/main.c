@@ -25,7 +25,7 @@ typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
         *trusted_proxies, *tls_cert, *tls_key;
     int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, libev, guest_chat,
-        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool, allow_private_urls;
+        guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool, allow_private_urls, accept_burst;
     double session_days;
     double msg_rate, skip_ratio;
     long out_max_bytes;
@@ -41,6 +41,7 @@ static config cfg = {
     .out_max_msgs = 8192,
     .rx_buffer = 256,
     .header_timeout = 3,
+    .accept_burst = 64,
     .send_threads = -1,
     .io_uring = 1,
     .libev = 1,
@@ -88,6 +89,8 @@ static const struct option_def {
     {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 256)"},
     {"header-timeout", O_INT, &cfg.header_timeout,
      "seconds a connection has to send a request's headers (default 3)"},
+    {"accept-burst", O_INT, &cfg.accept_burst,
+     "connections accepted per pass of the event loop at most (default 64; 0: all queued)"},
     {"header-pool", O_INT, &cfg.header_pool,
      "requests whose headers are read at once (default 0: one per open-file slot)"},
     {"send-threads", O_INT, &cfg.send_threads,
@@ -408,6 +411,7 @@ static int cmd_serve(void)
         .rx_buffer = cfg.rx_buffer,
         .header_timeout = cfg.header_timeout,
         .header_pool = cfg.header_pool,
+        .accept_burst = cfg.accept_burst,
         .send_threads = cfg.send_threads,
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,

@@ -12,6 +12,17 @@
 static int g_spare = -1;
 static int g_at_limit; /* in an episode: logged once, until an accept succeeds */
 static unsigned long g_refused;
+static int g_burst, g_taken; /* accepts allowed per pass, accepts this pass */
+
+void sr_fdlimit_set_burst(int per_pass)
+{
+    g_burst = per_pass > 0 ? per_pass : 0;
+}
+
+void sr_fdlimit_pass(void)
+{
+    g_taken = 0;
+}
 
 void sr_fdlimit_init(void)
 {
@@ -31,8 +42,13 @@ static int sys_accept(int fd, struct sockaddr *addr, socklen_t *len)
 /* Called instead of libc's accept() by everything in the process, lws included. */
 int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
+    if (g_burst && g_taken >= g_burst) {
+        errno = EAGAIN; /* lws stops accepting for this pass; the next pass takes more */
+        return -1;
+    }
     int c = sys_accept(fd, addr, len);
     if (c >= 0) {
+        g_taken++;
         if (g_at_limit) {
             g_at_limit = 0;
             sr_log(SR_LOG_DEBUG, "accepting again", "refused=%lu", g_refused);

@@ -18,4 +18,14 @@ void sr_fdlimit_init(void);
 /* Connections refused at the limit since start (for tests and logs). */
 unsigned long sr_fdlimit_refused(void);
 
+/* Accepts per service pass, at most (0: no bound). lws accepts everything queued on the
+ * listening socket in one go, and files each new connection's timeout in one sorted list,
+ * inserting from its head: in a join storm thousands of connections sat in their handshake
+ * at once and each accept walked all their timers (17% of the server's CPU). Accepting a few
+ * per pass leaves the rest in the kernel's queue, which costs nothing to wait in, and the
+ * handshakes already accepted go on meanwhile. */
+void sr_fdlimit_set_burst(int per_pass);
+/* A service pass ended: the budget starts again. */
+void sr_fdlimit_pass(void);
+
 #endif

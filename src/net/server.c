@@ -139,6 +139,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
     /* before any thread of ours starts */
     sr_wsguard_init(SR_MAX_MESSAGE, net_ws_guard_violation, net_ws_guard_dropped);
     sr_fdlimit_init();
+    sr_fdlimit_set_burst(cfg->accept_burst);
     srv->fanout = sr_fanout_new(cfg->send_threads, cfg->pin_threads, cfg->io_uring);
     srv->io = sr_pool_start(2, wake_ctx, srv);
     g_srv = srv;
@@ -276,6 +277,7 @@ int sr_server_run(sr_server *srv)
             ev_run(srv->loop, EVRUN_ONCE);
         else if (lws_service(srv->ctx, 0) < 0)
             break;
+        sr_fdlimit_pass();
         sr_pool_poll(srv->io);
         net_ws_flush(srv);
         /* Shutdown, in order: refuse new connections and stop handling messages (one not

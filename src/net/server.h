@@ -17,6 +17,7 @@ typedef struct sr_server_config {
     int rx_buffer;         /* lws receive buffer per connection (bytes) */
     int header_timeout;    /* seconds a connection may hold a header buffer; <= 0: 3 */
     int header_pool;       /* header buffers at most; <= 0: one per open-file slot */
+    int accept_burst;      /* connections accepted per service pass at most; <= 0: all queued */
     int send_threads;      /* threads helping with fan-out sends; < 0: by CPU count */
     int pin_threads;       /* 1: service thread and send helpers each on their own CPU */
     int io_uring;          /* 1: fan-out sends in io_uring batches where available */
