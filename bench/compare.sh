@@ -91,7 +91,9 @@ for i in $(seq 1 "$RUNS"); do
         la=$(cut -d' ' -f1-3 /proc/loadavg)
         echo "compare: run $i of $RUNS, $which ($bin), load average $la, others busy $busy % (waited $waited s)" >&2
         t0=$(date +%s)
-        SOUNDROOM_BIN=$bin BENCH_ONLY=soundroom BENCH_RESULTS=$out bash bench/run.sh >"$DIR/run$i-$which.log" 2>&1
+        # one run each time (BENCH_RUNS=1): the alternation and the medians are this script's, and it
+        # reads the report's single-run "soundroom-a: ..." lines
+        SOUNDROOM_BIN=$bin BENCH_ONLY=soundroom BENCH_RUNS=1 BENCH_RESULTS=$out bash bench/run.sh >"$DIR/run$i-$which.log" 2>&1
         rc=$?
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$which" "$out" "$la" "$(cut -d' ' -f1-3 /proc/loadavg)" \
             "$(($(date +%s) - t0)) s, run.sh exit $rc" "$busy" "$waited" >>"$DIR/runs.tsv"

@@ -21,6 +21,11 @@
 # Environment: SOUNDROOM_BIN (default build/soundroom), BENCH_PORT (first of three TCP ports, default
 # 18731), BENCH_ONLY (servers to run, comma-separated: soundroom, uws, peer (the ws peer)),
 # BENCH_WORKLOADS="a b c d e", BENCH_RESULTS (where the report goes, default bench/RESULTS.md),
+# BENCH_RUNS (runs of each workload per server, default 1; `make bench` passes 3: each workload runs
+# in BENCH_RUNS rounds, each round running every server once, so that drift in the machine's load
+# hits all three alike; every figure reported is the median over the runs of its server and
+# workload, per key, for an even count the lower of the two middle values, so that each figure is
+# one a run measured; the report's raw section lists every run's headline figures and result line),
 # BENCH_QUIET_PCT / BENCH_QUIET_WAIT (before each server's workload, wait up to BENCH_QUIET_WAIT s,
 # default 60, until other processes use under BENCH_QUIET_PCT % of all CPUs, default 25, over 3 s).
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -82,6 +87,8 @@ FAN_N=10000
 if ((NOFILE - 200 < FAN_N)); then FAN_N=$((NOFILE - 200)); fi
 STORM_N=$FAN_N
 WORKLOADS=${BENCH_WORKLOADS:-a b c d e}
+RUNS=${BENCH_RUNS:-1}
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { log "BENCH_RUNS=$RUNS is not a positive whole number"; exit 2; }
 ALL_KINDS="soundroom uws peer"
 SERVERS=$ALL_KINDS
 if [ -n "${BENCH_ONLY:-}" ]; then
@@ -249,8 +256,8 @@ busy_pct() {
         printf "%.0f", (t > 0) ? 100 * (t - (y[2] - x[2])) / t : 0 }'
 }
 declare -A RES STOPPED OTHERS
-run_one() { # kind workload
-    local kind=$1 w=$2 tag="$1-$2" t0 b
+run_one() { # kind workload tag
+    local kind=$1 w=$2 tag=$3 t0 b
     t0=$(date +%s)
     while :; do
         b=$(busy_pct)
@@ -289,12 +296,76 @@ if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 1.0) }'; then
     log "warning: load average ${LOAD_BEFORE%% *} before starting; other work on this machine will skew the figures"
 fi
 BUSY_BEFORE=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 10 {printf "%s%s (%s%%)", sep, $2, $1; sep=", "}')
+# run_tag kind workload round: with one run the tag is "soundroom-a", as the report always named it
+# (bench/compare.sh reads those lines); with more, each run is "soundroom-a-r2" and "soundroom-a"
+# holds the medians.
+run_tag() { if ((RUNS == 1)); then echo "$1-$2"; else echo "$1-$2-r$3"; fi; }
 for w in $WORKLOADS; do
-    for kind in $SERVERS; do
-        run_one "$kind" "$w"
+    for i in $(seq 1 "$RUNS"); do
+        ((RUNS > 1)) && log "($w) round $i of $RUNS"
+        for kind in $SERVERS; do
+            run_one "$kind" "$w" "$(run_tag "$kind" "$w" "$i")"
+        done
     done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# The median of each key over result lines (stdin, one "RESULT k=v ..." a line) as one such line.
+# -1 is the load generator's "not measured" and is left out unless every run says it. A key whose
+# values are not all numbers keeps its value when the runs agree and lists them ("a/b") when not.
+# For an even count the lower middle value is taken, not the mean of the two: every figure then is
+# one that a run measured, printed as that run printed it. runs_measured counts the lines that were
+# results at all (a run whose load generator printed none is "RESULT none ...").
+median_line() {
+    awk '
+    function isnum(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?$/ }
+    function unset_(x) { return x ~ /^-1(\.0+)?$/ }
+    function med(k,    i, j, c, t, v, allnum, out, d, seen_) {
+        c = 0; allnum = 1
+        for (i = 1; i <= n[k]; i++) {
+            v = val[k, i]
+            if (!isnum(v)) allnum = 0
+            else if (!unset_(v)) x[++c] = v
+        }
+        if (!allnum) {
+            out = ""; d = 0; delete seen_
+            for (i = 1; i <= n[k]; i++) {
+                v = val[k, i]
+                if (!(v in seen_)) { seen_[v] = 1; out = out (d++ ? "/" : "") v }
+            }
+            return out
+        }
+        if (c == 0) return val[k, 1]
+        for (i = 2; i <= c; i++) { t = x[i]; for (j = i - 1; j >= 1 && x[j] + 0 > t + 0; j--) x[j + 1] = x[j]; x[j + 1] = t }
+        return x[int((c + 1) / 2)]
+    }
+    $1 == "RESULT" {
+        if ($0 ~ / mode=/) runs++
+        for (f = 2; f <= NF; f++) {
+            p = index($f, "="); if (!p) continue
+            k = substr($f, 1, p - 1)
+            if (!(k in n)) order[++nk] = k
+            val[k, ++n[k]] = substr($f, p + 1)
+        }
+    }
+    END {
+        line = "RESULT"
+        for (o = 1; o <= nk; o++) line = line " " order[o] "=" med(order[o])
+        print line " runs_measured=" runs + 0
+    }'
+}
+if ((RUNS > 1)); then
+    for w in $WORKLOADS; do
+        for kind in $SERVERS; do
+            lines=""
+            for i in $(seq 1 "$RUNS"); do
+                t=$(run_tag "$kind" "$w" "$i")
+                [ -n "${RES[$t]:-}" ] && lines+="${RES[$t]}"$'\n'
+            done
+            [ -n "$lines" ] && RES[$kind-$w]=$(printf '%s' "$lines" | median_line)
+        done
+    done
+fi
 
 # ---- report --------------------------------------------------------------------------------
 val() { # tag key
@@ -309,18 +380,21 @@ num() { # formats a number with thousands separators
         r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }
         print sign s r }'
 }
+fmtv() { # value [fmt]
+    case ${2:-num} in
+    num) num "$1" ;;
+    ms) printf '%s ms' "$1" ;;
+    s) printf '%s s' "$1" ;;
+    pct) printf '%s %%' "$1" ;;
+    kib) awk -v b="$1" 'BEGIN{printf "%.2f KiB", b/1024}' ;;
+    raw) echo "$1" ;;
+    esac
+}
 cell() { # tag key [fmt]; "—" when not measured
     local v
     v=$(val "$1" "$2")
     if [ -z "$v" ] || [ "$v" = "-1" ] || [ "$v" = "-1.00" ] || [ "$v" = "-1.0" ] || [ "$v" = "-1.000" ]; then echo "—"; return; fi
-    case ${3:-num} in
-    num) num "$v" ;;
-    ms) printf '%s ms' "$v" ;;
-    s) printf '%s s' "$v" ;;
-    pct) printf '%s %%' "$v" ;;
-    kib) awk -v b="$v" 'BEGIN{printf "%.2f KiB", b/1024}' ;;
-    raw) echo "$v" ;;
-    esac
+    fmtv "$v" "${3:-num}"
 }
 ran() { [ -n "${RES[$1]:-}" ]; }
 cpu_cell() { # tag: "total % (kernel %; waited for a CPU %)"
@@ -411,11 +485,50 @@ server_state() { # tag
     echo "${STOPPED[$1]}"
 }
 
+all_runs() { # workload: every run's tag, in the order they ran
+    local i kind
+    for i in $(seq 1 "$RUNS"); do
+        for kind in $ALL_KINDS; do run_tag "$kind" "$1" "$i"; done
+    done
+}
+# The headline figures run by run, with their median and min - max (runs that measured them).
+runs_table() {
+    local h w key fmt label kind i t v m vs cells lo hi
+    local hdr="| figure | server |" sep="|---|---|"
+    for i in $(seq 1 "$RUNS"); do hdr+=" run $i |"; sep+="---:|"; done
+    echo "$hdr median | min – max |"
+    echo "$sep---:|---:|"
+    for h in "a delivered_per_s num (a) delivered messages/s" "a ack_p99_ms ms (a) chat ack latency p99" \
+        "b last_p99_ms ms (b) latency to the last listener p99" "c bytes_per_listener kib (c) memory per idle listener" \
+        "d delivery_p99_ms ms (d) delivery latency p99" "d ack_p99_ms ms (d) chat ack latency p99" \
+        "e join_p99_ms ms (e) join time p99"; do
+        read -r w key fmt label <<<"$h"
+        wl "$w" || continue
+        for kind in $ALL_KINDS; do
+            [ -n "${RES[$kind-$w]:-}" ] || continue
+            cells=""
+            vs=""
+            for i in $(seq 1 "$RUNS"); do
+                t=$(run_tag "$kind" "$w" "$i")
+                cells+=" $(cell "$t" "$key" "$fmt") |"
+                v=$(val "$t" "$key")
+                [ -n "$v" ] && [[ ! $v =~ ^-1(\.0+)?$ ]] && vs+="$v "
+            done
+            m="—"
+            if [ -n "$vs" ]; then
+                read -r lo hi < <(tr ' ' '\n' <<<"$vs" | grep . | sort -g | sed -n '1p;$p' | tr '\n' ' ')
+                m="$(fmtv "$lo" "$fmt") – $(fmtv "${hi:-$lo}" "$fmt")"
+            fi
+            echo "| $label | $kind |$cells $(cell "$kind-$w" "$key" "$fmt") | $m |"
+        done
+    done
+}
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
     echo "# soundroom benchmarks"
     echo
     echo "Generated by \`make bench\` (\`bench/run.sh\`) on $(date -u '+%Y-%m-%d %H:%M:%S UTC'). Do not edit by hand."
+    ((RUNS > 1)) && echo && echo "Every figure is the median of $RUNS runs (BENCH_RUNS=$RUNS) of its server and workload."
     echo
     echo "## Machine"
     echo
@@ -431,13 +544,25 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "| node / ws / uWS.js | $(node --version 2>/dev/null) / $(node -p 'require("./node_modules/ws/package.json").version' 2>/dev/null) / @trufflesuite/uws-js-unofficial ${UWS_VERSION:-missing} |"
     echo "| load average before / after | $LOAD_BEFORE / $LOAD_AFTER |"
     echo "| other busy processes at start | ${BUSY_BEFORE:-none} |"
+    if ((RUNS > 1)); then
+        sv=$(xargs <<<"$SERVERS")
+        echo "| runs | $RUNS of each workload per server, in $RUNS rounds, each round running ${sv// /, } in turn |"
+        echo
+        echo "Each figure is the median of $RUNS runs on a machine that may be shared, taken per figure (so"
+        echo "two figures in one row may come from different runs); for an even count, the lower of the two"
+        echo "middle values. The servers take turns within each round, so load from elsewhere falls on all"
+        echo "of them alike. The spread of the headline figures, run by run, is under \"Raw\" below. The"
+        echo "load generator's own CPU is shown per workload: a generator near 100 % of its core is the"
+        echo "limit, not the server."
+    else
+        echo
+        echo "Every figure comes from one run on a machine that may be shared: compare the servers"
+        echo "within one run, and distrust a run whose load average was high before it started. The load"
+        echo "generator's own CPU is shown per workload: a generator near 100 % of its core is the limit,"
+        echo "not the server."
+    fi
     echo
-    echo "Every figure comes from one run on a machine that may be shared: compare the servers"
-    echo "within one run, and distrust a run whose load average was high before it started. The load"
-    echo "generator's own CPU is shown per workload: a generator near 100 % of its core is the limit,"
-    echo "not the server."
-    echo
-    echo "## Figures"
+    if ((RUNS > 1)); then echo "## Figures (median of $RUNS runs)"; else echo "## Figures"; fi
     echo
     echo "| workload | soundroom | uWS.js peer | ws peer | target (soundroom) |"
     echo "|---|---:|---:|---:|---|"
@@ -488,6 +613,16 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     row "(e) server / load generator CPU during the storm" c2 e join_server_cpu_pct join_loadgen_cpu_pct pct
     row "(e) load generator's worst lag behind its connect schedule" c1 e launch_lag_max_ms ms
     echo
+    if ((RUNS > 1)); then
+        short=""
+        for w in $WORKLOADS; do
+            for kind in $SERVERS; do
+                m=$(val "$kind-$w" runs_measured)
+                [ "${m:-0}" != "$RUNS" ] && short="${short:+$short, }$kind-$w ${m:-0} of $RUNS"
+            done
+        done
+        [ -n "$short" ] && echo "Runs that gave a result, where fewer than $RUNS did (the median is over those): $short." && echo
+    fi
     echo "## soundroom against uWS.js"
     echo
     ratio() { # other-kind workload key: soundroom's figure over the other's
@@ -509,12 +644,19 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     wl e && echo "| (e) join storm: join time p99 | $(ratio uws e join_p99_ms) | $(ratio peer e join_p99_ms) | lower |"
     wl e && echo "| (e) join storm: first connect → last snapshot | $(ratio uws e storm_s) | $(ratio peer e storm_s) | lower |"
     echo
-    echo "One run: issue 11's targets ask for the median of at least 3, so these ratios are a"
-    echo "measurement, not a verdict on them. soundroom stores every chat durably before its ack; the"
-    echo "peers do not."
+    if ((RUNS >= 3)); then
+        echo "Ratios of the medians of $RUNS runs. soundroom stores every chat durably before its ack; the"
+        echo "peers do not."
+    else
+        if ((RUNS == 1)); then printf 'One run'; else printf 'The median of %s runs' "$RUNS"; fi
+        echo ": issue 11's targets ask for the median of at least 3, so these ratios are a"
+        echo "measurement, not a verdict on them. soundroom stores every chat durably before its ack; the"
+        echo "peers do not."
+    fi
     echo
     echo "## Targets"
     echo
+    ((RUNS > 1)) && echo "Judged on the medians of $RUNS runs." && echo
     echo '```'
     printf '%s\n' "${VERDICTS[@]}"
     echo "$PASS passed, $FAIL failed"
@@ -584,27 +726,35 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
     echo "| run | others busy before (waited) | server at the end | joined / failed | closes by server | error replies | protocol deviations | seq: gaps / not increasing | presence deltas received |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for w in $WORKLOADS; do
-        for kind in $ALL_KINDS; do
-            t=$kind-$w
+        for t in $(all_runs "$w"); do
             [ -n "${STOPPED[$t]:-}" ] || continue
             echo "| $t | ${OTHERS[$t]:-} | $(server_state "$t") | $(cell "$t" joined) / $(cell "$t" failed) | $(cell "$t" closes raw) | $(cell "$t" errors raw) | $(cell "$t" violations raw) | $(cell "$t" seq_gaps) / $(cell "$t" seq_backwards) | $(cell "$t" presence_rx) |"
         done
     done
     echo
-    for kind in $ALL_KINDS; do
-        v=$(val "$kind-b" last_ms_by_msg)
-        [ -n "$v" ] && printf '(b) %s, latency to the last listener per message, in send order (ms): %s\n\n' "$kind" "${v//,/, }"
+    wl b && for t in $(all_runs b); do
+        v=$(val "$t" last_ms_by_msg)
+        [ -n "$v" ] && printf '(b) %s, latency to the last listener per message, in send order (ms): %s\n\n' "$(l=${t%-b}; echo "${l/-b-r/, run }")" "${v//,/, }"
     done
-    for t in soundroom-a soundroom-b soundroom-c soundroom-d soundroom-e; do
+    for t in $(for w in $WORKLOADS; do all_runs "$w"; done); do
+        [[ $t == soundroom-* ]] || continue
         v=$(val "$t" seq_not_increasing)
         [ -n "$v" ] && [ "$v" != none ] && echo "$t: deltas whose seq was not above the last applied: ${v//,/, }" && echo
     done
-    echo "Raw loadgen results:"
+    if ((RUNS > 1)); then
+        echo "## Raw"
+        echo
+        echo "The headline figures of every run (run N is round N), their median (the figure above) and"
+        echo "their spread:"
+        echo
+        runs_table
+        echo
+    fi
+    echo "Raw loadgen results$( ((RUNS > 1)) && echo ", every run (\`-rN\`: round N)"):"
     echo
     echo '```'
     for w in $WORKLOADS; do
-        for kind in $ALL_KINDS; do
-            t=$kind-$w
+        for t in $(all_runs "$w"); do
             [ -n "${RES[$t]:-}" ] && echo "$t: ${RES[$t]#RESULT }"
         done
     done
