@@ -493,11 +493,9 @@ all_runs() { # workload: every run's tag, in the order they ran
 }
 # The headline figures run by run, with their median and min - max (runs that measured them).
 runs_table() {
-    local h w key fmt label kind i t v m vs cells lo hi
+    local h w key fmt label kind name i t v m vs cells lo hi rows=""
     local hdr="| figure | server |" sep="|---|---|"
     for i in $(seq 1 "$RUNS"); do hdr+=" run $i |"; sep+="---:|"; done
-    echo "$hdr median | min – max |"
-    echo "$sep---:|---:|"
     for h in "a delivered_per_s num (a) delivered messages/s" "a ack_p99_ms ms (a) chat ack latency p99" \
         "b last_p99_ms ms (b) latency to the last listener p99" "c bytes_per_listener kib (c) memory per idle listener" \
         "d delivery_p99_ms ms (d) delivery latency p99" "d ack_p99_ms ms (d) chat ack latency p99" \
@@ -519,9 +517,14 @@ runs_table() {
                 read -r lo hi < <(tr ' ' '\n' <<<"$vs" | grep . | sort -g | sed -n '1p;$p' | tr '\n' ' ')
                 m="$(fmtv "$lo" "$fmt") – $(fmtv "${hi:-$lo}" "$fmt")"
             fi
-            echo "| $label | $kind |$cells $(cell "$kind-$w" "$key" "$fmt") | $m |"
+            case $kind in uws) name="uWS.js peer" ;; peer) name="ws peer" ;; *) name=$kind ;; esac
+            rows+="| $label | $name |$cells $(cell "$kind-$w" "$key" "$fmt") | $m |"$'\n'
         done
     done
+    if [ -z "$rows" ]; then echo "No run gave a result."; return; fi
+    echo "$hdr median | min – max |"
+    echo "$sep---:|---:|"
+    printf '%s' "$rows"
 }
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
@@ -769,7 +772,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 } >"$RESULTS"
 
 echo
-echo "bench: results in $RESULTS ($(($(date +%s) - T_START)) s)"
+echo "bench: results in $RESULTS ($(($(date +%s) - T_START)) s$( ((RUNS > 1)) && echo "; figures are medians of $RUNS runs"))"
 sed -n '/^| workload/,/^$/p' "$RESULTS"
 printf '%s\n' "${VERDICTS[@]}"
 echo "$PASS passed, $FAIL failed"
