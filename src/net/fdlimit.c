@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,9 +42,21 @@ static int sys_accept(int fd, struct sockaddr *addr, socklen_t *len)
 }
 
 /* Called instead of libc's accept() by everything in the process, lws included. */
+/* 1 when the kernel's queue of connections waiting on listening socket fd is over half full:
+ * for a listener, TCP_INFO's unacked is that queue's length and sacked its bound. Past the
+ * bound the kernel drops the clients' SYNs, and each waits a second to try again, which is
+ * worse than the cost of accepting them now. */
+static int queue_filling(int fd)
+{
+    struct tcp_info ti;
+    socklen_t l = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) || !ti.tcpi_sacked) return 0;
+    return ti.tcpi_unacked * 2 > ti.tcpi_sacked;
+}
+
 int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-    if (g_burst && g_taken >= g_burst) {
+    if (g_burst && g_taken >= g_burst && !queue_filling(fd)) {
         errno = EAGAIN; /* lws stops accepting for this pass; the next pass takes more */
         return -1;
     }

@@ -23,7 +23,8 @@ unsigned long sr_fdlimit_refused(void);
  * inserting from its head: in a join storm thousands of connections sat in their handshake
  * at once and each accept walked all their timers (17% of the server's CPU). Accepting a few
  * per pass leaves the rest in the kernel's queue, which costs nothing to wait in, and the
- * handshakes already accepted go on meanwhile. */
+ * handshakes already accepted go on meanwhile; but once that queue is half full, accepting goes
+ * on past the budget, since a full queue drops SYNs and each dropped client waits a second. */
 void sr_fdlimit_set_burst(int per_pass);
 /* A service pass ended: the budget starts again. */
 void sr_fdlimit_pass(void);
