@@ -5,13 +5,15 @@
 // or a box-shadow under :focus-visible). The menus, dialogs and sheets (a listener's moderation
 // actions, the room settings, the favourites drawer, the phone's library sheet) open with Enter or
 // Space, close with Escape and hand the focus back to what opened them; a vote, a like and a chat
-// line are made with keys alone.
+// line are made with keys alone. On the admin page an account is disabled and enabled, and a room
+// closed (two presses), by keys, the focus staying where the keyboard user is.
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, signUpAs, DEMO_ROOM } from './harness.js';
+import { startServer, launchBrowser, newPage, signUpAs, signInAs, DEMO_ROOM } from './harness.js';
 
 const WIDE = { viewport: { width: 1366, height: 768 } };
+const ADMIN = { username: 'admin_keys', password: 'correct horse battery' };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 let server;
@@ -20,7 +22,7 @@ let owner; // newPage's, signed up, in its own room "Keys room"
 let guest; // newPage's, a guest in that room
 
 before(async () => {
-  server = await startServer('keyboard');
+  server = await startServer('keyboard', { admin: ADMIN });
   browser = await launchBrowser();
   owner = await newPage(browser, WIDE);
   const tag = Date.now().toString(36);
@@ -324,4 +326,47 @@ test('a profile with its account forms, and my music: every control by Tab, with
   await page.getByRole('link', { name: 'My music' }).click();
   await page.locator('sr-my-playlists').waitFor({ timeout: 5000 });
   await tabRound(page, 'my music');
+});
+
+test("the admin page: every control by Tab; an account disabled and enabled and a room closed by keys, the focus kept", async () => {
+  // an account and a room of its own, to act on
+  const other = await newPage(browser, WIDE);
+  const tag = Date.now().toString(36);
+  await signUpAs(other.page, server.url, { username: `kbx_${tag}`, name: 'Keys Other' });
+  await other.page.getByLabel('Name', { exact: true }).fill(`Closable ${tag}`);
+  await other.page.getByRole('button', { name: 'Create room' }).click();
+  await other.page.getByRole('heading', { level: 1, name: `Closable ${tag}` }).waitFor({ timeout: 10000 });
+  await other.context.close();
+
+  const { page, context } = await newPage(browser, WIDE);
+  await signInAs(page, server.url, ADMIN);
+  await page.goto(`${server.url}/#/admin`);
+  await page.getByLabel('Find an account').waitFor({ timeout: 5000 });
+  const row = page.locator(`sr-admin-view tr[data-user="kbx_${tag}"]`);
+  await row.waitFor({ timeout: 5000 });
+  await tabRound(page, 'admin');
+
+  const deep = () => page.evaluate(() => {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    return el ? el.textContent.trim() : '';
+  });
+  await row.getByRole('button', { name: 'Disable' }).focus();
+  await page.keyboard.press('Enter');
+  await row.getByRole('button', { name: 'Enable' }).waitFor({ timeout: 5000 });
+  assert.equal(await deep(), 'Enable', 'the focus stays on the account\'s button');
+  await page.keyboard.press('Space');
+  await row.getByRole('button', { name: 'Disable' }).waitFor({ timeout: 5000 });
+  assert.equal(await deep(), 'Disable', 'the focus stays on the account\'s button');
+
+  const room = page.locator(`sr-admin-view tr[data-room="Closable ${tag}"]`);
+  await room.getByRole('button', { name: 'Close room' }).focus();
+  await page.keyboard.press('Enter');
+  await room.getByRole('button', { name: 'Confirm close' }).waitFor({ timeout: 5000 });
+  assert.equal(await deep(), 'Confirm close');
+  await page.keyboard.press('Enter');
+  await room.waitFor({ state: 'detached', timeout: 5000 });
+  const after = await deep();
+  assert.ok(after === 'Close room' || after === 'Rooms', `the focus goes on to the next room or the heading, not the page's top (on "${after}")`);
+  await context.close();
 });

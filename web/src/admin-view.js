@@ -80,7 +80,13 @@ class SrAdminView extends LitElement {
     this._error = '';
     try {
       await closeRoom(this.store.base, null, r.id);
+      const at = this._rooms.findIndex((x) => x.id === r.id);
       this._rooms = this._rooms.filter((x) => x.id !== r.id);
+      // the row and its button are gone: the focus goes to the next room's button (or the
+      // heading), not back to the top of the page
+      await this.updateComplete;
+      const next = this.renderRoot.querySelectorAll('td.acts button[data-close]');
+      (next[Math.min(at, next.length - 1)] || this.renderRoot.querySelector('#admin-rooms-h'))?.focus();
     } catch (err) {
       this._error = `Could not close ${r.name}: ${errorText(err)}`;
     } finally {
@@ -91,7 +97,7 @@ class SrAdminView extends LitElement {
   _roomsPanel() {
     if (!this._rooms) return '';
     return html`<section class="panel" aria-labelledby="admin-rooms-h">
-      <h2 id="admin-rooms-h">Rooms</h2>
+      <h2 id="admin-rooms-h" tabindex="-1">Rooms</h2>
       ${this._rooms.length ? html`<table>
         <thead><tr><th>Room</th><th>Visibility</th><th>Owner</th><th>Listening</th><th>Actions</th></tr></thead>
         <tbody>${repeat(this._rooms, (r) => r.id, (r) => html`<tr data-room=${r.name}>
@@ -99,7 +105,8 @@ class SrAdminView extends LitElement {
           <td><span class="badge">${r.visibility}</span></td>
           <td>${r.owner ? html`<a href=${userHref(r.owner.id)}>${r.owner.name}</a>` : html`<span class="muted">nobody</span>`}</td>
           <td>${r.listeners}</td>
-          <td class="acts"><button type="button" ?disabled=${this._busy === `room-${r.id}`} @click=${() => this._close(r)}
+          <td class="acts"><button type="button" data-close aria-disabled=${this._busy === `room-${r.id}` ? 'true' : 'false'}
+            @click=${() => { if (this._busy !== `room-${r.id}`) this._close(r); }}
             @blur=${() => { if (this._arming === r.id) this._arming = 0; }}>
             ${this._arming === r.id ? 'Confirm close' : 'Close room'}</button></td>
         </tr>`)}</tbody>
@@ -125,9 +132,11 @@ class SrAdminView extends LitElement {
             <td>${u.admin ? html`<span class="badge">admin</span>` : ''}
               ${u.disabled ? html`<span class="badge off">disabled</span>` : html`<span class="badge">active</span>`}</td>
             <td class="acts">${me && me.id === u.id ? html`<span class="muted">you</span>` : html`
-              <button type="button" ?disabled=${this._busy === u.id} @click=${() => this._set(u, { disabled: !u.disabled })}>
+              <button type="button" aria-disabled=${this._busy === u.id ? 'true' : 'false'}
+                @click=${() => { if (this._busy !== u.id) this._set(u, { disabled: !u.disabled }); }}>
                 ${u.disabled ? 'Enable' : 'Disable'}</button>
-              <button type="button" ?disabled=${this._busy === u.id} @click=${() => this._set(u, { admin: !u.admin })}>
+              <button type="button" aria-disabled=${this._busy === u.id ? 'true' : 'false'}
+                @click=${() => { if (this._busy !== u.id) this._set(u, { admin: !u.admin }); }}>
                 ${u.admin ? 'Demote' : 'Make admin'}</button>`}</td>
           </tr>`)}</tbody>
         </table>` : this._error ? '' : html`<p class="muted">Loading…</p>`}
