@@ -8,6 +8,7 @@
 // Like ws-relay.mjs it deliberately does less than soundroom: no store (acks are immediate,
 // nothing is durable), no rate limits, no presence deltas and an empty listener list in
 // snapshots, no playback. A yardstick for the fan-out path, not a second implementation.
+// The protocol itself is relay.mjs, shared with ws-relay.mjs; this file is the transport.
 //
 // The package silently falls back to a pure-JS implementation (on top of `ws`) when its native
 // binary does not load; this peer loads the native binary itself and refuses to start without it,
@@ -17,7 +18,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { opt, relay } from './relay.mjs';
 
 const require = createRequire(import.meta.url);
 const PKG = '@trufflesuite/uws-js-unofficial';
@@ -34,110 +35,22 @@ try {
   process.exit(3);
 }
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
 const port = Number(opt('port', '8082'));
 const host = opt('host', '0.0.0.0');
-
-const epoch = randomBytes(8).toString('hex');
-const rooms = new Map([[1, { id: 1, name: 'Demo room', seq: 0, topic: 'room/1', chat: [] }]]);
-let nextUserId = 1;
-let nextMsgId = 1;
-
-const now = () => performance.timeOrigin + performance.now();
 const decoder = new TextDecoder();
 
-function reply(ws, obj) {
-  ws.send(JSON.stringify(obj), false);
-}
+const proto = relay({
+  send: (ws, text) => ws.send(text, false),
+  enter: (ws, room) => ws.subscribe(`room/${room.id}`),
+  exit: (ws, room) => ws.unsubscribe(`room/${room.id}`),
+  // encode once; uWS's topic tree sends the same bytes to every subscriber as a text frame
+  publish: (room, text) => app.publish(`room/${room.id}`, text, false),
+  close: (ws, code, reason) => ws.end(code, reason),
+});
 
-function error(ws, code, message, ref) {
-  const e = { type: 'error', code, message };
-  if (ref !== undefined) e.ref = ref;
-  reply(ws, e);
-}
-
-function leave(ws, d) {
-  if (d.room) ws.unsubscribe(d.room.topic);
-  d.room = null;
-}
-
-function onMessage(ws, data, isBinary) {
-  if (isBinary) {
-    ws.end(1003, 'binary frames are not accepted');
-    return;
-  }
-  const d = ws.getUserData();
-  let m;
-  try {
-    // the ArrayBuffer is only valid during this call: decode it now (uWS has checked the UTF-8)
-    m = JSON.parse(decoder.decode(data));
-  } catch {
-    error(ws, 'bad_json', 'the frame is not valid JSON');
-    return;
-  }
-  if (m === null || typeof m !== 'object' || Array.isArray(m) || typeof m.type !== 'string') {
-    error(ws, 'bad_message', 'expected an object with a string "type"');
-    return;
-  }
-  const ref = m.ref;
-  if (m.type === 'ping') {
-    const t = now();
-    reply(ws, { type: 'pong', t0: m.t0, t1: t, t2: now() });
-    return;
-  }
-  if (m.type === 'hello') {
-    const name = typeof m.name === 'string' ? m.name.trim() : '';
-    if (!name) return error(ws, 'missing_field', "field 'name' is required", ref);
-    if ([...name].length > 40) return error(ws, 'too_long', 'name over 40 characters', ref);
-    if (!d.user) d.user = { id: nextUserId++, name };
-    else d.user.name = name;
-    return reply(ws, {
-      type: 'welcome', v: 1, ref, user: d.user,
-      token: randomBytes(16).toString('hex'), server_time: now(),
-    });
-  }
-  if (!d.user) return error(ws, 'hello_required', 'send hello first', ref);
-  switch (m.type) {
-    case 'join': {
-      const room = rooms.get(m.room);
-      if (!room) return error(ws, 'no_such_room', 'no such room', ref);
-      leave(ws, d);
-      ws.subscribe(room.topic);
-      d.room = room;
-      return reply(ws, {
-        type: 'snapshot', ref, room: room.id, epoch, seq: room.seq, server_time: now(),
-        info: { id: room.id, name: room.name, description: '', tags: [] },
-        now_playing: null, queue: [], listeners: [], chat: room.chat,
-        skip: { votes: 0, needed: 1 },
-      });
-    }
-    case 'leave':
-      if (!d.room || d.room.id !== m.room) return error(ws, 'not_in_room', 'not in that room', ref);
-      leave(ws, d);
-      return reply(ws, { type: 'left', room: m.room });
-    case 'chat': {
-      const room = d.room;
-      if (!room || room.id !== m.room) return error(ws, 'not_in_room', 'not in that room', ref);
-      if (typeof m.text !== 'string' || m.text.length === 0)
-        return error(ws, 'bad_field', "field 'text' must be a non-empty string", ref);
-      if ([...m.text].length > 500) return error(ws, 'too_long', 'chat text over 500 characters', ref);
-      const msg = { id: nextMsgId++, user: d.user, text: m.text, ts: now() };
-      room.chat.push(msg);
-      if (room.chat.length > 50) room.chat.shift();
-      reply(ws, { type: 'ack', ref, id: msg.id });
-      room.seq++;
-      // encode once; uWS's topic tree sends the same bytes to every subscriber as a text frame
-      app.publish(room.topic, JSON.stringify({ type: 'chat', room: room.id, epoch, seq: room.seq, msg }), false);
-      return;
-    }
-    default:
-      return error(ws, 'unknown_type', `unknown type '${m.type}'`, ref);
-  }
-}
+// the ArrayBuffer is only valid during the call: decode it now (uWS has checked the UTF-8)
+const onMessage = (ws, data, isBinary) =>
+  proto.message(ws, ws.getUserData().d, isBinary ? '' : decoder.decode(data), isBinary);
 
 const app = uWS.App()
   .ws('/ws', {
@@ -150,15 +63,12 @@ const app = uWS.App()
     idleTimeout: 0, // no idle timeout, as ws-relay.mjs
     sendPingsAutomatically: false,
     open: (ws) => {
-      const d = ws.getUserData();
-      d.user = null;
-      d.room = null;
+      ws.getUserData().d = proto.open();
     },
     message: onMessage,
     close: (ws) => {
-      // uWS unsubscribes a closed socket from its topics itself
-      const d = ws.getUserData();
-      d.room = null;
+      // uWS unsubscribes a closed socket from its topics itself: forget the room only
+      ws.getUserData().d.room = null;
     },
   })
   .get('/api/health', (res) => {

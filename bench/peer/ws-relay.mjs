@@ -1,6 +1,7 @@
 // ws-relay.mjs - a comparison peer for bench/: a Node `ws` server speaking the subset of
 // soundroom's protocol v1 that the load generator uses (hello, join, chat, leave, ping), and
 // relaying chat the way soundroom does: encode the delta once, send the same bytes to every member.
+// The protocol itself is relay.mjs, shared with uws-relay.mjs; this file is the transport.
 //
 // It deliberately does less than soundroom: no store (acks are immediate, nothing is durable), no
 // rate limits, no presence deltas and an empty listener list in snapshots, no playback. It is a
@@ -9,23 +10,13 @@
 // usage: node bench/peer/ws-relay.mjs --port 8081 [--host 0.0.0.0]
 // SPDX-License-Identifier: GPL-3.0-or-later
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
+import { opt, relay } from './relay.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
 const port = Number(opt('port', '8081'));
 const host = opt('host', '0.0.0.0');
 
-const epoch = randomBytes(8).toString('hex');
-const rooms = new Map([[1, { id: 1, name: 'Demo room', seq: 0, members: new Set(), chat: [] }]]);
-let nextUserId = 1;
-let nextMsgId = 1;
-
-const now = () => performance.timeOrigin + performance.now();
+const members = new Map(); // room id -> Set of sockets
 
 const httpServer = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/api/health') {
@@ -45,100 +36,26 @@ const wss = new WebSocketServer({
   clientTracking: false,
 });
 
-function reply(ws, obj) {
-  ws.send(JSON.stringify(obj));
-}
-
-function error(ws, code, message, ref) {
-  const e = { type: 'error', code, message };
-  if (ref !== undefined) e.ref = ref;
-  reply(ws, e);
-}
-
-function leave(ws) {
-  if (ws.room) ws.room.members.delete(ws);
-  ws.room = null;
-}
-
-function onMessage(ws, data, isBinary) {
-  if (isBinary) {
-    ws.close(1003, 'binary frames are not accepted');
-    return;
-  }
-  let m;
-  try {
-    m = JSON.parse(data);
-  } catch {
-    error(ws, 'bad_json', 'the frame is not valid JSON');
-    return;
-  }
-  if (m === null || typeof m !== 'object' || Array.isArray(m) || typeof m.type !== 'string') {
-    error(ws, 'bad_message', 'expected an object with a string "type"');
-    return;
-  }
-  const ref = m.ref;
-  if (m.type === 'ping') {
-    const t = now();
-    reply(ws, { type: 'pong', t0: m.t0, t1: t, t2: now() });
-    return;
-  }
-  if (m.type === 'hello') {
-    const name = typeof m.name === 'string' ? m.name.trim() : '';
-    if (!name) return error(ws, 'missing_field', "field 'name' is required", ref);
-    if ([...name].length > 40) return error(ws, 'too_long', 'name over 40 characters', ref);
-    if (!ws.user) ws.user = { id: nextUserId++, name };
-    else ws.user.name = name;
-    return reply(ws, {
-      type: 'welcome', v: 1, ref, user: ws.user,
-      token: randomBytes(16).toString('hex'), server_time: now(),
-    });
-  }
-  if (!ws.user) return error(ws, 'hello_required', 'send hello first', ref);
-  switch (m.type) {
-    case 'join': {
-      const room = rooms.get(m.room);
-      if (!room) return error(ws, 'no_such_room', 'no such room', ref);
-      leave(ws);
-      room.members.add(ws);
-      ws.room = room;
-      return reply(ws, {
-        type: 'snapshot', ref, room: room.id, epoch, seq: room.seq, server_time: now(),
-        info: { id: room.id, name: room.name, description: '', tags: [] },
-        now_playing: null, queue: [], listeners: [], chat: room.chat,
-        skip: { votes: 0, needed: 1 },
-      });
-    }
-    case 'leave':
-      if (!ws.room || ws.room.id !== m.room) return error(ws, 'not_in_room', 'not in that room', ref);
-      leave(ws);
-      return reply(ws, { type: 'left', room: m.room });
-    case 'chat': {
-      const room = ws.room;
-      if (!room || room.id !== m.room) return error(ws, 'not_in_room', 'not in that room', ref);
-      if (typeof m.text !== 'string' || m.text.length === 0)
-        return error(ws, 'bad_field', "field 'text' must be a non-empty string", ref);
-      if ([...m.text].length > 500) return error(ws, 'too_long', 'chat text over 500 characters', ref);
-      const msg = { id: nextMsgId++, user: ws.user, text: m.text, ts: now() };
-      room.chat.push(msg);
-      if (room.chat.length > 50) room.chat.shift();
-      reply(ws, { type: 'ack', ref, id: msg.id });
-      room.seq++;
-      // encode once; the same Buffer goes to every member as a text frame
-      const bytes = Buffer.from(JSON.stringify({ type: 'chat', room: room.id, epoch, seq: room.seq, msg }));
-      for (const peer of room.members) peer.send(bytes, { binary: false });
-      return;
-    }
-    default:
-      return error(ws, 'unknown_type', `unknown type '${m.type}'`, ref);
-  }
-}
+const proto = relay({
+  send: (ws, text) => ws.send(text),
+  enter: (ws, room) => {
+    if (!members.has(room.id)) members.set(room.id, new Set());
+    members.get(room.id).add(ws);
+  },
+  exit: (ws, room) => members.get(room.id)?.delete(ws),
+  publish: (room, text) => {
+    // encode once; the same Buffer goes to every member as a text frame
+    const bytes = Buffer.from(text);
+    for (const peer of members.get(room.id) || []) peer.send(bytes, { binary: false });
+  },
+  close: (ws, code, reason) => ws.close(code, reason),
+});
 
 wss.on('connection', (ws) => {
-  ws.user = null;
-  ws.room = null;
-  ws.on('message', (data, isBinary) => onMessage(ws, data, isBinary));
-  ws.on('close', () => leave(ws));
-  ws.on('error', () => leave(ws));
+  const d = proto.open();
+  ws.on('message', (data, isBinary) => proto.message(ws, d, isBinary ? data : data.toString(), isBinary));
+  ws.on('close', () => proto.closed(ws, d));
+  ws.on('error', () => proto.closed(ws, d));
 });
 
 httpServer.listen({ port, host, backlog: 4096 }, () => {
