@@ -83,6 +83,21 @@ static sr_job *job(sr_write_kind k, int64_t a, int64_t b, int64_t c, int64_t d, 
     return j;
 }
 
+/* A load sink that records every entity the tests look at into s. */
+static sr_load_sink seen_sink(seen *s)
+{
+    return (sr_load_sink){.ud = s,
+                          .user = s_user,
+                          .room = s_room,
+                          .track = s_track,
+                          .entry = s_entry,
+                          .vote = s_vote,
+                          .chat = s_chat,
+                          .ranked = s_ranked,
+                          .recent = s_recent,
+                          .max_ids = s_max};
+}
+
 static void test_write_reopen_load(void **state)
 {
     (void)state;
@@ -134,17 +149,8 @@ static void test_write_reopen_load(void **state)
     assert_int_equal(sr_store_open(path, &st), 0);
     assert_int_equal(st->ops->schema_version(st), version); /* nothing re-applied on reopen */
     seen s = {0};
-    sr_load_sink sink = {.ud = &s,
-                         .user = s_user,
-                         .room = s_room,
-                         .track = s_track,
-                         .entry = s_entry,
-                         .vote = s_vote,
-                         .chat = s_chat,
-                         .ranked = s_ranked,
-                         .recent = s_recent,
-                         .max_ids = s_max,
-                         .chat_limit = 50};
+    sr_load_sink sink = seen_sink(&s);
+    sink.chat_limit = 50;
     assert_int_equal(st->ops->load(st, &sink), 0);
     assert_int_equal(s.users, 1);
     assert_int_equal(s.rooms, 1);
@@ -209,17 +215,8 @@ static void test_replies_reload(void **state)
 
     assert_int_equal(sr_store_open(path, &st), 0);
     seen s = {0};
-    sr_load_sink sink = {.ud = &s,
-                         .user = s_user,
-                         .room = s_room,
-                         .track = s_track,
-                         .entry = s_entry,
-                         .vote = s_vote,
-                         .chat = s_chat,
-                         .ranked = s_ranked,
-                         .recent = s_recent,
-                         .max_ids = s_max,
-                         .reply = s_reply};
+    sr_load_sink sink = seen_sink(&s);
+    sink.reply = s_reply;
     replies[0] = 0;
     assert_int_equal(st->ops->load(st, &sink), 0);
     /* per person, oldest first: so the ring's next slot follows the newest */
