@@ -47,6 +47,7 @@ typedef struct sr_session {
     unsigned char dirty; /* on the network layer's list of sessions to flush after this pass */
     unsigned char rx_discard;  /* an oversize message is read to its end, then we close 1009 */
     unsigned char close_ready; /* input went quiet: send the close frame at the next writable */
+    unsigned char own_ws;      /* wsi is the network layer's own WebSocket (net/wsown.c), not lws */
 } sr_session;
 
 typedef struct sr_hub_config {
