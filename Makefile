@@ -1,6 +1,6 @@
 # soundroom — plain GNU make with pkg-config. `make` builds, `make run` serves, `make test` tests.
 CC      ?= cc
-PKGS    := libwebsockets jansson libsodium sqlite3 libavformat libavcodec libavutil liburing libqrencode zlib
+PKGS    := libwebsockets libcrypto jansson libsodium sqlite3 libavformat libavcodec libavutil liburing libqrencode zlib
 OPT     ?= -O2 -g
 CFLAGS  := $(OPT) -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

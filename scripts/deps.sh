@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential pkg-config clang libclang-rt-14-dev
-      libwebsockets-dev libwebsockets-evlib-ev libev-dev libjansson-dev libsodium-dev libsqlite3-dev sqlite3 liburing-dev
+      libwebsockets-dev libssl-dev libwebsockets-evlib-ev libev-dev libjansson-dev libsodium-dev libsqlite3-dev sqlite3 liburing-dev
       libavformat-dev libavcodec-dev libavutil-dev libcmocka-dev
       libqrencode-dev libmaxminddb-dev libpq-dev libhiredis-dev zlib1g-dev openssl
       ffmpeg chromium nodejs npm zbar-tools librsvg2-bin

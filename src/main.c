@@ -24,7 +24,7 @@
 typedef struct config {
     char *host, *data, *store, *library, *web, *log_level, *chat_rate, *bus, *public_url,
         *trusted_proxies, *tls_cert, *tls_key;
-    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, libev, guest_chat,
+    int port, max_queue, out_max_msgs, rx_buffer, send_threads, pin_threads, io_uring, libev, own_ws, guest_chat,
         guest_add, guest_vote, pw_ops, pw_mem_kib, header_timeout, header_pool, allow_private_urls, accept_burst;
     double session_days;
     double msg_rate, skip_ratio;
@@ -45,6 +45,7 @@ static config cfg = {
     .send_threads = -1,
     .io_uring = 1,
     .libev = 1,
+    .own_ws = 1,
     .msg_rate = 40,
     .skip_ratio = 0.5,
     .out_max_bytes = 4L * 1024 * 1024,
@@ -99,6 +100,9 @@ static const struct option_def {
      "1: pin the service thread and each send thread to its own CPU (default 0)"},
     {"libev", O_INT, &cfg.libev,
      "1: serve on an epoll loop (libev; default), 0: on libwebsockets' poll() loop"},
+    {"own-ws", O_INT, &cfg.own_ws,
+     "1: carry WebSockets on soundroom's own layer when serving plain HTTP on libev (default), "
+     "0: on libwebsockets'"},
     {"io-uring", O_INT, &cfg.io_uring,
      "1: send fan-outs in io_uring batches where the kernel allows (default 1), 0: send()"},
     {"guest-chat", O_INT, &cfg.guest_chat,
@@ -416,6 +420,7 @@ static int cmd_serve(void)
         .pin_threads = cfg.pin_threads,
         .io_uring = cfg.io_uring,
         .libev = cfg.libev,
+        .own_ws = cfg.own_ws,
         .tls_cert = cfg.tls_cert,
         .tls_key = cfg.tls_key,
         .modules = modules,

@@ -109,6 +109,7 @@ struct sr_server {
     sr_fanout *fanout;
     sr_pool *io; /* file reads for /media */
     int tls;     /* the port speaks TLS (cfg.tls_cert): no direct sends, no frame guard */
+    struct net_front *front; /* our own listener and WebSockets (net/front.h), or NULL: lws's */
 };
 
 /* ---- ws.c: WebSocket sessions ---- */
@@ -129,6 +130,11 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
                     void *in, size_t len);
 /* Writes what this service pass queued (service thread, outside any lws callback). */
 void net_ws_flush(sr_server *srv);
+/* Sessions on our own WebSocket layer (net/wsown.h, whose sockets epfd watches): once. */
+void net_ws_own_init(sr_server *srv, int epfd, int64_t close_wait_us);
+/* A handshake front.c answered on fd: a new session on our own layer, signed in with token
+ * ("" or NULL: none) as a handshake's credentials sign in an lws session. */
+void net_ws_open_own(sr_server *srv, int fd, const char *token);
 
 /* ---- http.c: HTTP transactions ---- */
 
@@ -140,6 +146,8 @@ enum { NET_CRED_NONE, NET_CRED_COOKIE, NET_CRED_BEARER };
  * sr_session cookie), into out (n bytes; "" when none). Returns where it came from
  * (NET_CRED_*): a browser sends a cookie by itself, a Bearer token only when told to. */
 int net_read_credentials(struct lws *wsi, char *out, size_t n);
+/* The same from the header values (NULL: absent): what net_read_credentials reads. */
+int net_credentials_parse(const char *authorization, const char *cookie, char *out, size_t n);
 /* 1 when the client reached us by https: over our own TLS, or by a trusted proxy's
  * X-Forwarded-Proto. */
 int net_read_https(sr_server *srv, struct lws *wsi);
@@ -147,6 +155,9 @@ int net_read_https(sr_server *srv, struct lws *wsi);
  * as net_read_https said), or without an Origin its Sec-Fetch-Site is same-origin or none, or
  * it carries neither (not a browser). */
 int net_origin_ok(sr_server *srv, struct lws *wsi, int https);
+/* The same decision from the header values (NULL: absent): Origin, Host, Sec-Fetch-Site. */
+int net_origin_decide(sr_server *srv, const char *origin, const char *host, const char *site,
+                      int https);
 /* Answers r: takes body (malloc'd, may be NULL); ctype is a static string. */
 void net_respond(net_req *r, int status, const char *ctype, char *body, size_t len);
 /* Answers r with the JSON o (taken) and status. */

@@ -52,21 +52,16 @@ void net_respond_405(net_req *r, const char *allow)
         r, 405, json_pack("{s:{s:s,s:s}}", "error", "code", "method_not_allowed", "message", msg));
 }
 
-int net_read_credentials(struct lws *wsi, char *out, size_t n)
+int net_credentials_parse(const char *authorization, const char *cookie, char *out, size_t n)
 {
-    char buf[1024];
     out[0] = 0;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
-        !strncasecmp(buf, "Bearer ", 7)) {
-        snprintf(out, n, "%.*s", (int)(n - 1), buf + 7);
+    if (authorization && !strncasecmp(authorization, "Bearer ", 7)) {
+        snprintf(out, n, "%.*s", (int)(n - 1), authorization + 7);
         return NET_CRED_BEARER;
     }
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
-        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) <= 0)
-        return NET_CRED_NONE;
-    for (char *p = buf; (p = strstr(p, "sr_session=")); p++) {
-        if (p != buf && p[-1] != ' ' && p[-1] != ';') continue;
+    if (!cookie) return NET_CRED_NONE;
+    for (const char *p = cookie; (p = strstr(p, "sr_session=")); p++) {
+        if (p != cookie && p[-1] != ' ' && p[-1] != ';') continue;
         p += 11;
         size_t k = strcspn(p, "; ");
         if (k >= n) k = n - 1;
@@ -74,6 +69,16 @@ int net_read_credentials(struct lws *wsi, char *out, size_t n)
         return NET_CRED_COOKIE;
     }
     return NET_CRED_NONE;
+}
+
+int net_read_credentials(struct lws *wsi, char *out, size_t n)
+{
+    char authz[1024], cookie[1024];
+    int ha = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+             lws_hdr_copy(wsi, authz, sizeof authz, WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+    int hc = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) > 0 &&
+             lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) > 0;
+    return net_credentials_parse(ha ? authz : NULL, hc ? cookie : NULL, out, n);
 }
 
 int net_read_https(sr_server *srv, struct lws *wsi)
@@ -88,18 +93,26 @@ int net_read_https(sr_server *srv, struct lws *wsi)
     return sr_reach_is_https(srv->cfg.reach, peer, xfp[0] ? xfp : NULL);
 }
 
+int net_origin_decide(sr_server *srv, const char *origin, const char *host, const char *site,
+                      int https)
+{
+    if (origin) return sr_reach_origin_ok(srv->cfg.reach, origin, host ? host : "", https);
+    /* browsers that leave Origin out still say whether the page was ours */
+    if (site) return !strcasecmp(site, "same-origin") || !strcasecmp(site, "none");
+    return 1; /* not a browser (curl, the SDK in node) */
+}
+
 int net_origin_ok(sr_server *srv, struct lws *wsi, int https)
 {
     char origin[256], host[256], site[32];
     if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0) {
         if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0) return 0;
         if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) host[0] = 0;
-        return sr_reach_origin_ok(srv->cfg.reach, origin, host, https);
+        return net_origin_decide(srv, origin, host, NULL, https);
     }
-    /* browsers that leave Origin out still say whether the page was ours */
     if (lws_hdr_custom_length(wsi, "sec-fetch-site:", 15) > 0) {
         if (lws_hdr_custom_copy(wsi, site, sizeof site, "sec-fetch-site:", 15) <= 0) return 0;
-        return !strcasecmp(site, "same-origin") || !strcasecmp(site, "none");
+        return net_origin_decide(srv, NULL, NULL, site, https);
     }
-    return 1; /* not a browser (curl, the SDK in node) */
+    return net_origin_decide(srv, NULL, NULL, NULL, https);
 }

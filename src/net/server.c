@@ -3,6 +3,7 @@
  * ws.c or http.c. The store's write worker and the pools wake this thread with
  * lws_cancel_service(), the only lws call made off it. */
 #include "net/fdlimit.h"
+#include "net/front.h"
 #include "net/net_int.h"
 #include "proto/proto.h"
 #include "util/log.h"
@@ -201,6 +202,17 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
         info.ssl_private_key_filepath = cfg->tls_key;
         info.alpn = "http/1.1";
     }
+    /* Our own listener and WebSocket layer (net/front.h) on a plain port with the libev loop:
+     * lws then listens on nothing and serves what front.c hands it. */
+    if (cfg->own_ws && !srv->tls && cfg->libev) {
+        srv->front = net_front_open(srv);
+        if (srv->front == (net_front *)-1) {
+            srv->front = NULL;
+            sr_server_free(srv);
+            return NULL;
+        }
+        if (srv->front) info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    }
     void *loops[1];
     if (cfg->libev) {
         /* lws's own loop calls poll() over every socket on each pass: 20% of the server's CPU
@@ -226,12 +238,22 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
         srv->loop = NULL;
         info.foreign_loops = NULL;
         info.options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+        if (srv->front) { /* ours runs in the libev loop only: lws keeps the port */
+            net_front_close(srv->front);
+            srv->front = NULL;
+            info.port = cfg->port;
+        }
         srv->ctx = lws_create_context(&info);
     }
     if (!srv->ctx) {
         sr_log(SR_LOG_ERROR, srv->tls ? "cannot listen (or load the TLS certificate and key)"
                                       : "cannot listen",
                "host=\"%s\" port=%d", cfg->host ? cfg->host : "*", cfg->port);
+        sr_server_free(srv);
+        return NULL;
+    }
+    if (srv->front && net_front_start(srv->front)) {
+        sr_log(SR_LOG_ERROR, "cannot start the listener", NULL);
         sr_server_free(srv);
         return NULL;
     }
@@ -327,6 +349,8 @@ void sr_server_free(sr_server *srv)
         }
         sr_hub_poll(srv->hub);
     }
+    net_front_close(srv->front); /* our sessions close while the hub still exists */
+    srv->front = NULL;
     if (srv->ctx) lws_context_destroy(srv->ctx);
     if (srv->loop) ev_loop_destroy(srv->loop);
     srv->ctx = NULL;

@@ -22,6 +22,8 @@ typedef struct sr_server_config {
     int pin_threads;       /* 1: service thread and send helpers each on their own CPU */
     int io_uring;          /* 1: fan-out sends in io_uring batches where available */
     int libev;             /* 1: lws runs on a libev (epoll) loop; 0: lws's own poll() loop */
+    int own_ws;            /* 1: on a plain port with libev, WebSockets are carried by our own
+                              layer (net/wsown.h) and lws serves only HTTP; 0: lws carries all */
     const char *tls_cert;  /* PEM certificate (chain) and its key: the port speaks https and */
     const char *tls_key;   /* wss; both NULL: plain HTTP (both or neither) */
     /* the feature modules to run, NULL-terminated (borrowed: const tables); the network layer

@@ -2,6 +2,7 @@
  * messages, each session's outbound ring, the end-of-pass flush (direct sends on the fan-out
  * threads), and the lingering close. */
 #include "net/net_int.h"
+#include "net/wsown.h"
 #include "proto/proto.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -25,6 +26,51 @@ void net_ws_init(sr_server *srv)
     ws_srv = srv;
 }
 
+/* A session is carried by lws or by our own layer (s->own_ws); these few calls are all that
+ * differs between the two. */
+static int tx_fd(sr_session *s)
+{
+    return s->own_ws ? net_wso_fd(s->wsi) : lws_get_socket_fd(s->wsi);
+}
+
+static void tx_timer(sr_session *s, int64_t us)
+{
+    if (s->own_ws)
+        net_wso_timer(s->wsi, us);
+    else
+        lws_set_timer_usecs(s->wsi, us);
+}
+
+static void tx_kill(sr_session *s)
+{
+    if (s->own_ws)
+        net_wso_kill(s->wsi);
+    else
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+static void dirty_push(sr_server *srv, sr_session *s)
+{
+    if (s->dirty) return;
+    s->dirty = 1;
+    s->refs++;
+    if (srv->ndirty == srv->capdirty) {
+        srv->capdirty = srv->capdirty ? srv->capdirty * 2 : 64;
+        srv->dirtyv = sr_xrealloc(srv->dirtyv, (size_t)srv->capdirty * sizeof *srv->dirtyv);
+    }
+    srv->dirtyv[srv->ndirty++] = s;
+}
+
+/* Asks for a chance to write: lws's writable callback, or for our own sessions the flush at the
+ * end of this pass (or the writable hook, when earlier bytes still wait for the kernel). */
+static void tx_want_write(sr_session *s)
+{
+    if (!s->own_ws)
+        lws_callback_on_writable(s->wsi);
+    else if (!net_wso_busy(s->wsi))
+        dirty_push(ws_srv, s);
+}
+
 /* Closes with a code, lingering first: input is read and dropped until the client goes quiet
  * (or 2 s pass), because closing a socket with unread input makes the kernel send a reset, and
  * the client would lose our close frame with the reason in it. Queued replies still go out. */
@@ -34,17 +80,17 @@ void net_ws_close(sr_session *s, int code, const char *reason)
     s->close_code = code;
     s->close_reason = reason;
     s->close_at_us = s->last_rx_us = sr_mono_us();
-    lws_set_timer_usecs(s->wsi, LINGER_QUIET_US);
+    tx_timer(s, LINGER_QUIET_US);
 }
 
-static void linger_check(struct lws *wsi, sr_session *s)
+static void linger_check(sr_session *s)
 {
     int64_t now = sr_mono_us();
     if (now - s->last_rx_us >= LINGER_QUIET_US || now - s->close_at_us >= LINGER_MAX_US) {
         s->close_ready = 1;
-        lws_callback_on_writable(wsi);
+        tx_want_write(s);
     } else {
-        lws_set_timer_usecs(wsi, LINGER_QUIET_US);
+        tx_timer(s, LINGER_QUIET_US);
     }
 }
 
@@ -103,17 +149,9 @@ void net_ws_send(sr_session *s, sr_msg *m)
     }
     s->out[(s->out_head + s->out_n++) % s->out_cap] = sr_msg_ref(m);
     s->out_bytes += m->len;
-    if (s->out_n == 1 && !s->dirty) {
-        /* flushed when this service pass ends (see net_ws_flush), merged with whatever else
-         * the pass queues for this client */
-        s->dirty = 1;
-        s->refs++;
-        if (srv->ndirty == srv->capdirty) {
-            srv->capdirty = srv->capdirty ? srv->capdirty * 2 : 64;
-            srv->dirtyv = sr_xrealloc(srv->dirtyv, (size_t)srv->capdirty * sizeof *srv->dirtyv);
-        }
-        srv->dirtyv[srv->ndirty++] = s;
-    }
+    /* flushed when this service pass ends (see net_ws_flush), merged with whatever else the
+     * pass queues for this client */
+    if (s->out_n == 1) dirty_push(srv, s);
 }
 
 static sr_msg *out_pop(sr_session *s)
@@ -131,50 +169,65 @@ static sr_msg *out_pop(sr_session *s)
     return m;
 }
 
-/* Writes what is queued: one message as it is, several as one JSON array in one frame, so a
- * burst costs one write and one syscall per client. Returns -1 to close. */
-static int ws_writable(sr_server *srv, struct lws *wsi, sr_session *s)
+static int tx_text(sr_session *s, char *payload, size_t len)
 {
-    if (s->close_code && s->close_ready && !s->out_n) {
-        lws_close_reason(wsi, (enum lws_close_status)s->close_code,
-                         (unsigned char *)s->close_reason, strlen(s->close_reason));
-        return -1;
+    if (s->own_ws) return net_wso_text(s->wsi, payload, len);
+    return lws_write(s->wsi, (unsigned char *)payload, len, LWS_WRITE_TEXT) < (int)len ? -1 : 0;
+}
+
+/* Writes what is queued: one message as it is, several as one JSON array in one frame, so a
+ * burst costs one write and one syscall per client; then, once a lingering close is ready and
+ * nothing is left, the close frame. Returns -1 to close (an lws session). */
+static int ws_writable(sr_server *srv, sr_session *s)
+{
+    for (;;) {
+        if (s->close_code && s->close_ready && !s->out_n) {
+            if (s->own_ws) {
+                net_wso_close(s->wsi, s->close_code, s->close_reason);
+                return 0;
+            }
+            lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
+                             (unsigned char *)s->close_reason, strlen(s->close_reason));
+            return -1;
+        }
+        if (!s->out_n) return 0;
+        if (s->out_n == 1) {
+            sr_msg *m = out_pop(s);
+            int r = tx_text(s, (char *)sr_msg_bytes(m), m->len);
+            sr_msg_unref(m);
+            if (r < 0) return -1;
+        } else {
+            size_t need = LWS_PRE + 2;
+            int take = 0;
+            for (; take < s->out_n; take++) {
+                size_t l = s->out[(s->out_head + take) % s->out_cap]->len + 1;
+                if (take && need + l > NET_BATCH_MAX) break;
+                need += l;
+            }
+            if (need > srv->scratch_cap) {
+                srv->scratch_cap = need;
+                srv->scratch = sr_xrealloc(srv->scratch, need);
+            }
+            char *p = srv->scratch + LWS_PRE;
+            *p++ = '[';
+            for (int i = 0; i < take; i++) {
+                sr_msg *m = out_pop(s);
+                if (i) *p++ = ',';
+                memcpy(p, sr_msg_bytes(m), m->len);
+                p += m->len;
+                sr_msg_unref(m);
+            }
+            *p++ = ']';
+            size_t len = (size_t)(p - (srv->scratch + LWS_PRE));
+            if (tx_text(s, srv->scratch + LWS_PRE, len) < 0) return -1;
+        }
+        if (!s->out_n && !(s->close_code && s->close_ready)) return 0;
+        if (!s->own_ws) { /* the rest, or the close, at lws's next writable callback */
+            lws_callback_on_writable(s->wsi);
+            return 0;
+        }
+        if (net_wso_busy(s->wsi)) return 0; /* the writable hook brings us back */
     }
-    if (!s->out_n) return 0;
-    if (s->close_code && s->close_ready) lws_callback_on_writable(wsi); /* the close comes next */
-    if (s->out_n == 1) {
-        sr_msg *m = out_pop(s);
-        int n = lws_write(wsi, (unsigned char *)sr_msg_bytes(m), m->len, LWS_WRITE_TEXT);
-        size_t len = m->len;
-        sr_msg_unref(m);
-        return n < (int)len ? -1 : 0;
-    }
-    size_t need = LWS_PRE + 2;
-    int take = 0;
-    for (; take < s->out_n; take++) {
-        size_t l = s->out[(s->out_head + take) % s->out_cap]->len + 1;
-        if (take && need + l > NET_BATCH_MAX) break;
-        need += l;
-    }
-    if (need > srv->scratch_cap) {
-        srv->scratch_cap = need;
-        srv->scratch = sr_xrealloc(srv->scratch, need);
-    }
-    char *p = srv->scratch + LWS_PRE;
-    *p++ = '[';
-    for (int i = 0; i < take; i++) {
-        sr_msg *m = out_pop(s);
-        if (i) *p++ = ',';
-        memcpy(p, sr_msg_bytes(m), m->len);
-        p += m->len;
-        sr_msg_unref(m);
-    }
-    *p++ = ']';
-    size_t len = (size_t)(p - (srv->scratch + LWS_PRE));
-    int n = lws_write(wsi, (unsigned char *)srv->scratch + LWS_PRE, len, LWS_WRITE_TEXT);
-    if (n < (int)len) return -1;
-    if (s->out_n) lws_callback_on_writable(wsi);
-    return 0;
 }
 
 /* Puts the WebSocket header of a one-message text frame in the message's headroom; returns
@@ -209,14 +262,14 @@ static void direct_push(sr_server *srv, sr_session *s)
     }
     sr_msg *m = s->out[s->out_head];
     sr_send *d = &srv->sendv[srv->ndirect];
-    d->fd = lws_get_socket_fd(s->wsi);
+    d->fd = tx_fd(s);
     d->buf = frame_of(m, &d->len);
     srv->directv[srv->ndirect++] = s;
 }
 
-/* After the sends: what the kernel did not take goes to lws's own output buffer (a raw write
- * behind which lws queues anything it sends later, such as a pong), and a dead socket is
- * closed by lws. */
+/* After the sends: what the kernel did not take goes to the transport's output buffer (for lws a
+ * raw write, behind which lws queues anything it sends later, such as a pong), and a dead
+ * socket is closed. */
 static void direct_finish(sr_server *srv)
 {
     for (int i = 0; i < srv->ndirect; i++) {
@@ -224,11 +277,14 @@ static void direct_finish(sr_server *srv)
         sr_send *d = &srv->sendv[i];
         size_t done = d->sent > 0 ? (size_t)d->sent : 0;
         int dead = d->sent < 0 && d->err != EAGAIN && d->err != EWOULDBLOCK;
-        if (!dead && done < d->len &&
-            lws_write(s->wsi, (unsigned char *)d->buf + done, d->len - done, LWS_WRITE_RAW) <
-                (int)(d->len - done))
-            dead = 1;
-        if (dead) lws_set_timeout(s->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+        if (!dead && done < d->len) {
+            if (s->own_ws)
+                net_wso_keep(s->wsi, d->buf + done, d->len - done);
+            else if (lws_write(s->wsi, (unsigned char *)d->buf + done, d->len - done,
+                               LWS_WRITE_RAW) < (int)(d->len - done))
+                dead = 1;
+        }
+        if (dead) tx_kill(s);
         sr_msg_unref(out_pop(s));
         sr_session_unref(s);
     }
@@ -249,15 +305,24 @@ void net_ws_flush(sr_server *srv)
     for (int i = 0; i < n; i++) {
         sr_session *s = srv->dirtyv[i];
         s->dirty = 0;
-        struct lws *wsi = s->wsi;
-        if (wsi && s->out_n && !s->close_code) {
+        if (s->wsi && s->own_ws) {
+            /* a choked socket waits for its writable hook; a closing one may be ready to close */
+            if (!net_wso_busy(s->wsi) && (s->out_n || s->close_ready)) {
+                if (s->out_n == 1 && !s->close_code) {
+                    direct_push(srv, s); /* keeps the reference until direct_finish */
+                    continue;
+                }
+                if (ws_writable(srv, s) < 0) tx_kill(s);
+            }
+        } else if (s->wsi && s->out_n && !s->close_code) {
+            struct lws *wsi = s->wsi;
             if (lws_partial_buffered(wsi)) {
                 lws_callback_on_writable(wsi);
             } else if (s->out_n == 1 && !srv->tls) { /* TLS: every byte goes through lws */
                 direct_push(srv, s); /* keeps the reference until direct_finish */
                 continue;
-            } else if (ws_writable(srv, wsi, s) < 0) {
-                lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+            } else if (ws_writable(srv, s) < 0) {
+                tx_kill(s);
             }
         }
         sr_session_unref(s);
@@ -413,10 +478,10 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
         if (srv->shutting) return 0; /* shutting down: not handled, so never acknowledged */
         return ps->s ? ws_receive(srv, wsi, ps->s, in, len) : -1;
     case LWS_CALLBACK_TIMER:
-        if (ps && ps->s && ps->s->close_code) linger_check(wsi, ps->s);
+        if (ps && ps->s && ps->s->close_code) linger_check(ps->s);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        return ps->s ? ws_writable(srv, wsi, ps->s) : 0;
+        return ps->s ? ws_writable(srv, ps->s) : 0;
     case LWS_CALLBACK_CLOSED:
         if (ps->s) {
             sr_wsguard_forget(lws_get_socket_fd(wsi), ps->s);
@@ -428,4 +493,70 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
     default:
         return 0;
     }
+}
+
+/* ---- sessions on our own WebSocket layer (net/wsown.h) ---- */
+
+static void own_message(void *owner, const char *data, size_t len)
+{
+    sr_session *s = owner;
+    if (s->close_code) { /* closing: drop input while we linger */
+        s->last_rx_us = sr_mono_us();
+        return;
+    }
+    if (ws_srv->shutting) return; /* shutting down: not handled, so never acknowledged */
+    sr_hub_message(ws_srv->hub, s, data, len);
+}
+
+static void own_writable(void *owner)
+{
+    sr_session *s = owner;
+    if (ws_writable(ws_srv, s) < 0) tx_kill(s);
+}
+
+static void own_timer(void *owner)
+{
+    sr_session *s = owner;
+    if (s->close_code) linger_check(s);
+}
+
+static void own_violation(void *owner, int code, const char *reason)
+{
+    sr_session *s = owner;
+    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=%d reason=\"%s\"", code,
+           reason);
+    /* the transport sends the close frame now; nothing queued goes out after it */
+    out_drop_all(s);
+    s->close_code = code;
+    s->close_reason = reason;
+    s->close_ready = 1;
+}
+
+static void own_closed(void *owner)
+{
+    sr_session *s = owner;
+    session_untrack(ws_srv, s);
+    sr_hub_session_closed(ws_srv->hub, s);
+}
+
+void net_ws_own_init(sr_server *srv, int epfd, int64_t close_wait_us)
+{
+    static const net_wso_hooks hooks = {.message = own_message,
+                                        .writable = own_writable,
+                                        .timer = own_timer,
+                                        .violation = own_violation,
+                                        .closed = own_closed};
+    net_wso_init(epfd, &hooks, SR_MAX_MESSAGE, close_wait_us);
+}
+
+void net_ws_open_own(sr_server *srv, int fd, const char *token)
+{
+    net_wso *c = net_wso_new(fd, NULL);
+    if (!c) return;
+    sr_session *s = sr_hub_session_open(srv->hub, c);
+    s->own_ws = 1;
+    net_wso_set_owner(c, s);
+    session_track(srv, s);
+    if (token && token[0]) sr_hub_session_auth(srv->hub, s, token);
+    if (srv->shutting) net_ws_close(s, 1001, "server shutting down");
 }

@@ -20,6 +20,10 @@ int64_t sr_mono_us(void);
 /* Number of Unicode code points in the valid UTF-8 string s of len bytes. */
 size_t sr_utf8_len(const char *s, size_t len);
 
+/* 1 when s (len bytes) is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF), as RFC 6455 wants of every text message. */
+int sr_utf8_valid(const unsigned char *s, size_t len);
+
 /* Error codes: 0 is success, negatives are these. */
 enum {
     SR_OK = 0,
