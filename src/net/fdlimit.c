@@ -36,9 +36,9 @@ unsigned long sr_fdlimit_refused(void)
     return g_refused;
 }
 
-static int sys_accept(int fd, struct sockaddr *addr, socklen_t *len)
+static int sys_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-    return (int)syscall(SYS_accept4, fd, addr, len, 0);
+    return (int)syscall(SYS_accept4, fd, addr, len, flags);
 }
 
 /* Called instead of libc's accept() by everything in the process, lws included. */
@@ -54,13 +54,25 @@ static int queue_filling(int fd)
     return ti.tcpi_unacked * 2 > ti.tcpi_sacked;
 }
 
+static int do_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
 int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    return do_accept(fd, addr, len, 0);
+}
+
+int sr_fdlimit_accept(int fd, int flags)
+{
+    return do_accept(fd, NULL, NULL, flags);
+}
+
+static int do_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
     if (g_burst && g_taken >= g_burst && !queue_filling(fd)) {
         errno = EAGAIN; /* lws stops accepting for this pass; the next pass takes more */
         return -1;
     }
-    int c = sys_accept(fd, addr, len);
+    int c = sys_accept(fd, addr, len, flags);
     if (c >= 0) {
         g_taken++;
         if (g_at_limit) {
@@ -81,7 +93,7 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len)
         g_spare = -1;
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        int k = sys_accept(fd, (struct sockaddr *)&ss, &sl);
+        int k = sys_accept(fd, (struct sockaddr *)&ss, &sl, 0);
         if (k >= 0) {
             close(k);
             g_refused++;

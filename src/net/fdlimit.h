@@ -26,6 +26,9 @@ unsigned long sr_fdlimit_refused(void);
  * handshakes already accepted go on meanwhile; but once that queue is half full, accepting goes
  * on past the budget, since a full queue drops SYNs and each dropped client waits a second. */
 void sr_fdlimit_set_burst(int per_pass);
+/* accept4(fd, NULL, NULL, flags) under the same rules as accept() (budget, open-file limit):
+ * for our own listener (net/front.c), which wants SOCK_NONBLOCK | SOCK_CLOEXEC in one call. */
+int sr_fdlimit_accept(int fd, int flags);
 /* A service pass ended: the budget starts again. */
 void sr_fdlimit_pass(void);
 

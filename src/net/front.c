@@ -3,6 +3,7 @@
  * the connection either to wsown.c (a WebSocket handshake we answer ourselves) or to lws
  * (everything else, which lws then serves exactly as if it had accepted it). */
 #include "net/front.h"
+#include "net/fdlimit.h"
 #include "net/net_int.h"
 #include "net/wsown.h"
 #include "util/log.h"
@@ -12,7 +13,6 @@
 #include <openssl/evp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,8 +54,16 @@ static void pend_free(net_front *f, pend *p, int close_fd)
     if (p->next) p->next->prev = p->prev;
     else f->tail = p->prev;
     f->npend--;
-    if (close_fd) close(p->fd); /* also leaves the epoll set */
-    else epoll_ctl(f->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+    if (close_fd) {
+        /* what was only peeked is still unread, and closing over unread input makes the
+         * kernel send a reset instead of an orderly end: read it first */
+        char sink[4096];
+        for (int i = 0; i < 4 && recv(p->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+            ;
+        close(p->fd); /* also leaves the epoll set */
+    } else {
+        epoll_ctl(f->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+    }
     free(p);
 }
 
@@ -223,11 +231,11 @@ static void classify(net_front *f, pend *p)
     take(f, p, &h, headlen);
 }
 
+/* Set once on the listening socket: Linux copies these to every socket accepted from it (and
+ * starts the keepalive timer of each), which saves five system calls per connection. */
 static void tune(int fd)
 {
     int one = 1, idle = 60, intvl = 10, cnt = 4;
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     /* dead peers are found by keepalive, as lws was told (server.c) */
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
@@ -239,16 +247,15 @@ static void tune(int fd)
 static void on_listen(net_front *f)
 {
     for (;;) {
-        /* accept() is fdlimit.c's: at most --accept-burst a pass (unless the kernel's queue is
+        /* fdlimit.c's accept: at most --accept-burst a pass (unless the kernel's queue is
          * filling), and a connection refused rather than a spin at the open-file limit */
-        int fd = accept(f->lfd, NULL, NULL);
+        int fd = sr_fdlimit_accept(f->lfd, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
         sr_wsguard_reset(fd); /* whatever watched this descriptor's last user is stale */
         if (f->srv->shutting) {
             close(fd);
             continue;
         }
-        tune(fd);
         pend *p = sr_xcalloc(1, sizeof *p);
         p->kind = NET_POLL_PENDING;
         p->fd = fd;
@@ -308,7 +315,10 @@ net_front *net_front_open(sr_server *srv)
         return NULL;
     }
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    if (lfd >= 0) setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (lfd >= 0) {
+        setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        tune(lfd);
+    }
     if (lfd < 0 || bind(lfd, ai->ai_addr, ai->ai_addrlen) || listen(lfd, SOMAXCONN)) {
         sr_log(SR_LOG_ERROR, "cannot listen", "host=\"%s\" port=%d error=\"%s\"",
                cfg->host ? cfg->host : "*", cfg->port, strerror(errno));
