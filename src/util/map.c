@@ -119,10 +119,10 @@ int sr_map_try_put(sr_map *m, const char *key, int64_t val)
             return 0;
         }
     }
-    char *copy = sr_strdup(key);
+    char *copy = m->borrow ? (char *)key : sr_strdup(key);
     if (!copy) return SR_ENOMEM;
     if (reserve(&m->t)) {
-        free(copy);
+        if (!m->borrow) free(copy);
         return SR_ENOMEM;
     }
     struct sr_map_slot *e = &m->t.slots[find(&m->t, h, key, 0)];
@@ -142,7 +142,7 @@ int64_t sr_map_del(sr_map *m, const char *key)
     size_t k = find(&m->t, str_hash(key), key, 0);
     int64_t v = m->t.slots[k].val;
     if (!v) return 0;
-    free(m->t.slots[k].key.s);
+    if (!m->borrow) free(m->t.slots[k].key.s);
     remove_at(&m->t, k);
     return v;
 }
@@ -154,10 +154,10 @@ size_t sr_map_count(const sr_map *m)
 
 void sr_map_free(sr_map *m)
 {
-    for (size_t k = 0; k < m->t.cap; k++)
+    for (size_t k = 0; k < m->t.cap && !m->borrow; k++)
         if (m->t.slots[k].val) free(m->t.slots[k].key.s);
     free(m->t.slots);
-    memset(m, 0, sizeof *m);
+    memset(&m->t, 0, sizeof m->t);
 }
 
 /* ---------- int64 keys ---------- */
