@@ -38,6 +38,55 @@ int64_t hub_guest_by_token(sr_hub *h, const char *hash)
     return sr_map_get(&h->guests, hash);
 }
 
+user_acct *hub_user_acct(user *u)
+{
+    if (!u->acct) u->acct = sr_xcalloc(1, sizeof *u->acct);
+    return u->acct;
+}
+
+/* Where a person's block keeps the guest token's hash and then the name: after the slots. */
+static char *block_tail(sr_hub *h, user *u)
+{
+    return (char *)(u->slot + h->nslots_user);
+}
+
+static char *inline_name(sr_hub *h, user *u)
+{
+    return u->namecap ? block_tail(h, u) + (u->token_in ? 65 : 0) : NULL;
+}
+
+/* A new person in one block: the struct, the modules' slots, the token hash (hash may be NULL)
+ * and the name, sized up to what malloc hands out anyway (chunks of 16k + 8 usable bytes), so
+ * a rename to a name as long fits in place. */
+static user *user_new(sr_hub *h, const char *name, const char *hash)
+{
+    size_t head = offsetof(user, slot) + (size_t)h->nslots_user * sizeof(void *);
+    size_t hlen = hash ? 65 : 0, nlen = strlen(name) + 1;
+    size_t size = head + hlen + nlen;
+    size = ((size + 8 + 15) & ~(size_t)15) - 8;
+    if (size - head - hlen > 255) size = head + hlen + (nlen > 255 ? 0 : 255);
+    user *u = sr_xcalloc(1, size);
+    u->namecap = (unsigned char)(size - head - hlen);
+    if (hash) {
+        snprintf(block_tail(h, u), 65, "%s", hash);
+        u->token_in = 1;
+    }
+    return u;
+}
+
+/* Sets the name, in the block when it fits. */
+static void name_set(sr_hub *h, user *u, const char *name)
+{
+    char *in = inline_name(h, u);
+    if (u->name != in) free(u->name);
+    size_t n = strlen(name) + 1;
+    if (in && n <= u->namecap) {
+        u->name = memmove(in, name, n);
+    } else {
+        u->name = sr_xstrdup(name);
+    }
+}
+
 user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
 {
     if (id >= h->capusers) {
@@ -51,15 +100,18 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
     if (id >= h->nusers) h->nusers = id + 1;
     user *u = h->users[id];
     if (!u) {
-        u = h->users[id] = sr_xcalloc(1, sizeof *u);
+        u = h->users[id] = user_new(h, name, hash);
         sr_bucket_init(&u->chat, h->cfg.chat_rate, sr_mono_us());
+        if (hash) sr_map_put(&h->guests, block_tail(h, u), id); /* the map borrows the key */
+    } else if (hash && !u->token_in && !(u->acct && u->acct->token_hash)) {
+        /* a token for someone made without one: kept beside the block */
+        user_acct *a = hub_user_acct(u);
+        a->token_hash = sr_xstrdup(hash);
+        sr_map_put(&h->guests, a->token_hash, id);
     }
-    if (!u->name || strcmp(u->name, name)) u->shown++;
-    free(u->name);
-    u->name = sr_xstrdup(name);
-    if (hash && !u->token_hash[0]) {
-        snprintf(u->token_hash, sizeof u->token_hash, "%s", hash);
-        sr_map_put(&h->guests, hash, id);
+    if (!u->name || strcmp(u->name, name)) {
+        u->shown++;
+        name_set(h, u, name);
     }
     return u;
 }
@@ -217,8 +269,8 @@ void hub_user_touch(user *u)
 int hub_follows(sr_hub *h, int64_t a, int64_t b)
 {
     user *u = hub_user_get(h, a);
-    for (int i = 0; u && i < u->nfollowing; i++)
-        if (u->following[i] == b) return 1;
+    for (int i = 0; u && i < USER_NFOLLOWING(u); i++)
+        if (u->acct->following[i] == b) return 1;
     return 0;
 }
 
@@ -244,12 +296,13 @@ void hub_follow_set(sr_hub *h, int64_t follower, int64_t followee, int on)
 {
     user *a = hub_user_get(h, follower), *b = hub_user_get(h, followee);
     if (!a || !b || on == hub_follows(h, follower, followee)) return;
+    user_acct *x = hub_user_acct(a), *y = hub_user_acct(b);
     if (on) {
-        push_id(&a->following, &a->nfollowing, &a->capfollowing, followee);
-        push_id(&b->followers, &b->nfollowers, &b->capfollowers, follower);
+        push_id(&x->following, &x->nfollowing, &x->capfollowing, followee);
+        push_id(&y->followers, &y->nfollowers, &y->capfollowers, follower);
     } else {
-        drop_id(a->following, &a->nfollowing, followee);
-        drop_id(b->followers, &b->nfollowers, follower);
+        drop_id(x->following, &x->nfollowing, followee);
+        drop_id(y->followers, &y->nfollowers, follower);
     }
 }
 
@@ -267,13 +320,14 @@ void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_h
     user *u = hub_user_get(h, id);
     if (!u) return;
     if (username) hub_user_set_username(h, id, username);
-    free(u->pw_hash);
-    u->pw_hash = sr_xstrdup(pw_hash);
-    u->admin = admin;
-    u->disabled = disabled;
-    free(u->bio);
-    u->bio = sr_xstrdup(bio && *bio ? bio : NULL);
-    u->hide_activity = hide_activity;
+    user_acct *a = hub_user_acct(u);
+    free(a->pw_hash);
+    a->pw_hash = sr_xstrdup(pw_hash);
+    u->admin = admin != 0;
+    u->disabled = disabled != 0;
+    free(a->bio);
+    a->bio = sr_xstrdup(bio && *bio ? bio : NULL);
+    u->hide_activity = hide_activity != 0;
 }
 
 void hub_ld_session(void *ud, const char *token_hash, int64_t uid, double expires)
@@ -424,12 +478,16 @@ void hub_people_free(sr_hub *h)
         if (!u) continue;
         sr_event ev = {.type = SR_EV_USER_FREED, .user = i};
         hub_emit(h, &ev);
-        free(u->name);
+        if (u->name != inline_name(h, u)) free(u->name);
         free(u->username);
-        free(u->pw_hash);
-        free(u->bio);
-        free(u->following);
-        free(u->followers);
+        if (u->acct) {
+            free(u->acct->pw_hash);
+            free(u->acct->bio);
+            free(u->acct->token_hash);
+            free(u->acct->following);
+            free(u->acct->followers);
+            free(u->acct);
+        }
         sr_replay_free(u->replay);
         free(u);
     }
