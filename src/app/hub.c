@@ -198,7 +198,6 @@ sr_hub *sr_hub_new(const sr_hub_config *cfg, sr_store *st, const sr_hub_net *net
     h->cfg = *cfg;
     h->st = st;
     h->net = *net;
-    h->guests.borrow = 1; /* each key is the token hash in its guest's block */
     h->lib = sr_library_new();
     sr_bus_config bc = {.deliver = hub_bus_deliver, .ud = h};
     if (sr_bus_open(cfg->bus_url, &bc, &h->bus)) h->bus = NULL; /* sr_hub_start fails */

@@ -40,15 +40,16 @@
  * so an idle guest does not carry it. */
 typedef struct user_acct {
     char *pw_hash, *bio;
-    char *token_hash; /* a guest token given after the person was made (their own copy) */
+    char *token_hash; /* a guest token's hash given after the person was made, or not 64 hex
+                         digits (then not in their block): its text */
     /* the follow graph (friends are mutual follows) */
     int64_t *following, *followers;
     int nfollowing, nfollowers, capfollowing, capfollowers;
 } user_acct;
 
 /* A person: a guest (no username) or an account. One allocation holds the person, the
- * modules' slots, a guest's token hash and the name (while it fits): an idle guest costs
- * one block (docs/architecture.md, "Memory per idle listener"). */
+ * modules' slots, a guest's token hash (32 bytes) and the name (while it fits): an idle guest
+ * costs one block (docs/architecture.md, "Memory per idle listener"). */
 typedef struct user {
     char *name;            /* in the block while it fits (namecap), else its own allocation */
     char *username;        /* accounts: NULL means a guest */
@@ -176,7 +177,11 @@ struct sr_hub {
     struct sr_bus *bus;
     user **users; /* by id */
     int64_t nusers, capusers;
-    sr_map guests;    /* guest token hash -> user id */
+    /* guest tokens: the first 8 bytes of a token's hash -> user id, the whole hash checked
+     * against the one in the person's block; a hash that is not 64 hex digits, or whose first
+     * 8 bytes another guest's has (a 2^-64 chance per pair), goes in guests_more by its text */
+    sr_imap guests;
+    sr_map guests_more;
     sr_map usernames; /* account username -> user id */
     sr_room **rooms;
     int nrooms, caprooms;

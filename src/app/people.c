@@ -33,11 +33,6 @@ void hub_token_hash(const char *token, char out[65])
     sodium_bin2hex(out, 65, d, sizeof d);
 }
 
-int64_t hub_guest_by_token(sr_hub *h, const char *hash)
-{
-    return sr_map_get(&h->guests, hash);
-}
-
 user_acct *hub_user_acct(user *u)
 {
     if (!u->acct) u->acct = sr_xcalloc(1, sizeof *u->acct);
@@ -52,23 +47,68 @@ static char *block_tail(sr_hub *h, user *u)
 
 static char *inline_name(sr_hub *h, user *u)
 {
-    return u->namecap ? block_tail(h, u) + (u->token_in ? 65 : 0) : NULL;
+    return u->namecap ? block_tail(h, u) + (u->token_in ? 32 : 0) : NULL;
+}
+
+/* 1 with the 32 bytes of hash when it is 64 hex digits (what hub_token_hash writes). */
+static int hash_bin(const char *hash, unsigned char bin[32])
+{
+    size_t n = 0;
+    return strlen(hash) == 64 && !sodium_hex2bin(bin, 32, hash, 64, NULL, &n, NULL) && n == 32;
+}
+
+static int64_t hash_key(const unsigned char bin[32])
+{
+    int64_t k;
+    memcpy(&k, bin, sizeof k);
+    return k;
+}
+
+/* 1 when person id's token hash is bin. */
+static int token_is(sr_hub *h, int64_t id, const unsigned char bin[32])
+{
+    user *u = hub_user_get(h, id);
+    unsigned char other[32];
+    if (!u) return 0;
+    if (u->token_in) return !memcmp(block_tail(h, u), bin, 32);
+    return u->acct && u->acct->token_hash && hash_bin(u->acct->token_hash, other) &&
+           !memcmp(other, bin, 32);
+}
+
+int64_t hub_guest_by_token(sr_hub *h, const char *hash)
+{
+    unsigned char bin[32];
+    if (hash_bin(hash, bin)) {
+        int64_t id = sr_imap_get(&h->guests, hash_key(bin));
+        if (id && token_is(h, id, bin)) return id;
+    }
+    return sr_map_get(&h->guests_more, hash);
+}
+
+/* Indexes person id under their token's hash (as text, and bin when it is 64 hex digits). */
+static void guest_index(sr_hub *h, int64_t id, const char *hash, const unsigned char *bin)
+{
+    int64_t other = bin ? sr_imap_get(&h->guests, hash_key(bin)) : 0;
+    if (bin && (!other || token_is(h, other, bin)))
+        sr_imap_put(&h->guests, hash_key(bin), id);
+    else
+        sr_map_put(&h->guests_more, hash, id);
 }
 
 /* A new person in one block: the struct, the modules' slots, the token hash (hash may be NULL)
  * and the name, sized up to what malloc hands out anyway (chunks of 16k + 8 usable bytes), so
  * a rename to a name as long fits in place. */
-static user *user_new(sr_hub *h, const char *name, const char *hash)
+static user *user_new(sr_hub *h, const char *name, const unsigned char *hash)
 {
     size_t head = offsetof(user, slot) + (size_t)h->nslots_user * sizeof(void *);
-    size_t hlen = hash ? 65 : 0, nlen = strlen(name) + 1;
+    size_t hlen = hash ? 32 : 0, nlen = strlen(name) + 1;
     size_t size = head + hlen + nlen;
     size = ((size + 8 + 15) & ~(size_t)15) - 8;
     if (size - head - hlen > 255) size = head + hlen + (nlen > 255 ? 0 : 255);
     user *u = sr_xcalloc(1, size);
     u->namecap = (unsigned char)(size - head - hlen);
     if (hash) {
-        snprintf(block_tail(h, u), 65, "%s", hash);
+        memcpy(block_tail(h, u), hash, 32);
         u->token_in = 1;
     }
     return u;
@@ -99,15 +139,17 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
     }
     if (id >= h->nusers) h->nusers = id + 1;
     user *u = h->users[id];
+    unsigned char bin[32];
+    int is_bin = hash && hash_bin(hash, bin);
     if (!u) {
-        u = h->users[id] = user_new(h, name, hash);
+        u = h->users[id] = user_new(h, name, is_bin ? bin : NULL);
         sr_bucket_init(&u->chat, h->cfg.chat_rate, sr_mono_us());
-        if (hash) sr_map_put(&h->guests, block_tail(h, u), id); /* the map borrows the key */
-    } else if (hash && !u->token_in && !(u->acct && u->acct->token_hash)) {
-        /* a token for someone made without one: kept beside the block */
-        user_acct *a = hub_user_acct(u);
-        a->token_hash = sr_xstrdup(hash);
-        sr_map_put(&h->guests, a->token_hash, id);
+        if (is_bin) guest_index(h, id, hash, bin);
+    }
+    if (hash && !u->token_in && !(u->acct && u->acct->token_hash)) {
+        /* a token for someone made without one, or not 64 hex digits: kept beside the block */
+        hub_user_acct(u)->token_hash = sr_xstrdup(hash);
+        guest_index(h, id, hash, is_bin ? bin : NULL);
     }
     if (!u->name || strcmp(u->name, name)) {
         u->shown++;
@@ -492,7 +534,8 @@ void hub_people_free(sr_hub *h)
         free(u);
     }
     free(h->users);
-    sr_map_free(&h->guests);
+    sr_imap_free(&h->guests);
+    sr_map_free(&h->guests_more);
     sr_map_free(&h->usernames);
     sr_map_free(&h->sessions);
     free(h->auth);

@@ -8,19 +8,14 @@
 
 /* The table both maps share (defined in map.c). */
 typedef struct sr_map_table {
-    struct sr_map_slot *slots;
+    void *slots; /* struct sr_map_slot or struct sr_imap_slot, as the map's kind says */
     size_t cap, n;
 } sr_map_table;
 
 /* A map from strings to int64. Embed it zeroed: a zeroed map is empty and ready, and so is a
- * map after sr_map_free(). It keeps its own copies of the keys, unless borrow is set. Not
- * thread-safe. */
+ * map after sr_map_free(). It keeps its own copies of the keys. Not thread-safe. */
 typedef struct sr_map {
     sr_map_table t;
-    /* Set (on an empty map, and kept by sr_map_free) when the caller owns the keys: each key
-     * passed to put must stay unchanged until it is deleted or the map freed. Saves a copy per
-     * key where the key already lives in what the value names (a guest's token hash). */
-    int borrow;
 } sr_map;
 
 /* A map from any int64 key to int64. Same rules. */

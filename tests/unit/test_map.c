@@ -42,31 +42,6 @@ static void test_string_keys(void **state)
     sr_map_free(&m);
 }
 
-/* A borrowing map keeps the caller's keys, not copies: a key lives where the caller put it
- * (here on the stack, which free() would crash on), through growth, deletion and freeing. */
-static void test_string_borrowed_keys(void **state)
-{
-    (void)state;
-    enum { KEYS = 100 };
-    char keys[KEYS][8];
-    sr_map m = {.borrow = 1};
-    for (int i = 0; i < KEYS; i++) {
-        snprintf(keys[i], sizeof keys[i], "g%d", i);
-        sr_map_put(&m, keys[i], i + 1);
-    }
-    assert_int_equal(sr_map_count(&m), KEYS);
-    assert_int_equal(sr_map_get(&m, "g42"), 43);
-    for (int i = 0; i < KEYS; i += 2)
-        assert_int_equal(sr_map_del(&m, keys[i]), i + 1);
-    for (int i = 0; i < KEYS; i++)
-        assert_int_equal(sr_map_get(&m, keys[i]), i % 2 ? i + 1 : 0);
-    sr_map_free(&m);
-    assert_int_equal(m.borrow, 1); /* still borrowing once freed */
-    sr_map_put(&m, keys[7], 70);
-    assert_int_equal(sr_map_get(&m, "g7"), 70);
-    sr_map_free(&m);
-}
-
 /* Random puts and deletes on a small key space (so probe runs are long and deletions land in
  * their middle), checked against a plain array after every step. */
 static void test_string_random_against_array(void **state)
@@ -156,7 +131,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_keys),
-        cmocka_unit_test(test_string_borrowed_keys),
         cmocka_unit_test(test_string_random_against_array),
         cmocka_unit_test(test_int_keys),
         cmocka_unit_test(test_int_random_against_array),
