@@ -50,11 +50,13 @@ static char *inline_name(sr_hub *h, user *u)
     return u->namecap ? block_tail(h, u) + (u->token_in ? 32 : 0) : NULL;
 }
 
-/* 1 with the 32 bytes of hash when it is 64 hex digits (what hub_token_hash writes). */
+/* 1 with the 32 bytes of hash when it is 64 lower-case hex digits (what hub_token_hash
+ * writes): the one text of those bytes, so comparing bytes is comparing the texts. */
 static int hash_bin(const char *hash, unsigned char bin[32])
 {
     size_t n = 0;
-    return strlen(hash) == 64 && !sodium_hex2bin(bin, 32, hash, 64, NULL, &n, NULL) && n == 32;
+    if (strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) return 0;
+    return !sodium_hex2bin(bin, 32, hash, 64, NULL, &n, NULL) && n == 32;
 }
 
 static int64_t hash_key(const unsigned char bin[32])
