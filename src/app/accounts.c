@@ -65,7 +65,7 @@ typedef struct pw_task {
     char *hash;     /* in: stored hash to verify; out (signup/rehash): new hash */
     char *new_hash; /* out: hash of new_password / upgraded hash */
     char addr[64];
-    int https; /* the client came by https: the cookie is Secure */
+    int https;          /* the client came by https: the cookie is Secure */
     char keep_hash[65]; /* password change: the session that stays */
     int ok;
     void (*reply)(void *ctx, int status, json_t *body, const char *set_cookie);
@@ -78,8 +78,8 @@ static json_t *me_json(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
     json_t *o = json_pack("{s:I,s:s,s:s?,s:s,s:b,s:b}", "id", (json_int_t)uid, "name", u->name,
-                          "username", u->username, "bio", u->bio ? u->bio : "", "admin", u->admin,
-                          "hide_activity", u->hide_activity);
+                          "username", u->username, "bio", USER_BIO(u) ? USER_BIO(u) : "", "admin",
+                          u->admin, "hide_activity", u->hide_activity);
     hub_person_json_hooks(h, uid, o); /* "avatar" */
     return o;
 }
@@ -319,7 +319,7 @@ static void pw_done(sr_task *base)
         }
         user *u = hub_user_set(h, uid, t->name, NULL);
         hub_user_set_username(h, uid, t->username);
-        u->pw_hash = sr_xstrdup(t->new_hash);
+        hub_user_acct(u)->pw_hash = sr_xstrdup(t->new_hash);
         job *j = hub_job_new(NULL);
         sr_write_account(hub_job_add(j), uid, t->username, t->new_hash, t->name, sr_now_ms());
         sr_log(SR_LOG_INFO, "account created", "user=%lld", (long long)uid);
@@ -346,8 +346,9 @@ static void pw_done(sr_task *base)
         thr_clear(self_of(h), pkey);
         job *j = hub_job_new(NULL);
         if (t->new_hash) {
-            free(u->pw_hash);
-            u->pw_hash = sr_xstrdup(t->new_hash);
+            user_acct *a = hub_user_acct(u);
+            free(a->pw_hash);
+            a->pw_hash = sr_xstrdup(t->new_hash);
             sr_write_password(hub_job_add(j), t->uid, t->new_hash);
         }
         start_session(h, j, t->uid, 200, t->https, t->reply, t->ctx);
@@ -362,8 +363,9 @@ static void pw_done(sr_task *base)
                      NULL);
             break;
         }
-        free(u->pw_hash);
-        u->pw_hash = sr_xstrdup(t->new_hash);
+        user_acct *a = hub_user_acct(u);
+        free(a->pw_hash);
+        a->pw_hash = sr_xstrdup(t->new_hash);
         job *j = hub_job_new(NULL);
         sr_write_password(hub_job_add(j), t->uid, t->new_hash);
         sr_write_sessions_revoke(hub_job_add(j), t->uid, t->keep_hash);
@@ -474,8 +476,8 @@ static void ep_login(sr_hub *h, const sr_rest *q)
     t->password = sr_xstrdup(pw);
     t->uid = hub_user_by_name(h, username);
     user *u = hub_user_get(h, t->uid);
-    t->hash = sr_xstrdup(u && u->pw_hash ? u->pw_hash : self_of(h)->dummy_hash);
-    if (!u || !u->pw_hash) t->uid = 0;
+    t->hash = sr_xstrdup(u && USER_PW_HASH(u) ? USER_PW_HASH(u) : self_of(h)->dummy_hash);
+    if (!u || !USER_PW_HASH(u)) t->uid = 0;
     sr_pool_submit(h->pool, &t->base);
 }
 
@@ -501,7 +503,7 @@ static void ep_password(sr_hub *h, const sr_rest *q, int64_t uid, const char *ha
     t->uid = uid;
     t->password = sr_xstrdup(old);
     t->new_password = sr_xstrdup(nw);
-    t->hash = sr_xstrdup(u->pw_hash);
+    t->hash = sr_xstrdup(USER_PW_HASH(u));
     snprintf(t->keep_hash, sizeof t->keep_hash, "%s", hash);
     sr_pool_submit(h->pool, &t->base);
 }
@@ -514,7 +516,7 @@ static void ep_delete_me(sr_hub *h, const sr_rest *q, int64_t uid)
     pw_task *t = pw_new(h, T_DELETE, q);
     t->uid = uid;
     t->password = sr_xstrdup(pw);
-    t->hash = sr_xstrdup(u->pw_hash);
+    t->hash = sr_xstrdup(USER_PW_HASH(u));
     sr_pool_submit(h->pool, &t->base);
 }
 
@@ -538,11 +540,16 @@ static void ep_patch_me(sr_hub *h, const sr_rest *q, int64_t uid)
     for (const char *p = name ? json_string_value(name) : ""; *p; p++)
         if ((unsigned char)*p < 0x20)
             return hub_rest_error(q, 400, "bad_field", "names may not contain control characters");
-    if (name) free(u->name), u->name = sr_xstrdup(json_string_value(name)), u->shown++;
-    if (bio) free(u->bio), u->bio = sr_xstrdup(json_string_value(bio));
+    if (name) hub_user_set(h, uid, json_string_value(name), NULL);
+    if (bio) {
+        user_acct *a = hub_user_acct(u);
+        free(a->bio);
+        a->bio = sr_xstrdup(json_string_value(bio));
+    }
     if (hide) u->hide_activity = json_is_true(hide);
     job *j = hub_job_new(NULL);
-    sr_write_profile(hub_job_add(j), uid, u->name, u->bio ? u->bio : "", u->hide_activity);
+    sr_write_profile(hub_job_add(j), uid, u->name, USER_BIO(u) ? USER_BIO(u) : "",
+                     u->hide_activity);
     sr_event ev = {.type = SR_EV_PROFILE, .user = uid, .now = sr_now_ms()};
     hub_emit(h, &ev);
     hub_submit_reply(h, j, NULL, q->reply, q->ctx, 200, json_pack("{s:o}", "user", me_json(h, uid)),

@@ -21,8 +21,8 @@ static json_t *profile_json(sr_hub *h, int64_t uid, int64_t viewer)
     user *u = hub_user_get(h, uid);
     user *v = hub_user_get(h, viewer);
     json_t *o = json_pack("{s:I,s:s,s:s,s:i,s:i,s:b}", "id", (json_int_t)uid, "name", u->name,
-                          "bio", u->bio ? u->bio : "", "followers", u->nfollowers, "following",
-                          u->nfollowing, "guest", !u->username);
+                          "bio", USER_BIO(u) ? USER_BIO(u) : "", "followers", USER_NFOLLOWERS(u),
+                          "following", USER_NFOLLOWING(u), "guest", !u->username);
     if (v) {
         json_object_set_new(o, "you_follow", json_boolean(hub_follows(h, viewer, uid)));
         json_object_set_new(
@@ -56,13 +56,13 @@ static json_t *friends_json(sr_hub *h, int64_t uid)
 {
     user *me = hub_user_get(h, uid);
     json_t *a = json_array();
-    for (int i = 0; i < me->nfollowing; i++) {
-        user *f = hub_user_get(h, me->following[i]);
-        if (!f || !hub_follows(h, me->following[i], uid)) continue;
+    for (int i = 0; i < USER_NFOLLOWING(me); i++) {
+        int64_t fid = me->acct->following[i];
+        user *f = hub_user_get(h, fid);
+        if (!f || !hub_follows(h, fid, uid)) continue;
         /* with the avatar: the friends list shows faces, as the listener list does */
-        json_array_append_new(a,
-                              json_pack("{s:o,s:o}", "user", hub_listener_json(h, me->following[i]),
-                                        "listening_in", where_json(h, f)));
+        json_array_append_new(a, json_pack("{s:o,s:o}", "user", hub_listener_json(h, fid),
+                                           "listening_in", where_json(h, f)));
     }
     return json_pack("{s:o}", "friends", a);
 }
@@ -86,7 +86,8 @@ static void friends_notify(sr_hub *h, int64_t uid)
 {
     user *u = hub_user_get(h, uid);
     /* people who hide their activity are not announced at all */
-    if (!u || !u->username || u->hide_activity || !u->nfollowers || !h->net.each_session) return;
+    if (!u || !u->username || u->hide_activity || !USER_NFOLLOWERS(u) || !h->net.each_session)
+        return;
     notify_ctx c = {h, uid, NULL};
     /* the same user object as GET /api/me/friends: a client replaces its entry with it */
     c.msg = json_pack("{s:s,s:o,s:o}", "type", "friend", "user", hub_listener_json(h, uid),

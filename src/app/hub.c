@@ -318,17 +318,18 @@ void hub_account_forget(sr_hub *h, int64_t uid)
     if (!u) return;
     hub_session_revoke(h, NULL, uid, NULL);
     hub_user_set_username(h, uid, NULL);
-    free(u->pw_hash), u->pw_hash = NULL;
-    free(u->bio), u->bio = NULL;
+    if (u->acct) {
+        free(u->acct->pw_hash), u->acct->pw_hash = NULL;
+        free(u->acct->bio), u->acct->bio = NULL;
+    }
     u->disabled = 1;
-    free(u->name);
-    u->name = sr_xstrdup("deleted user");
+    hub_user_set(h, uid, "deleted user", NULL);
     u->shown++;
     /* follows in memory go with the account */
-    while (u->nfollowing)
-        hub_follow_set(h, uid, u->following[0], 0);
-    while (u->nfollowers)
-        hub_follow_set(h, u->followers[0], uid, 0);
+    while (USER_NFOLLOWING(u))
+        hub_follow_set(h, uid, u->acct->following[0], 0);
+    while (USER_NFOLLOWERS(u))
+        hub_follow_set(h, u->acct->followers[0], uid, 0);
     hub_forget_chat_of(h, uid);
     sr_replay_free(u->replay); /* what its retried writes were answered (the store's rows go too) */
     u->replay = NULL;

@@ -341,6 +341,8 @@ void *hub_module_self(sr_hub *h, const sr_module *m)
 int hub_slot_new(sr_hub *h, int room)
 {
     int *n = room ? &h->nslots_room : &h->nslots_user;
+    /* a person's slots are part of their block: the count is fixed once one is made */
+    if (!room && h->users) return -1;
     return *n < SR_SLOTS ? (*n)++ : -1;
 }
 

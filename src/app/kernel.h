@@ -36,24 +36,43 @@
 /* Modules a hub can hold. */
 #define SR_MODULES_MAX 24
 
-/* A person: a guest (no username) or an account. */
-typedef struct user {
-    char *name;
-    char token_hash[65]; /* guest token */
-    sr_bucket chat;      /* chat rate limit */
-    /* accounts: NULL username means a guest */
-    char *username, *pw_hash, *bio;
-    int admin, disabled, hide_activity;
+/* What only accounts need of a person: made on first use (hub_user_acct), NULL for guests,
+ * so an idle guest does not carry it. */
+typedef struct user_acct {
+    char *pw_hash, *bio;
+    char *token_hash; /* a guest token's hash given after the person was made, or not 64 hex
+                         digits (then not in their block): its text */
     /* the follow graph (friends are mutual follows) */
     int64_t *following, *followers;
     int nfollowing, nfollowers, capfollowing, capfollowers;
-    sr_room *room;        /* where they listen now (last joined), NULL if nowhere */
-    unsigned shown;       /* bumped whenever the name or what modules show of them changes (the
-                             snapshot's listener cache): hub_user_touch */
-    void *slot[SR_SLOTS]; /* modules' own per-person state (owned by the module) */
-    sr_replay *replay;    /* their recent write ids and first answers (room_msgs.c); NULL until
-                             they send one */
+} user_acct;
+
+/* A person: a guest (no username) or an account. One allocation holds the person, the
+ * modules' slots, a guest's token hash (32 bytes) and the name (while it fits): an idle guest
+ * costs one block (docs/architecture.md, "Memory per idle listener"). */
+typedef struct user {
+    char *name;            /* in the block while it fits (namecap), else its own allocation */
+    char *username;        /* accounts: NULL means a guest */
+    user_acct *acct;       /* NULL until an account needs it: read it through the macros below */
+    sr_room *room;         /* where they listen now (last joined), NULL if nowhere */
+    sr_replay *replay;     /* their recent write ids and first answers (room_msgs.c); NULL until
+                              they send one */
+    sr_bucket chat;        /* chat rate limit */
+    unsigned shown;        /* bumped whenever the name or what modules show of them changes (the
+                              snapshot's listener cache): hub_user_touch */
+    unsigned char namecap; /* bytes for the name inside the block (0: none) */
+    unsigned char admin : 1, disabled : 1, hide_activity : 1;
+    unsigned char token_in : 1; /* the guest token's hash is in the block, before the name */
+    /* modules' own per-person state (owned by the module), one per slot claimed with
+     * hub_slot_new(h, 0) before the first person was made */
+    void *slot[];
 } user;
+
+/* An account's fields as values (NULL / 0 for a guest): reading them never makes acct. */
+#define USER_PW_HASH(u) ((u)->acct ? (u)->acct->pw_hash : NULL)
+#define USER_BIO(u) ((u)->acct ? (u)->acct->bio : NULL)
+#define USER_NFOLLOWING(u) ((u)->acct ? (u)->acct->nfollowing : 0)
+#define USER_NFOLLOWERS(u) ((u)->acct ? (u)->acct->nfollowers : 0)
 
 /* Whom a cached snapshot listener list showed, and which version of them. */
 typedef struct shown_ref {
@@ -158,7 +177,11 @@ struct sr_hub {
     struct sr_bus *bus;
     user **users; /* by id */
     int64_t nusers, capusers;
-    sr_map guests;    /* guest token hash -> user id */
+    /* guest tokens: the first 8 bytes of a token's hash -> user id, the whole hash checked
+     * against the one in the person's block; a hash that is not 64 hex digits, or whose first
+     * 8 bytes another guest's has (a 2^-64 chance per pair), goes in guests_more by its text */
+    sr_imap guests;
+    sr_map guests_more;
     sr_map usernames; /* account username -> user id */
     sr_room **rooms;
     int nrooms, caprooms;
@@ -191,7 +214,8 @@ struct sr_hub {
 /* The state of module m (what its create returned), or NULL when m is not registered. */
 void *hub_module_self(sr_hub *h, const sr_module *m);
 /* Claims a per-room (room = 1) or per-person slot for a module; returns its index, or -1 when
- * all SR_SLOTS are taken. The module owns what it keeps there and frees it on
+ * all SR_SLOTS are taken or (a per-person slot) a person was made already: modules claim them
+ * in create. The module owns what it keeps there and frees it on
  * SR_EV_ROOM_FREED / SR_EV_USER_FREED. */
 int hub_slot_new(sr_hub *h, int room);
 /* Claims a bit of sr_session.topics for a module (what a session subscribed to); returns the
@@ -213,6 +237,9 @@ void hub_send_user(sr_hub *h, int64_t uid, json_t *o);
 
 /* The person with this id (borrowed, lives as long as the hub), or NULL. */
 user *hub_user_get(sr_hub *h, int64_t id);
+/* u's account fields (borrowed, lives as long as u), made empty on first use: call it to
+ * change them; read them with USER_PW_HASH and the like. */
+user_acct *hub_user_acct(user *u);
 /* {"id","name"} of a user, with "guest": true when they have no account, or JSON null. New
  * reference. */
 json_t *hub_user_json(sr_hub *h, int64_t id);

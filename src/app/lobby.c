@@ -38,11 +38,12 @@ typedef struct lobby_room {
     int dirty; /* changed since the last lobby update */
 } lobby_room;
 
+/* One block with the visits inline: a guest who joined one room holds 40 bytes here. */
 typedef struct lobby_user {
     int64_t *favorites;
     int nfavorites, capfavorites;
-    visit *visits;
     int nvisits, capvisits;
+    visit visits[];
 } lobby_user;
 
 static lobby *self_of(sr_hub *h)
@@ -63,7 +64,11 @@ static lobby_user *LU(sr_hub *h, int64_t uid)
     lobby *M = self_of(h);
     user *u = hub_user_get(h, uid);
     if (!u) return NULL;
-    if (!u->slot[M->uslot]) u->slot[M->uslot] = sr_xcalloc(1, sizeof(lobby_user));
+    if (!u->slot[M->uslot]) {
+        lobby_user *lu = sr_xcalloc(1, sizeof *lu + sizeof(visit));
+        lu->capvisits = 1;
+        u->slot[M->uslot] = lu;
+    }
     return u->slot[M->uslot];
 }
 
@@ -74,14 +79,25 @@ static void activity(sr_hub *h, sr_room *r, double weight)
     lr->dirty = 1;
 }
 
-static visit *visit_of(lobby_user *u, int64_t room, int create)
+static visit *visit_of(lobby_user *u, int64_t room)
 {
     for (int i = 0; i < u->nvisits; i++)
         if (u->visits[i].room == room) return &u->visits[i];
-    if (!create) return NULL;
+    return NULL;
+}
+
+/* uid's visits to room, counted from 0 when new (NULL for an unknown person). The block
+ * grows in place of the old one: earlier lobby_user pointers of uid are stale after. */
+static visit *visit_add(sr_hub *h, int64_t uid, int64_t room)
+{
+    lobby_user *u = LU(h, uid);
+    if (!u) return NULL;
+    visit *v = visit_of(u, room);
+    if (v) return v;
     if (u->nvisits == u->capvisits) {
-        u->capvisits = u->capvisits ? u->capvisits * 2 : 4;
-        u->visits = sr_xrealloc(u->visits, (size_t)u->capvisits * sizeof *u->visits);
+        u->capvisits *= 2;
+        u = sr_xrealloc(u, sizeof *u + (size_t)u->capvisits * sizeof(visit));
+        hub_user_get(h, uid)->slot[self_of(h)->uslot] = u;
     }
     u->visits[u->nvisits] = (visit){room, 0};
     return &u->visits[u->nvisits++];
@@ -176,7 +192,7 @@ static sr_rec_features features(sr_hub *h, lobby_user *u, int64_t uid, sr_room *
             }
         }
     }
-    visit *v = visit_of(u, r->id, 0);
+    visit *v = visit_of(u, r->id);
     f.visits = v ? (int)v->count : 0;
     return f;
 }
@@ -442,8 +458,8 @@ static void on_event(sr_hub *h, void *self, const sr_event *ev)
         if (ev->room && ev->value) activity(h, ev->room, SR_TREND_LIKE);
         break;
     case SR_EV_JOINED: {
-        lobby_user *u = LU(h, ev->user);
-        if (u) visit_of(u, ev->room->id, 1)->count++;
+        visit *v = visit_add(h, ev->user, ev->room->id);
+        if (v) v->count++;
         activity(h, ev->room, SR_TREND_JOIN);
         break;
     }
@@ -467,7 +483,6 @@ static void on_event(sr_hub *h, void *self, const sr_event *ev)
         lobby_user *lu = u ? u->slot[M->uslot] : NULL;
         if (!lu) break;
         free(lu->favorites);
-        free(lu->visits);
         free(lu);
         u->slot[M->uslot] = NULL;
         break;
@@ -494,8 +509,8 @@ static void ld_favorite(void *ud, int64_t uid, int64_t room)
 
 static void ld_visits(void *ud, int64_t uid, int64_t room, int64_t count)
 {
-    lobby_user *u = LU(ud, uid);
-    if (u) visit_of(u, room, 1)->count = count;
+    visit *v = visit_add(ud, uid, room);
+    if (v) v->count = count;
 }
 
 static void load(sr_hub *h, void *self, sr_load_sink *sink)

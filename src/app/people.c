@@ -33,9 +33,100 @@ void hub_token_hash(const char *token, char out[65])
     sodium_bin2hex(out, 65, d, sizeof d);
 }
 
+user_acct *hub_user_acct(user *u)
+{
+    if (!u->acct) u->acct = sr_xcalloc(1, sizeof *u->acct);
+    return u->acct;
+}
+
+/* Where a person's block keeps the guest token's hash and then the name: after the slots. */
+static char *block_tail(sr_hub *h, user *u)
+{
+    return (char *)(u->slot + h->nslots_user);
+}
+
+static char *inline_name(sr_hub *h, user *u)
+{
+    return u->namecap ? block_tail(h, u) + (u->token_in ? 32 : 0) : NULL;
+}
+
+/* 1 with the 32 bytes of hash when it is 64 lower-case hex digits (what hub_token_hash
+ * writes): the one text of those bytes, so comparing bytes is comparing the texts. */
+static int hash_bin(const char *hash, unsigned char bin[32])
+{
+    size_t n = 0;
+    if (strlen(hash) != 64 || strspn(hash, "0123456789abcdef") != 64) return 0;
+    return !sodium_hex2bin(bin, 32, hash, 64, NULL, &n, NULL) && n == 32;
+}
+
+static int64_t hash_key(const unsigned char bin[32])
+{
+    int64_t k;
+    memcpy(&k, bin, sizeof k);
+    return k;
+}
+
+/* 1 when person id's token hash is bin. */
+static int token_is(sr_hub *h, int64_t id, const unsigned char bin[32])
+{
+    user *u = hub_user_get(h, id);
+    unsigned char other[32];
+    if (!u) return 0;
+    if (u->token_in) return !memcmp(block_tail(h, u), bin, 32);
+    return u->acct && u->acct->token_hash && hash_bin(u->acct->token_hash, other) &&
+           !memcmp(other, bin, 32);
+}
+
 int64_t hub_guest_by_token(sr_hub *h, const char *hash)
 {
-    return sr_map_get(&h->guests, hash);
+    unsigned char bin[32];
+    if (hash_bin(hash, bin)) {
+        int64_t id = sr_imap_get(&h->guests, hash_key(bin));
+        if (id && token_is(h, id, bin)) return id;
+    }
+    return sr_map_get(&h->guests_more, hash);
+}
+
+/* Indexes person id under their token's hash (as text, and bin when it is 64 hex digits). */
+static void guest_index(sr_hub *h, int64_t id, const char *hash, const unsigned char *bin)
+{
+    int64_t other = bin ? sr_imap_get(&h->guests, hash_key(bin)) : 0;
+    if (bin && (!other || token_is(h, other, bin)))
+        sr_imap_put(&h->guests, hash_key(bin), id);
+    else
+        sr_map_put(&h->guests_more, hash, id);
+}
+
+/* A new person in one block: the struct, the modules' slots, the token hash (hash may be NULL)
+ * and the name, sized up to what malloc hands out anyway (chunks of 16k + 8 usable bytes), so
+ * a rename to a name as long fits in place. */
+static user *user_new(sr_hub *h, const char *name, const unsigned char *hash)
+{
+    size_t head = offsetof(user, slot) + (size_t)h->nslots_user * sizeof(void *);
+    size_t hlen = hash ? 32 : 0, nlen = strlen(name) + 1;
+    size_t size = head + hlen + nlen;
+    size = ((size + 8 + 15) & ~(size_t)15) - 8;
+    if (size - head - hlen > 255) size = head + hlen + (nlen > 255 ? 0 : 255);
+    user *u = sr_xcalloc(1, size);
+    u->namecap = (unsigned char)(size - head - hlen);
+    if (hash) {
+        memcpy(block_tail(h, u), hash, 32);
+        u->token_in = 1;
+    }
+    return u;
+}
+
+/* Sets the name, in the block when it fits. */
+static void name_set(sr_hub *h, user *u, const char *name)
+{
+    char *in = inline_name(h, u);
+    if (u->name != in) free(u->name);
+    size_t n = strlen(name) + 1;
+    if (in && n <= u->namecap) {
+        u->name = memmove(in, name, n);
+    } else {
+        u->name = sr_xstrdup(name);
+    }
 }
 
 user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
@@ -50,16 +141,21 @@ user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *hash)
     }
     if (id >= h->nusers) h->nusers = id + 1;
     user *u = h->users[id];
+    unsigned char bin[32];
+    int is_bin = hash && hash_bin(hash, bin);
     if (!u) {
-        u = h->users[id] = sr_xcalloc(1, sizeof *u);
+        u = h->users[id] = user_new(h, name, is_bin ? bin : NULL);
         sr_bucket_init(&u->chat, h->cfg.chat_rate, sr_mono_us());
+        if (is_bin) guest_index(h, id, hash, bin);
     }
-    if (!u->name || strcmp(u->name, name)) u->shown++;
-    free(u->name);
-    u->name = sr_xstrdup(name);
-    if (hash && !u->token_hash[0]) {
-        snprintf(u->token_hash, sizeof u->token_hash, "%s", hash);
-        sr_map_put(&h->guests, hash, id);
+    if (hash && !u->token_in && !(u->acct && u->acct->token_hash)) {
+        /* a token for someone made without one, or not 64 hex digits: kept beside the block */
+        hub_user_acct(u)->token_hash = sr_xstrdup(hash);
+        guest_index(h, id, hash, is_bin ? bin : NULL);
+    }
+    if (!u->name || strcmp(u->name, name)) {
+        u->shown++;
+        name_set(h, u, name);
     }
     return u;
 }
@@ -217,8 +313,8 @@ void hub_user_touch(user *u)
 int hub_follows(sr_hub *h, int64_t a, int64_t b)
 {
     user *u = hub_user_get(h, a);
-    for (int i = 0; u && i < u->nfollowing; i++)
-        if (u->following[i] == b) return 1;
+    for (int i = 0; u && i < USER_NFOLLOWING(u); i++)
+        if (u->acct->following[i] == b) return 1;
     return 0;
 }
 
@@ -244,12 +340,13 @@ void hub_follow_set(sr_hub *h, int64_t follower, int64_t followee, int on)
 {
     user *a = hub_user_get(h, follower), *b = hub_user_get(h, followee);
     if (!a || !b || on == hub_follows(h, follower, followee)) return;
+    user_acct *x = hub_user_acct(a), *y = hub_user_acct(b);
     if (on) {
-        push_id(&a->following, &a->nfollowing, &a->capfollowing, followee);
-        push_id(&b->followers, &b->nfollowers, &b->capfollowers, follower);
+        push_id(&x->following, &x->nfollowing, &x->capfollowing, followee);
+        push_id(&y->followers, &y->nfollowers, &y->capfollowers, follower);
     } else {
-        drop_id(a->following, &a->nfollowing, followee);
-        drop_id(b->followers, &b->nfollowers, follower);
+        drop_id(x->following, &x->nfollowing, followee);
+        drop_id(y->followers, &y->nfollowers, follower);
     }
 }
 
@@ -267,13 +364,14 @@ void hub_ld_account(void *ud, int64_t id, const char *username, const char *pw_h
     user *u = hub_user_get(h, id);
     if (!u) return;
     if (username) hub_user_set_username(h, id, username);
-    free(u->pw_hash);
-    u->pw_hash = sr_xstrdup(pw_hash);
-    u->admin = admin;
-    u->disabled = disabled;
-    free(u->bio);
-    u->bio = sr_xstrdup(bio && *bio ? bio : NULL);
-    u->hide_activity = hide_activity;
+    user_acct *a = hub_user_acct(u);
+    free(a->pw_hash);
+    a->pw_hash = sr_xstrdup(pw_hash);
+    u->admin = admin != 0;
+    u->disabled = disabled != 0;
+    free(a->bio);
+    a->bio = sr_xstrdup(bio && *bio ? bio : NULL);
+    u->hide_activity = hide_activity != 0;
 }
 
 void hub_ld_session(void *ud, const char *token_hash, int64_t uid, double expires)
@@ -424,17 +522,22 @@ void hub_people_free(sr_hub *h)
         if (!u) continue;
         sr_event ev = {.type = SR_EV_USER_FREED, .user = i};
         hub_emit(h, &ev);
-        free(u->name);
+        if (u->name != inline_name(h, u)) free(u->name);
         free(u->username);
-        free(u->pw_hash);
-        free(u->bio);
-        free(u->following);
-        free(u->followers);
+        if (u->acct) {
+            free(u->acct->pw_hash);
+            free(u->acct->bio);
+            free(u->acct->token_hash);
+            free(u->acct->following);
+            free(u->acct->followers);
+            free(u->acct);
+        }
         sr_replay_free(u->replay);
         free(u);
     }
     free(h->users);
-    sr_map_free(&h->guests);
+    sr_imap_free(&h->guests);
+    sr_map_free(&h->guests_more);
     sr_map_free(&h->usernames);
     sr_map_free(&h->sessions);
     free(h->auth);

@@ -235,6 +235,9 @@ static void presence_flush(sr_hub *h, sr_room *r, double now)
     json_object_set_new(o, "count", json_integer(r->nlisteners));
     json_object_set_new(o, "skip", hub_skip_json(r, hub_skip_ratio(h, r)));
     r->npend_join = r->npend_left = 0;
+    /* a join storm's lists go once told: an idle room does not keep a slot per listener */
+    if (r->cappend_join > 64) free(r->pend_join), r->pend_join = NULL, r->cappend_join = 0;
+    if (r->cappend_left > 64) free(r->pend_left), r->pend_left = NULL, r->cappend_left = 0;
     hub_submit(h, hub_job_new(r), o);
 }
 

@@ -18,7 +18,7 @@ typedef struct stats {
     sr_pool *pool; /* one thread with its own read-only store connection */
     sr_store *st;  /* that connection: opened by, and only used on, the pool's thread */
     int64_t max_presence;
-    sr_map open; /* "room:user" -> the open listening interval's id */
+    int rslot; /* a room's open listening intervals: an sr_imap, user -> interval id */
 } stats;
 
 static stats *self_of(sr_hub *h)
@@ -190,19 +190,20 @@ static void ep_room_stats(sr_hub *h, const sr_rest *q, sr_room *r, const char *w
 
 /* ---------- listening intervals ---------- */
 
-static void presence_key(char *k, size_t n, int64_t room, int64_t uid)
+/* The room's open intervals, made on first use: kept by room, they need no key of their own
+ * per listener. */
+static sr_imap *open_of(stats *S, sr_room *r)
 {
-    snprintf(k, n, "%lld:%lld", (long long)room, (long long)uid);
+    if (!r->slot[S->rslot]) r->slot[S->rslot] = sr_xcalloc(1, sizeof(sr_imap));
+    return r->slot[S->rslot];
 }
 
 static void on_joined(sr_hub *h, void *self, const sr_event *ev)
 {
     stats *S = self;
-    char k[48];
-    presence_key(k, sizeof k, ev->room->id, ev->user);
     int64_t id = hub_id_new(h, SR_ID_PRESENCE);
     if (!id) return;
-    sr_map_put(&S->open, k, id);
+    sr_imap_put(open_of(S, ev->room), ev->user, id);
     job *j = hub_job_new(NULL);
     sr_write_presence_open(hub_job_add(j), id, ev->user, ev->room->id, ev->now);
     hub_submit(h, j, NULL);
@@ -211,9 +212,7 @@ static void on_joined(sr_hub *h, void *self, const sr_event *ev)
 static void on_left(sr_hub *h, void *self, const sr_event *ev)
 {
     stats *S = self;
-    char k[48];
-    presence_key(k, sizeof k, ev->room->id, ev->user);
-    int64_t id = sr_map_del(&S->open, k);
+    int64_t id = sr_imap_del(open_of(S, ev->room), ev->user);
     if (!id) return;
     job *j = hub_job_new(NULL);
     sr_write_presence_close(hub_job_add(j), id, ev->now);
@@ -261,9 +260,19 @@ static const sr_route routes[] = {
     {"GET", "/api/me/history", SR_WHO_ACCOUNT, r_my_history, 0},
 };
 
+static void on_room_freed(sr_hub *h, void *self, const sr_event *ev)
+{
+    stats *S = self;
+    sr_imap *open = ev->room->slot[S->rslot];
+    if (open) sr_imap_free(open);
+    free(open);
+    ev->room->slot[S->rslot] = NULL;
+}
+
 static const sr_event_hook events[] = {
     {SR_EV_JOINED, on_joined},
     {SR_EV_LEFT, on_left},
+    {SR_EV_ROOM_FREED, on_room_freed},
 };
 
 /* ---------- the module ---------- */
@@ -304,7 +313,9 @@ static int pending(sr_hub *h, void *self)
 
 static void *create(sr_hub *h)
 {
-    return sr_xcalloc(1, sizeof(stats));
+    stats *S = sr_xcalloc(1, sizeof *S);
+    S->rslot = hub_slot_new(h, 1);
+    return S;
 }
 
 static void stop(sr_hub *h, void *self)
@@ -312,7 +323,6 @@ static void stop(sr_hub *h, void *self)
     stats *S = self;
     sr_pool_stop(S->pool); /* joins the thread: the twin is ours again */
     if (S->st) S->st->ops->close(S->st);
-    sr_map_free(&S->open);
     free(S);
 }
 

@@ -1,7 +1,6 @@
 /* map.c - one open-addressing table (linear probing, backward-shift deletion, so no
- * tombstones) under the string-keyed and the int64-keyed map. A slot keeps its key's hash:
- * probing compares hashes before strings, and deletion finds each key's home without
- * hashing again. An empty slot is one whose value is 0. */
+ * tombstones) under the string-keyed and the int64-keyed map, each with its own slot layout.
+ * An empty slot is one whose value is 0. */
 #include "util/map.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -10,12 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A string key's slot keeps its hash: probing compares hashes before strings, and growth and
+ * deletion find each key's home without hashing the string again. */
 struct sr_map_slot {
     uint64_t hash;
-    union {
-        char *s; /* sr_map: an owned copy */
-        int64_t i;
-    } key;
+    char *key;   /* an owned copy */
+    int64_t val; /* 0: empty */
+};
+
+/* An int64 key's slot is the key and value alone: its hash is cheap to compute again, and
+ * maps of ids (one entry per listener) are the big ones. */
+struct sr_imap_slot {
+    int64_t key;
     int64_t val; /* 0: empty */
 };
 
@@ -37,33 +42,59 @@ static uint64_t int_hash(int64_t k)
     return z ^ (z >> 31);
 }
 
-/* The slot holding the key (str: s, else i) of hash h, or the empty slot where it would go.
- * The table must have a slot. */
+/* The two slot layouts, seen through one table: str tells which. */
+static size_t slot_size(int str)
+{
+    return str ? sizeof(struct sr_map_slot) : sizeof(struct sr_imap_slot);
+}
+
+static void *slot_at(const sr_map_table *t, size_t k, int str)
+{
+    return (char *)t->slots + k * slot_size(str);
+}
+
+static int64_t slot_val(const void *e, int str)
+{
+    return str ? ((const struct sr_map_slot *)e)->val : ((const struct sr_imap_slot *)e)->val;
+}
+
+static uint64_t slot_hash(const void *e, int str)
+{
+    return str ? ((const struct sr_map_slot *)e)->hash
+               : int_hash(((const struct sr_imap_slot *)e)->key);
+}
+
+/* The slot holding the key (s for a string map, else i) of hash h, or the empty slot where it
+ * would go. The table must have a slot. */
 static size_t find(const sr_map_table *t, uint64_t h, const char *s, int64_t i)
 {
     size_t mask = t->cap - 1, k = (size_t)h & mask;
     for (;; k = (k + 1) & mask) {
-        const struct sr_map_slot *e = &t->slots[k];
-        if (!e->val) return k;
-        if (e->hash == h && (s ? !strcmp(e->key.s, s) : e->key.i == i)) return k;
+        if (s) {
+            const struct sr_map_slot *e = slot_at(t, k, 1);
+            if (!e->val || (e->hash == h && !strcmp(e->key, s))) return k;
+        } else {
+            const struct sr_imap_slot *e = slot_at(t, k, 0);
+            if (!e->val || e->key == i) return k;
+        }
     }
 }
 
 /* Makes room for one more key, keeping the load at most one half. Returns 0 or SR_ENOMEM
  * (the table as it was). */
-static int reserve(sr_map_table *t)
+static int reserve(sr_map_table *t, int str)
 {
     if ((t->n + 1) * 2 <= t->cap) return 0;
-    size_t cap = t->cap ? t->cap * 2 : 16;
-    struct sr_map_slot *slots = sr_calloc(cap, sizeof *slots);
+    size_t cap = t->cap ? t->cap * 2 : 16, size = slot_size(str);
+    char *slots = sr_calloc(cap, size);
     if (!slots) return SR_ENOMEM;
     for (size_t k = 0; k < t->cap; k++) {
-        const struct sr_map_slot *e = &t->slots[k];
-        if (!e->val) continue;
-        size_t j = (size_t)e->hash & (cap - 1);
-        while (slots[j].val)
+        const void *e = slot_at(t, k, str);
+        if (!slot_val(e, str)) continue;
+        size_t j = (size_t)slot_hash(e, str) & (cap - 1);
+        while (slot_val(slots + j * size, str))
             j = (j + 1) & (cap - 1);
-        slots[j] = *e;
+        memcpy(slots + j * size, e, size);
     }
     free(t->slots);
     t->slots = slots;
@@ -72,22 +103,21 @@ static int reserve(sr_map_table *t)
 }
 
 /* Empties slot k and moves later keys of the same run back into the gap (Knuth 6.4, R). */
-static void remove_at(sr_map_table *t, size_t k)
+static void remove_at(sr_map_table *t, size_t k, int str)
 {
-    size_t mask = t->cap - 1, j = k;
+    size_t mask = t->cap - 1, j = k, size = slot_size(str);
     for (;;) {
         j = (j + 1) & mask;
-        const struct sr_map_slot *e = &t->slots[j];
-        if (!e->val) break;
-        size_t home = (size_t)e->hash & mask;
+        const void *e = slot_at(t, j, str);
+        if (!slot_val(e, str)) break;
+        size_t home = (size_t)slot_hash(e, str) & mask;
         /* e may move to k when its home is not cyclically within (k, j] */
         if ((j > k && (home <= k || home > j)) || (j < k && home <= k && home > j)) {
-            t->slots[k] = *e;
+            memcpy(slot_at(t, k, str), e, size);
             k = j;
         }
     }
-    t->slots[k].val = 0;
-    t->slots[k].key.s = NULL;
+    memset(slot_at(t, k, str), 0, size);
     t->n--;
 }
 
@@ -102,7 +132,8 @@ static void oom(void)
 int64_t sr_map_get(const sr_map *m, const char *key)
 {
     if (!m->t.n) return 0;
-    return m->t.slots[find(&m->t, str_hash(key), key, 0)].val;
+    const struct sr_map_slot *e = slot_at(&m->t, find(&m->t, str_hash(key), key, 0), 1);
+    return e->val;
 }
 
 int sr_map_try_put(sr_map *m, const char *key, int64_t val)
@@ -113,7 +144,7 @@ int sr_map_try_put(sr_map *m, const char *key, int64_t val)
     }
     uint64_t h = str_hash(key);
     if (m->t.n) {
-        struct sr_map_slot *e = &m->t.slots[find(&m->t, h, key, 0)];
+        struct sr_map_slot *e = slot_at(&m->t, find(&m->t, h, key, 0), 1);
         if (e->val) {
             e->val = val;
             return 0;
@@ -121,12 +152,12 @@ int sr_map_try_put(sr_map *m, const char *key, int64_t val)
     }
     char *copy = sr_strdup(key);
     if (!copy) return SR_ENOMEM;
-    if (reserve(&m->t)) {
+    if (reserve(&m->t, 1)) {
         free(copy);
         return SR_ENOMEM;
     }
-    struct sr_map_slot *e = &m->t.slots[find(&m->t, h, key, 0)];
-    *e = (struct sr_map_slot){.hash = h, .key.s = copy, .val = val};
+    struct sr_map_slot *e = slot_at(&m->t, find(&m->t, h, key, 0), 1);
+    *e = (struct sr_map_slot){.hash = h, .key = copy, .val = val};
     m->t.n++;
     return 0;
 }
@@ -140,10 +171,11 @@ int64_t sr_map_del(sr_map *m, const char *key)
 {
     if (!m->t.n) return 0;
     size_t k = find(&m->t, str_hash(key), key, 0);
-    int64_t v = m->t.slots[k].val;
+    struct sr_map_slot *e = slot_at(&m->t, k, 1);
+    int64_t v = e->val;
     if (!v) return 0;
-    free(m->t.slots[k].key.s);
-    remove_at(&m->t, k);
+    free(e->key);
+    remove_at(&m->t, k, 1);
     return v;
 }
 
@@ -154,8 +186,10 @@ size_t sr_map_count(const sr_map *m)
 
 void sr_map_free(sr_map *m)
 {
-    for (size_t k = 0; k < m->t.cap; k++)
-        if (m->t.slots[k].val) free(m->t.slots[k].key.s);
+    for (size_t k = 0; k < m->t.cap; k++) {
+        struct sr_map_slot *e = slot_at(&m->t, k, 1);
+        if (e->val) free(e->key);
+    }
     free(m->t.slots);
     memset(m, 0, sizeof *m);
 }
@@ -165,7 +199,7 @@ void sr_map_free(sr_map *m)
 int64_t sr_imap_get(const sr_imap *m, int64_t key)
 {
     if (!m->t.n) return 0;
-    return m->t.slots[find(&m->t, int_hash(key), NULL, key)].val;
+    return slot_val(slot_at(&m->t, find(&m->t, int_hash(key), NULL, key), 0), 0);
 }
 
 int sr_imap_try_put(sr_imap *m, int64_t key, int64_t val)
@@ -176,15 +210,15 @@ int sr_imap_try_put(sr_imap *m, int64_t key, int64_t val)
     }
     uint64_t h = int_hash(key);
     if (m->t.n) {
-        struct sr_map_slot *e = &m->t.slots[find(&m->t, h, NULL, key)];
+        struct sr_imap_slot *e = slot_at(&m->t, find(&m->t, h, NULL, key), 0);
         if (e->val) {
             e->val = val;
             return 0;
         }
     }
-    if (reserve(&m->t)) return SR_ENOMEM;
-    struct sr_map_slot *e = &m->t.slots[find(&m->t, h, NULL, key)];
-    *e = (struct sr_map_slot){.hash = h, .key.i = key, .val = val};
+    if (reserve(&m->t, 0)) return SR_ENOMEM;
+    struct sr_imap_slot *e = slot_at(&m->t, find(&m->t, h, NULL, key), 0);
+    *e = (struct sr_imap_slot){.key = key, .val = val};
     m->t.n++;
     return 0;
 }
@@ -198,8 +232,8 @@ int64_t sr_imap_del(sr_imap *m, int64_t key)
 {
     if (!m->t.n) return 0;
     size_t k = find(&m->t, int_hash(key), NULL, key);
-    int64_t v = m->t.slots[k].val;
-    if (v) remove_at(&m->t, k);
+    int64_t v = slot_val(slot_at(&m->t, k, 0), 0);
+    if (v) remove_at(&m->t, k, 0);
     return v;
 }
 

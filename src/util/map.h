@@ -8,7 +8,7 @@
 
 /* The table both maps share (defined in map.c). */
 typedef struct sr_map_table {
-    struct sr_map_slot *slots;
+    void *slots; /* struct sr_map_slot or struct sr_imap_slot, as the map's kind says */
     size_t cap, n;
 } sr_map_table;
 
