@@ -20,8 +20,9 @@ typedef struct sr_room sr_room;
  * and each write job in flight for it holds another, so a job completing after the connection
  * has gone finds wsi == NULL instead of a freed struct. */
 typedef struct sr_session {
-    /* Ordered for size (one per connection: 10,000 listeners hold 10,000 of these). */
-    void *wsi; /* the lws connection; NULL once it has closed */
+    /* Ordered for size (one per connection: 10,000 listeners hold 10,000 of these): 144 bytes,
+     * which malloc serves from a 160-byte chunk. */
+    void *wsi; /* the connection (lws's, or ours when own_ws); NULL once it has closed */
     sr_hub *hub;
     int64_t user;      /* 0 until hello */
     int64_t auth_user; /* the signed-in account of this connection's session, or 0 */
@@ -31,19 +32,21 @@ typedef struct sr_session {
     sr_msg **out;
     size_t out_bytes;
     const char *close_reason;
-    /* inbound assembly of fragmented messages */
+    /* inbound assembly of fragmented messages (lws sessions; ours assemble in net/wsown.c) */
     char *rx;
-    size_t rx_len;
-    int64_t close_at_us, last_rx_us; /* lingering close: when it began, when input last came */
     /* per-connection rate limit (token bucket) */
     sr_bucket rate;
+    uint32_t rx_len; /* at most SR_MAX_MESSAGE */
+    /* lingering close: when it began, when input last came (the low 32 bits of sr_mono_us():
+     * compared by unsigned difference, good for intervals up to 71 minutes) */
+    uint32_t close_at_us, last_rx_us;
     int refs;
     int member_idx;
     int net_idx; /* position in the network layer's session list */
     int out_head, out_n, out_cap;
-    int close_code;      /* non-zero: close with this code at the next writable */
     unsigned topics;     /* what it subscribed to: bits modules claimed with hub_topic_new */
-    int dropped;
+    uint16_t close_code; /* non-zero: close with this code at the next writable */
+    unsigned char dropped; /* messages refused in a row by the rate limit (closes past 200) */
     unsigned char dirty; /* on the network layer's list of sessions to flush after this pass */
     unsigned char rx_discard;  /* an oversize message is read to its end, then we close 1009 */
     unsigned char close_ready; /* input went quiet: send the close frame at the next writable */

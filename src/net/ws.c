@@ -14,6 +14,7 @@
 #include <strings.h>
 
 _Static_assert(LWS_PRE <= SR_MSG_PRE, "messages need LWS_PRE bytes of headroom");
+_Static_assert(sizeof(sr_session) <= 144, "sr_session: one per listener, keep it in a 160-byte chunk");
 
 #define LINGER_QUIET_US 80000
 #define LINGER_MAX_US 2000000
@@ -79,14 +80,15 @@ void net_ws_close(sr_session *s, int code, const char *reason)
     if (!s->wsi || s->close_code) return;
     s->close_code = code;
     s->close_reason = reason;
-    s->close_at_us = s->last_rx_us = sr_mono_us();
+    s->close_at_us = s->last_rx_us = (uint32_t)sr_mono_us();
     tx_timer(s, LINGER_QUIET_US);
 }
 
 static void linger_check(sr_session *s)
 {
-    int64_t now = sr_mono_us();
-    if (now - s->last_rx_us >= LINGER_QUIET_US || now - s->close_at_us >= LINGER_MAX_US) {
+    uint32_t now = (uint32_t)sr_mono_us();
+    if ((uint32_t)(now - s->last_rx_us) >= LINGER_QUIET_US ||
+        (uint32_t)(now - s->close_at_us) >= LINGER_MAX_US) {
         s->close_ready = 1;
         tx_want_write(s);
     } else {
@@ -106,14 +108,14 @@ void net_ws_guard_violation(void *owner, enum sr_ws_violation v)
      * oversize body) gets the close frame at once. lws then waits for the client's close. */
     s->close_code = sr_wsguard_code(v);
     s->close_reason = sr_wsguard_reason(v);
-    s->close_at_us = s->last_rx_us = sr_mono_us();
+    s->close_at_us = s->last_rx_us = (uint32_t)sr_mono_us();
     s->close_ready = 1;
     lws_callback_on_writable(s->wsi);
 }
 
 void net_ws_guard_dropped(void *owner)
 {
-    ((sr_session *)owner)->last_rx_us = sr_mono_us();
+    ((sr_session *)owner)->last_rx_us = (uint32_t)sr_mono_us();
 }
 
 static void out_drop_all(sr_session *s)
@@ -378,7 +380,7 @@ static int ws_receive(sr_server *srv, struct lws *wsi, sr_session *s, const char
     /* Fragmented (or larger than the receive buffer): assemble, within the 64 KiB bound. */
     s->rx = sr_xrealloc(s->rx, s->rx_len + len + 1);
     memcpy(s->rx + s->rx_len, in, len);
-    s->rx_len += len;
+    s->rx_len += (uint32_t)len;
     if (complete) {
         sr_hub_message(srv->hub, s, s->rx, s->rx_len);
         free(s->rx);
@@ -472,7 +474,7 @@ int net_ws_callback(sr_server *srv, struct lws *wsi, enum lws_callback_reasons r
         return 0;
     case LWS_CALLBACK_RECEIVE:
         if (ps->s && ps->s->close_code) { /* closing: drop input while we linger */
-            ps->s->last_rx_us = sr_mono_us();
+            ps->s->last_rx_us = (uint32_t)sr_mono_us();
             return 0;
         }
         if (srv->shutting) return 0; /* shutting down: not handled, so never acknowledged */
@@ -501,7 +503,7 @@ static void own_message(void *owner, const char *data, size_t len)
 {
     sr_session *s = owner;
     if (s->close_code) { /* closing: drop input while we linger */
-        s->last_rx_us = sr_mono_us();
+        s->last_rx_us = (uint32_t)sr_mono_us();
         return;
     }
     if (ws_srv->shutting) return; /* shutting down: not handled, so never acknowledged */
