@@ -87,7 +87,7 @@ static const struct option_def {
      "outbound bytes queued per client (default 4 MiB)"},
     {"out-max-msgs", O_INT, &cfg.out_max_msgs,
      "outbound messages queued per client (default 8192)"},
-    {"rx-buffer", O_INT, &cfg.rx_buffer, "receive buffer per connection, bytes (default 256)"},
+    {"rx-buffer", O_INT, &cfg.rx_buffer, "libwebsockets' receive buffer per connection it carries, bytes (default 256)"},
     {"header-timeout", O_INT, &cfg.header_timeout,
      "seconds a connection has to send a request's headers (default 3)"},
     {"accept-burst", O_INT, &cfg.accept_burst,
