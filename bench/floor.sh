@@ -7,8 +7,11 @@
 # Each server is started, pinned and driven exactly as bench/run.sh does it (the server on CPU 0,
 # for (b) on CPUs 0,1; the load generator on CPU 1; the same loadgen arguments); keep the two alike.
 # Environment: SOUNDROOM_BIN (default build/soundroom), FLOOR_WORKLOADS (default "a b e"),
-# FLOOR_RUNS (default 3), FLOOR_SERVERS (default "floor soundroom"; also "floor-nobatch": floor
-# sending each delta as its own frame), BENCH_FANOUT_CPUS (as in run.sh, default 0,1),
+# FLOOR_RUNS (default 3), FLOOR_SERVERS (default "floor floor-fast soundroom": floor is one thread
+# and one send() per member; floor-fast sends a room's frame as soundroom's fan-out does, 64 sends
+# per io_uring submission, on two threads pinned one per CPU (--threads 2 --uring 1); also
+# floor-uring (one thread, io_uring), floor2 (two threads, send()) and floor-nobatch (each delta its
+# own frame)), BENCH_FANOUT_CPUS (as in run.sh, default 0,1),
 # BENCH_PORT (default 18761), BENCH_QUIET_PCT / BENCH_QUIET_WAIT (as in run.sh),
 # FLOOR_PERF=1 (afterwards, one more storm against floor under `perf stat` and one under
 # `perf record`, summarised by user/kernel and by kernel symbol).
@@ -24,7 +27,7 @@ log() { printf 'floor: %s\n' "$*" >&2; }
 port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$LG" bench/loadgen.c || exit 1
-${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$FL" bench/peer/floor.c -lcrypto ||
+${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$FL" bench/peer/floor.c -lcrypto -luring -pthread ||
     exit 1
 
 HARD=$(ulimit -Hn)
@@ -36,7 +39,7 @@ FAN_N=10000
 STORM_N=$FAN_N
 WORKLOADS=${FLOOR_WORKLOADS:-a b e}
 RUNS=${FLOOR_RUNS:-3}
-SERVERS=${FLOOR_SERVERS:-floor soundroom}
+SERVERS=${FLOOR_SERVERS:-floor floor-fast soundroom}
 P=${BENCH_PORT:-18761}
 while ! port_free "$P"; do P=$((P + 1)); done
 
@@ -81,6 +84,21 @@ quiet() { # waits for a quiet machine; prints the busy share it settled for
     echo "$b"
 }
 
+# "cpuN_busy_pct=.. cpuN_si_pct=.." for CPUs 0 and 1 between two /proc/stat samples: the busy share
+# includes the softirq time that no process is charged with (loopback TCP's receive half)
+cpu_sample() { grep -E '^cpu[01] ' /proc/stat; }
+cpu_delta() { # before after
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        na = split(a, x, "\n"); split(b, y, "\n")
+        for (l = 1; l <= na; l++) {
+            split(x[l], p, " "); split(y[l], q, " "); t = 0
+            for (i = 2; i <= 11; i++) t += q[i] - p[i]
+            idle = (q[5] - p[5]) + (q[6] - p[6]); si = q[8] - p[8]
+            printf "%s_busy_pct=%.1f %s_si_pct=%.1f ", p[1], t ? 100 * (t - idle) / t : 0, p[1], t ? 100 * si / t : 0
+        }
+    }'
+}
+
 SPID=""
 start_server() { # kind workload tag
     local cpus
@@ -94,6 +112,11 @@ start_server() { # kind workload tag
             --log-level warn >"$OUT/$3.log" 2>&1 &
         ;;
     floor) taskset -c "$cpus" "$FL" --port "$P" --host 0.0.0.0 >"$OUT/$3.log" 2>&1 & ;;
+    floor2) taskset -c "$cpus" "$FL" --port "$P" --host 0.0.0.0 --threads 2 >"$OUT/$3.log" 2>&1 & ;;
+    floor-uring) taskset -c "$cpus" "$FL" --port "$P" --host 0.0.0.0 --uring 1 >"$OUT/$3.log" 2>&1 & ;;
+    floor-fast)
+        taskset -c "$cpus" "$FL" --port "$P" --host 0.0.0.0 --threads 2 --uring 1 >"$OUT/$3.log" 2>&1 &
+        ;;
     floor-nobatch) taskset -c "$cpus" "$FL" --port "$P" --host 0.0.0.0 --batch 0 >"$OUT/$3.log" 2>&1 & ;;
     *) log "unknown server $1"; exit 2 ;;
     esac
@@ -128,11 +151,14 @@ for w in $WORKLOADS; do
                 kill -KILL "$SPID" 2>/dev/null
                 continue
             fi
+            c0=$(cpu_sample)
             # shellcheck disable=SC2046
             timeout -k 5 "$(lg_timeout "$w")" taskset -c 1 "$LG" $(lg_args "$w") --port "$P" \
                 --pid "$SPID" >"$OUT/$tag.result" 2>"$OUT/$tag.loadgen.log"
+            c1=$(cpu_sample)
             stop_server "$SPID"
-            RES[$tag]="$(grep -m1 '^RESULT ' "$OUT/$tag.result") others_busy_pct=$b"
+            RES[$tag]="$(grep -m1 '^RESULT ' "$OUT/$tag.result") others_busy_pct=$b $(cpu_delta "$c0" "$c1")"
+            echo "${RES[$tag]}" >"$OUT/$tag.result"
         done
     done
 done
@@ -211,6 +237,9 @@ for w in $WORKLOADS; do
         row e "(e) loadgen's worst lag ms" launch_lag_max_ms
         ;;
     esac
+    row "$w" "($w) CPU 0 busy % over the whole run" cpu0_busy_pct
+    row "$w" "($w) CPU 0 softirq %" cpu0_si_pct
+    row "$w" "($w) CPU 1 busy % over the whole run" cpu1_busy_pct
     row "$w" "($w) seq gaps" seq_gaps
     row_raw "$w" "($w) violations" violations
     row_raw "$w" "($w) errors" errors

@@ -7,14 +7,15 @@
  * ping -> pong), with soundroom's JSON shapes and sizes: the snapshot carries soundroom's room
  * info, settings and now-playing (captured from build/soundroom with the demo library) and, as
  * soundroom's does, the first 100 listeners, so a join costs the same ~6.4 KB on the wire.
- * One thread, level-triggered epoll, non-blocking sockets, accept4 until the queue is empty, its own
+ * One thread (--threads 2 and --uring 1 send a large room's fan-out as soundroom's does, see
+ * fan_send), level-triggered epoll, non-blocking sockets, accept4 until the queue is empty, its own
  * HTTP upgrade and WebSocket framing, no JSON library (string search), nothing durable, no rate
  * limits, no presence deltas, no chat history in snapshots, one room (id 1). A delta is encoded
  * and framed once and the same bytes go to every member with one send() each; with --batch 1 (the
  * default) the deltas of one pass of the loop go out as one JSON array frame, as soundroom batches.
  *
- * Build: cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o floor floor.c -lcrypto
- * usage: floor --port 18731 [--host 0.0.0.0] [--batch 1]
+ * Build: cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o floor floor.c -lcrypto -luring -pthread
+ * usage: floor --port 18731 [--host 0.0.0.0] [--batch 1] [--threads 1] [--uring 0]
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <arpa/inet.h>
@@ -23,7 +24,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
+#include <liburing.h>
 #include <openssl/sha.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -331,6 +336,159 @@ static void close_frame(conn *c, unsigned code)
     c->closing = 1;
 }
 
+/* ---- sending to the whole room: send() per member, or faster ----
+ * By default the main thread send()s the frame to each member in turn. Two options give the floor
+ * of what soundroom's src/net/fanout.c does: --uring 1 hands the sends to the kernel 64 at a time
+ * through io_uring (one system call per 64 sends), --threads 2 adds a second thread, pinned to the
+ * other CPU the process may use, the two taking chunks of 64 members from a shared counter. The
+ * sending threads only call send() on sockets with nothing queued and note the outcome per member;
+ * the main thread, which owns every connection's state, settles the outcomes afterwards. */
+#define SPLIT_MIN 256 /* rooms smaller than this are sent to by the main thread alone */
+#define CHUNK 64
+enum { R_QUEUE = -2, R_AGAIN = -1, R_DEAD = -3 };
+static struct {
+    int threads, uring;
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned gen, done;
+    const char *d;
+    size_t n;
+    uint32_t nmem;
+    _Atomic uint32_t next;
+    ssize_t *res; /* per member: bytes sent, or R_* */
+    struct io_uring ring[2];
+} H = {.threads = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void send_chunk(int who, uint32_t from, uint32_t to)
+{
+    struct io_uring *r = H.uring ? &H.ring[who] : NULL;
+    int queued = 0;
+    for (uint32_t i = from; i < to; i++) {
+        conn *c = F.mem[i];
+        if (c->state == S_DEAD || c->out.len != c->out.off) {
+            H.res[i] = c->state == S_DEAD ? R_DEAD : R_QUEUE;
+        } else if (r) {
+            struct io_uring_sqe *q = io_uring_get_sqe(r);
+            io_uring_prep_send(q, c->fd, H.d, H.n, MSG_DONTWAIT | MSG_NOSIGNAL);
+            io_uring_sqe_set_data64(q, i);
+            queued++;
+        } else {
+            ssize_t k = send(c->fd, H.d, H.n, MSG_DONTWAIT | MSG_NOSIGNAL);
+            H.res[i] = k >= 0 ? k : errno == EAGAIN || errno == EINTR ? R_AGAIN : R_DEAD;
+        }
+    }
+    if (!queued)
+        return;
+    io_uring_submit_and_wait(r, (unsigned)queued);
+    for (int got = 0; got < queued;) {
+        struct io_uring_cqe *cq;
+        if (io_uring_wait_cqe(r, &cq) < 0)
+            continue;
+        int res = cq->res;
+        H.res[io_uring_cqe_get_data64(cq)] =
+            res >= 0 ? res : res == -EAGAIN || res == -EINTR ? R_AGAIN : R_DEAD;
+        io_uring_cqe_seen(r, cq);
+        got++;
+    }
+}
+
+static void take_chunks(int who)
+{
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&H.next, CHUNK);
+        if (i >= H.nmem)
+            return;
+        send_chunk(who, i, i + CHUNK < H.nmem ? i + CHUNK : H.nmem);
+    }
+}
+
+static void *helper_main(void *arg)
+{
+    (void)arg;
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&H.mu);
+        while (H.gen == seen)
+            pthread_cond_wait(&H.cv, &H.mu);
+        seen = H.gen;
+        pthread_mutex_unlock(&H.mu);
+        take_chunks(1);
+        pthread_mutex_lock(&H.mu);
+        H.done = seen;
+        pthread_cond_broadcast(&H.cv);
+        pthread_mutex_unlock(&H.mu);
+    }
+    return NULL;
+}
+
+static void fan_send(const char *d, size_t n)
+{
+    if (!H.uring && (H.threads < 2 || F.nmem < SPLIT_MIN)) {
+        for (uint32_t i = 0; i < F.nmem; i++)
+            conn_send(F.mem[i], d, n);
+        return;
+    }
+    H.res = xrealloc(H.res, (F.nmem + 1) * sizeof *H.res);
+    H.d = d, H.n = n, H.nmem = F.nmem;
+    atomic_store(&H.next, 0);
+    int split = H.threads == 2 && F.nmem >= SPLIT_MIN;
+    if (split) {
+        pthread_mutex_lock(&H.mu);
+        H.gen++;
+        pthread_cond_broadcast(&H.cv);
+        pthread_mutex_unlock(&H.mu);
+    }
+    take_chunks(0);
+    if (split) {
+        pthread_mutex_lock(&H.mu);
+        while (H.done != H.gen)
+            pthread_cond_wait(&H.cv, &H.mu);
+        pthread_mutex_unlock(&H.mu);
+    }
+    for (uint32_t i = 0; i < H.nmem; i++) {
+        conn *c = F.mem[i];
+        ssize_t k = H.res[i];
+        if (k == (ssize_t)n)
+            continue;
+        if (k == R_DEAD) {
+            conn_kill(c);
+        } else if (k == R_QUEUE) {
+            buf_add(&c->out, d, n);
+        } else {
+            size_t sent = k < 0 ? 0 : (size_t)k;
+            c->out.len = c->out.off = 0;
+            buf_add(&c->out, d + sent, n - sent);
+            set_out(c, 1);
+        }
+    }
+}
+
+static void fan_init(void)
+{
+    for (int i = 0; H.uring && i < H.threads; i++)
+        if (io_uring_queue_init(CHUNK, &H.ring[i], 0) < 0) {
+            fprintf(stderr, "floor: io_uring unavailable; using send()\n");
+            H.uring = 0;
+        }
+    if (H.threads < 2)
+        return;
+    if (pthread_create(&H.t, NULL, helper_main, NULL) != 0) {
+        fprintf(stderr, "floor: no second thread\n");
+        exit(1);
+    }
+    cpu_set_t set, one;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 1) {
+        int k = 0;
+        for (int cpu = 0; cpu < CPU_SETSIZE && k < 2; cpu++)
+            if (CPU_ISSET(cpu, &set)) {
+                CPU_ZERO(&one);
+                CPU_SET(cpu, &one);
+                pthread_setaffinity_np(k++ ? H.t : pthread_self(), sizeof one, &one);
+            }
+    }
+}
+
 /* ---- the room ---- */
 
 static void room_flush(void)
@@ -346,8 +504,7 @@ static void room_flush(void)
         n += 2;
     }
     size_t h = ws_head(payload, n);
-    for (uint32_t i = 0; i < F.nmem; i++)
-        conn_send(F.mem[i], payload - h, n + h);
+    fan_send(payload - h, n + h);
     F.pend.len = HEAD + 1;
     F.npend = 0;
 }
@@ -365,8 +522,7 @@ static void room_publish(const char *d, size_t n)
     }
     char *payload = (char *)d; /* has HEAD bytes before it */
     size_t h = ws_head(payload, n);
-    for (uint32_t i = 0; i < F.nmem; i++)
-        conn_send(F.mem[i], payload - h, n + h);
+    fan_send(payload - h, n + h);
 }
 
 static void room_enter(conn *c)
@@ -761,12 +917,17 @@ int main(int argc, char **argv)
             host = argv[i + 1];
         else if (!strcmp(argv[i], "--batch"))
             F.batch = atoi(argv[i + 1]) != 0;
+        else if (!strcmp(argv[i], "--threads"))
+            H.threads = atoi(argv[i + 1]) == 2 ? 2 : 1;
+        else if (!strcmp(argv[i], "--uring"))
+            H.uring = atoi(argv[i + 1]) != 0;
         else {
-            fprintf(stderr, "usage: floor --port N [--host 0.0.0.0] [--batch 0|1]\n");
+            fprintf(stderr, "usage: floor --port N [--host 0.0.0.0] [--batch 0|1] [--threads 1|2] [--uring 0|1]\n");
             return 2;
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    fan_init();
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rl.rlim_cur = rl.rlim_max;
@@ -794,7 +955,8 @@ int main(int argc, char **argv)
     F.ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event lev = {.events = EPOLLIN, .data.u64 = LISTEN_TAG};
     epoll_ctl(F.ep, EPOLL_CTL_ADD, F.lfd, &lev);
-    fprintf(stderr, "floor: listening on %s:%d (batch %d)\n", host, port, F.batch);
+    fprintf(stderr, "floor: listening on %s:%d (batch %d, threads %d, io_uring %d)\n", host, port,
+            F.batch, H.threads, H.uring);
 
     static struct epoll_event evs[1024];
     for (;;) {
