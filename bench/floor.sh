@@ -13,8 +13,8 @@
 # floor-uring (one thread, io_uring), floor2 (two threads, send()) and floor-nobatch (each delta its
 # own frame)), BENCH_FANOUT_CPUS (as in run.sh, default 0,1),
 # BENCH_PORT (default 18761), BENCH_QUIET_PCT / BENCH_QUIET_WAIT (as in run.sh),
-# FLOOR_PERF=1 (afterwards, one more storm against floor under `perf stat` and one under
-# `perf record`, summarised by user/kernel and by kernel symbol).
+# FLOOR_PERF=1 (afterwards, one more storm against each server under `perf record -a`, summarised
+# by process and user/kernel, and per CPU in 100 ms slices).
 # Raw result lines go to bench/out/floor/*.result; nothing else is written.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
@@ -87,14 +87,14 @@ quiet() { # waits for a quiet machine; prints the busy share it settled for
 # "cpuN_busy_pct=.. cpuN_si_pct=.." for CPUs 0 and 1 between two /proc/stat samples: the busy share
 # includes the softirq time that no process is charged with (loopback TCP's receive half)
 cpu_sample() { grep -E '^cpu[01] ' /proc/stat; }
-cpu_delta() { # before after
-    awk -v a="$1" -v b="$2" 'BEGIN {
+cpu_delta() { # before after [key prefix]
+    awk -v a="$1" -v b="$2" -v pre="${3:-}" 'BEGIN {
         na = split(a, x, "\n"); split(b, y, "\n")
         for (l = 1; l <= na; l++) {
             split(x[l], p, " "); split(y[l], q, " "); t = 0
             for (i = 2; i <= 11; i++) t += q[i] - p[i]
             idle = (q[5] - p[5]) + (q[6] - p[6]); si = q[8] - p[8]
-            printf "%s_busy_pct=%.1f %s_si_pct=%.1f ", p[1], t ? 100 * (t - idle) / t : 0, p[1], t ? 100 * si / t : 0
+            printf "%s%s_busy_pct=%.1f %s%s_si_pct=%.1f ", pre, p[1], t ? 100 * (t - idle) / t : 0, pre, p[1], t ? 100 * si / t : 0
         }
     }'
 }
@@ -154,10 +154,22 @@ for w in $WORKLOADS; do
             c0=$(cpu_sample)
             # shellcheck disable=SC2046
             timeout -k 5 "$(lg_timeout "$w")" taskset -c 1 "$LG" $(lg_args "$w") --port "$P" \
-                --pid "$SPID" >"$OUT/$tag.result" 2>"$OUT/$tag.loadgen.log"
+                --pid "$SPID" >"$OUT/$tag.result" 2>"$OUT/$tag.loadgen.log" &
+            LGP=$!
+            win=""
+            if [ "$w" = b ]; then # CPU 0 and 1 while the 20 messages go out: 2 s after all joined, 4 s
+                while kill -0 "$LGP" 2>/dev/null && ! grep -q ' joined, ' "$OUT/$tag.loadgen.log"; do
+                    sleep 0.02
+                done
+                sleep 2.05
+                s0=$(cpu_sample)
+                sleep 4
+                win=$(cpu_delta "$s0" "$(cpu_sample)" send_)
+            fi
+            wait "$LGP"
             c1=$(cpu_sample)
             stop_server "$SPID"
-            RES[$tag]="$(grep -m1 '^RESULT ' "$OUT/$tag.result") others_busy_pct=$b $(cpu_delta "$c0" "$c1")"
+            RES[$tag]="$(grep -m1 '^RESULT ' "$OUT/$tag.result") others_busy_pct=$b $(cpu_delta "$c0" "$c1") $win"
             echo "${RES[$tag]}" >"$OUT/$tag.result"
         done
     done
@@ -223,6 +235,9 @@ for w in $WORKLOADS; do
         row b "(b) server kernel %" server_sys_pct
         row b "(b) loadgen CPU %" loadgen_cpu_pct
         row b "(b) join time for all s" join_s
+        row b "(b) CPU 0 busy % while the messages go out" send_cpu0_busy_pct
+        row b "(b) CPU 0 softirq %, same window" send_cpu0_si_pct
+        row b "(b) CPU 1 busy % while the messages go out" send_cpu1_busy_pct
         ;;
     e)
         row e "(e) joined" joined
@@ -246,39 +261,42 @@ for w in $WORKLOADS; do
     row "$w" "($w) others' CPU % before the run" others_busy_pct
 done
 
-# ---- perf: where floor's storm time goes ---------------------------------------------------
+# ---- perf: where a storm's time goes, whole machine ------------------------------------------
+# One more storm per server under `perf record -a`: every sample of both CPUs, so the load
+# generator's share and the kernel's are seen too. Printed: by process and user/kernel over the
+# whole recording, then per CPU and 100 ms slice who was running (the storm itself is the slices
+# where the load generator runs).
 if [ "${FLOOR_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
     echo
-    echo "## perf: floor in the join storm (e)"
-    for what in stat record; do
+    echo "## perf record -a: the join storm (e)"
+    for kind in $SERVERS; do
         b=$(quiet)
-        start_server floor e "floor-e-perf-$what" || { log "floor did not start"; break; }
-        if [ "$what" = stat ]; then
-            perf stat -e task-clock,context-switches,user_time,system_time,syscalls:sys_enter_sendto,syscalls:sys_enter_accept4,syscalls:sys_enter_recvfrom,syscalls:sys_enter_epoll_wait \
-                -p "$SPID" -o "$OUT/perf-stat.txt" &
-        else
-            perf record -g -o "$OUT/perf.data" -p "$SPID" 2>"$OUT/perf-record.log" &
-        fi
-        PP=$!
+        start_server "$kind" e "$kind-e-perf" || { log "$kind did not start"; continue; }
+        perf record -a -g -o "$OUT/perf-$kind.data" 2>"$OUT/perf-$kind.log" &
+        PR=$!
         sleep 0.5
         # shellcheck disable=SC2046
-        taskset -c 1 "$LG" $(lg_args e) --port "$P" --pid "$SPID" >"$OUT/floor-e-perf-$what.result" \
-            2>/dev/null
-        kill -INT "$PP"
-        wait "$PP" 2>/dev/null
+        taskset -c 1 "$LG" $(lg_args e) --port "$P" --pid "$SPID" >"$OUT/$kind-e-perf.result" 2>/dev/null
+        kill -INT "$PR"
+        wait "$PR" 2>/dev/null
         stop_server "$SPID"
         echo
-        echo "### perf $what (others busy $b %): $(grep -o 'join_p50_ms=[^ ]* join_p99_ms=[^ ]*' "$OUT/floor-e-perf-$what.result")"
+        echo "### $kind (others busy $b % before): $(grep -oE '(join_p50_ms|join_p99_ms|storm_s|join_server_cpu_pct|join_loadgen_cpu_pct)=[^ ]*' "$OUT/$kind-e-perf.result" | tr '\n' ' ')"
         echo '```'
-        if [ "$what" = stat ]; then
-            grep -E 'task-clock|context|user|system|sys_enter|seconds time' "$OUT/perf-stat.txt"
-        else
-            perf report -i "$OUT/perf.data" --no-children --sort dso --stdio 2>/dev/null |
-                grep -E '^ +[0-9]' | head -8
-            echo
-            perf report -i "$OUT/perf.data" --no-children --sort sym --stdio 2>/dev/null |
-                grep -E '^ +[0-9]' | head -25
-        fi
+        perf report -i "$OUT/perf-$kind.data" --no-children --sort comm,dso --stdio -g none 2>/dev/null |
+            grep -E '^ +[0-9]' | head -10
+        echo
+        perf script -i "$OUT/perf-$kind.data" -F comm,cpu,time 2>/dev/null | awk -v srv="$kind" '
+            { t = $3; sub(":", "", t); c = $2; gsub(/\[|\]/, "", c); c += 0
+              if (!t0) t0 = t; i = int((t - t0) / 0.1); n[i, c]++
+              if ($1 != "swapper") busy[i, c]++
+              if ($1 ~ /^loadgen/) lg[i, c]++; else if ($1 != "swapper") sv[i, c]++
+              if (i > m) m = i }
+            END { for (i = 0; i <= m; i++) {
+                if (!lg[i, 1] && !lg[i, 0]) continue
+                printf "%4.1f s  CPU 0: busy %3d%% (server+others %3d%%, loadgen %3d%%)  CPU 1: busy %3d%% (server+others %3d%%, loadgen %3d%%)\n", i / 10,
+                    100 * busy[i, 0] / n[i, 0], 100 * sv[i, 0] / n[i, 0], 100 * lg[i, 0] / n[i, 0],
+                    100 * busy[i, 1] / n[i, 1], 100 * sv[i, 1] / n[i, 1], 100 * lg[i, 1] / n[i, 1] } }'
         echo '```'
     done
 fi
