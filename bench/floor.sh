@@ -99,6 +99,17 @@ cpu_delta() { # before after [key prefix]
     }'
 }
 
+# (b): the last listener's latency for messages 1-15 and for messages 16-20 apart (the median
+# of each): from the 16th message on, each listener's socket has used up the kernel's quick ACKs
+# and every send also arms a delayed-ACK timer (docs/performance.md, "The physical floor")
+early_late() {
+    tr ' ' '\n' <<<"$1" | grep -m1 '^last_ms_by_msg=' | cut -d= -f2 | tr ',' '\n' | awk '
+        { if (NR <= 15) e[++ne] = $1; else l[++nl] = $1 }
+        function med(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return n ? a[int((n + 1) / 2)] : -1 }
+        END { printf "last_early_p50_ms=%s last_late_p50_ms=%s", med(e, ne), med(l, nl) }'
+}
+
 SPID=""
 start_server() { # kind workload tag
     local cpus
@@ -170,6 +181,7 @@ for w in $WORKLOADS; do
             c1=$(cpu_sample)
             stop_server "$SPID"
             RES[$tag]="$(grep -m1 '^RESULT ' "$OUT/$tag.result") others_busy_pct=$b $(cpu_delta "$c0" "$c1") $win"
+            [ "$w" = b ] && RES[$tag]="${RES[$tag]} $(early_late "${RES[$tag]}")"
             echo "${RES[$tag]}" >"$OUT/$tag.result"
         done
     done
@@ -229,6 +241,8 @@ for w in $WORKLOADS; do
         row b "(b) joined" joined
         row b "(b) last listener p50 ms" last_p50_ms
         row b "(b) last listener p99 ms" last_p99_ms
+        row b "(b) last listener, messages 1–15, median ms" last_early_p50_ms
+        row b "(b) last listener, messages 16–20, median ms" last_late_p50_ms
         row b "(b) all deliveries p50 ms" all_p50_ms
         row b "(b) messages not reaching all" incomplete_msgs
         row b "(b) server CPU % while sending" server_cpu_pct
