@@ -15,7 +15,9 @@
 # BENCH_PORT (default 18761), BENCH_QUIET_PCT / BENCH_QUIET_WAIT (as in run.sh),
 # FLOOR_PERF=1 (afterwards, one more storm against each server under `perf record -a`, summarised
 # by process and user/kernel, and per CPU in 100 ms slices).
-# Raw result lines go to bench/out/floor/*.result; nothing else is written.
+# Everything it writes goes to bench/out/floor/ (and the demo library to bench/out/library, as
+# run.sh does; a run's RESULT line, with the CPU samples added, is in
+# <server>-<workload>-r<run>.result); the table goes to stdout.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1

@@ -380,7 +380,8 @@ static void send_chunk(int who, uint32_t from, uint32_t to)
     }
     if (!queued)
         return;
-    io_uring_submit_and_wait(r, (unsigned)queued);
+    while (io_uring_submit_and_wait(r, (unsigned)queued) == -EINTR)
+        ;
     for (int got = 0; got < queued;) {
         struct io_uring_cqe *cq;
         if (io_uring_wait_cqe(r, &cq) < 0)
