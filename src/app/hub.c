@@ -34,8 +34,19 @@ void sr_hub_poll(sr_hub *h)
     }
 }
 
+void sr_hub_defer_writes(sr_hub *h)
+{
+    h->defer_writes = 1;
+}
+
+void sr_hub_kick(sr_hub *h)
+{
+    if (h->wk) sr_worker_kick(h->wk);
+}
+
 int sr_hub_pending(sr_hub *h)
 {
+    sr_hub_kick(h); /* whoever waits for the writes to end must not wait for a kick */
     int n = (h->wk ? sr_worker_pending(h->wk) : 0) + (h->pool ? sr_pool_pending(h->pool) : 0) +
             sr_library_pending(h->lib);
     for (int i = 0; i < h->nmods; i++)
@@ -230,6 +241,8 @@ void hub_room_free(sr_hub *h, sr_room *r)
 void sr_hub_free(sr_hub *h)
 {
     if (!h) return;
+    h->defer_writes = 0; /* no pass ends from here on: every write goes at once */
+    sr_hub_kick(h);
     /* finish password and image tasks first: they may still queue writes */
     sr_pool_stop(h->pool);
     h->pool = NULL;

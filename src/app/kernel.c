@@ -147,7 +147,10 @@ void hub_submit(sr_hub *h, job *j, json_t *o)
     /* an answer without a write still queues behind the writes before it, so a client's
      * answers come in the order of its requests */
     if (!j->base.nw) sr_write_none(hub_job_add(j));
-    sr_worker_submit(h->wk, &j->base);
+    if (h->defer_writes)
+        sr_worker_submit_quiet(h->wk, &j->base);
+    else
+        sr_worker_submit(h->wk, &j->base);
 }
 
 json_t *hub_delta(const char *type)
@@ -322,7 +325,7 @@ void sr_session_unref(sr_session *s)
 {
     if (!s || --s->refs) return;
     for (int i = 0; i < s->out_n; i++)
-        sr_msg_unref(s->out[(s->out_head + i) % s->out_cap]);
+        sr_msg_unref(s->out[(s->out_head + i) & (s->out_cap - 1)]);
     free(s->out);
     free(s->rx);
     free(s->auth_hash);

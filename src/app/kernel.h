@@ -172,6 +172,7 @@ struct sr_hub {
     sr_hub_config cfg;
     sr_store *st;
     sr_worker *wk;
+    int defer_writes; /* sr_hub_defer_writes: writes wait for sr_hub_kick (the pass's end) */
     sr_hub_net net;
     sr_library *lib;
     struct sr_bus *bus;

@@ -263,6 +263,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
                       .wake = wake,
                       .ud = srv->ctx};
     srv->hub = sr_hub_new(hub_cfg, store, &net);
+    sr_hub_defer_writes(srv->hub); /* sr_server_run kicks at the end of every pass */
     for (int i = 0; cfg->modules && cfg->modules[i]; i++)
         if (sr_hub_register(srv->hub, cfg->modules[i])) {
             sr_log(SR_LOG_ERROR, "cannot register a module", "index=%d", i);
@@ -302,6 +303,7 @@ int sr_server_run(sr_server *srv)
         sr_fdlimit_pass();
         sr_pool_poll(srv->io);
         net_ws_flush(srv);
+        sr_hub_kick(srv->hub); /* this pass's writes, as one batch */
         /* Shutdown, in order: refuse new connections and stop handling messages (one not
          * handled is not acknowledged, so its sender sends it again after reconnecting); wait
          * for the writes already made to reach the disk and send their acknowledgements; only

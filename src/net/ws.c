@@ -121,7 +121,7 @@ void net_ws_guard_dropped(void *owner)
 static void out_drop_all(sr_session *s)
 {
     for (int i = 0; i < s->out_n; i++)
-        sr_msg_unref(s->out[(s->out_head + i) % s->out_cap]);
+        sr_msg_unref(s->out[(s->out_head + i) & (s->out_cap - 1)]);
     s->out_n = s->out_head = 0;
     s->out_bytes = 0;
 }
@@ -143,13 +143,14 @@ void net_ws_send(sr_session *s, sr_msg *m)
         int cap = s->out_cap ? s->out_cap * 2 : 4;
         sr_msg **o = sr_xmalloc((size_t)cap * sizeof *o);
         for (int i = 0; i < s->out_n; i++)
-            o[i] = s->out[(s->out_head + i) % s->out_cap];
+            o[i] = s->out[(s->out_head + i) & (s->out_cap - 1)];
         free(s->out);
         s->out = o;
         s->out_cap = cap;
         s->out_head = 0;
     }
-    s->out[(s->out_head + s->out_n++) % s->out_cap] = sr_msg_ref(m);
+    /* the ring's size is a power of two (4, 8, ...): a mask, not a division, per message */
+    s->out[(s->out_head + s->out_n++) & (s->out_cap - 1)] = sr_msg_ref(m);
     s->out_bytes += m->len;
     /* flushed when this service pass ends (see net_ws_flush), merged with whatever else the
      * pass queues for this client */
@@ -159,7 +160,7 @@ void net_ws_send(sr_session *s, sr_msg *m)
 static sr_msg *out_pop(sr_session *s)
 {
     sr_msg *m = s->out[s->out_head];
-    s->out_head = (s->out_head + 1) % s->out_cap;
+    s->out_head = (s->out_head + 1) & (s->out_cap - 1);
     s->out_n--;
     s->out_bytes -= m->len;
     if (!s->out_n) {
@@ -202,7 +203,7 @@ static int ws_writable(sr_server *srv, sr_session *s)
             size_t need = LWS_PRE + 2;
             int take = 0;
             for (; take < s->out_n; take++) {
-                size_t l = s->out[(s->out_head + take) % s->out_cap]->len + 1;
+                size_t l = s->out[(s->out_head + take) & (s->out_cap - 1)]->len + 1;
                 if (take && need + l > NET_BATCH_MAX) break;
                 need += l;
             }

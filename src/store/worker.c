@@ -162,6 +162,16 @@ void sr_worker_submit(sr_worker *wk, sr_job *job)
     sr_jobq_push(wk->q, job);
 }
 
+void sr_worker_submit_quiet(sr_worker *wk, sr_job *job)
+{
+    sr_jobq_push_quiet(wk->q, job);
+}
+
+void sr_worker_kick(sr_worker *wk)
+{
+    sr_jobq_kick(wk->q);
+}
+
 int sr_worker_refusing(sr_worker *wk)
 {
     return __atomic_load_n(&wk->refusing, __ATOMIC_ACQUIRE);

@@ -28,6 +28,12 @@ typedef struct sr_worker sr_worker;
 sr_worker *sr_worker_start(sr_store *st, void (*wake)(void *ud), void *ud);
 /* Queues a job (service thread). The worker owns it until it comes back from take_done. */
 void sr_worker_submit(sr_worker *wk, sr_job *job);
+/* Queues job without waking the worker; sr_worker_kick wakes it for everything so queued. A
+ * service loop that submits many writes in one pass kicks once at its end, so the worker takes
+ * them as one batch: woken per job, it preempted the service thread on a shared core and
+ * committed (and synced) a few at a time. */
+void sr_worker_submit_quiet(sr_worker *wk, sr_job *job);
+void sr_worker_kick(sr_worker *wk);
 /* Returns the completed jobs in submission order as a list linked by next (caller owns them),
  * or NULL. Service thread. */
 sr_job *sr_worker_take_done(sr_worker *wk);

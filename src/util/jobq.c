@@ -49,7 +49,7 @@ sr_jobq *sr_jobq_new(size_t link_off, void (*wake)(void *ud), void *ud)
     return q;
 }
 
-void sr_jobq_push(sr_jobq *q, void *item)
+static void push(sr_jobq *q, void *item, int wake)
 {
     set_next(q, item, NULL);
     pthread_mutex_lock(&q->mu);
@@ -59,7 +59,24 @@ void sr_jobq_push(sr_jobq *q, void *item)
         q->in_head = item;
     q->in_tail = item;
     q->pending++;
-    pthread_cond_signal(&q->cv);
+    if (wake) pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void sr_jobq_push(sr_jobq *q, void *item)
+{
+    push(q, item, 1);
+}
+
+void sr_jobq_push_quiet(sr_jobq *q, void *item)
+{
+    push(q, item, 0);
+}
+
+void sr_jobq_kick(sr_jobq *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->in_head) pthread_cond_signal(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
 

@@ -23,6 +23,11 @@ sr_jobq *sr_jobq_new(size_t link_off, void (*wake)(void *ud), void *ud);
 /* Producer, any thread: appends item (see above for who owns it) and wakes one consumer. Not
  * after sr_jobq_stop. */
 void sr_jobq_push(sr_jobq *q, void *item);
+/* Queues item without waking the consumer: it is taken at the consumer's next pass, or after
+ * sr_jobq_kick. */
+void sr_jobq_push_quiet(sr_jobq *q, void *item);
+/* Wakes the consumer when something is queued. */
+void sr_jobq_kick(sr_jobq *q);
 
 /* Consumer: waits for an item and returns the oldest (the consumer's until sr_jobq_finish), or
  * NULL once the queue is stopped and empty: items queued before the stop are still handed out
