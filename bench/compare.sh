@@ -58,20 +58,12 @@ NEW_DESC=$(describe "$NEW_BIN" "${NEW_COMMIT:-}")
 
 QUIET_PCT=${BENCH_QUIET_PCT:-25}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-240}
-# share of all CPUs busy over a 5 s sample while we run nothing: what other processes use
-busy_pct() {
-    local a b
-    a=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
-    sleep 5
-    b=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]
-        printf "%.0f", (t > 0) ? 100 * (t - (y[2] - x[2])) / t : 0 }'
-}
+. bench/common.sh
 wait_quiet() { # prints "busy% waited_s"
     local t0 b
     t0=$(date +%s)
     while :; do
-        b=$(busy_pct)
+        b=$(busy_pct 5)
         if ((b < QUIET_PCT)) || (($(date +%s) - t0 >= QUIET_WAIT)); then
             echo "$b $(($(date +%s) - t0))"
             return

@@ -58,22 +58,7 @@ WEB=web/dist
 
 # as bench/run.sh
 server_cpus() { case $1 in b) echo "${BENCH_FANOUT_CPUS:-0,1}" ;; *) echo 0 ;; esac; }
-lg_args() {
-    case $1 in
-    a) echo "--mode burst --clients 100 --window 8 --warmup 1 --duration 10 --drain 5" ;;
-    b) echo "--mode fanout --clients $FAN_N --per-proc $(((FAN_N + 1) / 2)) --messages 20 --interval-ms 200 --grace 10 --settle-ms 2000 --join-timeout 90" ;;
-    e) echo "--mode storm --clients $STORM_N --per-proc $(((STORM_N + 1) / 2)) --connect-rate 20000 --join-timeout 60" ;;
-    esac
-}
-lg_timeout() { case $1 in a) echo 60 ;; b) echo 150 ;; e) echo 120 ;; esac; }
-busy_pct() {
-    local a b
-    a=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
-    sleep 3
-    b=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]
-        printf "%.0f", (t > 0) ? 100 * (t - (y[2] - x[2])) / t : 0 }'
-}
+. bench/common.sh
 quiet() { # waits for a quiet machine; prints the busy share it settled for
     local t0 b
     t0=$(date +%s)

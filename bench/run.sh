@@ -235,26 +235,8 @@ stop_server() {
 }
 
 # ---- workloads -----------------------------------------------------------------------------
-lg_args() { # workload
-    case $1 in
-    a) echo "--mode burst --clients 100 --window 8 --warmup 1 --duration 10 --drain 5" ;;
-    b) echo "--mode fanout --clients $FAN_N --per-proc $(((FAN_N + 1) / 2)) --messages 20 --interval-ms 200 --grace 10 --settle-ms 2000 --join-timeout 90" ;;
-    c) echo "--mode idle --clients $IDLE_N --per-proc $PER_PROC --settle-ms 3000 --join-timeout 120" ;;
-    d) echo "--mode steady --clients 100 --rate 10 --warmup 2 --duration 10 --drain 5" ;;
-    e) echo "--mode storm --clients $STORM_N --per-proc $(((STORM_N + 1) / 2)) --connect-rate 20000 --join-timeout 60" ;;
-    esac
-}
-lg_timeout() { case $1 in a) echo 60 ;; b) echo 150 ;; c) echo 180 ;; d) echo 60 ;; e) echo 120 ;; esac; }
+. bench/common.sh
 
-# share of all CPUs busy over a 3 s sample while no server or load generator runs
-busy_pct() {
-    local a b
-    a=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
-    sleep 3
-    b=$(awk '/^cpu /{ t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6 }' /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]
-        printf "%.0f", (t > 0) ? 100 * (t - (y[2] - x[2])) / t : 0 }'
-}
 declare -A RES STOPPED OTHERS
 run_one() { # kind workload tag
     local kind=$1 w=$2 tag=$3 t0 b
