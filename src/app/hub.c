@@ -34,9 +34,10 @@ void sr_hub_poll(sr_hub *h)
     }
 }
 
-void sr_hub_defer_writes(sr_hub *h)
+void sr_hub_defer_writes(sr_hub *h, int on)
 {
-    h->defer_writes = 1;
+    h->defer_writes = on;
+    if (!on) sr_hub_kick(h); /* what waited goes now */
 }
 
 void sr_hub_kick(sr_hub *h)
@@ -46,7 +47,6 @@ void sr_hub_kick(sr_hub *h)
 
 int sr_hub_pending(sr_hub *h)
 {
-    sr_hub_kick(h); /* whoever waits for the writes to end must not wait for a kick */
     int n = (h->wk ? sr_worker_pending(h->wk) : 0) + (h->pool ? sr_pool_pending(h->pool) : 0) +
             sr_library_pending(h->lib);
     for (int i = 0; i < h->nmods; i++)
@@ -241,8 +241,7 @@ void hub_room_free(sr_hub *h, sr_room *r)
 void sr_hub_free(sr_hub *h)
 {
     if (!h) return;
-    h->defer_writes = 0; /* no pass ends from here on: every write goes at once */
-    sr_hub_kick(h);
+    sr_hub_defer_writes(h, 0); /* no pass ends from here on: every write goes at once */
     /* finish password and image tasks first: they may still queue writes */
     sr_pool_stop(h->pool);
     h->pool = NULL;

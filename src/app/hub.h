@@ -107,10 +107,11 @@ int sr_hub_start(sr_hub *h);
 double sr_hub_tick(sr_hub *h, double now);
 /* Takes the write worker's finished jobs: publishes their deltas, sends their acks. */
 void sr_hub_poll(sr_hub *h);
-/* From now on, writes submitted on the service thread wait in the worker's queue until
- * sr_hub_kick, which the service loop calls at the end of each pass: one batch (one commit,
- * one sync) per pass instead of a wake-up of the worker per write. */
-void sr_hub_defer_writes(sr_hub *h);
+/* on: writes submitted on the service thread wait in the worker's queue until sr_hub_kick,
+ * which a service loop calls at the end of each pass: one batch (one commit, one sync) per pass
+ * instead of a wake-up of the worker per write. off: each write wakes the worker again, and
+ * what waited is kicked. Off by default (the admin CLI has no passes). */
+void sr_hub_defer_writes(sr_hub *h, int on);
 void sr_hub_kick(sr_hub *h);
 /* Write jobs not yet completed. */
 int sr_hub_pending(sr_hub *h);

@@ -43,7 +43,6 @@ struct net_front {
     ev_io io;
     ev_timer timer;
     pend *head, *tail;
-    int npend;
     int64_t header_us;
 };
 
@@ -53,7 +52,6 @@ static void pend_free(net_front *f, pend *p, int close_fd)
     else f->head = p->next;
     if (p->next) p->next->prev = p->prev;
     else f->tail = p->prev;
-    f->npend--;
     if (close_fd) {
         /* what was only peeked is still unread, and closing over unread input makes the
          * kernel send a reset instead of an orderly end: read it first */
@@ -264,7 +262,6 @@ static void on_listen(net_front *f)
         if (f->tail) f->tail->next = p;
         else f->head = p;
         f->tail = p;
-        f->npend++;
         /* edge-triggered: a peek leaves the bytes in place, so level would wake us forever */
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = p};
         if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev)) {
@@ -365,9 +362,4 @@ void net_front_close(net_front *f)
         close(f->epfd);
     }
     free(f);
-}
-
-int net_front_pending(const net_front *f)
-{
-    return f ? f->npend : 0;
 }

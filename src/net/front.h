@@ -26,7 +26,5 @@ int net_front_start(net_front *f);
 /* Stops listening, drops the connections still sending their first request and closes every
  * WebSocket of ours (their sessions closed). NULL is fine. */
 void net_front_close(net_front *f);
-/* Connections accepted that have not finished their first request. */
-int net_front_pending(const net_front *f);
 
 #endif

@@ -263,7 +263,6 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
                       .wake = wake,
                       .ud = srv->ctx};
     srv->hub = sr_hub_new(hub_cfg, store, &net);
-    sr_hub_defer_writes(srv->hub); /* sr_server_run kicks at the end of every pass */
     for (int i = 0; cfg->modules && cfg->modules[i]; i++)
         if (sr_hub_register(srv->hub, cfg->modules[i])) {
             sr_log(SR_LOG_ERROR, "cannot register a module", "index=%d", i);
@@ -291,6 +290,7 @@ int sr_server_run(sr_server *srv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sr_hub_defer_writes(srv->hub, 1); /* kicked at the end of every pass below */
     sr_hub_tick(srv->hub, sr_now_ms());
     lws_sul_schedule(srv->ctx, 0, &srv->tick, on_tick, TICK_US);
     sr_log(SR_LOG_INFO, "listening", "host=\"%s\" port=%d scheme=%s",
@@ -337,6 +337,7 @@ int sr_server_run(sr_server *srv)
         }
     }
     net_ws_flush(srv); /* drops the references the list still holds */
+    sr_hub_defer_writes(srv->hub, 0); /* no passes from here on */
     lws_sul_cancel(&srv->tick);
     return 0;
 }

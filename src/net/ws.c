@@ -97,20 +97,28 @@ static void linger_check(sr_session *s)
 }
 
 /* A frame lws would have let through or dropped without a word (see net/wsguard.h). */
+/* The client broke RFC 6455 (either layer): the session closes with code at once, without a
+ * linger: the transport reads and drops everything the client sends from now on, so no unread
+ * input can turn the close into a reset, and a client still sending (a trickled oversize body)
+ * gets the close frame at once. Returns 0 when the session was closing already. */
+static int mark_violation(sr_session *s, int code, const char *reason)
+{
+    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=%d reason=\"%s\"", code,
+           reason);
+    if (!s->wsi || s->close_code) return 0;
+    s->close_code = (uint16_t)code;
+    s->close_reason = reason;
+    s->close_at_us = s->last_rx_us = (uint32_t)sr_mono_us();
+    s->close_ready = 1;
+    return 1;
+}
+
 void net_ws_guard_violation(void *owner, enum sr_ws_violation v)
 {
     sr_session *s = owner;
-    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=%d reason=\"%s\"",
-           sr_wsguard_code(v), sr_wsguard_reason(v));
-    if (!s->wsi || s->close_code) return;
-    /* No linger: the guard reads and drops everything the client sends from now on, so no
-     * unread input can turn the close into a reset, and a client still sending (a trickled
-     * oversize body) gets the close frame at once. lws then waits for the client's close. */
-    s->close_code = sr_wsguard_code(v);
-    s->close_reason = sr_wsguard_reason(v);
-    s->close_at_us = s->last_rx_us = (uint32_t)sr_mono_us();
-    s->close_ready = 1;
-    lws_callback_on_writable(s->wsi);
+    /* lws sends the close frame at the writable callback, then waits for the client's close */
+    if (mark_violation(s, sr_wsguard_code(v), sr_wsguard_reason(v)))
+        lws_callback_on_writable(s->wsi);
 }
 
 void net_ws_guard_dropped(void *owner)
@@ -237,23 +245,11 @@ static int ws_writable(sr_server *srv, sr_session *s)
  * the frame's start. Every recipient gets the same bytes (server frames are not masked). */
 static const char *frame_of(sr_msg *m, size_t *flen)
 {
-    unsigned char *p = (unsigned char *)m->data + SR_MSG_PRE;
-    size_t len = m->len, hl = len < 126 ? 2 : len < 65536 ? 4 : 10;
-    unsigned char *h = p - hl;
-    h[0] = 0x81; /* FIN, text */
-    if (hl == 2) {
-        h[1] = (unsigned char)len;
-    } else if (hl == 4) {
-        h[1] = 126;
-        h[2] = (unsigned char)(len >> 8);
-        h[3] = (unsigned char)len;
-    } else {
-        h[1] = 127;
-        for (int i = 0; i < 8; i++)
-            h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-    }
-    *flen = len + hl;
-    return (const char *)h;
+    unsigned char h[10], *p = (unsigned char *)m->data + SR_MSG_PRE;
+    size_t hl = net_wso_header(h, 0x1, m->len);
+    memcpy(p - hl, h, hl);
+    *flen = m->len + hl;
+    return (const char *)(p - hl);
 }
 
 static void direct_push(sr_server *srv, sr_session *s)
@@ -526,13 +522,10 @@ static void own_timer(void *owner)
 static void own_violation(void *owner, int code, const char *reason)
 {
     sr_session *s = owner;
-    sr_log(SR_LOG_INFO, "closing a connection that broke RFC 6455", "code=%d reason=\"%s\"", code,
-           reason);
-    /* the transport sends the close frame now; nothing queued goes out after it */
+    /* the transport sends the close frame itself, now: nothing queued goes out after it */
+    s->close_code = 0; /* a lingering close gives way to the violation's code */
+    mark_violation(s, code, reason);
     out_drop_all(s);
-    s->close_code = code;
-    s->close_reason = reason;
-    s->close_ready = 1;
 }
 
 static void own_closed(void *owner)

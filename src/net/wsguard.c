@@ -29,7 +29,7 @@ static int too_big(sr_wsguard_state *g)
 /* The codes a client may send (RFC 6455 §7.4): 1000-1003, 1007-1011, and 3000-4999 for
  * libraries and applications; 1004-1006 and 1015 are reserved or never sent, the rest of
  * 0-2999 unassigned, 5000 and up outside the range. lws refuses 1012-1014 too. */
-static int close_code_ok(unsigned c)
+int sr_wsguard_close_code_ok(unsigned c)
 {
     return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999);
 }
@@ -100,7 +100,7 @@ size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_
                 g->left--;
                 if (!g->pos++) {
                     g->code0 = c;
-                } else if (!close_code_ok((g->code0 << 8) | c)) {
+                } else if (!sr_wsguard_close_code_ok((g->code0 << 8) | c)) {
                     g->bad = SR_WS_BAD_CLOSE;
                     goto bad;
                 }

@@ -56,6 +56,8 @@ size_t sr_wsguard_scan(sr_wsguard_state *g, const uint8_t *p, size_t n, enum sr_
  * SR_WS_TOO_BIG). */
 const char *sr_wsguard_reason(enum sr_ws_violation v);
 int sr_wsguard_code(enum sr_ws_violation v);
+/* 1 when a client may send close code c (RFC 6455 §7.4): 1000-1003, 1007-1011, 3000-4999. */
+int sr_wsguard_close_code_ok(unsigned c);
 
 /* Sizes the table of watched sockets to the open-file limit, sets the message limit of every
  * watched socket (max_message bytes; 0: none) and what is called for a violation (once per

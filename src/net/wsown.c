@@ -231,7 +231,7 @@ void net_wso_keep(net_wso *c, const void *rest, size_t len)
     if (len && c->state != ST_DEAD) pend_add(c, rest, len);
 }
 
-static size_t header(unsigned char *h, int op, size_t len)
+size_t net_wso_header(unsigned char *h, int op, size_t len)
 {
     h[0] = (unsigned char)(0x80 | op);
     if (len < 126) {
@@ -254,7 +254,7 @@ int net_wso_text(net_wso *c, char *payload, size_t len)
 {
     if (c->state != ST_OPEN) return -1;
     unsigned char h[10];
-    size_t hl = header(h, 0x1, len);
+    size_t hl = net_wso_header(h, 0x1, len);
     memcpy(payload - hl, h, hl);
     return out_write(c, payload - hl, len + hl);
 }
@@ -305,11 +305,6 @@ static void violation(net_wso *c, int code, const char *reason)
     timer_set(c, sr_mono_us() + g_close_wait, 1);
 }
 
-static int close_code_ok(unsigned v)
-{
-    return (v >= 1000 && v <= 1003) || (v >= 1007 && v <= 1011) || (v >= 3000 && v <= 4999);
-}
-
 /* A close frame from the client: echo it (RFC 6455 §5.5.1), then close the socket once the
  * echo is out; in a close we began, it is the answer we waited for. */
 static void peer_close(net_wso *c, const unsigned char *p, size_t len)
@@ -322,7 +317,7 @@ static void peer_close(net_wso *c, const unsigned char *p, size_t len)
         return;
     }
     unsigned code = len >= 2 ? (unsigned)p[0] << 8 | p[1] : 0;
-    if (len == 1 || (len >= 2 && !close_code_ok(code))) {
+    if (len == 1 || (len >= 2 && !sr_wsguard_close_code_ok(code))) {
         violation(c, 1002, sr_wsguard_reason(SR_WS_BAD_CLOSE));
         return;
     }

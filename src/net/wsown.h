@@ -53,6 +53,9 @@ int net_wso_busy(const net_wso *c);
  * overwrite) as one text frame and writes it; what the kernel does not take is kept and sent
  * in order before anything else. Returns 0, or -1 when the connection is dead or closing. */
 int net_wso_text(net_wso *c, char *payload, size_t len);
+/* Writes the header of a final frame of opcode op carrying len bytes (server frames are not
+ * masked) into h (10 bytes at most); returns its length. */
+size_t net_wso_header(unsigned char *h, int op, size_t len);
 /* After a direct send of a whole frame by someone else: keeps its unsent rest (len bytes). */
 void net_wso_keep(net_wso *c, const void *rest, size_t len);
 /* Sends a close frame with code and reason after what is queued, then waits (at most
