@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define HEAD_MAX 4096 /* lws's max_http_header_data: a longer head is lws's to refuse */
 #define TICK_S 0.02   /* timers: the close handshakes' waits, lingering closes, header deadlines */
 #define CLOSE_WAIT_US 3000000
 
@@ -157,7 +156,7 @@ static int accept_key(const char *key, char out[32])
 /* A handshake we answer: reads the head off the socket, sends 101 and opens the session. */
 static void take(net_front *f, pend *p, const head *h, size_t headlen)
 {
-    char acc[32], buf[HEAD_MAX + 1], tok[160];
+    char acc[32], buf[NET_HEADER_MAX + 1], tok[160];
     int fd = p->fd;
     if (accept_key(h->key, acc)) {
         hand_to_lws(f, p);
@@ -185,8 +184,8 @@ static void take(net_front *f, pend *p, const head *h, size_t headlen)
 /* Looks at what has come of p's first request. Returns when it waits for more. */
 static void classify(net_front *f, pend *p)
 {
-    char buf[HEAD_MAX + 1];
-    ssize_t n = recv(p->fd, buf, HEAD_MAX, MSG_PEEK | MSG_DONTWAIT);
+    char buf[NET_HEADER_MAX + 1];
+    ssize_t n = recv(p->fd, buf, NET_HEADER_MAX, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         pend_free(f, p, 1);
         return;
@@ -204,7 +203,7 @@ static void classify(net_front *f, pend *p)
     buf[n] = 0;
     char *end = k == 4 ? strstr(buf, "\r\n\r\n") : NULL;
     if (!end) {
-        if (n >= HEAD_MAX || memchr(buf, 0, (size_t)n)) hand_to_lws(f, p);
+        if (n >= NET_HEADER_MAX || memchr(buf, 0, (size_t)n)) hand_to_lws(f, p);
         return; /* the rest is still on its way (an edge wakes us when it comes) */
     }
     size_t headlen = (size_t)(end + 4 - buf);

@@ -13,6 +13,9 @@
 #include "net/wsguard.h"
 #include "util/pool.h"
 
+/* The longest request head (request line and headers) read: lws's max_http_header_data, and
+ * what front.c peeks at before handing a connection to lws. */
+#define NET_HEADER_MAX 4096
 #define NET_FILE_CHUNK (64 * 1024) /* the unit of file reads and of HTTP body writes */
 /* The largest frame a flush writes: several queued messages as one JSON array. */
 #define NET_BATCH_MAX (256 * 1024)

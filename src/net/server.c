@@ -177,7 +177,7 @@ sr_server *sr_server_new(const sr_server_config *cfg, const sr_hub_config *hub_c
      * connections give theirs back), and must send its headers within a short deadline, counted
      * from accept however it trickles: 2,000 half-requests cost about 10 MiB for 3 s each,
      * and nobody waits behind them (see docs/reliability.md). */
-    info.max_http_header_data = 4096;
+    info.max_http_header_data = NET_HEADER_MAX;
     info.max_http_header_pool2 = cfg->header_pool > 0 ? (unsigned)cfg->header_pool : 0;
     info.timeout_secs_ah_idle = cfg->header_timeout > 0 ? cfg->header_timeout : 3;
     if (cfg->tls_cert || cfg->tls_key) {
