@@ -99,10 +99,13 @@ static void ld_chat(void *ud, int64_t id, int64_t room, int64_t usr, const char 
 {
     sr_hub *h = ud;
     sr_room *r = hub_room_get(h, room);
-    if (r)
-        sr_chatring_push(&r->chat, id, usr,
-                         json_pack("{s:I,s:o,s:s,s:f}", "id", (json_int_t)id, "user",
-                                   hub_user_json(h, usr), "text", text, "ts", ts));
+    if (!r) return;
+    char buf[1024];
+    sr_jtext line;
+    sr_jtext_init(&line, buf, sizeof buf);
+    hub_chat_line(h, id, usr, text, strlen(text), ts, &line);
+    hub_chat_keep(r, id, usr, &line);
+    sr_jtext_free(&line);
 }
 
 static void ld_ranked(void *ud, int64_t room, int64_t tr, int64_t plays)

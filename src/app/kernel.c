@@ -71,11 +71,6 @@ void hub_room_detach(sr_hub *h, sr_room *r)
     h->closed[h->nclosed++] = r;
 }
 
-static void chat_release(void *line)
-{
-    json_decref(line);
-}
-
 sr_room *hub_room_new(sr_hub *h, int64_t id, const char *name, const char *desc, json_t *tags,
                       double created)
 {
@@ -85,7 +80,7 @@ sr_room *hub_room_new(sr_hub *h, int64_t id, const char *name, const char *desc,
     r->description = sr_xstrdup(desc ? desc : "");
     r->tags = tags ? tags : json_array();
     r->created = created;
-    sr_chatring_init(&r->chat, CHAT_KEEP, chat_release);
+    sr_chatring_init(&r->chat, CHAT_KEEP, hub_chat_release);
     sr_history_init(&r->history, HISTORY);
     /* A fresh epoch each time the room is loaded: history before it is gone, and clients that
      * resume across it must get a snapshot. */
@@ -123,6 +118,8 @@ sr_write *hub_job_add(job *j)
 
 static void publish(sr_hub *h, sr_room *r, uint64_t seq, sr_msg *m);
 
+static void queue_job(sr_hub *h, job *j);
+
 /* Gives the delta o (taking the reference) the room's next seq and submits the job. o may be
  * NULL for a write without a delta. */
 void hub_submit(sr_hub *h, job *j, json_t *o)
@@ -140,6 +137,29 @@ void hub_submit(sr_hub *h, job *j, json_t *o)
     } else if (o) {
         json_decref(o);
     }
+    queue_job(h, j);
+}
+
+void hub_submit_text(sr_hub *h, job *j, sr_jtext *d)
+{
+    sr_room *r = j->room;
+    uint64_t seq = ++r->seq;
+    /* the same members, in the same order, as hub_submit gives a delta */
+    sr_jtext_lit(d, ",\"room\":");
+    sr_jtext_int(d, r->id);
+    sr_jtext_lit(d, ",\"epoch\":");
+    sr_jtext_str(d, r->epoch, strlen(r->epoch));
+    sr_jtext_lit(d, ",\"seq\":");
+    sr_jtext_int(d, (int64_t)seq);
+    sr_jtext_lit(d, "}");
+    sr_msg *m = sr_msg_new(d->b, d->n);
+    publish(h, r, seq, m);
+    sr_msg_unref(m);
+    queue_job(h, j);
+}
+
+static void queue_job(sr_hub *h, job *j)
+{
     if (!j->base.nw && !j->s && !j->done) {
         free(j); /* nothing to write and no one to answer (presence, a skip tally) */
         return;

@@ -15,6 +15,7 @@
 #include "core/replay.h"
 #include "core/rules.h"
 #include "core/skip.h"
+#include "proto/jtext.h"
 #include "library/library.h"
 #include "proto/proto.h"
 #include "store/ids.h"
@@ -128,7 +129,7 @@ struct sr_room {
     int64_t *pend_join, *pend_left;
     int npend_join, npend_left, cappend_join, cappend_left;
     double presence_sent; /* when the last presence delta went out */
-    sr_chatring chat;     /* the last CHAT_KEEP lines (json_t *, one reference each) */
+    sr_chatring chat;     /* the last CHAT_KEEP lines (chat_line *, room.c) */
     sr_history history;
     uint64_t seq, published;
     char epoch[17];
@@ -244,6 +245,8 @@ user_acct *hub_user_acct(user *u);
 /* {"id","name"} of a user, with "guest": true when they have no account, or JSON null. New
  * reference. */
 json_t *hub_user_json(sr_hub *h, int64_t id);
+/* The same object as hub_user_json, written as JSON text (the chat line's hot path). */
+void hub_user_jtext(sr_hub *h, int64_t id, sr_jtext *t);
 /* Sets (or replaces) a user's display name (copied); creates the user record when missing;
  * guest_hash (copied, may be NULL) is the hash of a guest's token. Returns the user (borrowed). */
 user *hub_user_set(sr_hub *h, int64_t id, const char *name, const char *guest_hash);
@@ -320,6 +323,13 @@ void hub_room_write(job *j, sr_room *r);
 json_t *hub_track_or_id(sr_hub *h, int64_t id);
 /* Drops uid's chat lines from every room's recent history (account deletion). */
 void hub_forget_chat_of(sr_hub *h, int64_t uid);
+/* A chat line as the protocol shows it, {"id":…,"user":{…},"text":…,"ts":…}, written to t. */
+void hub_chat_line(sr_hub *h, int64_t id, int64_t uid, const char *text, size_t len, double ts,
+                   sr_jtext *t);
+/* Keeps a copy of the line (from hub_chat_line) in r's ring for the snapshots of later joiners. */
+void hub_chat_keep(sr_room *r, int64_t id, int64_t uid, const sr_jtext *line);
+/* Releases a kept line (the ring's free function). */
+void hub_chat_release(void *line);
 
 /* ---- room rules and roles (rules.c) ---- */
 
@@ -361,6 +371,9 @@ sr_write *hub_job_add(job *j);
 /* Gives the delta o (taking the reference; may be NULL) the room's next seq and submits j
  * (taken). */
 void hub_submit(sr_hub *h, job *j, json_t *o);
+/* hub_submit for a delta already written as text: d holds its start, "{\"type\":…" without
+ * the closing brace; the room, epoch and seq are appended to it. j must belong to a room. */
+void hub_submit_text(sr_hub *h, job *j, sr_jtext *d);
 /* {"type":type}: the start of a delta. New reference. */
 json_t *hub_delta(const char *type);
 /* Makes j answer s with {"type":"ack","ref":ref, ...extra} once durable (takes extra). */

@@ -26,6 +26,18 @@ json_t *hub_user_json(sr_hub *h, int64_t id)
     return o;
 }
 
+void hub_user_jtext(sr_hub *h, int64_t id, sr_jtext *t)
+{
+    user *u = hub_user_get(h, id);
+    if (!u) return sr_jtext_lit(t, "null");
+    sr_jtext_lit(t, "{\"id\":");
+    sr_jtext_int(t, id);
+    sr_jtext_lit(t, ",\"name\":");
+    sr_jtext_str(t, u->name, strlen(u->name));
+    if (!u->username && !u->disabled) sr_jtext_lit(t, ",\"guest\":true");
+    sr_jtext_lit(t, "}");
+}
+
 void hub_token_hash(const char *token, char out[65])
 {
     unsigned char d[32];

@@ -365,6 +365,53 @@ void hub_send_snapshot(sr_hub *h, sr_session *s, sr_room *r, json_t *snap)
     sr_msg_unref(m);
 }
 
+/* ---- chat lines ---- */
+
+/* A kept line: its text, as the delta that carried it had it, and the same as an object, made
+ * from the text the first time a snapshot needs it (most lines are never in one). */
+typedef struct chat_line {
+    json_t *json;
+    size_t len;
+    char text[];
+} chat_line;
+
+void hub_chat_line(sr_hub *h, int64_t id, int64_t uid, const char *text, size_t len, double ts,
+                   sr_jtext *t)
+{
+    sr_jtext_lit(t, "{\"id\":");
+    sr_jtext_int(t, id);
+    sr_jtext_lit(t, ",\"user\":");
+    hub_user_jtext(h, uid, t);
+    sr_jtext_lit(t, ",\"text\":");
+    sr_jtext_str(t, text, len);
+    sr_jtext_lit(t, ",\"ts\":");
+    sr_jtext_real(t, ts);
+    sr_jtext_lit(t, "}");
+}
+
+void hub_chat_keep(sr_room *r, int64_t id, int64_t uid, const sr_jtext *line)
+{
+    chat_line *c = sr_xmalloc(sizeof *c + line->n + 1);
+    c->json = NULL;
+    c->len = line->n;
+    memcpy(c->text, line->b, line->n + 1);
+    sr_chatring_push(&r->chat, id, uid, c);
+}
+
+void hub_chat_release(void *line)
+{
+    chat_line *c = line;
+    json_decref(c->json);
+    free(c);
+}
+
+/* Borrowed: the ring keeps it. */
+static json_t *chat_json(chat_line *c)
+{
+    if (!c->json) c->json = json_loadb(c->text, c->len, 0, NULL);
+    return c->json ? c->json : json_null(); /* our own text: it always parses */
+}
+
 json_t *hub_snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t viewer)
 {
     json_t *o = sr_proto_reply("snapshot", ref);
@@ -387,7 +434,7 @@ json_t *hub_snapshot(sr_hub *h, sr_room *r, json_t *ref, int resume, int64_t vie
     json_object_set_new(o, "listener_count", json_integer(r->nlisteners));
     json_t *c = json_array();
     for (int i = 0; i < sr_chatring_count(&r->chat); i++)
-        json_array_append(c, sr_chatring_at(&r->chat, i)->data);
+        json_array_append(c, chat_json(sr_chatring_at(&r->chat, i)->data));
     json_object_set_new(o, "chat", c);
     json_object_set_new(o, "skip", hub_skip_json(r, hub_skip_ratio(h, r)));
     hub_room_json_hooks(h, r, SR_VIEW_SNAPSHOT, viewer, o);
