@@ -3,6 +3,7 @@
 #include "util/alloc.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,11 +94,29 @@ void sr_jtext_str(sr_jtext *t, const char *s, size_t len)
 void sr_jtext_int(sr_jtext *t, int64_t v)
 {
     reserve(t, 24);
-    t->n += (size_t)sprintf(t->b + t->n, "%" PRId64, v);
+    char d[24], *p = d + sizeof d;
+    /* by the magnitude as unsigned, so INT64_MIN has one */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0) *--p = '-';
+    size_t k = (size_t)(d + sizeof d - p);
+    memcpy(t->b + t->n, p, k);
+    t->n += k;
+    t->b[t->n] = 0;
 }
 
 void sr_jtext_real(sr_jtext *t, double v)
 {
+    /* A whole number below 2^53 is exact: %.17g would print its digits, jansson adds ".0".
+     * (Chat times are whole milliseconds, and printf's float path was a tenth of a chat.) */
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v &&
+        (v != 0 || !signbit(v))) {
+        sr_jtext_int(t, (int64_t)v);
+        sr_jtext_lit(t, ".0");
+        return;
+    }
     reserve(t, 32);
     char *o = t->b + t->n;
     int k = snprintf(o, 32, "%.17g", v);
