@@ -56,7 +56,8 @@ static void test_errors(void **state)
     assert_string_equal(code_of("{\"type\":\"skip\",\"room\":1,\"value\":1}"), "bad_field");
     assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\"\"}"), "bad_field");
     /* only white space, ASCII or Unicode (no-break, ideographic, zero-width) */
-    assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\" \\t\\n \"}"), "bad_field");
+    assert_string_equal(code_of("{\"type\":\"chat\",\"room\":1,\"text\":\" \\t\\n \"}"),
+                        "bad_field");
     assert_string_equal(
         code_of("{\"type\":\"chat\",\"room\":1,\"text\":\"\\u00a0\\u3000\\u200b\\ufeff\"}"),
         "bad_field");
@@ -125,6 +126,127 @@ static void test_queue_add_shapes(void **state)
     assert_string_equal(code_of("{\"type\":\"queue_add\",\"room\":1,\"track\":0}"), "bad_field");
 }
 
+/* The chat fast path and the jansson tree answer every input alike: the same code, or the same
+ * room, text, cid and ref. */
+static void same_answer(const char *s)
+{
+    sr_cmsg a, b;
+    sr_perr ea, eb;
+    int ra = sr_proto_decode(s, strlen(s), &a, &ea),
+        rb = sr_proto_decode_tree(s, strlen(s), &b, &eb);
+    if (ra != rb) fail_msg("%s: %d against %d", s, ra, rb);
+    if (ra) {
+        assert_string_equal(ea.code, eb.code);
+    } else {
+        assert_int_equal(a.type, b.type);
+        assert_int_equal(a.room, b.room);
+        assert_int_equal(a.text_len, b.text_len);
+        if (a.text_len) assert_memory_equal(a.text, b.text, a.text_len);
+        assert_true(!a.cid == !b.cid);
+        if (a.cid) assert_string_equal(a.cid, b.cid);
+        assert_true(!a.ref == !b.ref);
+        if (a.ref) assert_true(json_equal(a.ref, b.ref));
+    }
+    assert_true(!a.ref == !b.ref);
+    sr_cmsg_free(&a);
+    sr_cmsg_free(&b);
+}
+
+static void test_chat_fast_path_answers_as_the_tree(void **state)
+{
+    (void)state;
+    /* the plain shape takes the fast path (its root is not the message's object) */
+    const char *plain = "{\"type\":\"chat\",\"room\":1,\"text\":\"hi\",\"ref\":7}";
+    sr_cmsg m;
+    sr_perr e;
+    assert_int_equal(sr_proto_decode(plain, strlen(plain), &m, &e), 0);
+    assert_true(json_is_array(m.root));
+    assert_int_equal(json_integer_value(m.ref), 7);
+    sr_cmsg_free(&m);
+
+    char long_text[700], over[700];
+    memset(long_text, 'a', 500);
+    long_text[500] = 0;
+    memset(over, 'a', 501);
+    over[501] = 0;
+    const char *texts[] = {"hi",    "",          " ",  "\\u00a0",     "\xc2\xa0", "\xe3\x80\x80 ",
+                           "a\\nb", "\\\"q\\\"", "\t", "caf\xc3\xa9", "<b>x</b>", long_text,
+                           over,    "\\u0000"};
+    const char *rooms[] = {
+        "1",   "0", "-1", "01", "1.5", "1e2", "\"1\"", "999999999999999999", "9999999999999999999",
+        "null"};
+    const char *refs[] = {NULL,
+                          "7",
+                          "0",
+                          "-3",
+                          "\"r-1\"",
+                          "\"\"",
+                          "1.5",
+                          "{}",
+                          "[]",
+                          "true",
+                          "\"0123456789012345678901234567890123456789012345678901234567890123\"",
+                          "\"01234567890123456789012345678901234567890123456789012345678901234\"",
+                          "\"a\\u0041\""};
+    const char *cids[] = {NULL,
+                          "\"c1\"",
+                          "\"\"",
+                          "\"a b\"",
+                          "\"\xc3\xa9\"",
+                          "5",
+                          "\"0123456789012345678901234567890123456789012345678901234567890123\"",
+                          "\"01234567890123456789012345678901234567890123456789012345678901234\""};
+    char buf[2048];
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++)
+        for (size_t r = 0; r < sizeof rooms / sizeof *rooms; r++)
+            for (size_t f = 0; f < sizeof refs / sizeof *refs; f++)
+                for (size_t c = 0; c < sizeof cids / sizeof *cids; c++) {
+                    int n =
+                        snprintf(buf, sizeof buf, "{\"type\":\"chat\",\"room\":%s,\"text\":\"%s\"",
+                                 rooms[r], texts[t]);
+                    if (refs[f])
+                        n += snprintf(buf + n, sizeof buf - (size_t)n, ",\"ref\":%s", refs[f]);
+                    if (cids[c])
+                        n += snprintf(buf + n, sizeof buf - (size_t)n, ",\"cid\":%s", cids[c]);
+                    snprintf(buf + n, sizeof buf - (size_t)n, "}");
+                    same_answer(buf);
+                }
+    const char *shapes[] = {
+        "{\"ref\":1,\"text\":\"x\",\"room\":2,\"type\":\"chat\"}",
+        "{\"text\":\"x\",\"type\":\"chat\",\"cid\":\"k\",\"room\":2}",
+        "{ \"type\":\"chat\",\"room\":1,\"text\":\"x\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\"} ",
+        "{\"type\" : \"chat\",\"room\":1,\"text\":\"x\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\",\"room\":2}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\",\"text\":\"y\"}",
+        "{\"type\":\"chat\",\"type\":\"chat\",\"room\":1,\"text\":\"x\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\",\"ref\":1,\"ref\":2}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\",\"extra\":1}",
+        "{\"type\":\"chat\",\"room\":1}",
+        "{\"type\":\"chat\",\"text\":\"x\"}",
+        "{\"room\":1,\"text\":\"x\"}",
+        "{\"type\":\"chit\",\"room\":1,\"text\":\"x\"}",
+        "{\"type\":\"ch\\u0061t\",\"room\":1,\"text\":\"x\"}",
+        "{\"t\\u0079pe\":\"chat\",\"room\":1,\"text\":\"x\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\"",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\",}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\"}}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\n\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"\xff\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"\xc3\"}",
+        "{\"type\":\"chat\",\"room\":1,\"text\":\"x\",\"ref\":\"\xc3\"}",
+        "{}",
+        "{",
+        "",
+        "[]",
+        "\"chat\"",
+        "{\"type\":\"chat\"}",
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+        same_answer(shapes[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_chat_length_counts_characters),
         cmocka_unit_test(test_ref_echoed_on_error),
         cmocka_unit_test(test_join_resume),
+        cmocka_unit_test(test_chat_fast_path_answers_as_the_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
