@@ -232,6 +232,7 @@ void hub_room_free(sr_hub *h, sr_room *r)
     free(r->description);
     sr_skip_free(&r->skips);
     free(r->listeners);
+    sr_imap_free(&r->listener_at);
     free(r->ls_json);
     free(r->ls_refs);
     free(r->members);

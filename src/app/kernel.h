@@ -117,6 +117,8 @@ struct sr_room {
     sr_skip_tally skips;
     listener *listeners;
     int nlisteners, caplisteners;
+    sr_imap listener_at; /* a listener's user id -> their index in listeners + 1: joins, leaves and
+                            chats find theirs without walking a room of thousands */
     /* the snapshot's first SNAPSHOT_LISTENERS listeners, encoded, and whom they showed: every
      * join in a big room sends the same list, and building it was half the cost of a join */
     char *ls_json;
@@ -323,6 +325,9 @@ void hub_room_write(job *j, sr_room *r);
 json_t *hub_track_or_id(sr_hub *h, int64_t id);
 /* Drops uid's chat lines from every room's recent history (account deletion). */
 void hub_forget_chat_of(sr_hub *h, int64_t uid);
+/* uid's entry among r's listeners, or NULL when they are not listening there. Borrowed: valid
+ * until someone joins or leaves r. */
+listener *hub_listener_of(sr_room *r, int64_t uid);
 /* A chat line as the protocol shows it, {"id":…,"user":{…},"text":…,"ts":…}, written to t. */
 void hub_chat_line(sr_hub *h, int64_t id, int64_t uid, const char *text, size_t len, double ts,
                    sr_jtext *t);

@@ -106,11 +106,7 @@ static void room_likes_changed(sr_hub *h, int64_t uid, int64_t track, int on)
         sr_room *r = rooms[i];
         room_likes *rl = of_room(h, r);
         if (rl->track != track) continue;
-        for (int k = 0; k < r->nlisteners; k++)
-            if (r->listeners[k].user == uid) {
-                rl->n += on ? 1 : -1;
-                break;
-            }
+        if (hub_listener_of(r, uid)) rl->n += on ? 1 : -1;
     }
 }
 

@@ -241,6 +241,12 @@ static void presence_flush(sr_hub *h, sr_room *r, double now)
     hub_submit(h, hub_job_new(r), o);
 }
 
+listener *hub_listener_of(sr_room *r, int64_t uid)
+{
+    int64_t at = sr_imap_get(&r->listener_at, uid);
+    return at ? &r->listeners[at - 1] : NULL;
+}
+
 void hub_member_add(sr_hub *h, sr_room *r, sr_session *s)
 {
     if (r->nmembers == r->capmembers) {
@@ -258,17 +264,18 @@ void hub_member_add(sr_hub *h, sr_room *r, sr_session *s)
         sr_event ev = {.type = SR_EV_MOVED, .user = s->user, .room = r, .session = s};
         hub_emit(h, &ev);
     }
-    for (int i = 0; i < r->nlisteners; i++)
-        if (r->listeners[i].user == s->user) {
-            r->listeners[i].conns++;
-            return;
-        }
+    listener *l = hub_listener_of(r, s->user);
+    if (l) {
+        l->conns++;
+        return;
+    }
     if (r->nlisteners == r->caplisteners) {
         r->caplisteners = r->caplisteners ? r->caplisteners * 2 : 8;
         r->listeners = sr_xrealloc(r->listeners, (size_t)r->caplisteners * sizeof *r->listeners);
     }
     r->listeners[r->nlisteners] = (listener){s->user, 1, 0};
     r->nlisteners++;
+    sr_imap_put(&r->listener_at, s->user, r->nlisteners);
     sr_event ev = {
         .type = SR_EV_JOINED, .room = r, .user = s->user, .session = s, .now = sr_now_ms()};
     hub_emit(h, &ev);
@@ -285,13 +292,16 @@ void hub_member_remove(sr_hub *h, sr_session *s)
     r->members[i]->member_idx = i;
     if (!r->nmembers) h->bus->ops->unsubscribe(h->bus, r->id);
     s->room = NULL;
-    for (int k = 0; k < r->nlisteners; k++) {
-        if (r->listeners[k].user != s->user) continue;
-        if (--r->listeners[k].conns) return;
+    listener *l = hub_listener_of(r, s->user);
+    if (l) {
+        if (--l->conns) return;
         sr_event ev = {
             .type = SR_EV_LEFT, .room = r, .user = s->user, .session = s, .now = sr_now_ms()};
         hub_emit(h, &ev);
+        int k = (int)(l - r->listeners);
+        sr_imap_del(&r->listener_at, s->user);
         r->listeners[k] = r->listeners[--r->nlisteners];
+        if (k < r->nlisteners) sr_imap_put(&r->listener_at, r->listeners[k].user, k + 1);
         sr_skip_leave(&r->skips, s->user);
         if (!pend_drop(r->pend_join, &r->npend_join, s->user))
             pend_push(&r->pend_left, &r->npend_left, &r->cappend_left, s->user);

@@ -343,9 +343,7 @@ static void on_chat(sr_hub *h, sr_session *s, sr_cmsg *m, sr_room *r)
 {
     if (guest_refused(h, s, h->cfg.guest_chat, m->ref)) return;
     double now = sr_now_ms();
-    listener *me = NULL;
-    for (int i = 0; i < r->nlisteners; i++)
-        if (r->listeners[i].user == s->user) me = &r->listeners[i];
+    listener *me = hub_listener_of(r, s->user);
     sr_rule why = sr_rules_may_chat(&r->rules, hub_has_role(r, s->user, ROLE_MUTED, now),
                                     hub_rank(h, r, s->user), me ? &me->last_chat : NULL, now);
     if (why == SR_RULE_MUTED)

@@ -383,3 +383,56 @@ test('raw frames may batch several messages; the SDK applies them all', async ()
   assert.deepEqual(a.room.queue.map((e) => e.id), [...ids].sort((x, y) => x - y), 'equal scores: in the order added');
   ws.close();
 });
+
+test('listeners stay right through second tabs and leaves in any order', async () => {
+  // Each person is listed once however many tabs they have open, and stays listed until their
+  // last tab leaves; people leaving from the middle of the list do not disturb the others.
+  const room = await makeRoom(srv, 'Comings and goings');
+  const people = [];
+  for (let i = 0; i < 12; i++) people.push(await client(srv, `P${i}`));
+  for (const c of people) await c.join(room.id);
+  const tabs = [];
+  for (const i of [1, 4, 7, 10]) {
+    const t = await client(srv, `P${i}`, { token: people[i].token });
+    assert.equal(t.user.id, people[i].user.id, 'the same person in a second tab');
+    await t.join(room.id);
+    tabs.push({ i, t });
+  }
+  const watcher = await client(srv, 'Watcher');
+  const listed = async (want) => {
+    const s = await watcher.request({ type: 'join', room: room.id });
+    const ids = s.listeners.map((u) => u.id).filter((id) => id !== watcher.user.id).sort((a, b) => a - b);
+    assert.deepEqual(ids, [...want].sort((a, b) => a - b));
+    assert.equal(s.listener_count, want.size + 1);
+    await watcher.leave();
+  };
+  const present = new Set(people.map((c) => c.user.id));
+  await listed(present);
+  // first tabs of people with a second one: still listed
+  for (const { i } of tabs) await people[i].close();
+  await sleep(300); // the server has seen those tabs go
+  await listed(present);
+  // others leave from the front, the middle and the end of the list
+  for (const i of [0, 6, 11, 3, 5]) {
+    await people[i].leave();
+    present.delete(people[i].user.id);
+  }
+  await listed(present);
+  // the second tabs go: now those people leave too
+  for (const { i, t } of tabs) {
+    await t.close();
+    present.delete(people[i].user.id);
+  }
+  await until(async () => {
+    try {
+      await listed(present);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 5000, 'the listeners after every tab closed');
+  // one who left comes back, and is listed once
+  await people[6].join(room.id);
+  present.add(people[6].user.id);
+  await listed(present);
+});
