@@ -71,6 +71,13 @@ void hub_room_detach(sr_hub *h, sr_room *r)
     h->closed[h->nclosed++] = r;
 }
 
+static void chat_release(void *line)
+{
+    chat_line *c = line;
+    json_decref(c->json);
+    free(c);
+}
+
 sr_room *hub_room_new(sr_hub *h, int64_t id, const char *name, const char *desc, json_t *tags,
                       double created)
 {
@@ -80,7 +87,7 @@ sr_room *hub_room_new(sr_hub *h, int64_t id, const char *name, const char *desc,
     r->description = sr_xstrdup(desc ? desc : "");
     r->tags = tags ? tags : json_array();
     r->created = created;
-    sr_chatring_init(&r->chat, CHAT_KEEP, hub_chat_release);
+    sr_chatring_init(&r->chat, CHAT_KEEP, chat_release);
     sr_history_init(&r->history, HISTORY);
     /* A fresh epoch each time the room is loaded: history before it is gone, and clients that
      * resume across it must get a snapshot. */

@@ -333,8 +333,7 @@ void hub_chat_line(sr_hub *h, int64_t id, int64_t uid, const char *text, size_t 
                    sr_jtext *t);
 /* Keeps a copy of the line (from hub_chat_line) in r's ring for the snapshots of later joiners. */
 void hub_chat_keep(sr_room *r, int64_t id, int64_t uid, const sr_jtext *line);
-/* Releases a kept line (the ring's free function). */
-void hub_chat_release(void *line);
+
 
 /* ---- room rules and roles (rules.c) ---- */
 

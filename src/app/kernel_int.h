@@ -34,6 +34,15 @@ json_t *hub_np_json(sr_hub *h, sr_room *r);
 json_t *hub_skip_json(sr_room *r, double ratio);
 /* Skips the playing track once enough present listeners voted. */
 void hub_check_skip(sr_hub *h, sr_room *r);
+/* A kept chat line (r->chat): its text, as the delta that carried it had it, and the same as
+ * an object, made from the text the first time a snapshot needs it (most lines are never in
+ * one). Made by room.c, released by kernel.c's ring. */
+typedef struct chat_line {
+    json_t *json;
+    size_t len;
+    char text[];
+} chat_line;
+
 /* The session s (in no room) enters r. */
 void hub_member_add(sr_hub *h, sr_room *r, sr_session *s);
 /* A snapshot of r for viewer, echoing ref (borrowed); new reference. */

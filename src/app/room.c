@@ -377,14 +377,6 @@ void hub_send_snapshot(sr_hub *h, sr_session *s, sr_room *r, json_t *snap)
 
 /* ---- chat lines ---- */
 
-/* A kept line: its text, as the delta that carried it had it, and the same as an object, made
- * from the text the first time a snapshot needs it (most lines are never in one). */
-typedef struct chat_line {
-    json_t *json;
-    size_t len;
-    char text[];
-} chat_line;
-
 void hub_chat_line(sr_hub *h, int64_t id, int64_t uid, const char *text, size_t len, double ts,
                    sr_jtext *t)
 {
@@ -406,13 +398,6 @@ void hub_chat_keep(sr_room *r, int64_t id, int64_t uid, const sr_jtext *line)
     c->len = line->n;
     memcpy(c->text, line->b, line->n + 1);
     sr_chatring_push(&r->chat, id, uid, c);
-}
-
-void hub_chat_release(void *line)
-{
-    chat_line *c = line;
-    json_decref(c->json);
-    free(c);
 }
 
 /* Borrowed: the ring keeps it. */
