@@ -304,13 +304,13 @@ int sr_server_run(sr_server *srv)
         sr_pool_poll(srv->io);
         /* Under load a pass lasts milliseconds. Writes that became durable during it are
          * answered in this pass's flush instead of waiting for the next pass to notice the
-         * worker's wake-up; and the worker is kicked before the flush, so its fsync runs while
-         * this thread copies the flush into the sockets. Measured on burst chat: the mean time
-         * from durable to answered fell from 4.3 to 2.9 ms, and delivered messages/s rose by
-         * about a tenth (bench/RESULTS.md, docs/performance.md). */
+         * worker's wake-up: in a chat burst the mean time from durable to answered fell from
+         * 4.3 to 2.9 ms (docs/performance.md). The worker is kicked after the flush: kicked
+         * before it, it took the core from the deliveries (it shares it), and steady chat's
+         * delivery p99 rose from 0.70 to 1.21 ms. */
         sr_hub_poll(srv->hub);
-        sr_hub_kick(srv->hub); /* this pass's writes, as one batch */
         net_ws_flush(srv);
+        sr_hub_kick(srv->hub); /* this pass's writes, as one batch */
         /* Shutdown, in order: refuse new connections and stop handling messages (one not
          * handled is not acknowledged, so its sender sends it again after reconnecting); wait
          * for the writes already made to reach the disk and send their acknowledgements; only
