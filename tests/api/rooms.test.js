@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
-import { allTracks, client, closeAll, deltaLog, makeRoom, raw, Server, sleep, test, until } from './harness.js';
+import { account, allTracks, client, closeAll, deltaLog, makeRoom, raw, Server, sleep, test, until } from './harness.js';
 
 let srv;
 let tracks;
@@ -290,7 +290,23 @@ test('chat: everyone sees it; newcomers get the history; text is kept as sent', 
   await a.log.find((x) => x.type === 'chat' && x.msg.id === id2);
   const c = await member(room, 'Cy');
   assert.deepEqual(c.room.chat.map((m) => [m.id, m.text, m.user.id]), [[id, text, a.user.id], [id2, 'second', b.user.id]]);
+  assert.deepEqual(c.room.chat[0], d.msg, 'a newcomer sees the line exactly as it went out');
   assert.deepEqual(a.room.chat.map((m) => m.id), [id, id2]);
+});
+
+test('chat: an account is shown as its person, without the guest mark', async () => {
+  const room = await makeRoom(srv);
+  const acc = await account(srv, 'Chatty');
+  const acct = await client(srv, 'ignored', { session: acc.token });
+  const log = deltaLog(acct);
+  logs.push({ c: acct, log });
+  await acct.join(room.id);
+  const g = await member(room, 'Gus');
+  const id = await acct.chat('from an account');
+  const d = await g.log.find((x) => x.type === 'chat' && x.msg.id === id);
+  assert.deepEqual(d.msg.user, acct.user);
+  assert.equal(d.msg.user.guest, undefined);
+  assert.equal(Number.isInteger(d.msg.ts), true, 'whole milliseconds');
 });
 
 test('chat: 500 characters pass, 501 are too_long', async () => {
