@@ -15,14 +15,19 @@ user *hub_user_get(sr_hub *h, int64_t id)
     return id > 0 && id < h->nusers ? h->users[id] : NULL;
 }
 
+/* A guest is marked as one wherever people are shown, so nobody passes as an account holder
+ * (a deleted account is disabled, not a guest). One rule for both writers below. */
+static int shown_as_guest(const user *u)
+{
+    return !u->username && !u->disabled;
+}
+
 json_t *hub_user_json(sr_hub *h, int64_t id)
 {
     user *u = hub_user_get(h, id);
     if (!u) return json_null();
     json_t *o = json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", u->name);
-    /* a guest is marked as one wherever people are shown, so nobody passes as an account
-     * holder (a deleted account is disabled, not a guest) */
-    if (!u->username && !u->disabled) json_object_set_new(o, "guest", json_true());
+    if (shown_as_guest(u)) json_object_set_new(o, "guest", json_true());
     return o;
 }
 
@@ -34,7 +39,7 @@ void hub_user_jtext(sr_hub *h, int64_t id, sr_jtext *t)
     sr_jtext_int(t, id);
     sr_jtext_lit(t, ",\"name\":");
     sr_jtext_str(t, u->name, strlen(u->name));
-    if (!u->username && !u->disabled) sr_jtext_lit(t, ",\"guest\":true");
+    if (shown_as_guest(u)) sr_jtext_lit(t, ",\"guest\":true");
     sr_jtext_lit(t, "}");
 }
 

@@ -53,8 +53,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         return net_http_callback(srv, wsi, reason, ps, in, len);
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (srv && srv->hub) sr_hub_poll(srv->hub);
-        return 0;
+        return 0; /* the wake-up only ends the loop's wait: every pass polls (sr_server_run) */
     default:
         return 0;
     }
